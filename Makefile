@@ -1,0 +1,41 @@
+# The command index. Every target creates .venv and installs the project first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench up clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: seed the twelve-week demo territory into var/cocagne.db and summarise it
+demo: $(STAMP)
+	mkdir -p var
+	$(BIN)/cocagne demo --db var/cocagne.db --fresh
+
+## test: lint, type-check, then run the whole suite (SQLite, PostgreSQL, Kafka)
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check domain projections consumers infra tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## bench: write, rebuild and relay benchmarks (ratios against same-run baselines)
+bench: $(STAMP)
+	$(BIN)/python -m bench.write
+	$(BIN)/python -m bench.rebuild
+
+## up: start the full stack (PostgreSQL, Kafka, relay, consumers, Prometheus, Grafana)
+up:
+	docker compose up --build
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,200 @@
+"""The building blocks of every stream: the act's context, events, aggregates.
+
+Events are frozen ``msgspec.Struct`` classes. Each concrete event class names a ``TOPIC``
+that is stored with it forever: an event class is never renamed or reused, and a change of
+shape bumps ``class_version`` with an ``upcast_vN_vN+1`` static method (see ``codec.py``).
+
+Aggregates follow eventsourcing's protocol (``id``, ``version``, ``collect_events``;
+events with ``originator_id``, ``originator_version``, ``timestamp`` and ``mutate``) so the
+library's ``Application``, ``Repository`` and recorders store and load them. They are plain
+classes rather than subclasses of ``eventsourcing.domain.BaseAggregate``: that base class
+rewrites nested event classes with ``dataclasses``, which msgspec Structs cannot take.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self, TypeVar
+from uuid import UUID
+
+import msgspec
+
+from domain.errors import RoleRequired
+
+
+class Role(enum.StrEnum):
+    """What a member may do in the ledger (DESIGN.md section 1)."""
+
+    PRODUCER = "producer"
+    PLATFORM = "platform"
+    OUTLET = "outlet"
+    FUNDER = "funder"
+    HOUSEHOLD = "household"
+    VOTER = "voter"
+    AUDITOR = "auditor"
+    COORDINATOR = "coordinator"
+    """The cooperative's secretariat: registers members and sites, opens programmes."""
+
+
+class Context(msgspec.Struct, frozen=True, kw_only=True):
+    """Who acted, in which role, when, and why: carried by every event."""
+
+    member_id: UUID
+    role: Role
+    command_id: str
+    correlation_id: str
+    causation_id: str
+    occurred_at: datetime
+    """Business time: when the act happened in the world (the event's ``timestamp`` is when
+    the ledger recorded it)."""
+    decision_id: UUID | None = None
+    """The adopted proposal whose rule this act applied, where one applies."""
+
+    def require(self, *roles: Role) -> None:
+        """Refuse unless the actor acts in one of ``roles``."""
+        if self.role not in roles:
+            allowed = " or ".join(str(role) for role in roles)
+            raise RoleRequired(f"member {self.member_id} acting as {self.role} may not do this: "
+                               f"it takes the role {allowed}")
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(tz=UTC)
+
+
+_registry: dict[str, type[Event]] = {}
+
+
+def event_class_for_topic(topic: str) -> type[Event]:
+    """The event class registered under ``topic`` (without a version suffix)."""
+    return _registry[topic]
+
+
+def registered_event_classes() -> dict[str, type[Event]]:
+    """Every concrete event class by topic."""
+    return dict(_registry)
+
+
+TAggregate = TypeVar("TAggregate", bound="Aggregate")
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """An immutable fact in one stream.
+
+    Concrete classes set ``TOPIC``; abstract bases (no ``TOPIC``) are not registered.
+    """
+
+    TOPIC: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    context: Context
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        topic = cls.__dict__.get("TOPIC", "")
+        if topic:
+            if topic in _registry and _registry[topic].__qualname__ != cls.__qualname__:
+                msg = f"event topic {topic!r} of {cls.__qualname__} is taken by {_registry[topic]}"
+                raise TypeError(msg)
+            _registry[topic] = cls
+
+    def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
+        """Apply this event to the aggregate (eventsourcing's projector protocol)."""
+        assert aggregate is not None, f"{type(self).__qualname__} cannot start a stream"
+        if self.originator_version != aggregate.version + 1:
+            msg = (f"event version {self.originator_version} does not follow "
+                   f"aggregate version {aggregate.version} of {aggregate.id}")
+            raise ValueError(msg)
+        self.apply(aggregate)
+        aggregate.version = self.originator_version
+        aggregate.modified_on = self.timestamp
+        return aggregate
+
+    def apply(self, aggregate: Any) -> None:
+        """Evolve the aggregate's state; overridden by each event."""
+
+    def _as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__struct_fields__}
+
+
+class Created(Event, frozen=True, kw_only=True):
+    """The first event of a stream: it constructs the aggregate."""
+
+    AGGREGATE: ClassVar[type[Aggregate]]
+
+    def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
+        """Construct the aggregate, then apply this event to it."""
+        assert aggregate is None, f"{type(self).__qualname__} only starts a stream"
+        new = self.AGGREGATE.__new__(self.AGGREGATE)
+        new._base_init(self.originator_id, self.originator_version, self.timestamp)
+        self.apply(new)
+        return new
+
+
+class Aggregate:
+    """A stream's current state, rebuilt from its events.
+
+    Command methods check first (raising a ``DomainError``) and only then ``_trigger`` events,
+    so a refused command leaves both the aggregate and the store unchanged.
+    """
+
+    def _base_init(self, aggregate_id: UUID, version: int, timestamp: datetime) -> None:
+        self._id = aggregate_id
+        self._version = version
+        self.created_on = timestamp
+        self.modified_on = timestamp
+        self._pending_events: list[Event] = []
+
+    @property
+    def id(self) -> UUID:
+        """The stream id."""
+        return self._id
+
+    @property
+    def version(self) -> int:
+        """The position of the last event applied."""
+        return self._version
+
+    @version.setter
+    def version(self, value: int) -> None:
+        self._version = value
+
+    @classmethod
+    def _create(cls, event_class: type[Created], aggregate_id: UUID, **fields: Any) -> Self:
+        event = event_class(originator_id=aggregate_id, originator_version=1,
+                            timestamp=utc_now(), **fields)
+        aggregate = event.mutate(None)
+        assert isinstance(aggregate, cls)
+        aggregate._pending_events.append(event)
+        return aggregate
+
+    def _trigger(self, event_class: type[Event], **fields: Any) -> None:
+        event = event_class(originator_id=self.id, originator_version=self.version + 1,
+                            timestamp=utc_now(), **fields)
+        event.mutate(self)
+        self._pending_events.append(event)
+
+    @property
+    def pending_events(self) -> list[Event]:
+        """Events triggered but not yet saved."""
+        return self._pending_events
+
+    def collect_events(self) -> list[Event]:
+        """Hand the pending events to the application for saving."""
+        collected, self._pending_events = self._pending_events, []
+        return collected
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # Aggregates hold only plain containers and immutable values; a structural copy is
+        # enough and much cheaper than deepcopy's generic walk.
+        import copy  # noqa: PLC0415 - only needed on the rare cache path.
+
+        clone = self.__class__.__new__(self.__class__)
+        for key, value in self.__dict__.items():
+            setattr(clone, key, copy.deepcopy(value, memo))
+        return clone

@@ -1,0 +1,92 @@
+"""Command record stream: makes every command idempotent.
+
+Each handled command leaves one record whose id is derived from the client-chosen command id.
+The record is saved in the same transaction as the command's events, so either both exist or
+neither does; a second save with the same command id collides on the store's unique key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import ClassVar
+from uuid import UUID
+
+import msgspec
+
+from domain.base import Aggregate, Context, Created
+from domain.ids import name_id
+
+
+def command_record_id(command_id: str) -> UUID:
+    """The record stream's id for a client-chosen command id."""
+    return name_id("command", command_id)
+
+
+def command_digest(command: msgspec.Struct) -> str:
+    """A fingerprint of the command's content, to spot a reused id with different content."""
+    return hashlib.sha256(msgspec.json.encode(command)).hexdigest()
+
+
+class CommandRecord(Aggregate):
+    """The outcome of one command, replayed when the same command id comes again."""
+
+    command_type: str
+    digest: str
+    stream_ids: list[UUID]
+    events_written: int
+
+    class Handled(Created, frozen=True, kw_only=True):
+        """A command was handled; these streams changed."""
+
+        TOPIC: ClassVar[str] = "command.handled"
+        command_type: str
+        digest: str
+        stream_ids: list[UUID]
+        """Streams the command created or changed, main one first."""
+        events_written: int
+
+        def apply(self, record: CommandRecord) -> None:
+            record.command_type = self.command_type
+            record.digest = self.digest
+            record.stream_ids = list(self.stream_ids)
+            record.events_written = self.events_written
+
+    @classmethod
+    def handled(cls, context: Context, *, command_type: str, digest: str,
+                stream_ids: list[UUID], events_written: int) -> CommandRecord:
+        """Record a handled command."""
+        return cls._create(cls.Handled, command_record_id(context.command_id), context=context,
+                           command_type=command_type, digest=digest, stream_ids=stream_ids,
+                           events_written=events_written)
+
+
+CommandRecord.Handled.AGGREGATE = CommandRecord
+
+
+class Cooperative(Aggregate):
+    """Singleton stream founded once: its creation bootstraps the first coordinator."""
+
+    name: str
+    founder_id: UUID
+
+    ID: ClassVar[UUID] = name_id("cooperative", "singleton")
+
+    class Founded(Created, frozen=True, kw_only=True):
+        """The cooperative's ledger was started."""
+
+        TOPIC: ClassVar[str] = "cooperative.founded"
+        name: str
+        founder_id: UUID
+
+        def apply(self, cooperative: Cooperative) -> None:
+            cooperative.name = self.name
+            cooperative.founder_id = self.founder_id
+
+    @classmethod
+    def found(cls, context: Context, *, name: str, founder_id: UUID) -> Cooperative:
+        """Found the cooperative."""
+        return cls._create(cls.Founded, cls.ID, context=context, name=name,
+                           founder_id=founder_id)
+
+
+Cooperative.Founded.AGGREGATE = Cooperative

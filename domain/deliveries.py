@@ -1,0 +1,172 @@
+"""Delivery stream: a run from a site to outlets, stop by stop.
+
+Planned with its stops and lot lines, dispatched (every line leaves the site at once),
+received stop by stop (quantities, discrepancies, who signed), or cancelled before leaving.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+import msgspec
+
+from domain.base import Aggregate, Context, Created, Event
+from domain.errors import InvalidCommand, InvalidState
+
+STOPS_MAX = 50  # A van's day: more stops than this is a planning error.
+LINES_MAX = 200  # Lot lines per stop.
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a delivery is."""
+
+    PLANNED = "planned"
+    DISPATCHED = "dispatched"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryLine(msgspec.Struct, frozen=True):
+    """So many grams of a lot for one stop."""
+
+    lot_id: UUID
+    quantity_g: int
+
+
+class Stop(msgspec.Struct, frozen=True):
+    """An outlet on the route and what it gets."""
+
+    outlet_id: UUID
+    lines: list[DeliveryLine]
+
+
+class ReceivedLine(msgspec.Struct, frozen=True):
+    """What an outlet signed for, per lot."""
+
+    lot_id: UUID
+    dispatched_g: int
+    received_g: int
+    discrepancy_g: int
+
+
+class Delivery(Aggregate):
+    """A delivery run."""
+
+    platform_id: UUID
+    from_site_id: UUID
+    planned_for: date
+    stops: list[Stop]
+    status: DeliveryStatus
+    received_outlets: set[UUID]
+
+    class Planned(Created, frozen=True, kw_only=True):
+        """A platform planned a delivery run."""
+
+        TOPIC: ClassVar[str] = "delivery.planned"
+        platform_id: UUID
+        from_site_id: UUID
+        planned_for: date
+        stops: list[Stop]
+
+        def apply(self, delivery: Delivery) -> None:
+            delivery.platform_id = self.platform_id
+            delivery.from_site_id = self.from_site_id
+            delivery.planned_for = self.planned_for
+            delivery.stops = list(self.stops)
+            delivery.status = DeliveryStatus.PLANNED
+            delivery.received_outlets = set()
+
+    class Dispatched(Event, frozen=True, kw_only=True):
+        """The van left with every line on board."""
+
+        TOPIC: ClassVar[str] = "delivery.dispatched"
+
+        def apply(self, delivery: Delivery) -> None:
+            delivery.status = DeliveryStatus.DISPATCHED
+
+    class StopReceived(Event, frozen=True, kw_only=True):
+        """An outlet received its part of the delivery."""
+
+        TOPIC: ClassVar[str] = "delivery.stop_received"
+        outlet_id: UUID
+        lines: list[ReceivedLine]
+        signer: str
+        """Name or role of whoever signed for the outlet (staff, not a household)."""
+
+        def apply(self, delivery: Delivery) -> None:
+            delivery.received_outlets.add(self.outlet_id)
+            if len(delivery.received_outlets) == len(delivery.stops):
+                delivery.status = DeliveryStatus.COMPLETED
+
+    class Cancelled(Event, frozen=True, kw_only=True):
+        """The delivery was called off before leaving."""
+
+        TOPIC: ClassVar[str] = "delivery.cancelled"
+        reason: str
+
+        def apply(self, delivery: Delivery) -> None:
+            delivery.status = DeliveryStatus.CANCELLED
+
+    @classmethod
+    def plan(cls, delivery_id: UUID, context: Context, *, from_site_id: UUID,
+             planned_for: date, stops: list[Stop]) -> Delivery:
+        """Plan a run (callers check the lots are in stock at the site)."""
+        if not 1 <= len(stops) <= STOPS_MAX:
+            raise InvalidCommand(f"a delivery has 1 to {STOPS_MAX} stops, got {len(stops)}")
+        outlets = [stop.outlet_id for stop in stops]
+        if len(set(outlets)) != len(outlets):
+            raise InvalidCommand("each outlet appears at most once among a delivery's stops")
+        for stop in stops:
+            if not 1 <= len(stop.lines) <= LINES_MAX:
+                raise InvalidCommand(f"each stop has 1 to {LINES_MAX} lines")
+            lots = [line.lot_id for line in stop.lines]
+            if len(set(lots)) != len(lots):
+                raise InvalidCommand(f"lot listed twice for outlet {stop.outlet_id}")
+            for line in stop.lines:
+                if line.quantity_g <= 0:
+                    raise InvalidCommand(f"line for lot {line.lot_id} must be > 0 g")
+        return cls._create(cls.Planned, delivery_id, context=context,
+                           platform_id=context.member_id, from_site_id=from_site_id,
+                           planned_for=planned_for, stops=stops)
+
+    def stop_for(self, outlet_id: UUID) -> Stop:
+        """The stop of an outlet on this delivery."""
+        for stop in self.stops:
+            if stop.outlet_id == outlet_id:
+                return stop
+        raise InvalidCommand(f"outlet {outlet_id} is not a stop of delivery {self.id}")
+
+    def dispatch(self, context: Context) -> None:
+        """The van leaves (callers dispatch each lot line in the same save)."""
+        if self.status != DeliveryStatus.PLANNED:
+            raise InvalidState(f"delivery {self.id} is {self.status}: only a planned delivery "
+                               "can be dispatched")
+        self._trigger(self.Dispatched, context=context)
+
+    def receive_stop(self, context: Context, *, outlet_id: UUID, lines: list[ReceivedLine],
+                     signer: str) -> None:
+        """An outlet signs for its stop (callers deliver each lot in the same save)."""
+        if self.status != DeliveryStatus.DISPATCHED:
+            raise InvalidState(f"delivery {self.id} is {self.status}: it must be dispatched "
+                               "before a stop is received")
+        if outlet_id in self.received_outlets:
+            raise InvalidState(f"outlet {outlet_id} already received its stop")
+        if not signer.strip():
+            raise InvalidCommand("a receipt needs the name of who signed")
+        self._trigger(self.StopReceived, context=context, outlet_id=outlet_id, lines=lines,
+                      signer=signer.strip())
+
+    def cancel(self, context: Context, *, reason: str) -> None:
+        """Call the delivery off before it leaves."""
+        if self.status != DeliveryStatus.PLANNED:
+            raise InvalidState(f"delivery {self.id} is {self.status}: only a planned delivery "
+                               "can be cancelled")
+        if not reason.strip():
+            raise InvalidCommand("a cancellation must say why")
+        self._trigger(self.Cancelled, context=context, reason=reason.strip())
+
+
+Delivery.Planned.AGGREGATE = Delivery

@@ -1,0 +1,76 @@
+"""Refusals: one exception type per reason, each with a message that says what and why."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command was refused; nothing was written.
+
+    ``code`` is stable (the API answers with it); the message is for people.
+    """
+
+    code = "refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The command names a member, site, lot, round or delivery that does not exist."""
+
+    code = "not_found"
+
+
+class RoleRequired(DomainError):
+    """The actor does not hold the role the act requires, or acts on another's data."""
+
+    code = "forbidden"
+
+
+class InvalidCommand(DomainError):
+    """The command's values are malformed or inconsistent with each other."""
+
+    code = "invalid"
+
+
+class InvalidState(DomainError):
+    """The stream is not in a state that allows the act (e.g. receiving a declined lot)."""
+
+    code = "invalid_state"
+
+
+class InsufficientStock(DomainError):
+    """The act would make stock or a reservation negative, or reserve beyond what is there."""
+
+    code = "insufficient_stock"
+
+
+class QuantityMismatch(DomainError):
+    """Quantities that must add up do not (split parts, transformation outputs)."""
+
+    code = "quantity_mismatch"
+
+
+class AlreadyExists(DomainError):
+    """A unique name (lot code, cooperative) is already taken."""
+
+    code = "already_exists"
+
+
+class CommandIdReused(DomainError):
+    """A command id was sent again with a different command."""
+
+    code = "command_id_reused"
+
+
+class ConcurrencyConflict(DomainError):
+    """Other writers kept changing the same streams; the command was retried and gave up."""
+
+    code = "conflict"
+
+
+class Recalled(DomainError):
+    """The lot is recalled: it may not be reserved, dispatched, split or distributed."""
+
+    code = "recalled"

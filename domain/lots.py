@@ -1,0 +1,670 @@
+"""Lot stream: the traceability unit, from a producer's offer to the plate.
+
+A lot is offered by a producer, accepted (fully or partly) or declined by a platform,
+received at a site (measured, with any discrepancy), possibly split, merged or transformed
+into new lots (each child records its parents and quantities), reserved for outlets,
+dispatched, delivered, lost, distributed, and possibly recalled. All quantities are grams.
+
+Invariants held here: on-hand stock is never negative; reservations never exceed on-hand
+stock; mass is conserved across splits, merges and transformations (a transformation's
+declared loss included); a recalled lot is never reserved, dispatched, split or distributed.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+import msgspec
+
+from domain.base import Aggregate, Context, Created, Event
+from domain.errors import (
+    InsufficientStock,
+    InvalidCommand,
+    InvalidState,
+    QuantityMismatch,
+    Recalled,
+)
+
+QUANTITY_G_MAX = 50_000_000
+"""50 tonnes: far above any single lot a garden or a food bank handles; larger is a typo."""
+PRICE_CENTS_PER_KG_MAX = 100_000  # 1,000 EUR/kg: beyond any vegetable, so surely a typo.
+CODE_LENGTH_MAX = 64  # GS1 batch/lot numbers are at most 20 characters; leave room for suffixes.
+TEXT_LENGTH_MAX = 200
+PARTS_MAX = 100  # A split into more than 100 parts is not a split but a data-entry error.
+
+
+class LotStatus(enum.StrEnum):
+    """Where a lot is in its life."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    RECEIVED = "received"
+
+
+class Process(enum.StrEnum):
+    """How a lot was made from other lots."""
+
+    SPLIT = "split"
+    MERGE = "merge"
+    TRANSFORM = "transform"
+
+
+class Channel(enum.StrEnum):
+    """How an outlet passed food on to people."""
+
+    FOOD_AID = "food_aid"
+    BASKET = "basket"
+    CANTEEN = "canteen"
+
+
+class ParentShare(msgspec.Struct, frozen=True):
+    """How much of a parent lot went into a child."""
+
+    lot_id: UUID
+    quantity_g: int
+
+
+class ChildShare(msgspec.Struct, frozen=True):
+    """A lot made from this one, with its quantity."""
+
+    lot_id: UUID
+    code: str
+    quantity_g: int
+
+
+def check_quantity(name: str, quantity_g: int, *, allow_zero: bool = False) -> None:
+    """Refuse quantities that are negative, zero (unless allowed) or absurdly large."""
+    low = 0 if allow_zero else 1
+    if not low <= quantity_g <= QUANTITY_G_MAX:
+        raise InvalidCommand(f"{name} must be between {low} g and {QUANTITY_G_MAX} g, "
+                             f"got {quantity_g} g")
+
+
+def check_text(name: str, value: str, *, required: bool = True) -> str:
+    """Strip and bound a free-text field."""
+    value = value.strip()
+    if required and not value:
+        raise InvalidCommand(f"{name} must not be empty")
+    if len(value) > TEXT_LENGTH_MAX:
+        raise InvalidCommand(f"{name} is longer than {TEXT_LENGTH_MAX} characters")
+    return value
+
+
+def check_code(code: str) -> str:
+    """A lot code: printable, no spaces, bounded."""
+    code = code.strip()
+    if not code or len(code) > CODE_LENGTH_MAX or any(c.isspace() for c in code):
+        raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
+                             "without spaces")
+    return code
+
+
+class Lot(Aggregate):
+    """A traceability lot and the stock it represents."""
+
+    code: str
+    product: str
+    variety: str
+    producer_id: UUID | None
+    price_cents_per_kg: int
+    harvest_date: date | None
+    best_before: date
+    organic_certificate: str
+    origin: str
+    status: LotStatus
+    offered_g: int
+    accepted_g: int
+    platform_id: UUID | None
+    site_id: UUID | None
+    on_hand_g: int
+    reserved_g: dict[UUID, int]
+    in_transit_g: dict[tuple[UUID, UUID], int]
+    held_g: dict[UUID, int]
+    parents: list[ParentShare]
+    children: list[UUID]
+    recalled: bool
+
+    # ----------------------------------------------------------------- events
+
+    class Offered(Created, frozen=True, kw_only=True):
+        """A producer offered a harvested lot."""
+
+        TOPIC: ClassVar[str] = "lot.offered"
+        code: str
+        producer_id: UUID
+        product: str
+        variety: str
+        quantity_g: int
+        price_cents_per_kg: int
+        harvest_date: date
+        best_before: date
+        organic_certificate: str
+        origin: str
+        """Field or plot the lot was harvested from."""
+
+        def apply(self, lot: Lot) -> None:
+            lot._init_common(self.code, self.product, self.variety, self.best_before,
+                             self.organic_certificate)
+            lot.producer_id = self.producer_id
+            lot.price_cents_per_kg = self.price_cents_per_kg
+            lot.harvest_date = self.harvest_date
+            lot.origin = self.origin
+            lot.status = LotStatus.OFFERED
+            lot.offered_g = self.quantity_g
+
+    class Derived(Created, frozen=True, kw_only=True):
+        """A lot was made from other lots by a split, merge or transformation."""
+
+        TOPIC: ClassVar[str] = "lot.derived"
+        code: str
+        process: Process
+        product: str
+        variety: str
+        producer_id: UUID | None
+        """The producer of all parents, or None when they came from several."""
+        platform_id: UUID
+        site_id: UUID
+        quantity_g: int
+        parents: list[ParentShare]
+        harvest_date: date | None
+        best_before: date
+        organic_certificate: str
+
+        def apply(self, lot: Lot) -> None:
+            lot._init_common(self.code, self.product, self.variety, self.best_before,
+                             self.organic_certificate)
+            lot.producer_id = self.producer_id
+            lot.harvest_date = self.harvest_date
+            lot.status = LotStatus.RECEIVED
+            lot.platform_id = self.platform_id
+            lot.site_id = self.site_id
+            lot.on_hand_g = self.quantity_g
+            lot.parents = list(self.parents)
+
+    class OfferAccepted(Event, frozen=True, kw_only=True):
+        """A platform accepted all or part of an offer, to be received at a site."""
+
+        TOPIC: ClassVar[str] = "lot.offer_accepted"
+        platform_id: UUID
+        site_id: UUID
+        accepted_g: int
+
+        def apply(self, lot: Lot) -> None:
+            lot.status = LotStatus.ACCEPTED
+            lot.platform_id = self.platform_id
+            lot.site_id = self.site_id
+            lot.accepted_g = self.accepted_g
+
+    class OfferDeclined(Event, frozen=True, kw_only=True):
+        """A platform declined an offer."""
+
+        TOPIC: ClassVar[str] = "lot.offer_declined"
+        platform_id: UUID
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            lot.status = LotStatus.DECLINED
+            lot.platform_id = self.platform_id
+
+    class Received(Event, frozen=True, kw_only=True):
+        """The lot arrived at a site and was weighed."""
+
+        TOPIC: ClassVar[str] = "lot.received"
+        site_id: UUID
+        expected_g: int
+        measured_g: int
+        discrepancy_g: int
+        """``measured_g - expected_g``: negative when less arrived than accepted."""
+
+        def apply(self, lot: Lot) -> None:
+            lot.status = LotStatus.RECEIVED
+            lot.site_id = self.site_id
+            lot.on_hand_g = self.measured_g
+
+    class Split(Event, frozen=True, kw_only=True):
+        """The lot's available stock was divided into new lots at the same site."""
+
+        TOPIC: ClassVar[str] = "lot.split"
+        children: list[ChildShare]
+        used_g: int
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hand_g -= self.used_g
+            lot.children.extend(child.lot_id for child in self.children)
+
+    class MergedInto(Event, frozen=True, kw_only=True):
+        """Part of the lot went into a new lot together with other lots."""
+
+        TOPIC: ClassVar[str] = "lot.merged_into"
+        child: ChildShare
+        used_g: int
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hand_g -= self.used_g
+            lot.children.append(self.child.lot_id)
+
+    class TransformedInto(Event, frozen=True, kw_only=True):
+        """Part of the lot was transformed (washed, cut, cooked…) into new lots."""
+
+        TOPIC: ClassVar[str] = "lot.transformed_into"
+        transformation_id: UUID
+        used_g: int
+        children: list[ChildShare]
+        """All outputs of the transformation, which may have several inputs."""
+        inputs_total_g: int
+        loss_g: int
+        """Mass the whole transformation lost (peelings, water): outputs + loss = inputs."""
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hand_g -= self.used_g
+            lot.children.extend(child.lot_id for child in self.children)
+
+    class Reserved(Event, frozen=True, kw_only=True):
+        """Stock was set aside for an outlet."""
+
+        TOPIC: ClassVar[str] = "lot.reserved"
+        outlet_id: UUID
+        quantity_g: int
+        round_id: UUID | None = None
+
+        def apply(self, lot: Lot) -> None:
+            lot.reserved_g[self.outlet_id] = lot.reserved_g.get(self.outlet_id, 0) + self.quantity_g
+
+    class ReservationReleased(Event, frozen=True, kw_only=True):
+        """Stock set aside for an outlet became available again."""
+
+        TOPIC: ClassVar[str] = "lot.reservation_released"
+        outlet_id: UUID
+        quantity_g: int
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            remaining = lot.reserved_g[self.outlet_id] - self.quantity_g
+            if remaining:
+                lot.reserved_g[self.outlet_id] = remaining
+            else:
+                del lot.reserved_g[self.outlet_id]
+
+    class Dispatched(Event, frozen=True, kw_only=True):
+        """Stock left the site on a delivery to an outlet."""
+
+        TOPIC: ClassVar[str] = "lot.dispatched"
+        delivery_id: UUID
+        outlet_id: UUID
+        quantity_g: int
+        from_reservation_g: int
+        """How much of the quantity had been reserved for that outlet."""
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hand_g -= self.quantity_g
+            if self.from_reservation_g:
+                remaining = lot.reserved_g[self.outlet_id] - self.from_reservation_g
+                if remaining:
+                    lot.reserved_g[self.outlet_id] = remaining
+                else:
+                    del lot.reserved_g[self.outlet_id]
+            key = (self.delivery_id, self.outlet_id)
+            lot.in_transit_g[key] = lot.in_transit_g.get(key, 0) + self.quantity_g
+
+    class Delivered(Event, frozen=True, kw_only=True):
+        """An outlet received the lot from a delivery; the rest was lost on the way."""
+
+        TOPIC: ClassVar[str] = "lot.delivered"
+        delivery_id: UUID
+        outlet_id: UUID
+        dispatched_g: int
+        received_g: int
+        discrepancy_g: int
+        """``received_g - dispatched_g`` (never positive): lost in transit."""
+
+        def apply(self, lot: Lot) -> None:
+            del lot.in_transit_g[(self.delivery_id, self.outlet_id)]
+            lot.held_g[self.outlet_id] = lot.held_g.get(self.outlet_id, 0) + self.received_g
+
+    class Lost(Event, frozen=True, kw_only=True):
+        """Stock was lost (spoiled, damaged, stolen) at a site or at an outlet."""
+
+        TOPIC: ClassVar[str] = "lot.lost"
+        holder_id: UUID
+        """The site operator (platform) or the outlet that held the lost stock."""
+        at_outlet: bool
+        quantity_g: int
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            if self.at_outlet:
+                lot._take_held(self.holder_id, self.quantity_g)
+            else:
+                lot.on_hand_g -= self.quantity_g
+
+    class Distributed(Event, frozen=True, kw_only=True):
+        """An outlet passed food from the lot on to people."""
+
+        TOPIC: ClassVar[str] = "lot.distributed"
+        outlet_id: UUID
+        quantity_g: int
+        channel: Channel
+
+        def apply(self, lot: Lot) -> None:
+            lot._take_held(self.outlet_id, self.quantity_g)
+
+    class Recalled(Event, frozen=True, kw_only=True):
+        """The lot was recalled: nobody may pass it on any more."""
+
+        TOPIC: ClassVar[str] = "lot.recalled"
+        reason: str
+        origin_lot_id: UUID
+        """The lot whose recall caused this one (itself for the lot first recalled)."""
+
+        def apply(self, lot: Lot) -> None:
+            lot.recalled = True
+
+    # ------------------------------------------------------------ state helpers
+
+    def _init_common(self, code: str, product: str, variety: str, best_before: date,
+                     organic_certificate: str) -> None:
+        self.code = code
+        self.product = product
+        self.variety = variety
+        self.best_before = best_before
+        self.organic_certificate = organic_certificate
+        self.origin = ""
+        self.price_cents_per_kg = 0
+        self.offered_g = 0
+        self.accepted_g = 0
+        self.platform_id = None
+        self.site_id = None
+        self.on_hand_g = 0
+        self.reserved_g = {}
+        self.in_transit_g = {}
+        self.held_g = {}
+        self.parents = []
+        self.children = []
+        self.recalled = False
+
+    def _take_held(self, outlet_id: UUID, quantity_g: int) -> None:
+        remaining = self.held_g[outlet_id] - quantity_g
+        if remaining:
+            self.held_g[outlet_id] = remaining
+        else:
+            del self.held_g[outlet_id]
+
+    @property
+    def reserved_total_g(self) -> int:
+        """Stock set aside for outlets."""
+        return sum(self.reserved_g.values())
+
+    @property
+    def available_g(self) -> int:
+        """On-hand stock not reserved."""
+        return self.on_hand_g - self.reserved_total_g
+
+    # ---------------------------------------------------------------- commands
+
+    @classmethod
+    def offer(cls, lot_id: UUID, context: Context, *, code: str, producer_id: UUID,
+              product: str, variety: str, quantity_g: int, price_cents_per_kg: int,
+              harvest_date: date, best_before: date, organic_certificate: str,
+              origin: str) -> Lot:
+        """A producer offers a lot."""
+        code = check_code(code)
+        check_quantity("offered quantity", quantity_g)
+        if not 0 <= price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
+            raise InvalidCommand(f"price must be between 0 and {PRICE_CENTS_PER_KG_MAX} "
+                                 f"cents/kg, got {price_cents_per_kg}")
+        if best_before < harvest_date:
+            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}")
+        return cls._create(
+            cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
+            product=check_text("product", product).lower(),
+            variety=check_text("variety", variety, required=False),
+            quantity_g=quantity_g, price_cents_per_kg=price_cents_per_kg,
+            harvest_date=harvest_date, best_before=best_before,
+            organic_certificate=check_text("organic certificate", organic_certificate,
+                                           required=False),
+            origin=check_text("origin", origin, required=False),
+        )
+
+    @classmethod
+    def derive(cls, lot_id: UUID, context: Context, *, code: str, process: Process,
+               product: str, variety: str, parents: list[tuple[Lot, int]], quantity_g: int,
+               best_before: date | None = None) -> Lot:
+        """Create a lot from parents (callers check the parents' side first)."""
+        first = parents[0][0]
+        assert first.site_id is not None
+        assert first.platform_id is not None
+        producers = {parent.producer_id for parent, _ in parents}
+        harvests = [parent.harvest_date for parent, _ in parents if parent.harvest_date]
+        certificates = {parent.organic_certificate for parent, _ in parents}
+        return cls._create(
+            cls.Derived, lot_id, context=context, code=check_code(code), process=process,
+            product=product, variety=variety,
+            producer_id=producers.pop() if len(producers) == 1 else None,
+            platform_id=first.platform_id, site_id=first.site_id, quantity_g=quantity_g,
+            parents=[ParentShare(parent.id, used_g) for parent, used_g in parents],
+            harvest_date=min(harvests) if harvests else None,
+            best_before=best_before or min(parent.best_before for parent, _ in parents),
+            # A child is organic only if every parent is: with mixed certificates, none.
+            organic_certificate=certificates.pop() if len(certificates) == 1 else "",
+        )
+
+    def accept(self, context: Context, *, site_id: UUID, accepted_g: int) -> None:
+        """A platform accepts all or part of the offer."""
+        self.check_status(LotStatus.OFFERED, "accept the offer of")
+        check_quantity("accepted quantity", accepted_g)
+        if accepted_g > self.offered_g:
+            raise InvalidCommand(f"accept {accepted_g} g refused: lot {self.code} offers "
+                                 f"{self.offered_g} g")
+        self._trigger(self.OfferAccepted, context=context, platform_id=context.member_id,
+                      site_id=site_id, accepted_g=accepted_g)
+
+    def decline(self, context: Context, *, reason: str) -> None:
+        """A platform declines the offer."""
+        self.check_status(LotStatus.OFFERED, "decline the offer of")
+        self._trigger(self.OfferDeclined, context=context, platform_id=context.member_id,
+                      reason=check_text("reason", reason))
+
+    def receive(self, context: Context, *, site_id: UUID, measured_g: int) -> None:
+        """The accepted lot arrives at its site and is weighed."""
+        self.check_status(LotStatus.ACCEPTED, "receive")
+        if site_id != self.site_id:
+            raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
+                                 f"not {site_id}")
+        check_quantity("measured quantity", measured_g)
+        self._trigger(self.Received, context=context, site_id=site_id,
+                      expected_g=self.accepted_g, measured_g=measured_g,
+                      discrepancy_g=measured_g - self.accepted_g)
+
+    def check_status(self, expected: LotStatus, act: str) -> None:
+        """Refuse unless the lot is in the ``expected`` state."""
+        if self.status != expected:
+            raise InvalidState(f"cannot {act} lot {self.code}: it is {self.status}, "
+                               f"not {expected}")
+
+    def check_in_stock(self, act: str) -> None:
+        """Refuse unless the lot is held at a site and not recalled."""
+        if self.status != LotStatus.RECEIVED:
+            raise InvalidState(f"cannot {act} lot {self.code}: it has not been received "
+                               f"(it is {self.status})")
+        if self.recalled:
+            raise Recalled(f"cannot {act} lot {self.code}: it is recalled")
+
+    def check_available(self, act: str, quantity_g: int) -> None:
+        """Refuse unless ``quantity_g`` is available (on hand and not reserved)."""
+        self.check_in_stock(act)
+        check_quantity(f"{act} quantity", quantity_g)
+        if quantity_g > self.available_g:
+            raise InsufficientStock(
+                f"{act} {quantity_g} g refused: lot {self.code} has {self.available_g} g "
+                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)")
+
+    def check_split(self, parts_g: list[int]) -> None:
+        """The parts of a split must be at least two and add up to the available stock."""
+        self.check_in_stock("split")
+        if not 2 <= len(parts_g) <= PARTS_MAX:
+            raise InvalidCommand(f"a split takes 2 to {PARTS_MAX} parts, got {len(parts_g)}")
+        for part_g in parts_g:
+            check_quantity("split part", part_g)
+        if sum(parts_g) != self.available_g:
+            raise QuantityMismatch(
+                f"split refused: parts sum to {sum(parts_g)} g but lot {self.code} has "
+                f"{self.available_g} g available to split")
+
+    def split(self, context: Context, children: list[ChildShare]) -> None:
+        """Record the split of the available stock into ``children``."""
+        self.check_split([child.quantity_g for child in children])
+        self._trigger(self.Split, context=context, children=children,
+                      used_g=sum(child.quantity_g for child in children))
+
+    def merge_into(self, context: Context, child: ChildShare, used_g: int) -> None:
+        """Record that ``used_g`` of this lot went into the merged lot ``child``."""
+        self.check_available("merge", used_g)
+        self._trigger(self.MergedInto, context=context, child=child, used_g=used_g)
+
+    def transform_into(self, context: Context, *, transformation_id: UUID, used_g: int,
+                       children: list[ChildShare], inputs_total_g: int, loss_g: int) -> None:
+        """Record that ``used_g`` of this lot went into a transformation."""
+        self.check_available("transform", used_g)
+        self._trigger(self.TransformedInto, context=context,
+                      transformation_id=transformation_id, used_g=used_g, children=children,
+                      inputs_total_g=inputs_total_g, loss_g=loss_g)
+
+    def reserve(self, context: Context, *, outlet_id: UUID, quantity_g: int,
+                round_id: UUID | None = None) -> None:
+        """Set stock aside for an outlet."""
+        self.check_available("reserve", quantity_g)
+        self._trigger(self.Reserved, context=context, outlet_id=outlet_id,
+                      quantity_g=quantity_g, round_id=round_id)
+
+    def release(self, context: Context, *, outlet_id: UUID, quantity_g: int,
+                reason: str) -> None:
+        """Give back stock set aside for an outlet."""
+        check_quantity("released quantity", quantity_g)
+        reserved_g = self.reserved_g.get(outlet_id, 0)
+        if quantity_g > reserved_g:
+            raise InsufficientStock(f"release {quantity_g} g refused: lot {self.code} has "
+                                    f"{reserved_g} g reserved for outlet {outlet_id}")
+        self._trigger(self.ReservationReleased, context=context, outlet_id=outlet_id,
+                      quantity_g=quantity_g, reason=check_text("reason", reason))
+
+    def check_dispatch(self, outlet_id: UUID, quantity_g: int) -> int:
+        """Refuse a dispatch beyond the outlet's reservation plus available stock.
+
+        Returns how much of the quantity comes out of the outlet's reservation.
+        """
+        self.check_in_stock("dispatch")
+        check_quantity("dispatched quantity", quantity_g)
+        reserved_g = self.reserved_g.get(outlet_id, 0)
+        if quantity_g > reserved_g + self.available_g:
+            raise InsufficientStock(
+                f"dispatch {quantity_g} g refused: lot {self.code} has {reserved_g} g "
+                f"reserved for this outlet and {self.available_g} g available")
+        return min(reserved_g, quantity_g)
+
+    def dispatch(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
+                 quantity_g: int) -> None:
+        """Stock leaves the site for an outlet."""
+        from_reservation_g = self.check_dispatch(outlet_id, quantity_g)
+        self._trigger(self.Dispatched, context=context, delivery_id=delivery_id,
+                      outlet_id=outlet_id, quantity_g=quantity_g,
+                      from_reservation_g=from_reservation_g)
+
+    def check_delivery(self, delivery_id: UUID, outlet_id: UUID, received_g: int) -> int:
+        """Refuse receipts of more than was dispatched; return the dispatched quantity."""
+        dispatched_g = self.in_transit_g.get((delivery_id, outlet_id))
+        if dispatched_g is None:
+            raise InvalidState(f"lot {self.code} is not in transit to outlet {outlet_id} "
+                               f"on delivery {delivery_id}")
+        check_quantity("received quantity", received_g, allow_zero=True)
+        if received_g > dispatched_g:
+            raise InvalidCommand(f"receipt of {received_g} g refused: only {dispatched_g} g "
+                                 f"of lot {self.code} were dispatched")
+        return dispatched_g
+
+    def deliver(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
+                received_g: int) -> None:
+        """An outlet receives the lot; any shortfall is lost in transit."""
+        dispatched_g = self.check_delivery(delivery_id, outlet_id, received_g)
+        self._trigger(self.Delivered, context=context, delivery_id=delivery_id,
+                      outlet_id=outlet_id, dispatched_g=dispatched_g, received_g=received_g,
+                      discrepancy_g=received_g - dispatched_g)
+
+    def lose(self, context: Context, *, holder_id: UUID, at_outlet: bool, quantity_g: int,
+             reason: str) -> None:
+        """Record a loss at the site (from available stock) or at an outlet."""
+        reason = check_text("reason", reason)
+        if at_outlet:
+            check_quantity("lost quantity", quantity_g)
+            held_g = self.held_g.get(holder_id, 0)
+            if quantity_g > held_g:
+                raise InsufficientStock(f"loss of {quantity_g} g refused: outlet {holder_id} "
+                                        f"holds {held_g} g of lot {self.code}")
+        else:
+            if self.status != LotStatus.RECEIVED:
+                raise InvalidState(f"cannot record a loss on lot {self.code}: it is "
+                                   f"{self.status}")
+            check_quantity("lost quantity", quantity_g)
+            if quantity_g > self.available_g:
+                raise InsufficientStock(
+                    f"loss of {quantity_g} g refused: lot {self.code} has {self.available_g} g "
+                    "available (release reservations first)")
+        self._trigger(self.Lost, context=context, holder_id=holder_id, at_outlet=at_outlet,
+                      quantity_g=quantity_g, reason=reason)
+
+    def distribute(self, context: Context, *, outlet_id: UUID, quantity_g: int,
+                   channel: Channel) -> None:
+        """An outlet hands food from the lot to people."""
+        if self.recalled:
+            raise Recalled(f"cannot distribute lot {self.code}: it is recalled")
+        check_quantity("distributed quantity", quantity_g)
+        held_g = self.held_g.get(outlet_id, 0)
+        if quantity_g > held_g:
+            raise InsufficientStock(f"distribute {quantity_g} g refused: outlet {outlet_id} "
+                                    f"holds {held_g} g of lot {self.code}")
+        self._trigger(self.Distributed, context=context, outlet_id=outlet_id,
+                      quantity_g=quantity_g, channel=channel)
+
+    def recall(self, context: Context, *, reason: str, origin_lot_id: UUID) -> None:
+        """Mark the lot recalled (callers recall every lot made from it too)."""
+        if self.recalled:
+            raise InvalidState(f"lot {self.code} is already recalled")
+        self._trigger(self.Recalled, context=context, reason=check_text("reason", reason),
+                      origin_lot_id=origin_lot_id)
+
+
+Lot.Offered.AGGREGATE = Lot
+Lot.Derived.AGGREGATE = Lot
+
+
+class LotCode(Aggregate):
+    """Index stream that reserves a lot code, so no two lots share one.
+
+    Its id is derived from the code (``name_id("lot-code", code)``): a second lot claiming
+    the same code collides on the store's unique key and is refused.
+    """
+
+    code: str
+    lot_id: UUID
+
+    class Claimed(Created, frozen=True, kw_only=True):
+        """A lot code was taken by a lot."""
+
+        TOPIC: ClassVar[str] = "lot_code.claimed"
+        code: str
+        lot_id: UUID
+
+        def apply(self, index: LotCode) -> None:
+            index.code = self.code
+            index.lot_id = self.lot_id
+
+    @classmethod
+    def claim(cls, index_id: UUID, context: Context, code: str, lot_id: UUID) -> LotCode:
+        """Claim ``code`` for ``lot_id``."""
+        return cls._create(cls.Claimed, index_id, context=context, code=code, lot_id=lot_id)
+
+
+LotCode.Claimed.AGGREGATE = LotCode

@@ -1,0 +1,47 @@
+"""structlog, configured once: JSON lines in production, readable lines in a terminal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import structlog
+
+_configured = False
+LOG_FORMAT_VARIABLE = "COCAGNE_LOG_FORMAT"  # "json" or "console"; default: console on a tty.
+LOG_LEVEL_VARIABLE = "COCAGNE_LOG_LEVEL"
+
+
+def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
+    """Configure structlog (idempotent; later calls change the level and format)."""
+    global _configured  # noqa: PLW0603 - structlog's configuration is process-wide anyway.
+    chosen_level = (level or os.environ.get(LOG_LEVEL_VARIABLE) or "info").upper()
+    if json_lines is None:
+        wanted = os.environ.get(LOG_FORMAT_VARIABLE, "")
+        json_lines = wanted == "json" or (wanted != "console" and not sys.stderr.isatty())
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[chosen_level]),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    _configured = True
+
+
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A logger; configures logging with defaults on first use."""
+    if not _configured:
+        configure_logging()
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
+    return logger
