@@ -82,7 +82,8 @@ class UnitOfWork:
         if aggregate_id in self._missing:
             return None
         try:
-            loaded = cast(Aggregate, self._ledger.repository.get(aggregate_id))
+            loaded = cast(Aggregate, self._ledger.repository.get(
+                aggregate_id, projector_func=project_events))
         except AggregateNotFoundError:
             self._missing.add(aggregate_id)
             return None
@@ -704,6 +705,17 @@ class Ledger(Application[UUID]):
             raise RoleRequired("this delivery belongs to another platform")
         delivery.cancel(context, reason=command.reason)
         return [delivery.id]
+
+
+def project_events(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Fold events into an aggregate.
+
+    eventsourcing's default projector checks each event against a runtime Protocol, which
+    cost 40 % of command time here; our events are all ``domain.base.Event``.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def _identity(command: AnyCommand) -> dict[str, str]:

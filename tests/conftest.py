@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh event store on SQLite (a real file) and on PostgreSQL.
+
+PostgreSQL tests create and drop their own database on the local server
+(127.0.0.1:5432, user postgres, trust auth). A server that cannot be reached fails the
+test: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings
+
+from infra.application import Ledger
+from infra.logs import configure_logging
+from infra.store import StoreLocation, sqlite_location
+
+POSTGRES_ADMIN_URL = os.environ.get("COCAGNE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
+configure_logging("warning")
+
+
+def create_postgres_database() -> StoreLocation:
+    """Create an empty database on the local server and return its location."""
+    name = f"cocagne_test_{uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return StoreLocation(kind="postgres", postgres_dbname=name)
+
+
+def drop_postgres_database(location: StoreLocation) -> None:
+    """Drop a database made by ``create_postgres_database``."""
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{location.postgres_dbname}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> StoreLocation:
+    """A fresh SQLite file."""
+    return sqlite_location(tmp_path / "ledger.db")
+
+
+@pytest.fixture
+def postgres_store() -> Iterator[StoreLocation]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    location = create_postgres_database()
+    try:
+        yield location
+    finally:
+        drop_postgres_database(location)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
+    """The same test against both stores."""
+    if request.param == "sqlite":
+        yield sqlite_location(tmp_path / "ledger.db")
+        return
+    location = create_postgres_database()
+    try:
+        yield location
+    finally:
+        drop_postgres_database(location)
+
+
+@pytest.fixture
+def ledger(store: StoreLocation) -> Iterator[Ledger]:
+    """A ledger application on each store."""
+    app = Ledger(store)
+    try:
+        yield app
+    finally:
+        app.close()
