@@ -99,8 +99,6 @@ FLUSH_TIMEOUT_S = DELIVERY_TIMEOUT_MS // 1000 + 5  # Every send has finished or 
 # default sends many small requests and halves throughput measured in bench/relay.py.
 PRODUCER_BATCH_BYTES = 262_144
 PRODUCER_LINGER_MS = 5  # Lets a produce request fill while the relay is still sending.
-# Why 64 MiB: holds a maximal batch of large events without send() blocking on the buffer.
-PRODUCER_BUFFER_BYTES = 67_108_864
 # Five in-flight requests per connection is the most that keeps order with idempotence.
 MAX_IN_FLIGHT_REQUESTS = 5
 ADMIN_TIMEOUT_MS = 10_000
@@ -277,7 +275,6 @@ def new_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
         max_block_ms=MAX_BLOCK_MS,
         batch_size=PRODUCER_BATCH_BYTES,
         linger_ms=PRODUCER_LINGER_MS,
-        buffer_memory=PRODUCER_BUFFER_BYTES,
         compression_type=None,  # Stored events are small, compact MessagePack already.
         # The relay creates its topic with the partition count it wants; auto-creation would
         # silently use the broker's default instead.

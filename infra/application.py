@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Mapper
 
 from domain import commands as c
@@ -65,7 +65,18 @@ class UnitOfWork:
         self._ledger = ledger
         self._aggregates: dict[UUID, Aggregate] = {}
         self._missing: set[UUID] = set()
+        self._baseline: dict[UUID, int] = {}
         self.context: Context | None = None
+
+    def begin_command(self) -> None:
+        """Start counting the events of the next command of the unit of work."""
+        self._baseline = {}
+        self.context = None
+
+    def events_of_command(self) -> int:
+        """Events the current command triggered so far."""
+        return sum(len(self._aggregates[aggregate_id].pending_events) - baseline
+                   for aggregate_id, baseline in self._baseline.items())
 
     def get(self, cls: type[T], aggregate_id: UUID, what: str) -> T:
         """Load a stream (once per unit of work); refuse if absent or of another kind."""
@@ -78,6 +89,7 @@ class UnitOfWork:
         """Load a stream, or None if it does not exist."""
         aggregate = self._aggregates.get(aggregate_id)
         if aggregate is not None:
+            self._baseline.setdefault(aggregate_id, len(aggregate.pending_events))
             return aggregate
         if aggregate_id in self._missing:
             return None
@@ -88,12 +100,14 @@ class UnitOfWork:
             self._missing.add(aggregate_id)
             return None
         self._aggregates[aggregate_id] = loaded
+        self._baseline.setdefault(aggregate_id, 0)
         return loaded
 
     def add(self, aggregate: Aggregate) -> None:
         """Track a new stream."""
         self._missing.discard(aggregate.id)
         self._aggregates[aggregate.id] = aggregate
+        self._baseline.setdefault(aggregate.id, 0)
 
     def pending_count(self) -> int:
         """Events triggered and not yet saved."""
@@ -202,16 +216,22 @@ class Ledger(Application[UUID]):
             raise InvalidCommand(f"unknown command type {type(command).__name__}") from None
 
     def _execute_with_retries(self, commands: Sequence[AnyCommand]) -> list[c.CommandResult]:
+        """Run the commands, save, and retry the whole unit of work on a conflict.
+
+        The first attempt does not look for earlier records of the commands: a replayed
+        command either is refused by its aggregate (then its record is looked up) or
+        collides on its record's unique key when saved (then the retry looks it up). This
+        saves one read per command on the common path.
+        """
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
             uow = UnitOfWork(self)
-            results: list[c.CommandResult | None] = []
             records: dict[UUID, CommandRecord] = {}
-            for command in commands:
-                results.append(self._run_one(uow, command, records))
+            results = [self._run_one(uow, command, records, look_up_record=attempt > 1)
+                       for command in commands]
             if uow.pending_count() == 0:
-                return [result for result in results if result is not None]
+                return results
             try:
-                recordings = self.save(*uow.changed())
+                recordings = self._save_units(uow.changed())
             except IntegrityError:
                 log.info("command conflict, retrying", attempt=attempt,
                          **_identity(commands[0]))
@@ -219,38 +239,69 @@ class Ledger(Application[UUID]):
             EVENTS_APPENDED.inc(len(recordings))
             last_id = recordings[-1].notification.id if recordings else None
             return [
-                msgspec.structs.replace(result, notification_id=last_id)
-                if result is not None and not result.replayed else cast(c.CommandResult, result)
+                result if result.replayed
+                else msgspec.structs.replace(result, notification_id=last_id)
                 for result in results
             ]
         raise ConcurrencyConflict(
             f"command {_identity(commands[0]).get('command_id')} gave up after "
             f"{COMMAND_ATTEMPTS_MAX} attempts: other writers kept changing the same streams")
 
+    def _save_units(self, aggregates: list[Aggregate]) -> list[Any]:
+        """Save the aggregates' new events in one transaction.
+
+        Same as ``Application.save`` without its per-object runtime Protocol checks, which
+        cost a sixth of a batched command's time here.
+        """
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def _replay(self, uow: UnitOfWork, records: dict[UUID, CommandRecord], name: str,
+                command_id: str, digest: str) -> c.CommandResult | None:
+        """The answer of an earlier run of this command id, or None if there was none."""
+        record_id = command_record_id(command_id)
+        existing = records.get(record_id) or uow.find(record_id)
+        if existing is None:
+            return None
+        assert isinstance(existing, CommandRecord)
+        if existing.digest != digest or existing.command_type != name:
+            raise CommandIdReused(
+                f"command id {command_id!r} was already used for a different "
+                f"{existing.command_type} command")
+        return c.CommandResult(
+            command_id=command_id, command_type=name, stream_id=existing.stream_ids[0],
+            stream_ids=existing.stream_ids, events_written=existing.events_written,
+            replayed=True)
+
     def _run_one(self, uow: UnitOfWork, command: AnyCommand,
-                 records: dict[UUID, CommandRecord]) -> c.CommandResult:
+                 records: dict[UUID, CommandRecord], *, look_up_record: bool) -> c.CommandResult:
         name, handler = self._handler_for(command)
         command_id: str = command.command_id  # type: ignore[attr-defined]
         digest = command_digest(command)
-        record_id = command_record_id(command_id)
-        existing = records.get(record_id) or uow.find(record_id)
-        if existing is not None:
-            assert isinstance(existing, CommandRecord)
-            if existing.digest != digest or existing.command_type != name:
-                raise CommandIdReused(
-                    f"command id {command_id!r} was already used for a different "
-                    f"{existing.command_type} command")
-            return c.CommandResult(
-                command_id=command_id, command_type=name, stream_id=existing.stream_ids[0],
-                stream_ids=existing.stream_ids, events_written=existing.events_written,
-                replayed=True)
-        before = uow.pending_count()
-        stream_ids = handler(uow, command)
-        events_written = uow.pending_count() - before
+        if look_up_record or command_record_id(command_id) in records:
+            replayed = self._replay(uow, records, name, command_id, digest)
+            if replayed is not None:
+                return replayed
+        uow.begin_command()
+        try:
+            stream_ids = handler(uow, command)
+        except DomainError:
+            # Refused now; but if the same command ran before, answer as it did then.
+            replayed = self._replay(uow, records, name, command_id, digest)
+            if replayed is not None:
+                return replayed
+            raise
+        events_written = uow.events_of_command()
         assert uow.context is not None
         record = CommandRecord.handled(uow.context, command_type=name, digest=digest,
                                        stream_ids=stream_ids, events_written=events_written)
-        records[record_id] = record
+        records[record.id] = record
         uow.add(record)
         return c.CommandResult(command_id=command_id, command_type=name,
                                stream_id=stream_ids[0], stream_ids=stream_ids,
@@ -352,23 +403,31 @@ class Ledger(Application[UUID]):
 
     # ------------------------------------------------------------------- lots
 
-    def _claim_code(self, uow: UnitOfWork, context: Context, code: str, lot_id: UUID) -> None:
+    def _claim_code(self, uow: UnitOfWork, context: Context, code: str, lot_id: UUID, *,
+                    generated: bool = False) -> None:
+        """Reserve a lot code.
+
+        A code the client chose is checked first, to refuse it clearly. A generated code
+        embeds the new lot's time-ordered id, so it is not looked up: in the unlikely event
+        of a collision the save fails on the index's unique key and the retry generates a
+        fresh id and code.
+        """
         index_id = name_id("lot-code", code)
-        if uow.find(index_id) is not None:
+        if not generated and uow.find(index_id) is not None:
             raise AlreadyExists(f"lot code {code} is already used by another lot")
         uow.add(LotCode.claim(index_id, context, code, lot_id))
 
     def _offer_lot(self, uow: UnitOfWork, command: c.OfferLot) -> list[UUID]:
         context, producer = self._act(uow, command, Role.PRODUCER)
         lot_id = uuid7()
-        code = command.code or f"L{command.harvest_date:%y%m%d}-{lot_id.hex[-6:].upper()}"
+        code = command.code or f"L{command.harvest_date:%y%m%d}-{lot_id.hex[-8:].upper()}"
         lot = Lot.offer(
             lot_id, context, code=code, producer_id=producer.id, product=command.product,
             variety=command.variety, quantity_g=command.quantity_g,
             price_cents_per_kg=command.price_cents_per_kg, harvest_date=command.harvest_date,
             best_before=command.best_before, organic_certificate=command.organic_certificate,
             origin=command.origin)
-        self._claim_code(uow, context, lot.code, lot_id)
+        self._claim_code(uow, context, lot.code, lot_id, generated=not command.code)
         uow.add(lot)
         return [lot_id]
 
@@ -439,7 +498,7 @@ class Ledger(Application[UUID]):
         child_id = uuid7()
         total_g = sum(used_g for _, used_g in parents)
         code = command.code or f"M{utc_now():%y%m%d}-{child_id.hex[-6:].upper()}"
-        self._claim_code(uow, context, code, child_id)
+        self._claim_code(uow, context, code, child_id, generated=not command.code)
         share = ChildShare(child_id, code, total_g)
         for lot, used_g in parents:
             lot.merge_into(context, share, used_g)
@@ -468,7 +527,7 @@ class Ledger(Application[UUID]):
         for index, output in enumerate(command.outputs, start=1):
             child_id = uuid7()
             code = f"T{utc_now():%y%m%d}-{transformation_id.hex[-6:].upper()}-{index}"
-            self._claim_code(uow, context, code, child_id)
+            self._claim_code(uow, context, code, child_id, generated=True)
             children.append(ChildShare(child_id, code, output.quantity_g))
         for lot, used_g in parents:
             lot.transform_into(context, transformation_id=transformation_id, used_g=used_g,

@@ -8,13 +8,23 @@ SQLite by default and PostgreSQL when a test is parameterised with ``"postgres"`
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.kafka_broker import TansuBroker
+# kafka-python 3.0 loads its protocol schemas with importlib.resources.read_text, deprecated
+# since Python 3.11, and the suite turns warnings into errors. Importing it once here with
+# that warning ignored keeps the suite strict for everything else. The lasting fix is a
+# filter in pyproject.toml: "ignore:(read_text|open_text) is deprecated:DeprecationWarning".
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", r"(read_text|open_text) is deprecated",
+                            DeprecationWarning)
+    import kafka  # noqa: F401
+
+from tests.kafka_broker import TansuBroker  # noqa: E402 - after kafka's guarded import.
 
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432

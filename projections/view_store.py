@@ -1,0 +1,293 @@
+"""Where views keep their tables: an SQLite file of their own, or the store's PostgreSQL database.
+
+A view writes its rows and its tracking position in one transaction of this database, so a
+crash leaves either both or neither. Views write SQL once, with ``?`` placeholders and the
+common subset of SQLite and PostgreSQL (``INSERT ... ON CONFLICT ... DO UPDATE``, ``BIGINT``,
+``TEXT``); :class:`ViewDatabase` adapts placeholders and a few type names per dialect.
+
+**SQLite: a separate file beside the event store** (``var/cocagne.db`` keeps its views in
+``var/cocagne.views.db``). Why not the store's own file:
+
+- SQLite has one writer per file. A rebuild writing 10,000-event batches into the store's
+  file would hold the store's write lock and stall commands; in its own file it never does.
+- The view file can trade durability for speed (``synchronous=NORMAL``) without weakening
+  the event store's durability.
+- Nothing needs a transaction spanning both files: a view's rows and its position live in the
+  same (view) file, and the event store is only read.
+- Dropping every view is deleting one file; the truth is untouched.
+
+PRAGMAs on the view connection, and why each is safe:
+
+- ``journal_mode=WAL``: readers (queries, the dashboard) and the projection writer do not
+  block each other; commits stay atomic across crashes.
+- ``synchronous=NORMAL``: in WAL mode a power cut can lose the last committed transactions
+  but never corrupts the file. A lost transaction takes its tracking position with it, so
+  the runner re-applies those events from the store on restart: nothing is lost or doubled.
+- ``temp_store=MEMORY``, ``cache_size`` of 32 MiB: a fixed amount of memory, independent of
+  history length, that keeps the hot pages of the view's indexes in memory during a rebuild.
+- ``busy_timeout``: a second writer (a ``cocagne rebuild`` beside a running server) waits for
+  the lock instead of failing at once.
+
+**PostgreSQL: the store's own database, tables prefixed ``view_``**, through psycopg
+directly. One database keeps operations simple (one backup, one connection string); the
+prefix keeps the view tables apart from eventsourcing's ``ledger_*`` tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+Row = tuple[Any, ...]
+
+DEFAULT_PREFIX = "view_"
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # Matches the store's lock timeout: ride out a rebuild's batch.
+SQLITE_CACHE_KIB = 32 * 1024  # Fixed page cache for the view file; does not grow with history.
+IN_LIST_SIZE_MAX = 500
+"""Values per ``IN (...)`` list: far below SQLite's 32,766 bound-variable limit and small
+enough for PostgreSQL to plan quickly, large enough that a 10,000-event batch loads its rows
+in a handful of round trips."""
+
+
+class ViewTransaction(ABC):
+    """An open write transaction on the view database."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for each of ``rows``."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows of a SELECT run inside this transaction."""
+
+
+class ViewDatabase(ABC):
+    """A database holding views and their tracking positions."""
+
+    dialect: str
+    prefix: str
+
+    def table(self, name: str) -> str:
+        """The full name of a view table."""
+        return f"{self.prefix}{name}"
+
+    @property
+    def integer_key(self) -> str:
+        """Column type of a 64-bit integer primary key (SQLite's rowid alias is fastest)."""
+        return "INTEGER PRIMARY KEY" if self.dialect == "sqlite" else "BIGINT PRIMARY KEY"
+
+    @abstractmethod
+    def transaction(self) -> Any:  # a context manager yielding a ViewTransaction
+        """A write transaction: committed on normal exit, rolled back on an exception."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows of a read-only SELECT, seeing the latest committed state."""
+
+    @abstractmethod
+    def table_names(self) -> list[str]:
+        """Every table of this database whose name starts with the prefix."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection this object opened."""
+
+    def query_in(self, sql: str, values: Sequence[Any], params_before: Sequence[Any] = (),
+                 params_after: Sequence[Any] = ()) -> list[Row]:
+        """Run ``sql`` (with one ``IN ({in_list})`` marker) over ``values`` in chunks."""
+        rows: list[Row] = []
+        for chunk in chunked(values, IN_LIST_SIZE_MAX):
+            marks = ",".join("?" * len(chunk))
+            rows.extend(self.query(sql.format(in_list=marks),
+                                   [*params_before, *chunk, *params_after]))
+        return rows
+
+
+def chunked(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """``values`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def query_in(transaction: ViewTransaction, sql: str, values: Sequence[Any]) -> list[Row]:
+    """Like :meth:`ViewDatabase.query_in`, inside a write transaction."""
+    rows: list[Row] = []
+    for chunk in chunked(values, IN_LIST_SIZE_MAX):
+        rows.extend(transaction.query(sql.format(in_list=",".join("?" * len(chunk))), chunk))
+    return rows
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+class _SQLiteTransaction(ViewTransaction):
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._connection.execute(sql, params).rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._connection.execute(sql, params).fetchall()
+
+
+class SQLiteViewDatabase(ViewDatabase):
+    """Views in an SQLite file, one connection per thread."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | str, prefix: str = DEFAULT_PREFIX) -> None:
+        self.path = Path(path)
+        self.prefix = prefix
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, isolation_level=None,
+                                         check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA temp_store=MEMORY")
+            connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        connection = self._connection()
+        # IMMEDIATE takes the write lock now, so two writers queue at BEGIN instead of one
+        # failing when its read transaction tries to become a write transaction.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteTransaction(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def table_names(self) -> list[str]:
+        rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        return [name for (name,) in rows if name.startswith(self.prefix)]
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+# ----------------------------------------------------------------------- PostgreSQL
+
+
+def _to_postgres(sql: str) -> str:
+    # View SQL never contains a literal '?' or '%': placeholders translate one to one.
+    return sql.replace("?", "%s")
+
+
+class _PostgresTransaction(ViewTransaction):
+    def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._cursor.execute(_to_postgres(sql), params)
+        return self._cursor.rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._cursor.executemany(_to_postgres(sql), rows)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(_to_postgres(sql), params)
+        return self._cursor.fetchall()
+
+
+class PostgresViewDatabase(ViewDatabase):
+    """Views as prefixed tables of a PostgreSQL database, one connection per thread."""
+
+    dialect = "postgres"
+
+    def __init__(self, conninfo: str, prefix: str = DEFAULT_PREFIX,
+                 connect_timeout_s: int = 10) -> None:
+        self.conninfo = conninfo
+        self.prefix = prefix
+        self.connect_timeout_s = connect_timeout_s
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection[Row]] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> psycopg.Connection[Row]:
+        connection: psycopg.Connection[Row] | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            connection = psycopg.connect(self.conninfo, autocommit=True,
+                                         connect_timeout=self.connect_timeout_s)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewTransaction]:
+        connection = self._connection()
+        with connection.transaction(), connection.cursor() as cursor:
+            yield _PostgresTransaction(cursor)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._connection().cursor() as cursor:
+            cursor.execute(_to_postgres(sql), params)
+            return cursor.fetchall()
+
+    def table_names(self) -> list[str]:
+        rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                          "ORDER BY tablename")
+        return [name for (name,) in rows if name.startswith(self.prefix)]
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+# ---------------------------------------------------------------------------- time
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the Unix epoch: exact, sortable the same way in both dialects."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(microseconds: int) -> datetime:
+    """The UTC moment of :func:`to_us`."""
+    return datetime.fromtimestamp(microseconds // 1_000_000, tz=UTC).replace(
+        microsecond=microseconds % 1_000_000)
