@@ -30,6 +30,7 @@ from domain.errors import (
     CommandIdReused,
     ConcurrencyConflict,
     DomainError,
+    InsufficientStock,
     InvalidCommand,
     InvalidState,
     NotFound,
@@ -161,6 +162,7 @@ class Ledger(Application[UUID]):
             c.ReceiveDelivery: ("receive_delivery", self._receive_delivery),
             c.CancelDelivery: ("cancel_delivery", self._cancel_delivery),
         }
+        __import__("infra.governance_app", fromlist=["install"]).install(self)  # Issue 4.
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Store events as msgspec MessagePack (see ``domain.codec``)."""
@@ -226,8 +228,15 @@ class Ledger(Application[UUID]):
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
             uow = UnitOfWork(self)
             records: dict[UUID, CommandRecord] = {}
-            results = [self._run_one(uow, command, records, look_up_record=attempt > 1)
-                       for command in commands]
+            results = []
+            for position, command in enumerate(commands, start=1):
+                try:
+                    results.append(self._run_one(uow, command, records,
+                                                 look_up_record=attempt > 1))
+                except DomainError as error:
+                    if len(commands) > 1:
+                        _name_batch_position(error, position, len(commands), command)
+                    raise
             if uow.pending_count() == 0:
                 return results
             try:
@@ -497,7 +506,7 @@ class Ledger(Application[UUID]):
                                  "use a transformation to combine products")
         child_id = uuid7()
         total_g = sum(used_g for _, used_g in parents)
-        code = command.code or f"M{utc_now():%y%m%d}-{child_id.hex[-6:].upper()}"
+        code = command.code or f"M{context.occurred_at:%y%m%d}-{child_id.hex[-8:].upper()}"
         self._claim_code(uow, context, code, child_id, generated=not command.code)
         share = ChildShare(child_id, code, total_g)
         for lot, used_g in parents:
@@ -526,7 +535,8 @@ class Ledger(Application[UUID]):
         children = []
         for index, output in enumerate(command.outputs, start=1):
             child_id = uuid7()
-            code = f"T{utc_now():%y%m%d}-{transformation_id.hex[-6:].upper()}-{index}"
+            code = (f"T{context.occurred_at:%y%m%d}-{transformation_id.hex[-8:].upper()}"
+                    f"-{index}")
             self._claim_code(uow, context, code, child_id, generated=True)
             children.append(ChildShare(child_id, code, output.quantity_g))
         for lot, used_g in parents:
@@ -710,6 +720,7 @@ class Ledger(Application[UUID]):
         delivery = uow.get(Delivery, command.delivery_id, "delivery")
         if delivery.platform_id != platform.id:
             raise RoleRequired("this delivery belongs to another platform")
+        delivery.check_dispatch()
         # Check every line first (a lot may feed several stops), then record.
         per_lot: dict[tuple[UUID, UUID], int] = {}
         for stop in delivery.stops:
@@ -726,7 +737,7 @@ class Ledger(Application[UUID]):
                                      for (other, outlet_id), quantity_g in per_lot.items()
                                      if other == lot_id)
             if total_g - reserved_for_stops > lot.available_g:
-                raise QuantityMismatch(
+                raise InsufficientStock(
                     f"dispatch refused: the delivery takes {total_g} g of lot {lot.code}, "
                     f"beyond its reservations and {lot.available_g} g available")
         delivery.dispatch(context)
@@ -738,6 +749,7 @@ class Ledger(Application[UUID]):
     def _receive_delivery(self, uow: UnitOfWork, command: c.ReceiveDelivery) -> list[UUID]:
         context, outlet = self._act(uow, command, Role.OUTLET)
         delivery = uow.get(Delivery, command.delivery_id, "delivery")
+        delivery.check_receive_stop(outlet.id, command.signer)
         stop = delivery.stop_for(outlet.id)
         planned = {line.lot_id: line.quantity_g for line in stop.lines}
         received = {line.lot_id: line.received_g for line in command.lines}
@@ -775,6 +787,14 @@ def project_events(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+def _name_batch_position(error: DomainError, position: int, count: int,
+                         command: AnyCommand) -> None:
+    """Prefix a refusal inside a batch with the refused command's position and id."""
+    command_id = getattr(command, "command_id", "")
+    error.message = f"batch command {position} of {count} ({command_id}): {error.message}"
+    error.args = (error.message,)
 
 
 def _identity(command: AnyCommand) -> dict[str, str]:

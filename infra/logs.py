@@ -33,10 +33,28 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[chosen_level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger_factory,
         cache_logger_on_first_use=False,
     )
     _configured = True
+
+
+class _StderrLogger:
+    """Writes each line to whatever ``sys.stderr`` is at that moment.
+
+    structlog's PrintLogger binds the stream it was given; under pytest's capture, or after
+    a daemon re-points its streams, that stream may be closed by the time a line is logged.
+    """
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def _stderr_logger_factory(*_: object) -> _StderrLogger:
+    return _StderrLogger()
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

@@ -1,0 +1,409 @@
+"""The hash chain over stored events, the ``event_chain`` table, and the sealer.
+
+Each link is ``SHA-256(previous link || canonical bytes of one stored event)``, where the
+canonical bytes are the stored row exactly as the database holds it: notification id,
+originator (stream) id, originator version, topic and state, each typed and
+length-prefixed so no two different rows encode alike. The first link's "previous link" is
+a fixed genesis value. Nothing outside the events table enters a link: a household's
+personal data lives encrypted under its own key outside the event store, so erasing it (by
+destroying the key) changes no stored event and never breaks the chain.
+
+The sealer follows the notification log (the same ``SELECT … ORDER BY notification id``
+query eventsourcing's ``select_notifications`` runs, through a connection of its own) and
+appends one row per event to ``event_chain`` in the same database: SQLite or PostgreSQL.
+It reads the rows itself rather than through the recorder so that verification can still
+read a row the application could no longer parse (a mangled stream id, say), and so both
+sealing and verification see the very same bytes.
+
+Notification ids may have gaps (a PostgreSQL sequence skips ids of rolled-back inserts):
+links record the ids they cover, so gaps are harmless and an event that appears in one
+later is reported, not silently chained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+from uuid import UUID
+
+import psycopg
+
+from infra.store import (
+    APPLICATION_NAME,
+    POSTGRES_CONNECT_TIMEOUT_S,
+    SQLITE_LOCK_TIMEOUT_S,
+    StoreLocation,
+)
+
+CHAIN_TABLE = "event_chain"
+ALGORITHM = "sha256-chain-v1"
+"""Names the link formula; a checkpoint records it so a later formula cannot be confused."""
+GENESIS_LINK = hashlib.sha256(b"cocagne-ledger event chain v1").digest()
+PAGE_SIZE_MAX = 1_000
+"""Rows read per query: events are a few hundred bytes, so a page stays well under a few MB."""
+SEAL_BATCH_MAX = 1_000
+"""Links written per transaction: keeps the sealer's write lock to a few milliseconds."""
+SEAL_BATCHES_PER_CALL_MAX = 10_000
+"""Batches one ``seal`` call writes (ten million events) before handing back control."""
+POSTGRES_SEALER_LOCK_KEY = 0x636F6361676E65  # "cocagne": serialises concurrent sealers.
+SQLITE_EVENTS_TABLE = "stored_events"
+POSTGRES_EVENTS_TABLE = f"{APPLICATION_NAME.lower()}_events"
+"""eventsourcing names the PostgreSQL table after the application: ``ledger_events``."""
+
+StoredValue = UUID | str | bytes | int | None
+_HEX_UUID = re.compile(r"[0-9a-f]{32}")
+
+
+class ChainError(Exception):
+    """The chain cannot be read or extended (no event store, a concurrent sealer…)."""
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One row of the events table, each value exactly as the database driver gave it."""
+
+    notification_id: int
+    originator_id: StoredValue
+    originator_version: StoredValue
+    topic: StoredValue
+    state: StoredValue
+
+
+@dataclass(frozen=True)
+class Link:
+    """One row of ``event_chain``: the link over one event and who that event was."""
+
+    sequence: int
+    """Position in the chain, from 1: the number of events sealed up to this one."""
+    notification_id: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    link: bytes
+    sealed_at: str
+
+
+def _field(value: StoredValue) -> bytes:
+    """A typed, length-prefixed encoding: a change of type is a change of bytes."""
+    if value is None:
+        return b"N"
+    if isinstance(value, UUID):
+        return b"U" + value.bytes
+    if isinstance(value, int):
+        text = str(value).encode()
+        return b"I" + struct.pack(">I", len(text)) + text
+    if isinstance(value, bytes):
+        return b"B" + struct.pack(">Q", len(value)) + value
+    data = value.encode("utf-8", "surrogatepass")
+    return b"S" + struct.pack(">Q", len(data)) + data
+
+
+def compute_link(previous: bytes, row: StoredRow) -> bytes:
+    """The link over ``row`` following ``previous``."""
+    digest = hashlib.sha256(previous)
+    digest.update(_field(row.notification_id))
+    digest.update(_field(row.originator_id))
+    digest.update(_field(row.originator_version))
+    digest.update(_field(row.topic))
+    digest.update(_field(row.state))
+    return digest.digest()
+
+
+def _text(value: StoredValue) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    return "" if value is None else str(value)
+
+
+def _integer(value: StoredValue) -> int:
+    return value if isinstance(value, int) else -1
+
+
+def link_for(sequence: int, row: StoredRow, link: bytes, sealed_at: str) -> Link:
+    """The chain row recording ``link`` over ``row``."""
+    return Link(sequence=sequence, notification_id=row.notification_id,
+                originator_id=_text(row.originator_id),
+                originator_version=_integer(row.originator_version), topic=_text(row.topic),
+                link=link, sealed_at=sealed_at)
+
+
+class ChainStore(Protocol):
+    """Reads the events table and reads and extends ``event_chain`` in the same database."""
+
+    location: StoreLocation
+
+    def read_events(self, start: int, limit: int) -> list[StoredRow]:
+        """Events with notification id ``>= start``, in order, at most ``limit``."""
+        ...
+
+    def read_links(self, start: int, limit: int) -> list[Link]:
+        """Links with notification id ``>= start``, in order, at most ``limit``."""
+        ...
+
+    def head(self) -> Link | None:
+        """The last link, or None before anything is sealed."""
+        ...
+
+    def append(self, links: Sequence[Link], expected_head_sequence: int) -> None:
+        """Add links after the head at ``expected_head_sequence``, atomically."""
+        ...
+
+    def max_notification_id(self) -> int:
+        """The last notification id in the events table (0 when empty)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+def iter_events(store: ChainStore, start: int = 1) -> Iterator[StoredRow]:
+    """Every event from ``start`` on, a page at a time.
+
+    The number of pages is bounded by the history itself; each page by ``PAGE_SIZE_MAX``.
+    """
+    position = start
+    while True:
+        rows = store.read_events(position, PAGE_SIZE_MAX)
+        yield from rows
+        if len(rows) < PAGE_SIZE_MAX:
+            return
+        position = rows[-1].notification_id + 1
+
+
+def iter_links(store: ChainStore, start: int = 1) -> Iterator[Link]:
+    """Every link from ``start`` on, a page at a time (bounded like ``iter_events``)."""
+    position = start
+    while True:
+        links = store.read_links(position, PAGE_SIZE_MAX)
+        yield from links
+        if len(links) < PAGE_SIZE_MAX:
+            return
+        position = links[-1].notification_id + 1
+
+
+class SqliteChainStore:
+    """``event_chain`` beside ``stored_events`` in an SQLite file."""
+
+    def __init__(self, location: StoreLocation, events_table: str = SQLITE_EVENTS_TABLE) -> None:
+        assert location.sqlite_path is not None
+        if not Path(location.sqlite_path).exists():
+            raise ChainError(f"no event store at {location.url}")
+        self.location = location
+        self._events_table = events_table
+        self._connection = sqlite3.connect(location.sqlite_path, timeout=SQLITE_LOCK_TIMEOUT_S,
+                                           isolation_level=None)
+        tables = {row[0] for row in self._connection.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        if events_table not in tables:
+            self._connection.close()
+            raise ChainError(f"{location.url} has no table {events_table}: not an event store")
+        self._connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
+            "notification_id INTEGER PRIMARY KEY, "
+            "sequence INTEGER NOT NULL UNIQUE, "
+            "originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, "
+            "topic TEXT NOT NULL, "
+            "link BLOB NOT NULL, "
+            "sealed_at TEXT NOT NULL)")
+
+    def read_events(self, start: int, limit: int) -> list[StoredRow]:
+        """Events from ``start`` in notification (rowid) order."""
+        rows = self._connection.execute(
+            f"SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self._events_table} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
+            (start, limit)).fetchall()
+        return [StoredRow(notification_id=row[0], originator_id=_sqlite_stream_id(row[1]),
+                          originator_version=row[2], topic=row[3], state=row[4])
+                for row in rows]
+
+    def read_links(self, start: int, limit: int) -> list[Link]:
+        """Links from ``start``."""
+        rows = self._connection.execute(
+            f"SELECT sequence, notification_id, originator_id, originator_version, topic, link, "
+            f"sealed_at FROM {CHAIN_TABLE} WHERE notification_id >= ? "
+            f"ORDER BY notification_id LIMIT ?", (start, limit)).fetchall()
+        return [Link(*row) for row in rows]
+
+    def head(self) -> Link | None:
+        """The last link."""
+        row = self._connection.execute(
+            f"SELECT sequence, notification_id, originator_id, originator_version, topic, link, "
+            f"sealed_at FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1").fetchone()
+        return Link(*row) if row else None
+
+    def append(self, links: Sequence[Link], expected_head_sequence: int) -> None:
+        """Insert links in one immediate transaction, refusing if another sealer moved on."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._connection.execute(
+                f"SELECT COALESCE(MAX(sequence), 0) FROM {CHAIN_TABLE}").fetchone()
+            _check_head(row[0], expected_head_sequence)
+            self._connection.executemany(
+                f"INSERT INTO {CHAIN_TABLE} (notification_id, sequence, originator_id, "
+                f"originator_version, topic, link, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(link.notification_id, link.sequence, link.originator_id,
+                  link.originator_version, link.topic, link.link, link.sealed_at)
+                 for link in links])
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def max_notification_id(self) -> int:
+        """The last rowid of the events table."""
+        row = self._connection.execute(f"SELECT MAX(rowid) FROM {self._events_table}").fetchone()
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+
+def _check_head(actual_sequence: int, expected_sequence: int) -> None:
+    """Refuse to extend a chain another sealer extended meanwhile."""
+    if actual_sequence != expected_sequence:
+        raise ChainError(f"another sealer moved the chain to {actual_sequence} "
+                         f"(expected {expected_sequence}): nothing written, seal again")
+
+
+def _sqlite_stream_id(value: StoredValue) -> StoredValue:
+    """eventsourcing stores a UUID stream id in SQLite as 32 lowercase hex digits.
+
+    That exact form is read as the UUID, so an event hashes alike in SQLite and PostgreSQL
+    (a store moved from one to the other keeps its chain); any other text, even the same
+    UUID spelled in capitals, stays text and so breaks the link.
+    """
+    if isinstance(value, str) and _HEX_UUID.fullmatch(value):
+        return UUID(hex=value)
+    return value
+
+
+class PostgresChainStore:
+    """``event_chain`` beside ``ledger_events`` in the ``public`` schema of PostgreSQL."""
+
+    def __init__(self, location: StoreLocation,
+                 events_table: str = POSTGRES_EVENTS_TABLE, schema: str = "public") -> None:
+        self.location = location
+        self._events = f'"{schema}"."{events_table}"'
+        self._chain = f'"{schema}"."{CHAIN_TABLE}"'
+        self._connection = psycopg.connect(
+            host=location.postgres_host, port=location.postgres_port,
+            user=location.postgres_user, password=location.postgres_password or None,
+            dbname=location.postgres_dbname, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
+            autocommit=True)
+        exists = self._connection.execute(
+            "SELECT to_regclass(%s)", (f"{schema}.{events_table}",)).fetchone()
+        if exists is None or exists[0] is None:
+            self._connection.close()
+            raise ChainError(f"{location.url} has no table {schema}.{events_table}: "
+                             "not an event store")
+        self._connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._chain} ("
+            "notification_id bigint PRIMARY KEY, "
+            "sequence bigint NOT NULL UNIQUE, "
+            "originator_id text NOT NULL, "
+            "originator_version bigint NOT NULL, "
+            "topic text NOT NULL, "
+            "link bytea NOT NULL, "
+            "sealed_at text NOT NULL)")
+
+    def read_events(self, start: int, limit: int) -> list[StoredRow]:
+        """Events from ``start`` in notification order."""
+        rows = self._connection.execute(
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {self._events} WHERE notification_id >= %s "
+            f"ORDER BY notification_id LIMIT %s", (start, limit)).fetchall()
+        return [StoredRow(notification_id=row[0], originator_id=row[1],
+                          originator_version=row[2], topic=row[3],
+                          state=bytes(row[4]) if row[4] is not None else None)
+                for row in rows]
+
+    def read_links(self, start: int, limit: int) -> list[Link]:
+        """Links from ``start``."""
+        rows = self._connection.execute(
+            f"SELECT sequence, notification_id, originator_id, originator_version, topic, link, "
+            f"sealed_at FROM {self._chain} WHERE notification_id >= %s "
+            f"ORDER BY notification_id LIMIT %s", (start, limit)).fetchall()
+        return [Link(row[0], row[1], row[2], row[3], row[4], bytes(row[5]), row[6])
+                for row in rows]
+
+    def head(self) -> Link | None:
+        """The last link."""
+        row = self._connection.execute(
+            f"SELECT sequence, notification_id, originator_id, originator_version, topic, link, "
+            f"sealed_at FROM {self._chain} ORDER BY notification_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return Link(row[0], row[1], row[2], row[3], row[4], bytes(row[5]), row[6])
+
+    def append(self, links: Sequence[Link], expected_head_sequence: int) -> None:
+        """Insert links in one transaction under an advisory lock that serialises sealers."""
+        with self._connection.transaction(), self._connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (POSTGRES_SEALER_LOCK_KEY,))
+            cursor.execute(f"SELECT COALESCE(MAX(sequence), 0) FROM {self._chain}")
+            row = cursor.fetchone()
+            assert row is not None
+            _check_head(row[0], expected_head_sequence)
+            cursor.executemany(
+                f"INSERT INTO {self._chain} (notification_id, sequence, originator_id, "
+                f"originator_version, topic, link, sealed_at) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(link.notification_id, link.sequence, link.originator_id,
+                  link.originator_version, link.topic, link.link, link.sealed_at)
+                 for link in links])
+
+    def max_notification_id(self) -> int:
+        """The last notification id of the events table."""
+        row = self._connection.execute(
+            f"SELECT MAX(notification_id) FROM {self._events}").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+
+def open_chain_store(location: StoreLocation) -> ChainStore:
+    """The chain store of the event store at ``location``."""
+    if location.kind == "sqlite":
+        return SqliteChainStore(location)
+    return PostgresChainStore(location)
+
+
+class Sealer:
+    """Follows the notification log and appends a link for every new event."""
+
+    def __init__(self, store: ChainStore) -> None:
+        self.store = store
+
+    def seal(self, batches_max: int = SEAL_BATCHES_PER_CALL_MAX) -> int:
+        """Seal the events stored since the head; returns how many were sealed."""
+        head = self.store.head()
+        previous = head.link if head else GENESIS_LINK
+        sequence = head.sequence if head else 0
+        position = head.notification_id + 1 if head else 1
+        sealed = 0
+        for _ in range(batches_max):
+            rows = self.store.read_events(position, SEAL_BATCH_MAX)
+            if not rows:
+                break
+            sealed_at = datetime.now(tz=UTC).isoformat()
+            links = []
+            start_sequence = sequence
+            for row in rows:
+                previous = compute_link(previous, row)
+                sequence += 1
+                links.append(link_for(sequence, row, previous, sealed_at))
+            self.store.append(links, expected_head_sequence=start_sequence)
+            sealed += len(links)
+            position = rows[-1].notification_id + 1
+        return sealed

@@ -1,0 +1,218 @@
+"""Tables as CSV for French spreadsheets, or as XLSX.
+
+CSV is UTF-8 with a byte-order mark (so Excel reads the accents right) and ``;`` between
+fields (the separator French Excel expects, since ``,`` is its decimal mark); numbers use a
+decimal comma in French and a point in English, without thousands separators so every
+spreadsheet parses them as numbers; dates are ISO 8601 so they sort as text too.
+XLSX holds real numbers and dates with display formats (French: ``# ##0,000`` grouping as
+the reader's locale shows it), a bold frozen header row and an autofilter, so the sheet
+is sortable as FSMA 204 asks.
+
+Quantities arrive as integer grams and money as integer cents; they become kilograms and
+euros only here, exactly, through ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+SHEET_TITLE_LENGTH_MAX = 31  # Excel refuses longer sheet names.
+COLUMN_WIDTH_MAX = 60  # Characters: wider columns only push the rest off screen.
+ROWS_MAX = 1_000_000  # Excel's sheet holds 1,048,576 rows; more is not a spreadsheet.
+
+CellValue = str | int | date | datetime | None
+
+
+class Kind(enum.StrEnum):
+    """How a column's values are written."""
+
+    TEXT = "text"
+    GRAMS_AS_KG = "kg"
+    """Integer grams shown as kilograms with three decimals."""
+    CENTS_AS_EUROS = "euros"
+    """Integer cents shown as euros with two decimals."""
+    INTEGER = "integer"
+    DATE = "date"
+    DATETIME = "datetime"
+    """Timezone-aware; written in UTC (Excel cells hold no time zone)."""
+
+
+class Language(enum.StrEnum):
+    """Header language."""
+
+    FR = "fr"
+    EN = "en"
+
+
+class Format(enum.StrEnum):
+    """Output format."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its key in the rows, its headers, how to write its values."""
+
+    key: str
+    fr: str
+    en: str
+    kind: Kind = Kind.TEXT
+
+    def header(self, language: Language) -> str:
+        """The header in ``language``."""
+        return self.fr if language == Language.FR else self.en
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table (a sheet in XLSX, a section in CSV)."""
+
+    title_fr: str
+    title_en: str
+    columns: Sequence[Column]
+    rows: Sequence[dict[str, CellValue]]
+
+    def title(self, language: Language) -> str:
+        """The title in ``language``."""
+        return self.title_fr if language == Language.FR else self.title_en
+
+
+def grams_to_kg(grams: int) -> Decimal:
+    """Exact kilograms."""
+    return Decimal(grams).scaleb(-3)
+
+
+def cents_to_euros(cents: int) -> Decimal:
+    """Exact euros."""
+    return Decimal(cents).scaleb(-2)
+
+
+def _decimal_text(value: Decimal, places: int, language: Language) -> str:
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if language == Language.FR else text
+
+
+def _utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def csv_text(column: Column, value: CellValue, language: Language) -> str:
+    """A value as written in CSV."""
+    if value is None:
+        return ""
+    if column.kind == Kind.GRAMS_AS_KG and isinstance(value, int):
+        return _decimal_text(grams_to_kg(value), 3, language)
+    if column.kind == Kind.CENTS_AS_EUROS and isinstance(value, int):
+        return _decimal_text(cents_to_euros(value), 2, language)
+    if isinstance(value, datetime):
+        return _utc_naive(value).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def render_csv(tables: Sequence[Table], language: Language) -> bytes:
+    """UTF-8 with BOM, ``;``-separated; several tables are separated by a blank line and
+    each is preceded by its title (a single table has no title line)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for index, table in enumerate(tables):
+        if len(tables) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([table.title(language)])
+        _check_size(table)
+        writer.writerow([column.header(language) for column in table.columns])
+        for row in table.rows:
+            writer.writerow([csv_text(column, row.get(column.key), language)
+                             for column in table.columns])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def _check_size(table: Table) -> None:
+    if len(table.rows) > ROWS_MAX:
+        raise ValueError(f"table {table.title_en!r} has {len(table.rows)} rows, more than a "
+                         f"spreadsheet's {ROWS_MAX}: narrow the period")
+
+
+_NUMBER_FORMATS = {
+    (Kind.GRAMS_AS_KG, Language.FR): "#,##0.000",
+    (Kind.GRAMS_AS_KG, Language.EN): "#,##0.000",
+    (Kind.CENTS_AS_EUROS, Language.FR): '#,##0.00\\ "€"',
+    (Kind.CENTS_AS_EUROS, Language.EN): '"€"#,##0.00',
+    (Kind.INTEGER, Language.FR): "#,##0",
+    (Kind.INTEGER, Language.EN): "#,##0",
+    (Kind.DATE, Language.FR): "DD/MM/YYYY",
+    (Kind.DATE, Language.EN): "YYYY-MM-DD",
+    (Kind.DATETIME, Language.FR): "DD/MM/YYYY HH:MM:SS",
+    (Kind.DATETIME, Language.EN): "YYYY-MM-DD HH:MM:SS",
+}
+"""Excel's format codes are locale-neutral: ``,`` groups and ``.`` marks decimals in the
+code, and a French Excel shows them as a space and a comma."""
+
+
+def xlsx_value(column: Column, value: CellValue) -> str | int | Decimal | date | datetime | None:
+    """A value as stored in an XLSX cell."""
+    if value is None:
+        return None
+    if column.kind == Kind.GRAMS_AS_KG and isinstance(value, int):
+        return grams_to_kg(value)
+    if column.kind == Kind.CENTS_AS_EUROS and isinstance(value, int):
+        return cents_to_euros(value)
+    if isinstance(value, datetime):
+        return _utc_naive(value)
+    return value
+
+
+def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
+    """One sheet per table: bold frozen header, autofilter, number and date formats."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    for table in tables:
+        _check_size(table)
+        sheet = workbook.create_sheet(table.title(language)[:SHEET_TITLE_LENGTH_MAX])
+        sheet.append([column.header(language) for column in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [len(column.header(language)) for column in table.columns]
+        for row in table.rows:
+            values = [xlsx_value(column, row.get(column.key)) for column in table.columns]
+            sheet.append(values)
+            for index, column in enumerate(table.columns):
+                widths[index] = max(widths[index],
+                                    len(csv_text(column, row.get(column.key), language)))
+        for index, column in enumerate(table.columns, start=1):
+            number_format = _NUMBER_FORMATS.get((column.kind, language))
+            if number_format is not None:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = number_format
+            sheet.column_dimensions[get_column_letter(index)].width = min(
+                widths[index - 1] + 2, COLUMN_WIDTH_MAX)
+        sheet.freeze_panes = "A2"
+        if table.columns:
+            sheet.auto_filter.ref = (f"A1:{get_column_letter(len(table.columns))}"
+                                     f"{max(len(table.rows) + 1, 1)}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render(tables: Sequence[Table], output_format: Format, language: Language) -> bytes:
+    """The tables in ``output_format``."""
+    if output_format == Format.CSV:
+        return render_csv(tables, language)
+    return render_xlsx(tables, language)
