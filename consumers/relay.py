@@ -43,7 +43,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Protocol
@@ -95,13 +95,17 @@ REQUEST_TIMEOUT_MS = 10_000  # Must stay below the delivery timeout (kafka-pytho
 # Why 10 s: how long send() may block on metadata or a full buffer before failing the batch.
 MAX_BLOCK_MS = 10_000
 FLUSH_TIMEOUT_S = DELIVERY_TIMEOUT_MS // 1000 + 5  # Every send has finished or failed by then.
-# Why 256 KiB: about 800 events of 300 bytes per produce request; kafka-python's 16 KiB
-# default sends many small requests and halves throughput measured in bench/relay.py.
+# Why 256 KiB: about 600 relayed events per partition batch. kafka-python's 16 KiB default
+# makes many small batches: 256 KiB sent about 15 % more events/s here (300-byte events, two
+# cores). Larger is not safe: a broker refuses batches above message.max.bytes (about 1 MB).
 PRODUCER_BATCH_BYTES = 262_144
 PRODUCER_LINGER_MS = 5  # Lets a produce request fill while the relay is still sending.
 # Five in-flight requests per connection is the most that keeps order with idempotence.
 MAX_IN_FLIGHT_REQUESTS = 5
 ADMIN_TIMEOUT_MS = 10_000
+# Why 2 s: a replaced producer's undelivered records are redone by the relay anyway; waiting
+# longer for them only delays the recovery.
+PRODUCER_CLOSE_TIMEOUT_S = 2
 
 log = structlog.get_logger("cocagne.relay")
 
@@ -319,6 +323,8 @@ class RelaySettings:
                              f"1..{BATCH_SIZE_LIMIT}")
         if self.partitions < 1:
             raise ValueError(f"partitions {self.partitions} must be at least 1")
+        if self.idle_sleep_ms < 0:
+            raise ValueError(f"idle_sleep_ms {self.idle_sleep_ms} must not be negative")
         if self.send_attempts_max < 1:
             raise ValueError(f"send_attempts_max {self.send_attempts_max} must be at least 1")
 
@@ -332,10 +338,13 @@ class Relay:
     """
 
     def __init__(self, recorder: ApplicationRecorder, positions: PositionStore,
-                 settings: RelaySettings) -> None:
+                 settings: RelaySettings,
+                 on_progress: Callable[[Relay], None] | None = None) -> None:
         self.recorder = recorder
         self.positions = positions
         self.settings = settings
+        self.on_progress = on_progress
+        """Called after every batch and every idle poll, e.g. to set the relay's gauges."""
         self.position = positions.read()
         self.lag = 0
         self.published_total = 0
@@ -364,6 +373,7 @@ class Relay:
             self.position, self.settings.batch_size_max, inclusive_of_start=False)
         if not notifications:
             self.lag = max(0, self.head() - self.position)
+            self._progressed()
             return 0
         attempts = self._publish_with_retries(notifications, stop)
         if attempts == 0:
@@ -373,6 +383,7 @@ class Relay:
         self.position = last_id
         self.published_total += len(notifications)
         self.lag = max(0, self.head() - last_id)
+        self._progressed()
         log.info("relay.batch", relay=self.settings.relay_name, topic=self.settings.topic,
                  events=len(notifications), first_notification_id=notifications[0].id,
                  position=last_id, lag=self.lag, attempts=attempts,
@@ -406,6 +417,10 @@ class Relay:
         while not stop.is_set():
             if self.publish_batch(stop) == 0:
                 stop.wait(idle_sleep_s)
+
+    def _progressed(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self)
 
     def close(self) -> None:
         """Close the producer and the position store (the recorder belongs to the caller)."""
@@ -447,7 +462,8 @@ class Relay:
         decode = _envelope_decoder.decode
         futures: list[Any] = []  # kafka-python's FutureRecordMetadata, untyped.
         append = futures.append
-        # The hot loop: one call to kafka-python per event and nothing avoidable besides.
+        # The hot loop: one call to kafka-python per event and nothing avoidable besides. It
+        # inlines key_for and headers_for (a function call per event costs a few percent).
         for notification in notifications:
             state = notification.state
             try:
@@ -475,6 +491,10 @@ class Relay:
                     raise error
                 raise KafkaError(f"send failed: {error!r}") from error
 
+    def connect(self) -> None:
+        """Create the topic if missing and the producer, unless done already."""
+        self._get_producer()
+
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
             created = ensure_topic(self.settings.bootstrap_servers, self.settings.topic,
@@ -488,11 +508,19 @@ class Relay:
 
     def _drop_producer(self) -> None:
         producer, self._producer = self._producer, None
-        if producer is not None:
-            try:
-                producer.close(timeout=0)
-            except KafkaError as error:  # A broken producer may fail to close; it is gone.
-                log.warning("relay.producer_close_failed", error=str(error))
+        if producer is None:
+            return
+        try:
+            producer.close(timeout=PRODUCER_CLOSE_TIMEOUT_S)
+        except KafkaError as error:
+            # kafka-python 3.0 flushes before closing and, when pending records cannot be
+            # delivered, raises without stopping its sender thread, which would then retry
+            # forever. Stop that thread as close() does on a timeout (private API, guarded).
+            log.warning("relay.producer_close_failed", error=f"{type(error).__name__}: {error}")
+            sender = getattr(producer, "_sender", None)
+            if sender is not None and sender.is_alive():
+                sender.force_close()
+                sender.join(PRODUCER_CLOSE_TIMEOUT_S)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,17 +539,20 @@ def open_recorder(store_env: Mapping[str, str],
 def run_relay(store_env: Mapping[str, str], settings: RelaySettings, *,
               from_position: int | None = None, until_caught_up: bool = False,
               stop: threading.Event | None = None,
+              on_progress: Callable[[Relay], None] | None = None,
               application_name: str = DEFAULT_APPLICATION_NAME) -> Relay:
     """Run a relay on the store named by ``store_env`` (eventsourcing's environment).
 
     With ``until_caught_up``, publish up to the head seen at start and return; otherwise
     follow the log until ``stop`` is set. ``from_position`` first rewrites the stored position.
+    ``on_progress(relay)`` runs after every batch and idle poll (to export position and lag).
+    An error of the store ends the run with that error: the supervisor restarts the process.
     Returns the (closed) relay, whose ``position`` and ``published_total`` tell what it did.
     """
     factory, recorder = open_recorder(store_env, application_name)
     try:
         relay = Relay(recorder, position_store_from_env(store_env, settings.relay_name),
-                      settings)
+                      settings, on_progress)
         try:
             if from_position is not None:
                 relay.rewind(from_position)
@@ -578,7 +609,8 @@ def settings_from_arguments(arguments: argparse.Namespace) -> RelaySettings:
     )
 
 
-def run_from_arguments(arguments: argparse.Namespace, store_env: Mapping[str, str]) -> int:
+def run_from_arguments(arguments: argparse.Namespace, store_env: Mapping[str, str],
+                       on_progress: Callable[[Relay], None] | None = None) -> int:
     """Run the relay as a process: stops cleanly on SIGTERM or SIGINT; the exit status."""
     stop = threading.Event()
 
@@ -591,7 +623,8 @@ def run_from_arguments(arguments: argparse.Namespace, store_env: Mapping[str, st
     try:
         run_relay(store_env, settings_from_arguments(arguments),
                   from_position=arguments.from_position,
-                  until_caught_up=arguments.until_caught_up, stop=stop)
+                  until_caught_up=arguments.until_caught_up, stop=stop,
+                  on_progress=on_progress)
     except RelayError as error:
         log.exception("relay.failed", error=str(error))
         return 1

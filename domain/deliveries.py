@@ -139,23 +139,34 @@ class Delivery(Aggregate):
                 return stop
         raise InvalidCommand(f"outlet {outlet_id} is not a stop of delivery {self.id}")
 
-    def dispatch(self, context: Context) -> None:
-        """The van leaves (callers dispatch each lot line in the same save)."""
+    def check_dispatch(self) -> None:
+        """Refuse unless the delivery is planned (checked before its lots are)."""
         if self.status != DeliveryStatus.PLANNED:
             raise InvalidState(f"delivery {self.id} is {self.status}: only a planned delivery "
                                "can be dispatched")
+
+    def dispatch(self, context: Context) -> None:
+        """The van leaves (callers dispatch each lot line in the same save)."""
+        self.check_dispatch()
         self._trigger(self.Dispatched, context=context)
+
+    def check_receive_stop(self, outlet_id: UUID, signer: str) -> None:
+        """Refuse unless the delivery is on its way and the outlet has not signed yet.
+
+        Checked before the lots are, so the refusal names the delivery's state.
+        """
+        if outlet_id in self.received_outlets:
+            raise InvalidState(f"outlet {outlet_id} already received its stop")
+        if self.status != DeliveryStatus.DISPATCHED:
+            raise InvalidState(f"delivery {self.id} is {self.status}: it must be dispatched "
+                               "before a stop is received")
+        if not signer.strip():
+            raise InvalidCommand("a receipt needs the name of who signed")
 
     def receive_stop(self, context: Context, *, outlet_id: UUID, lines: list[ReceivedLine],
                      signer: str) -> None:
         """An outlet signs for its stop (callers deliver each lot in the same save)."""
-        if self.status != DeliveryStatus.DISPATCHED:
-            raise InvalidState(f"delivery {self.id} is {self.status}: it must be dispatched "
-                               "before a stop is received")
-        if outlet_id in self.received_outlets:
-            raise InvalidState(f"outlet {outlet_id} already received its stop")
-        if not signer.strip():
-            raise InvalidCommand("a receipt needs the name of who signed")
+        self.check_receive_stop(outlet_id, signer)
         self._trigger(self.StopReceived, context=context, outlet_id=outlet_id, lines=lines,
                       signer=signer.strip())
 

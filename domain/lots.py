@@ -323,7 +323,10 @@ class Lot(Aggregate):
 
         def apply(self, lot: Lot) -> None:
             del lot.in_transit_g[(self.delivery_id, self.outlet_id)]
-            lot.held_g[self.outlet_id] = lot.held_g.get(self.outlet_id, 0) + self.received_g
+            if self.received_g:
+                # Like reservations, holdings keep no zero entries: an outlet that received
+                # nothing of the lot does not hold it.
+                lot.held_g[self.outlet_id] = lot.held_g.get(self.outlet_id, 0) + self.received_g
 
     class Lost(Event, frozen=True, kw_only=True):
         """Stock was lost (spoiled, damaged, stolen) at a site or at an outlet."""

@@ -59,6 +59,10 @@ Handler = Callable[["UnitOfWork", Any], list[UUID]]
 log = get_logger("cocagne.ledger")
 
 
+class _StartAgainWithLookups(Exception):
+    """A replayed command's handler changed streams before being refused: start again."""
+
+
 class UnitOfWork:
     """Aggregates loaded and changed by one command (or one atomic batch of commands)."""
 
@@ -229,14 +233,17 @@ class Ledger(Application[UUID]):
             uow = UnitOfWork(self)
             records: dict[UUID, CommandRecord] = {}
             results = []
-            for position, command in enumerate(commands, start=1):
-                try:
-                    results.append(self._run_one(uow, command, records,
-                                                 look_up_record=attempt > 1))
-                except DomainError as error:
-                    if len(commands) > 1:
-                        _name_batch_position(error, position, len(commands), command)
-                    raise
+            try:
+                for position, command in enumerate(commands, start=1):
+                    try:
+                        results.append(self._run_one(uow, command, records,
+                                                     look_up_record=attempt > 1))
+                    except DomainError as error:
+                        if len(commands) > 1:
+                            _name_batch_position(error, position, len(commands), command)
+                        raise
+            except _StartAgainWithLookups:
+                continue
             if uow.pending_count() == 0:
                 return results
             try:
@@ -304,6 +311,10 @@ class Ledger(Application[UUID]):
             # Refused now; but if the same command ran before, answer as it did then.
             replayed = self._replay(uow, records, name, command_id, digest)
             if replayed is not None:
+                if uow.events_of_command():
+                    # The handler changed streams before it was refused: start the unit of
+                    # work again, looking records up first, so none of that gets saved.
+                    raise _StartAgainWithLookups from None
                 return replayed
             raise
         events_written = uow.events_of_command()

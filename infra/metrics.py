@@ -34,3 +34,23 @@ CONSUMER_LAG = Gauge(
     "cocagne_consumer_lag_messages", "Messages a consumer group has not yet applied.",
     labelnames=("consumer",),
 )
+HTTP_REQUESTS = Counter(
+    "cocagne_http_requests_total", "HTTP requests answered, by route name, method and status.",
+    labelnames=("route", "method", "status"),
+)
+HTTP_REQUEST_LATENCY = Histogram(
+    "cocagne_http_request_duration_seconds", "Time to answer an HTTP request (SSE streams "
+    "excluded: they last as long as the client stays).",
+    labelnames=("route",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+SSE_CLIENTS = Gauge(
+    "cocagne_sse_clients", "Dashboard clients connected to the live feed.",
+)
+SSE_MESSAGES = Counter(
+    "cocagne_sse_messages_total", "Live-feed messages sent to clients, by event type.",
+    labelnames=("event",),
+)
+LIVE_FEED_POSITION = Gauge(
+    "cocagne_live_feed_position", "Last notification id the dashboard's live feed has read.",
+)

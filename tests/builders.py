@@ -43,8 +43,9 @@ def max_notification_id(ledger: Ledger) -> int:
 
 
 def assert_refused(ledger: Ledger, command: msgspec.Struct, error: type[DomainError],
-                   match: str = "") -> DomainError:
-    """Run ``command``, expect ``error`` (message matching ``match``) and no write at all."""
+                   match: str | None = None) -> DomainError:
+    """Run ``command``, expect exactly ``error`` (its message searched for the regular
+    expression ``match``) and no write at all."""
     before = max_notification_id(ledger)
     with pytest.raises(error, match=match) as caught:
         ledger.execute(command)

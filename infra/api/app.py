@@ -1,0 +1,192 @@
+"""The Litestar application: ``create_app(location)`` wires the ledger, tokens, views, the
+live feed, every route, the error shape, request logs and metrics.
+
+Every request gets an id (``X-Request-ID``: the client's if it sent a sane one, else a new
+one), bound to the structlog context with the actor, command id and correlation id once
+known, so every log line of the request carries them. The request's one access-log line has
+the route *name* (never the raw path with its ids, never the query string, which may hold a
+token), the status and the duration; bodies are never logged, so no personal data is either.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+import structlog
+from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Server
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.api.access import authorize, route_name
+from infra.api.auth import TokenStore
+from infra.api.commands import command_routes
+from infra.api.dashboard_routes import DASHBOARD_ROUTES
+from infra.api.docs import OfflineDocsPlugin
+from infra.api.errors import EXCEPTION_HANDLERS
+from infra.api.governance_routes import governance_routes
+from infra.api.live import LiveFeed, live_events
+from infra.api.ops import OPS_ROUTES
+from infra.api.queries import QUERY_ROUTES
+from infra.api.services import Services, Views, open_views
+from infra.api.sql import StoreDatabase
+from infra.application import Ledger
+from infra.logs import get_logger
+from infra.metrics import HTTP_REQUEST_LATENCY, HTTP_REQUESTS
+from infra.store import StoreLocation
+
+API_VERSION = "1.0.0"
+REQUEST_BODY_BYTES_MAX = 1_048_576
+"""1 MiB: the largest command (a delivery of 50 stops of 200 lines) is about 600 kB."""
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+RELAY_POSITION_TABLE = "relay_position"  # As consumers.relay.POSITION_TABLE.
+RELAY_NAME = "cocagne.events"  # As consumers.relay.DEFAULT_RELAY_NAME.
+
+log = get_logger("cocagne.api")
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Request id, structlog context, one access-log line and the HTTP metrics."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        incoming = ""
+        for header_name, header_value in scope.get("headers", []):
+            if header_name == b"x-request-id":
+                incoming = header_value.decode("latin-1")
+                break
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        streaming = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, streaming
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+                streaming = any(name == b"content-type" and value.startswith(b"text/event-stream")
+                                for name, value in headers)
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await app(scope, receive, send_with_id)
+            finally:
+                handler = scope.get("route_handler")
+                name = route_name(handler) if handler is not None else "unmatched"
+                elapsed_s = time.perf_counter() - started
+                method = str(scope.get("method", ""))
+                HTTP_REQUESTS.labels(name, method, str(status)).inc()
+                if not streaming:
+                    HTTP_REQUEST_LATENCY.labels(name).observe(elapsed_s)
+                log.info("request", method=method, route=name, status=status,
+                         duration_ms=round(elapsed_s * 1000, 2))
+
+    return middleware
+
+
+def relay_position_reader(database: StoreDatabase) -> Callable[[], int | None]:
+    """Reads the relay's stored position, if a relay ever ran on this store."""
+
+    def read() -> int | None:
+        if not database.table_exists(RELAY_POSITION_TABLE):
+            return None
+        rows = database.execute(f"SELECT notification_id FROM {RELAY_POSITION_TABLE} "
+                                "WHERE relay_name = ?", (RELAY_NAME,))
+        return int(rows[0][0]) if rows else None
+
+    return read
+
+
+def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
+               views: Views | None = None, follow_views: bool = True,
+               poll_interval_s: float | None = None, debug: bool = False) -> Litestar:
+    """The API and dashboard over the store at ``location``.
+
+    ``ledger`` and ``views`` may be given (tests, the demo); otherwise they are opened here
+    and closed on shutdown. With ``follow_views`` the views' runner follows the store in a
+    background thread while the app runs.
+    """
+    owns_ledger = ledger is None
+    if location.kind == "sqlite" and location.sqlite_path is not None:
+        location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    the_ledger = ledger if ledger is not None else Ledger(location)
+    the_views = views if views is not None else open_views(the_ledger, location)
+    if views is not None:
+        the_views.owns_runner = False
+    tokens = TokenStore(location)
+    services = Services(location=location, ledger=the_ledger, tokens=tokens, views=the_views,
+                        feed=None, owns_ledger=owns_ledger)
+    services.extras["store_database"] = store_database = StoreDatabase(location)
+    services.extras["relay_position"] = relay_position_reader(store_database)
+    services.feed = LiveFeed(services, **({"poll_interval_s": poll_interval_s}
+                                          if poll_interval_s else {}))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        del app
+        if follow_views:
+            await anyio.to_thread.run_sync(the_views.start)
+        await services.feed.start()
+        try:
+            yield
+        finally:
+            await services.feed.close()
+            if follow_views:
+                await anyio.to_thread.run_sync(the_views.stop)
+            tokens.close()
+            store_database.close()
+            if owns_ledger:
+                the_ledger.close()
+
+    handlers = [*command_routes(ledger_handlers(the_ledger)), *QUERY_ROUTES, live_events,
+                *governance_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES]
+    app = Litestar(
+        route_handlers=handlers,
+        guards=[authorize],
+        middleware=[request_context],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=REQUEST_BODY_BYTES_MAX,
+        # Our logs are structlog JSON lines (infra.logs); Litestar's own stdlib logging set-up
+        # (a queue handler and its thread, plain-text lines) would only duplicate them.
+        logging_config=None,
+        openapi_config=OpenAPIConfig(
+            title="cocagne-ledger API", version=API_VERSION,
+            description="Coordination ledger of the Jardins de Cocagne cooperative: commands "
+                        "(idempotent by Idempotency-Key), stock, traceability, balances and "
+                        "governance.",
+            path="/api/schema",
+            render_plugins=[OfflineDocsPlugin(), JsonRenderPlugin()],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer",
+                                         description="A member's token (cocagne token create)"),
+            }),
+            security=[{"bearer": []}],
+            servers=[Server(url="/")],
+            use_handler_docstrings=True,
+        ),
+        debug=debug,
+    )
+    app.state.services = services
+    return app
+
+
+def ledger_handlers(ledger: Ledger) -> dict[type[Any], tuple[str, Any]]:
+    """Every command the ledger handles (core and registered by other modules)."""
+    handlers: dict[type[Any], tuple[str, Any]] = ledger._handlers
+    return dict(handlers)

@@ -1,0 +1,201 @@
+"""GET routes for governance (proposals with their tallies, rules in force) and balances.
+
+Proposals are read from their streams (a cooperative has tens a year, not thousands): the
+list follows the ``proposal.submitted`` notifications, and each proposal's tally is counted
+by the domain's own ``tally`` (final once closed, provisional while open). Rules in force
+come from the rule book with the proposal that decided each. Balances come from the
+balances view; a member whose scope is ``OWN`` sees only its own accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+from litestar import Request, get
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, QueryParameter
+
+from domain.proposals import Proposal, Tally
+from domain.rules import Enactment, Payload
+from infra.api.access import Caller
+from infra.api.errors import ApiError
+from infra.api.policy import Scope
+from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, view, wait_for
+from infra.api.services import Services
+from projections.balances import AccountBalance
+
+ProposalFilter = Literal["open", "adopted", "rejected", "all"]
+PROPOSALS_MAX = 10_000  # Far beyond a cooperative's proposals over decades.
+PROPOSALS_PAGE = 1_000  # Notifications per select while listing proposals.
+
+
+class ProposalEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A proposal with its tally (provisional while open)."""
+
+    proposal_id: UUID
+    title: str
+    kind: str
+    proposer_id: UUID
+    opens_at: datetime
+    closes_at: datetime
+    status: str
+    quorum_bp: int
+    threshold_bp: int
+    members_on_roll: int
+    votes_cast: int
+    tally: Tally
+    effective_from: date | None
+    enacted_from: date | None
+
+
+class ProposalDetail(msgspec.Struct, frozen=True, kw_only=True):
+    """A proposal, its payload, its tally and the caller's own vote."""
+
+    proposal: ProposalEntry
+    payload: Payload
+    my_vote: str | None
+
+
+class RuleEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A rule in force and the decision that set it."""
+
+    kind: str
+    scope_id: UUID | None
+    effective_from: date
+    decision_id: UUID
+    decision_title: str
+    rule: dict[str, Any]
+
+
+class RulesAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """The rules in force on a day."""
+
+    at: date
+    rules: list[RuleEntry]
+
+
+class BalancesAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """Accounts and their balances in cents."""
+
+    position: int
+    accounts: list[AccountBalance]
+    total_cents: int | None
+    """Sum of every balance (zero when consistent); only for callers who see every account."""
+
+
+def _proposal_ids(services: Services) -> list[UUID]:
+    ids: list[UUID] = []
+    start = 1
+    for _ in range(PROPOSALS_MAX // PROPOSALS_PAGE + 1):
+        page = services.ledger.recorder.select_notifications(
+            start, PROPOSALS_PAGE, topics=[Proposal.Submitted.TOPIC])
+        ids.extend(UUID(str(notification.originator_id)) for notification in page)
+        if len(page) < PROPOSALS_PAGE or len(ids) >= PROPOSALS_MAX:
+            break
+        start = page[-1].id + 1
+    return ids[:PROPOSALS_MAX]
+
+
+def _entry(proposal: Proposal) -> ProposalEntry:
+    outcome = proposal.outcome if proposal.outcome is not None else proposal.count()
+    return ProposalEntry(
+        proposal_id=proposal.id, title=proposal.title,
+        kind=str(type(proposal.payload).__struct_config__.tag or type(proposal.payload).__name__),
+        proposer_id=proposal.proposer_id, opens_at=proposal.opens_at,
+        closes_at=proposal.closes_at, status=str(proposal.status),
+        quorum_bp=proposal.quorum_bp, threshold_bp=proposal.threshold_bp,
+        members_on_roll=len(proposal.roll), votes_cast=len(proposal.ballots), tally=outcome,
+        effective_from=proposal.effective_from, enacted_from=proposal.enacted_from)
+
+
+def _proposal(services: Services, proposal_id: FromPath[UUID]) -> Proposal:
+    try:
+        proposal: Any = services.ledger.repository.get(proposal_id)
+    except AggregateNotFoundError:
+        proposal = None
+    if not isinstance(proposal, Proposal):
+        raise ApiError(404, "not_found", f"proposal {proposal_id} does not exist")
+    return proposal
+
+
+@get("/api/proposals", name="list_proposals", tags=["governance"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Proposals with their per-college tallies")
+def list_proposals(request: Request[Any, Any, Any],
+                   status: Annotated[ProposalFilter, QueryParameter(required=False)] = "all",
+                   ) -> list[ProposalEntry]:
+    """Newest first; open proposals carry a provisional tally."""
+    services = services_of(request)
+    entries = []
+    for proposal_id in reversed(_proposal_ids(services)):
+        proposal = _proposal(services, proposal_id)
+        if status in {"all", proposal.status}:
+            entries.append(_entry(proposal))
+    return entries
+
+
+@get("/api/proposals/{proposal_id:uuid}", name="get_proposal", tags=["governance"],
+     sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="A proposal, its payload, tally and the caller's vote")
+def get_proposal(request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> ProposalDetail:
+    """One proposal (ballots of others stay private; the caller sees its own)."""
+    proposal = _proposal(services_of(request), proposal_id)
+    caller: Caller = request.state.caller
+    vote = proposal.ballots.get(caller.member_id)
+    return ProposalDetail(proposal=_entry(proposal), payload=proposal.payload,
+                          my_vote=str(vote) if vote is not None else None)
+
+
+@get("/api/rules", name="rules_in_force", tags=["governance"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Rules in force on a day, with their deciding proposals")
+def rules_in_force(request: Request[Any, Any, Any],
+                   at: Annotated[date | None, QueryParameter(required=False)] = None,
+                   ) -> RulesAnswer:
+    """One rule per kind and scope; the default applies where none was voted."""
+    from infra.governance_app import governance_of  # noqa: PLC0415 - optional module.
+
+    services = services_of(request)
+    day = at or date.today()  # noqa: DTZ011 - rules take effect on local calendar days.
+    try:
+        enactments: list[Enactment] = governance_of(services.ledger).rules_in_force(day)
+    except KeyError:
+        raise ApiError(503, "unavailable", "governance is not part of this build") from None
+    return RulesAnswer(at=day, rules=[
+        RuleEntry(kind=str(enactment.kind), scope_id=enactment.scope_id,
+                  effective_from=enactment.effective_from, decision_id=enactment.decision_id,
+                  decision_title=enactment.title, rule=msgspec.to_builtins(enactment.rule))
+        for enactment in enactments])
+
+
+@get("/api/balances", name="list_balances", tags=["balances"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Accounts and balances in cents (now or as of)")
+def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: AsOf = None,
+                  basis: Basis = "business",
+                  owner_id: Annotated[UUID | None, QueryParameter(
+                                                             required=False)] = None,
+                  kind: Annotated[str | None, QueryParameter(required=False,
+                                                        max_length=64)] = None,
+                  ) -> BalancesAnswer:
+    """Every account (coordinator, auditor), or the caller's own accounts."""
+    services = services_of(request)
+    wait_for(services, after, ["balances"])
+    balances = view(services, "balances")
+    caller: Caller = request.state.caller
+    scope_all = request.state.scope == Scope.ALL
+    if not scope_all:
+        if owner_id is not None and owner_id != caller.member_id:
+            raise ApiError(403, "forbidden", "a member sees only its own accounts")
+        owner_id = caller.member_id
+    accounts: list[AccountBalance] = balances.accounts(
+        owner_id=str(owner_id) if owner_id else None, kind=kind, as_of=as_of, basis=basis)
+    total = int(balances.total_cents()) if scope_all and as_of is None else None
+    return BalancesAnswer(position=services.views.position("balances"), accounts=accounts,
+                          total_cents=total)
+
+
+def governance_routes() -> list[HTTPRouteHandler]:
+    """Routes for proposals, tallies, rules in force and balances."""
+    return [list_proposals, get_proposal, rules_in_force, list_balances]

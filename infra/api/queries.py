@@ -1,0 +1,417 @@
+"""GET routes: who am I, members and sites, stock, lots, traces, recalls, stream history.
+
+Queries read the views (``projections/``), which follow the event store a few milliseconds
+behind. ``?after=N`` (a command's ``notification_id``) waits until the views have applied
+notification N, so a client reads its own writes. Scope comes from the policy table: where a
+role reaches only its own data the answer is filtered (a producer sees its own lots).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+from litestar import Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, PathParameter, QueryParameter
+
+from domain.base import Role
+from domain.lots import Lot
+from domain.members import Member
+from infra.api.access import SESSION_COOKIE, Caller, bearer_token
+from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
+from infra.api.policy import Scope
+from infra.api.services import Services
+from projections.stock import StockLine, StockTotal
+from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
+
+MEMBERS_MAX = 10_000  # As the governance roll: far beyond the network's membership.
+SITES_MAX = 10_000
+DIRECTORY_PAGE = 1_000  # Notifications per select while listing members or sites.
+HISTORY_EVENTS_MAX = 1_000  # Events per page of a stream's history.
+LOT_REF_LENGTH_MAX = 100  # A lot id (36) or code (at most 64).
+SESSION_MAX_AGE_S = 12 * 3600  # One working day: a dashboard left open overnight signs in again.
+
+QUERY_ERRORS: dict[int, ResponseSpec] = {
+    **COMMON_ERRORS,
+    404: error_spec("No such lot, stream or account (code not_found)"),
+    503: error_spec("The view is not part of this build, or is behind (code unavailable)"),
+}
+
+After = Annotated[int | None, QueryParameter(
+    required=False, ge=0, le=2**62,
+    description="Wait until the views have applied this notification id (read your writes)")]
+AsOf = Annotated[datetime | None, QueryParameter(
+    required=False,
+    description="Answer as of this moment (ISO 8601; business time unless basis=recorded)")]
+Basis = Annotated[Literal["business", "recorded"], QueryParameter(
+    required=False, description="Time basis of as_of")]
+Direction = Annotated[Literal["backward", "forward", "both"], QueryParameter(
+    required=False, description="Which way to trace")]
+LotRef = Annotated[str, PathParameter(min_length=1, max_length=LOT_REF_LENGTH_MAX,
+                                      description="A lot id or lot code")]
+
+
+# ------------------------------------------------------------------ answer shapes
+
+
+class Me(msgspec.Struct, frozen=True, kw_only=True):
+    """The caller."""
+
+    member_id: UUID
+    kind: str
+    roles: list[str]
+
+
+class MemberEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A member in the directory."""
+
+    member_id: UUID
+    name: str
+    kind: str
+    roles: list[str]
+    suspended: bool
+
+
+class SiteEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A site in the directory."""
+
+    site_id: UUID
+    name: str
+    kind: str
+    operator_id: UUID
+    city: str
+
+
+class StockAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """Stock per site, product and lot, with the view's position."""
+
+    position: int
+    """Notification id the view had applied: pass it as ``after`` to the live feed."""
+    lines: list[StockLine]
+    totals: list[StockTotal]
+
+
+class LotAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """One lot: what it is and everything that happened to it."""
+
+    lot: TraceLot
+    movements: list[Movement]
+
+
+class TraceAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """A lot's backward and/or forward trace."""
+
+    backward: BackwardTrace | None = None
+    forward: ForwardTrace | None = None
+
+
+class StoredEventEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One event of a stream, as stored."""
+
+    version: int
+    topic: str
+    recorded_at: datetime
+    data: dict[str, Any]
+
+
+class HistoryAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a stream's events."""
+
+    stream_id: UUID
+    events: list[StoredEventEntry]
+    next_version: int | None
+    """Pass as ``from_version`` for the next page (None: no more)."""
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def services_of(request: Request[Any, Any, Any]) -> Services:
+    """The app's services."""
+    services: Services = request.app.state.services
+    return services
+
+
+def view(services: Services, name: str) -> Any:
+    """A view, or 503 when this build lacks it."""
+    found = services.views.get(name)
+    if found is None:
+        raise ApiError(503, "unavailable", f"the {name} view is not part of this build")
+    return found
+
+
+def wait_for(services: Services, after: int | None, names: list[str]) -> None:
+    """Read-your-writes, or 503 when the views lag too far behind."""
+    if after is None:
+        return
+    head = int(services.ledger.recorder.max_notification_id() or 0)
+    if after > head:
+        raise ApiError(400, "invalid_request", f"notification {after} does not exist: the log "
+                                               f"ends at {head}")
+    if not services.views.wait_for(after, names=names):
+        raise ApiError(503, "unavailable",
+                       f"the views have not reached notification {after} yet; retry shortly")
+
+
+def owns_lot(caller: Caller, lot: TraceLot) -> bool:
+    """Whether a lot is the caller's own (as its producer)."""
+    return lot.producer_id == str(caller.member_id)
+
+
+def resolve_lot(services: Services, reference: str) -> str:
+    """A lot id from an id or code, or 404."""
+    trace = view(services, "trace")
+    lot_id: str | None = trace.resolve(reference.strip())
+    if lot_id is None:
+        raise ApiError(404, "not_found", f"lot {reference!r} does not exist (or the views "
+                                         "have not seen it yet: pass ?after=)")
+    return lot_id
+
+
+def checked_lot(request: Request[Any, Any, Any], reference: str, after: int | None) -> TraceLot:
+    """The lot named, after read-your-writes, if the caller may see it."""
+    services = services_of(request)
+    wait_for(services, after, ["trace"])
+    lot_id = resolve_lot(services, reference)
+    lot: TraceLot = view(services, "trace").lots([lot_id])[lot_id]
+    if request.state.scope == Scope.OWN and not owns_lot(request.state.caller, lot):
+        raise ApiError(403, "forbidden", f"lot {lot.code} is not one of the caller's own lots")
+    return lot
+
+
+# ------------------------------------------------------------------ session
+
+
+@get("/api/me", name="whoami", tags=["session"], sync_to_thread=False, responses=QUERY_ERRORS,
+     summary="The caller: member id, kind and roles")
+def whoami(request: Request[Any, Any, Any]) -> Me:
+    """Who the token belongs to."""
+    caller: Caller = request.state.caller
+    return Me(member_id=caller.member_id, kind=caller.kind, roles=sorted(caller.roles))
+
+
+@post("/api/session", name="open_session", tags=["session"], sync_to_thread=False,
+      status_code=200, responses=QUERY_ERRORS,
+      summary="Set the dashboard's session cookie from the bearer token")
+def open_session(request: Request[Any, Any, Any]) -> Response[Me]:
+    """The dashboard's live feed (EventSource) cannot send headers: it sends this cookie.
+
+    The cookie is HttpOnly and SameSite=Strict, and is accepted for GET requests only.
+    """
+    caller: Caller = request.state.caller
+    token = bearer_token(request) or ""
+    cookie = Cookie(key=SESSION_COOKIE, value=token, path="/api", httponly=True,
+                    samesite="strict", secure=request.url.scheme == "https",
+                    max_age=SESSION_MAX_AGE_S)
+    return Response(Me(member_id=caller.member_id, kind=caller.kind, roles=sorted(caller.roles)),
+                    cookies=[cookie])
+
+
+@delete("/api/session", name="close_session", tags=["session"], sync_to_thread=False,
+        status_code=204, responses=QUERY_ERRORS, summary="Clear the dashboard's cookie",
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/api", max_age=0,
+                                 httponly=True, samesite="strict")])
+def close_session() -> None:
+    """Sign the dashboard out."""
+
+
+# ------------------------------------------------------------------ directory
+
+
+@get("/api/members", name="list_members", tags=["directory"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Members, their kinds and roles")
+def list_members(request: Request[Any, Any, Any]) -> list[MemberEntry]:
+    """Every member (a household: itself only)."""
+    services = services_of(request)
+    caller: Caller = request.state.caller
+    if request.state.scope == Scope.OWN:
+        ids = [caller.member_id]
+    else:
+        ids = _stream_ids(services, Member.Registered.TOPIC, MEMBERS_MAX)
+    entries = []
+    for member_id in ids:
+        member: Any = services.ledger.repository.get(member_id)
+        entries.append(MemberEntry(member_id=member.id, name=member.name, kind=str(member.kind),
+                                   roles=sorted(member.roles), suspended=member.suspended))
+    return entries
+
+
+@get("/api/sites", name="list_sites", tags=["directory"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Sites and their operators")
+def list_sites(request: Request[Any, Any, Any]) -> list[SiteEntry]:
+    """Every site."""
+    services = services_of(request)
+    entries = []
+    for site_id in _stream_ids(services, "site.registered", SITES_MAX):
+        site: Any = services.ledger.repository.get(site_id)
+        entries.append(SiteEntry(site_id=site.id, name=site.name, kind=str(site.kind),
+                                 operator_id=site.operator_id, city=site.city))
+    return entries
+
+
+def _stream_ids(services: Services, topic: str, limit: int) -> list[UUID]:
+    """Streams started by ``topic``, oldest first (at most ``limit``)."""
+    ids: list[UUID] = []
+    start = 1
+    for _ in range(limit // DIRECTORY_PAGE + 1):
+        page = services.ledger.recorder.select_notifications(start, DIRECTORY_PAGE,
+                                                             topics=[topic])
+        ids.extend(UUID(str(notification.originator_id)) for notification in page)
+        if len(page) < DIRECTORY_PAGE or len(ids) >= limit:
+            break
+        start = page[-1].id + 1
+    return ids[:limit]
+
+
+# ------------------------------------------------------------------ stock
+
+
+@get("/api/stock", name="get_stock", tags=["stock"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="Stock per site, product and lot (now or as of)")
+def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf = None,
+              basis: Basis = "business",
+              site_id: Annotated[UUID | None, QueryParameter(required=False)] = None,
+              product: Annotated[str | None, QueryParameter(required=False,
+                                                       max_length=200)] = None,
+              ) -> StockAnswer:
+    """Lots with stock on hand, expiring-soon and recalled flags, and totals per product."""
+    services = services_of(request)
+    wait_for(services, after, ["stock"])
+    stock = view(services, "stock")
+    position = services.views.position("stock")
+    site = str(site_id) if site_id else None
+    name = product.strip().lower() if product else None
+    lines: list[StockLine] = stock.lines(site_id=site, product=name, as_of=as_of, basis=basis)
+    totals: list[StockTotal] = stock.totals(site_id=site, product=name, as_of=as_of,
+                                            basis=basis)
+    if request.state.scope == Scope.OWN:
+        own = own_lot_ids(services, request.state.caller, [line.lot_id for line in lines])
+        lines = [line for line in lines if line.lot_id in own]
+        totals = totals_of(lines)
+    return StockAnswer(position=position, lines=lines, totals=totals)
+
+
+def own_lot_ids(services: Services, caller: Caller, lot_ids: list[str]) -> set[str]:
+    """Which of ``lot_ids`` the caller produced."""
+    trace = services.views.get("trace")
+    if trace is not None:
+        lots: dict[str, TraceLot] = trace.lots(lot_ids)
+        return {lot_id for lot_id, lot in lots.items() if owns_lot(caller, lot)}
+    own = set()
+    for lot_id in lot_ids:
+        lot: Any = services.ledger.repository.get(UUID(lot_id))
+        if isinstance(lot, Lot) and lot.producer_id == caller.member_id:
+            own.add(lot_id)
+    return own
+
+
+def totals_of(lines: list[StockLine]) -> list[StockTotal]:
+    """Per site and product sums of some lines."""
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for line in lines:
+        entry = sums.setdefault((line.site_id, line.product), [line.site_name, 0, 0, 0, 0, 0])
+        entry[1] += 1
+        entry[2] += line.on_hand_g
+        entry[3] += line.reserved_g
+        entry[4] += line.on_hand_g if line.expiring_soon else 0
+        entry[5] += line.on_hand_g if line.recalled else 0
+    return [StockTotal(site_id=site, site_name=entry[0], product=product, lots=entry[1],
+                       on_hand_g=entry[2], reserved_g=entry[3], available_g=entry[2] - entry[3],
+                       expiring_soon_g=entry[4], recalled_g=entry[5])
+            for (site, product), entry in sums.items()]
+
+
+# ------------------------------------------------------------------ lots and traces
+
+
+@get("/api/lots/{lot:str}", name="get_lot", tags=["traceability"], sync_to_thread=True,
+     responses=QUERY_ERRORS, summary="A lot and every movement of it")
+def get_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
+            as_of: AsOf = None, basis: Basis = "business") -> LotAnswer:
+    """What a lot is (origin, certificate, dates) and its movements."""
+    found = checked_lot(request, lot, after)
+    movements: list[Movement] = view(services_of(request), "trace").movements(
+        [found.lot_id], as_of=as_of, basis=basis)
+    return LotAnswer(lot=found, movements=movements)
+
+
+@get("/api/lots/{lot:str}/trace", name="trace_lot", tags=["traceability"],
+     sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="Where a lot came from and where it went (as of any moment)")
+def trace_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
+              as_of: AsOf = None, basis: Basis = "business",
+              direction: Direction = "both") -> TraceAnswer:
+    """Backward: ancestors, origins and sites; forward: descendants, outlets, losses."""
+    found = checked_lot(request, lot, after)
+    trace = view(services_of(request), "trace")
+    try:
+        backward = (trace.backward(found.lot_id, as_of=as_of, basis=basis)
+                    if direction in {"backward", "both"} else None)
+        forward = (trace.forward(found.lot_id, as_of=as_of, basis=basis)
+                   if direction in {"forward", "both"} else None)
+    except ValueError as error:  # The trace's named bounds (depth, size) were exceeded.
+        raise ApiError(422, "invalid", str(error)) from error
+    return TraceAnswer(backward=backward, forward=forward)
+
+
+@get("/api/lots/{lot:str}/recall-impact", name="recall_impact", tags=["traceability"],
+     sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="Every lot a recall reaches and who holds or received it")
+def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
+                  as_of: AsOf = None, basis: Basis = "business") -> RecallImpact:
+    """The lot, every lot made from it, where they are, who received and distributed them."""
+    found = checked_lot(request, lot, after)
+    try:
+        impact: RecallImpact | None = view(services_of(request), "trace").recall_impact(
+            found.lot_id, as_of=as_of, basis=basis)
+    except ValueError as error:
+        raise ApiError(422, "invalid", str(error)) from error
+    if impact is None:
+        raise ApiError(404, "not_found", f"lot {lot!r} did not exist at that moment")
+    return impact
+
+
+# ------------------------------------------------------------------ history
+
+
+@get("/api/streams/{stream_id:uuid}/events", name="stream_history", tags=["audit"],
+     sync_to_thread=True, responses=QUERY_ERRORS, summary="The stored events of any stream")
+def stream_history(request: Request[Any, Any, Any], stream_id: FromPath[UUID],
+                   from_version: Annotated[int, QueryParameter(ge=1,
+                                                          le=2**62, required=False)] = 1,
+                   limit: Annotated[int, QueryParameter(ge=1, le=HISTORY_EVENTS_MAX,
+                                                   required=False)] = HISTORY_EVENTS_MAX,
+                   ) -> HistoryAnswer:
+    """Events in version order, decoded, a page at a time."""
+    services = services_of(request)
+    stored = services.ledger.recorder.select_events(stream_id, gt=from_version - 1,
+                                                    limit=limit + 1)
+    if not stored and from_version == 1:
+        raise ApiError(404, "not_found", f"stream {stream_id} has no events")
+    entries = []
+    for record in stored[:limit]:
+        event: Any = services.ledger.mapper.to_domain_event(record)
+        data = msgspec.to_builtins(event)
+        entries.append(StoredEventEntry(version=record.originator_version, topic=record.topic,
+                                        recorded_at=event.timestamp, data=data))
+    next_version = stored[limit].originator_version if len(stored) > limit else None
+    return HistoryAnswer(stream_id=stream_id, events=entries, next_version=next_version)
+
+
+def member_or_none(services: Services, member_id: UUID) -> Member | None:
+    """A member, or None."""
+    try:
+        member: Any = services.ledger.repository.get(member_id)
+    except AggregateNotFoundError:
+        return None
+    return member if isinstance(member, Member) else None
+
+
+QUERY_ROUTES = [whoami, open_session, close_session, list_members, list_sites, get_stock,
+                get_lot, trace_lot, recall_impact, stream_history]
+ROLES_IN_ORDER = tuple(Role)

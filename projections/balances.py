@@ -1,0 +1,319 @@
+"""Balances view: every account of the cooperative in euro cents, now or at any past moment.
+
+Built on the double-entry streams of ``domain/transfers.py`` (TigerBeetle-style accounts
+with pending and posted debits and credits). Every change of an account's totals is an
+account event, so the view never has to know *why* money moved (delivery, basket, budget):
+any new cause that goes through ``Account`` shows up here unchanged.
+
+**Events read**: ``account.opened``, ``account.debited``, ``account.credited``,
+``account.pending_posted``, ``account.pending_voided`` (the account side), and
+``transfer.recorded``, ``transfer.pending_posted``, ``transfer.pending_voided`` (the
+transfer list), plus ``member.registered`` for owners' names (every stored version).
+
+**Tables owned** (prefixed, ``view_`` by default):
+
+- ``balances_accounts``: one row per account: kind, owner, scope (the programme of a
+  programme fund), debits and credits pending and posted, and the balance (credits posted
+  minus debits posted). The sum of all balances is zero after every batch.
+- ``balances_postings``: one row per account event with the change it made to each of the
+  four totals and both times: the journal of as-of balances.
+- ``balances_transfers``: one row per transfer: accounts, amount, posted amount, status,
+  cause and memo.
+- ``balances_members``: owners' names.
+
+**Position**: the runner stores the last notification id applied in the ``tracking`` table,
+in the same transaction as the batch's rows.
+
+**Rebuild from zero**: ``cocagne rebuild balances`` drops these tables, resets the position
+and replays the log.
+
+**As-of** uses business time (``context.occurred_at``) by default, recorded time on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+import msgspec
+
+from domain.base import Event
+from domain.members import Member
+from domain.transfers import Account, Side, Transfer
+from projections.runner import View
+from projections.view_store import ViewTransaction, query_in, to_us
+
+TimeBasis = Literal["business", "recorded"]
+ACCOUNTS_MAX = 100_000  # Rows one listing returns: accounts are per member, and members few.
+
+_ACCOUNT_COLUMNS = ("account_id", "kind", "owner_id", "scope_id", "opened_at_us",
+                    "opened_recorded_us", "debits_pending_cents", "debits_posted_cents",
+                    "credits_pending_cents", "credits_posted_cents", "balance_cents")
+_DEBITS_PENDING, _DEBITS_POSTED, _CREDITS_PENDING, _CREDITS_POSTED, _BALANCE = range(6, 11)
+
+
+class AccountBalance(msgspec.Struct, frozen=True, kw_only=True):
+    """One account's totals."""
+
+    account_id: str
+    kind: str
+    owner_id: str
+    owner_name: str
+    scope_id: str | None
+    debits_pending_cents: int
+    debits_posted_cents: int
+    credits_pending_cents: int
+    credits_posted_cents: int
+    balance_cents: int
+
+
+class BalancesView(View):
+    """Accounts and transfers."""
+
+    name: ClassVar[str] = "balances"
+    schema_version: ClassVar[int] = 1
+    event_classes: ClassVar[tuple[type[Event], ...]] = (
+        Account.Opened, Account.Debited, Account.Credited, Account.PendingPosted,
+        Account.PendingVoided, Transfer.Recorded, Transfer.PendingPosted,
+        Transfer.PendingVoided, Member.Registered,
+    )
+    table_names: ClassVar[tuple[str, ...]] = (
+        "balances_accounts", "balances_postings", "balances_transfers", "balances_members")
+
+    def create_statements(self) -> list[str]:
+        """Tables and indexes."""
+        accounts, postings, transfers, members = (self.table(name)
+                                                  for name in self.table_names)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {accounts} ("
+            "account_id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_id TEXT NOT NULL, "
+            "scope_id TEXT, opened_at_us BIGINT NOT NULL, opened_recorded_us BIGINT NOT NULL, "
+            "debits_pending_cents BIGINT NOT NULL, "
+            "debits_posted_cents BIGINT NOT NULL, credits_pending_cents BIGINT NOT NULL, "
+            "credits_posted_cents BIGINT NOT NULL, balance_cents BIGINT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {accounts}_owner ON {accounts} (owner_id)",
+            f"CREATE TABLE IF NOT EXISTS {postings} ("
+            f"position {self.database.integer_key}, account_id TEXT NOT NULL, "
+            "transfer_id TEXT, debits_pending_delta_cents BIGINT NOT NULL, "
+            "debits_posted_delta_cents BIGINT NOT NULL, "
+            "credits_pending_delta_cents BIGINT NOT NULL, "
+            "credits_posted_delta_cents BIGINT NOT NULL, "
+            "occurred_at_us BIGINT NOT NULL, recorded_at_us BIGINT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {postings}_account ON {postings} (account_id)",
+            f"CREATE TABLE IF NOT EXISTS {transfers} ("
+            "transfer_id TEXT PRIMARY KEY, debit_account_id TEXT NOT NULL, "
+            "credit_account_id TEXT NOT NULL, amount_cents BIGINT NOT NULL, "
+            "posted_cents BIGINT NOT NULL, status TEXT NOT NULL, cause_kind TEXT NOT NULL, "
+            "cause_id TEXT, memo TEXT NOT NULL, position BIGINT NOT NULL, "
+            "occurred_at_us BIGINT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {members} ("
+            "member_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL)",
+        ]
+
+    def apply(self, transaction: ViewTransaction, events: Sequence[tuple[int, Event]]) -> None:
+        """Apply a batch: load touched accounts, change them in memory, write them back."""
+        batch = _BalancesBatch(self, transaction)
+        batch.load(events)
+        handlers = batch.handlers
+        for position, event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(position, event)
+        batch.write()
+
+    # ---------------------------------------------------------------- queries
+
+    def accounts(self, *, owner_id: str | None = None, kind: str | None = None,
+                 as_of: datetime | None = None, basis: TimeBasis = "business",
+                 ) -> list[AccountBalance]:
+        """Accounts with their totals, now or as of a moment."""
+        accounts, postings, members = (self.table("balances_accounts"),
+                                       self.table("balances_postings"),
+                                       self.table("balances_members"))
+        clauses: list[str] = []
+        params: list[Any] = []
+        if owner_id is not None:
+            clauses.append("a.owner_id = ?")
+            params.append(owner_id)
+        if kind is not None:
+            clauses.append("a.kind = ?")
+            params.append(kind)
+        if as_of is None:
+            totals = ("a.debits_pending_cents, a.debits_posted_cents, "
+                      "a.credits_pending_cents, a.credits_posted_cents")
+            source = f"{accounts} a"
+        else:
+            at_us = to_us(as_of)
+            time_column = "occurred_at_us" if basis == "business" else "recorded_at_us"
+            opened_column = "opened_at_us" if basis == "business" else "opened_recorded_us"
+            totals = ("COALESCE(t.dp, 0), COALESCE(t.dq, 0), COALESCE(t.cp, 0), "
+                      "COALESCE(t.cq, 0)")
+            source = (f"{accounts} a LEFT JOIN (SELECT account_id, "
+                      "SUM(debits_pending_delta_cents) AS dp, "
+                      "SUM(debits_posted_delta_cents) AS dq, "
+                      "SUM(credits_pending_delta_cents) AS cp, "
+                      f"SUM(credits_posted_delta_cents) AS cq FROM {postings} "
+                      f"WHERE {time_column} <= ? GROUP BY account_id) t "
+                      "ON t.account_id = a.account_id")
+            clauses.append(f"a.{opened_column} <= ?")
+            params = [at_us, *params, at_us]
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.database.query(
+            f"SELECT a.account_id, a.kind, a.owner_id, COALESCE(m.name, ''), a.scope_id, "
+            f"{totals} FROM {source} "
+            f"LEFT JOIN {members} m ON m.member_id = a.owner_id{where} "
+            f"ORDER BY a.kind, COALESCE(m.name, ''), a.account_id LIMIT {ACCOUNTS_MAX}",
+            params)
+        return [AccountBalance(account_id=row[0], kind=row[1], owner_id=row[2],
+                               owner_name=row[3], scope_id=row[4],
+                               debits_pending_cents=int(row[5]),
+                               debits_posted_cents=int(row[6]),
+                               credits_pending_cents=int(row[7]),
+                               credits_posted_cents=int(row[8]),
+                               balance_cents=int(row[8]) - int(row[6]))
+                for row in rows]
+
+    def total_cents(self) -> int:
+        """Sum of all balances: zero whenever the ledger is consistent."""
+        rows = self.database.query(
+            f"SELECT COALESCE(SUM(balance_cents), 0) FROM {self.table('balances_accounts')}")
+        return int(rows[0][0])
+
+
+class _BalancesBatch:
+    """The accounts one batch touches, loaded once, changed in memory, written once."""
+
+    def __init__(self, view: BalancesView, transaction: ViewTransaction) -> None:
+        self.view = view
+        self.transaction = transaction
+        self.accounts: dict[str, list[Any]] = {}
+        self.postings: list[tuple[Any, ...]] = []
+        self.new_transfers: list[tuple[Any, ...]] = []
+        self.transfer_updates: dict[str, tuple[int, str]] = {}
+        self.members: list[tuple[str, str, str]] = []
+        self.handlers: dict[type[Event], Callable[[int, Any], None]] = {
+            Account.Opened: self._opened, Account.Debited: self._debited,
+            Account.Credited: self._credited, Account.PendingPosted: self._pending_posted,
+            Account.PendingVoided: self._pending_voided,
+            Transfer.Recorded: self._recorded, Transfer.PendingPosted: self._transfer_posted,
+            Transfer.PendingVoided: self._transfer_voided, Member.Registered: self._member,
+        }
+
+    def load(self, events: Sequence[tuple[int, Event]]) -> None:
+        """Load every account the batch changes but did not open."""
+        opened: set[str] = set()
+        wanted: dict[str, None] = {}
+        for _, event in events:
+            if isinstance(event, Account.Opened):
+                opened.add(str(event.originator_id))
+            elif isinstance(event, Account.Debited | Account.Credited | Account.PendingPosted
+                            | Account.PendingVoided):
+                account_id = str(event.originator_id)
+                if account_id not in opened:
+                    wanted[account_id] = None
+        for row in query_in(self.transaction,
+                            f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM "
+                            f"{self.view.table('balances_accounts')} "
+                            "WHERE account_id IN ({in_list})", list(wanted)):
+            self.accounts[row[0]] = list(row)
+
+    def write(self) -> None:
+        """Write every touched row back."""
+        view, transaction = self.view, self.transaction
+        if self.accounts:
+            updates = ", ".join(f"{column} = excluded.{column}"
+                                for column in _ACCOUNT_COLUMNS[_DEBITS_PENDING:])
+            transaction.executemany(
+                f"INSERT INTO {view.table('balances_accounts')} "
+                f"({', '.join(_ACCOUNT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_ACCOUNT_COLUMNS))}) "
+                f"ON CONFLICT (account_id) DO UPDATE SET {updates}", self.accounts.values())
+        if self.postings:
+            transaction.executemany(
+                f"INSERT INTO {view.table('balances_postings')} (position, account_id, "
+                "transfer_id, debits_pending_delta_cents, debits_posted_delta_cents, "
+                "credits_pending_delta_cents, credits_posted_delta_cents, occurred_at_us, "
+                "recorded_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.postings)
+        if self.new_transfers:
+            transaction.executemany(
+                f"INSERT INTO {view.table('balances_transfers')} (transfer_id, "
+                "debit_account_id, credit_account_id, amount_cents, posted_cents, status, "
+                "cause_kind, cause_id, memo, position, occurred_at_us) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.new_transfers)
+        transaction.update_many(
+            view.table("balances_transfers"), "transfer_id", ("posted_cents", "status"),
+            [(*values, transfer_id) for transfer_id, values in self.transfer_updates.items()])
+        if self.members:
+            transaction.executemany(
+                f"INSERT INTO {view.table('balances_members')} (member_id, name, kind) "
+                "VALUES (?, ?, ?) ON CONFLICT (member_id) DO NOTHING", self.members)
+
+    def _post(self, position: int, event: Event, transfer_id: str | None, *,
+              debits_pending: int = 0, debits_posted: int = 0, credits_pending: int = 0,
+              credits_posted: int = 0) -> None:
+        row = self.accounts[str(event.originator_id)]
+        row[_DEBITS_PENDING] += debits_pending
+        row[_DEBITS_POSTED] += debits_posted
+        row[_CREDITS_PENDING] += credits_pending
+        row[_CREDITS_POSTED] += credits_posted
+        row[_BALANCE] = row[_CREDITS_POSTED] - row[_DEBITS_POSTED]
+        self.postings.append((position, row[0], transfer_id, debits_pending, debits_posted,
+                              credits_pending, credits_posted,
+                              to_us(event.context.occurred_at), to_us(event.timestamp)))
+
+    def _opened(self, _: int, event: Account.Opened) -> None:
+        self.accounts[str(event.originator_id)] = [
+            str(event.originator_id), str(event.kind), str(event.owner_id),
+            None if event.scope_id is None else str(event.scope_id),
+            to_us(event.context.occurred_at), to_us(event.timestamp), 0, 0, 0, 0, 0]
+
+    def _debited(self, position: int, event: Account.Debited) -> None:
+        if event.pending:
+            self._post(position, event, str(event.transfer_id),
+                       debits_pending=event.amount_cents)
+        else:
+            self._post(position, event, str(event.transfer_id),
+                       debits_posted=event.amount_cents)
+
+    def _credited(self, position: int, event: Account.Credited) -> None:
+        if event.pending:
+            self._post(position, event, str(event.transfer_id),
+                       credits_pending=event.amount_cents)
+        else:
+            self._post(position, event, str(event.transfer_id),
+                       credits_posted=event.amount_cents)
+
+    def _pending_posted(self, position: int, event: Account.PendingPosted) -> None:
+        if event.side == Side.DEBIT:
+            self._post(position, event, str(event.transfer_id),
+                       debits_pending=-event.pending_cents, debits_posted=event.posted_cents)
+        else:
+            self._post(position, event, str(event.transfer_id),
+                       credits_pending=-event.pending_cents, credits_posted=event.posted_cents)
+
+    def _pending_voided(self, position: int, event: Account.PendingVoided) -> None:
+        if event.side == Side.DEBIT:
+            self._post(position, event, str(event.transfer_id),
+                       debits_pending=-event.pending_cents)
+        else:
+            self._post(position, event, str(event.transfer_id),
+                       credits_pending=-event.pending_cents)
+
+    def _recorded(self, position: int, event: Transfer.Recorded) -> None:
+        self.new_transfers.append((
+            str(event.originator_id), str(event.debit_account_id),
+            str(event.credit_account_id), event.amount_cents,
+            0 if event.pending else event.amount_cents,
+            "pending" if event.pending else "posted", str(event.cause_kind),
+            None if event.cause_id is None else str(event.cause_id), event.memo, position,
+            to_us(event.context.occurred_at)))
+
+    def _transfer_posted(self, _: int, event: Transfer.PendingPosted) -> None:
+        self.transfer_updates[str(event.originator_id)] = (event.posted_cents, "posted")
+
+    def _transfer_voided(self, _: int, event: Transfer.PendingVoided) -> None:
+        self.transfer_updates[str(event.originator_id)] = (0, "voided")
+
+    def _member(self, _: int, event: Member.Registered) -> None:
+        self.members.append((str(event.originator_id), event.name, str(event.kind)))
