@@ -145,11 +145,15 @@ class AllocationRound(Aggregate):
                 raise InvalidCommand(f"adjusted line for lot {line.lot_id} must be > 0 g")
         self._trigger(self.Adjusted, context=context, lines=lines, reason=reason.strip())
 
-    def confirm(self, context: Context) -> None:
-        """Confirm the lines (callers reserve the stock in the same save)."""
+    def check_confirmable(self) -> None:
+        """Refuse unless the round has computed lines waiting for confirmation."""
         if self.status != RoundStatus.COMPUTED:
             raise InvalidState(f"round {self.week} is {self.status}: compute it before "
                                "confirming")
+
+    def confirm(self, context: Context) -> None:
+        """Confirm the lines (callers reserve the stock in the same save)."""
+        self.check_confirmable()
         self._trigger(self.Confirmed, context=context)
 
 

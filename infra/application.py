@@ -688,7 +688,7 @@ class Ledger(Application[UUID]):
                                       decision_id=allocation.decision_id)
         if allocation.platform_id != platform.id:
             raise RoleRequired(f"round {allocation.week} belongs to another platform")
-        allocation.confirm(context)
+        allocation.check_confirmable()
         # Check every line before reserving any: a round whose stock moved since it was
         # computed is refused whole (adjust it, then confirm).
         wanted: dict[UUID, int] = {}
@@ -697,6 +697,7 @@ class Ledger(Application[UUID]):
             self._outlet(uow, line.outlet_id)
         for lot_id, quantity_g in wanted.items():
             self._held_lot(uow, lot_id, platform).check_available("reserve", quantity_g)
+        allocation.confirm(context)
         changed = [allocation.id]
         for line in allocation.lines:
             lot = uow.get(Lot, line.lot_id, "lot")
