@@ -12,10 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: seed the twelve-week demo territory into var/cocagne.db and summarise it
+## demo: seed the demo territory into var/cocagne.db (when empty) and serve the API and
+## dashboard on http://127.0.0.1:8000, printing a token and a sign-in link per role
 demo: $(STAMP)
 	mkdir -p var
-	$(BIN)/cocagne demo --db var/cocagne.db --fresh
+	$(BIN)/cocagne serve --demo --db var/cocagne.db --host 127.0.0.1 --port 8000
 
 ## test: lint, type-check, then run the whole suite (SQLite, PostgreSQL, Kafka)
 test: $(STAMP) lint typecheck
@@ -32,6 +33,9 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.write
 	$(BIN)/python -m bench.rebuild
+	$(BIN)/python -m bench.relay
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.api
 
 ## up: start the full stack (PostgreSQL, Kafka, relay, consumers, Prometheus, Grafana)
 up:

@@ -8,14 +8,24 @@ its own:
 1. **ceiling** per view: select the view's topics from the notification log in the runner's
    batches and decode every event, applying nothing;
 2. **rebuild** per view: the same reads and decodes, plus applying and committing to a fresh
-   view file: events/s printed beside the ceiling, with their ratio;
+   view database: events/s printed beside the ceiling, with their ratio;
 3. **memory**: peak RSS of the stock rebuild over the first half of the history and over all
-   of it; with batch-at-a-time apply the two should match (the view's data sits in SQLite's
-   fixed page cache and on disk, not in Python);
+   of it; with batch-at-a-time apply the two should match (the view's data sits in the
+   database, not in Python);
 4. **trace queries** on the rebuilt trace view: backward, forward and recall impact for
    random lots: p50 and p99 latency.
 
+Rates are given twice: per wall-clock second, and per CPU second of the measuring process
+(on a shared machine other work slows the wall clock, not the CPU time). ``events`` counts
+the view's events (its topics); ``history ev/s`` divides the whole history by the rebuild's
+time, since the topic filter skips the other events in SQL.
+
+With ``--database-url postgresql://...`` the same history is copied once into that
+PostgreSQL database (which must be empty or hold an earlier copy) and measured there, the
+views written to tables prefixed ``bench_`` of the same database (dropped afterwards).
+
     python -m bench.rebuild [--events 1000000] [--batch-size 5000] [--queries 500]
+                            [--repeat 2] [--database-url postgresql://USER@HOST:PORT/DB]
 """
 
 from __future__ import annotations
@@ -32,23 +42,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+
 from domain.codec import decode_event
 from infra.application import Ledger
 from infra.logs import configure_logging
-from infra.store import sqlite_location
+from infra.projections_wiring import postgres_conninfo
+from infra.store import StoreLocation, parse_database_url, sqlite_location
 from projections.balances import BalancesView
 from projections.runner import BATCH_SIZE_DEFAULT, ProjectionRunner, View, stored_topics
 from projections.stock import StockView
 from projections.trace import TraceView
-from projections.view_store import SQLiteViewDatabase
+from projections.view_store import PostgresViewDatabase, SQLiteViewDatabase, ViewDatabase
 
 CACHE_DIRECTORY = Path("var/bench")
 QUERY_LOTS_DEFAULT = 500  # Enough samples for a stable p99 (five slowest) in a few seconds.
 REPEAT_DEFAULT = 2  # Best of two: a shared machine's noise only ever slows a run down.
 WARM_UP_CHUNK_BYTES = 1 << 20
 CALIBRATION_WEEKS = 12
+GENERATION_ATTEMPTS_MAX = 3  # A demo that changed size is re-scaled; more means a bug.
+COPY_BATCH_SIZE = 5_000  # Events per insert when copying the history to PostgreSQL.
 SEED = 7
-
 
 VIEW_TYPES: dict[str, type[View]] = {"stock": StockView, "trace": TraceView,
                                      "balances": BalancesView}
@@ -62,19 +76,22 @@ def history_path(events: int) -> Path:
     return CACHE_DIRECTORY / f"rebuild-{events}.db"
 
 
+def stored_events(location: StoreLocation) -> int:
+    """How many events a store holds."""
+    ledger = Ledger(location)
+    try:
+        return ledger.recorder.max_notification_id() or 0
+    finally:
+        ledger.close()
+
+
 def generate_history(events: int) -> Path:
     """Generate (or reuse) a demo history of at least ``events`` events."""
     from infra.demo import generate_demo  # noqa: PLC0415 - only when generating.
 
     path = history_path(events)
-    if path.exists():
-        ledger = Ledger(sqlite_location(path))
-        stored = ledger.recorder.max_notification_id() or 0
-        ledger.close()
-        if stored >= events:
-            return path
-        for suffix in ("", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if path.exists() and stored_events(sqlite_location(path)) >= events:
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as directory:
         probe = Ledger(sqlite_location(Path(directory) / "probe.db"))
@@ -82,16 +99,49 @@ def generate_history(events: int) -> Path:
                                   scale=1).events_stored
         probe.close()
     scale = math.ceil(events / per_scale * 1.02)
-    print(f"generating the demo history: --weeks {CALIBRATION_WEEKS} --scale {scale} "
-          f"(about {per_scale:,} events per territory) into {path}", file=sys.stderr)
-    started = time.perf_counter()
-    ledger = Ledger(sqlite_location(path))
-    summary = generate_demo(ledger, weeks=CALIBRATION_WEEKS, seed=SEED, scale=scale,
-                            progress=lambda line: print(f"  {line}", file=sys.stderr))
-    ledger.close()
-    print(f"  {summary.events_stored:,} events in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
-    return path
+    for _ in range(GENERATION_ATTEMPTS_MAX):
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        print(f"generating the demo history: --weeks {CALIBRATION_WEEKS} --scale {scale} "
+              f"into {path}", file=sys.stderr)
+        started = time.perf_counter()
+        ledger = Ledger(sqlite_location(path))
+        summary = generate_demo(ledger, weeks=CALIBRATION_WEEKS, seed=SEED, scale=scale,
+                                progress=lambda line: print(f"  {line}", file=sys.stderr))
+        ledger.close()
+        print(f"  {summary.events_stored:,} events in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
+        if summary.events_stored >= events:
+            return path
+        scale = math.ceil(scale * events / summary.events_stored * 1.02)
+    raise SystemExit(f"the demo did not reach {events:,} events in "
+                     f"{GENERATION_ATTEMPTS_MAX} attempts")
+
+
+def copy_history(source: Path, target: StoreLocation) -> None:
+    """Copy the SQLite history into an empty PostgreSQL store (once)."""
+    wanted = stored_events(sqlite_location(source))
+    have = stored_events(target)
+    if have == wanted:
+        return
+    if have:
+        raise SystemExit(f"{target.url} holds {have:,} events, not a copy of {source}: "
+                         "give an empty database")
+    print(f"copying {wanted:,} events into {target.url}", file=sys.stderr)
+    reader, writer = Ledger(sqlite_location(source)), Ledger(target)
+    position = 1
+    while True:
+        notifications = reader.recorder.select_notifications(position, COPY_BATCH_SIZE)
+        if not notifications:
+            break
+        writer.recorder.insert_events([
+            StoredEvent(originator_id=notification.originator_id,
+                        originator_version=notification.originator_version,
+                        topic=notification.topic, state=notification.state)
+            for notification in notifications])
+        position = notifications[-1].id + 1
+    reader.close()
+    writer.close()
 
 
 # -------------------------------------------------------------------- children
@@ -102,9 +152,16 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_ceiling(store: Path, name: str, batch_size: int) -> dict[str, Any]:
+def views_database(location: StoreLocation, where: str) -> ViewDatabase:
+    """A view file (SQLite store) or a table prefix (PostgreSQL store)."""
+    if location.kind == "sqlite":
+        return SQLiteViewDatabase(Path(where))
+    return PostgresViewDatabase(postgres_conninfo(location), prefix=where)
+
+
+def child_ceiling(url: str, name: str, batch_size: int) -> dict[str, Any]:
     """Read and decode the view's events as the runner would, applying nothing."""
-    ledger = Ledger(sqlite_location(store))
+    ledger = Ledger(parse_database_url(url))
     topics = stored_topics(*VIEW_TYPES[name].event_classes)
     recorder = ledger.recorder
     head = recorder.max_notification_id() or 0
@@ -124,11 +181,12 @@ def child_ceiling(store: Path, name: str, batch_size: int) -> dict[str, Any]:
             "peak_rss_mib": peak_rss_mib()}
 
 
-def child_rebuild(store: Path, name: str, batch_size: int, views_file: Path,
+def child_rebuild(url: str, name: str, batch_size: int, where: str,
                   stop_at: int | None) -> dict[str, Any]:
-    """Rebuild one view from zero into ``views_file``."""
-    ledger = Ledger(sqlite_location(store))
-    database = SQLiteViewDatabase(views_file)
+    """Rebuild one view from zero into the view database ``where``."""
+    location = parse_database_url(url)
+    ledger = Ledger(location)
+    database = views_database(location, where)
     runner = ProjectionRunner(ledger.recorder, database, [VIEW_TYPES[name](database)],
                               batch_size=batch_size)
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -141,11 +199,10 @@ def child_rebuild(store: Path, name: str, batch_size: int, views_file: Path,
             "peak_rss_mib": peak_rss_mib(), "position": runner.positions()[name]}
 
 
-def child_queries(store: Path, views_file: Path, samples: int) -> dict[str, Any]:
+def child_queries(url: str, where: str, samples: int) -> dict[str, Any]:
     """Latencies of trace queries for random lots."""
-    database = SQLiteViewDatabase(views_file)
+    database = views_database(parse_database_url(url), where)
     trace = TraceView(database)
-    del store
     lot_ids = [row[0] for row in database.query(
         f"SELECT lot_id FROM {trace.table('trace_lots')} ORDER BY lot_id")]
     rng = random.Random(SEED)
@@ -159,6 +216,19 @@ def child_queries(store: Path, views_file: Path, samples: int) -> dict[str, Any]
             latencies[kind].append((time.perf_counter() - started) * 1000)
     database.close()
     return {"lots": len(lot_ids), "samples": len(chosen), "latencies_ms": latencies}
+
+
+def child_main(arguments: list[str]) -> dict[str, Any]:
+    """Dispatch a child measurement."""
+    kind, url = arguments[0], arguments[1]
+    if kind == "ceiling":
+        return child_ceiling(url, arguments[2], int(arguments[3]))
+    if kind == "rebuild":
+        stop_at = int(arguments[5]) if arguments[5] else None
+        return child_rebuild(url, arguments[2], int(arguments[3]), arguments[4], stop_at)
+    if kind == "queries":
+        return child_queries(url, arguments[2], int(arguments[3]))
+    raise SystemExit(f"unknown child measurement {kind!r}")
 
 
 def run_child(arguments: list[str]) -> dict[str, Any]:
@@ -190,6 +260,66 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
+def drop_bench_views(location: StoreLocation) -> None:
+    """Drop the ``bench_*`` view tables left in a PostgreSQL store."""
+    database = PostgresViewDatabase(postgres_conninfo(location), prefix="bench_")
+    with database.transaction() as transaction:
+        for table in database.table_names():
+            transaction.execute(f"DROP TABLE {table}")
+    database.close()
+
+
+def measure(url: str, location: StoreLocation, head: int, arguments: argparse.Namespace,
+            directory: Path) -> None:
+    """Every measurement against one store."""
+    def where(name: str) -> str:
+        if location.kind == "sqlite":
+            return str(directory / f"{name}.views.db")
+        return f"bench_{name}_"
+
+    batch = str(arguments.batch_size)
+    header = (f"{'view':<9} {'events':>10} {'rebuild ev/s':>13} {'ceiling ev/s':>13} "
+              f"{'ratio':>6} {'history ev/s':>13} {'peak RSS':>9}")
+    print(header)
+    cpu_lines: list[str] = []
+    results: dict[str, dict[str, Any]] = {}
+    for name in VIEW_TYPES:
+        ceiling: dict[str, Any] = {}
+        rebuild: dict[str, Any] = {}
+        for _ in range(max(arguments.repeat, 1)):
+            ceiling = fastest(ceiling, run_child(["ceiling", url, name, batch]))
+            rebuild = fastest(rebuild, run_child(["rebuild", url, name, batch, where(name),
+                                                  ""]))
+        results[name] = rebuild
+        rebuild_rate = rebuild["events"] / rebuild["seconds"]
+        ceiling_rate = ceiling["events"] / ceiling["seconds"]
+        print(f"{name:<9} {rebuild['events']:>10,} {rebuild_rate:>13,.0f} "
+              f"{ceiling_rate:>13,.0f} {rebuild_rate / ceiling_rate:>6.2f} "
+              f"{head / rebuild['seconds']:>13,.0f} {rebuild['peak_rss_mib']:>7.0f} MiB")
+        cpu_rebuild = rebuild["events"] / rebuild["cpu_seconds"]
+        cpu_ceiling = ceiling["events"] / ceiling["cpu_seconds"]
+        cpu_lines.append(f"{name:<9} {rebuild['events']:>10,} {cpu_rebuild:>14,.0f} "
+                         f"{cpu_ceiling:>14,.0f} {cpu_rebuild / cpu_ceiling:>6.2f} "
+                         f"{head / rebuild['cpu_seconds']:>14,.0f}")
+    print()
+    print(f"{'view':<9} {'events':>10} {'rebuild /cpu-s':>14} {'ceiling /cpu-s':>14} "
+          f"{'ratio':>6} {'history /cpu-s':>14}")
+    for line in cpu_lines:
+        print(line)
+    print()
+    half = run_child(["rebuild", url, "stock", batch, where("half"), str(head // 2)])
+    full = results["stock"]
+    print(f"stock rebuild peak RSS: {half['peak_rss_mib']:.0f} MiB over {head // 2:,} "
+          f"events, {full['peak_rss_mib']:.0f} MiB over {head:,} events "
+          f"(ratio {full['peak_rss_mib'] / half['peak_rss_mib']:.2f})")
+    print()
+    queries = run_child(["queries", url, where("trace"), str(arguments.queries)])
+    print(f"trace queries on {queries['lots']:,} lots ({queries['samples']} sampled):")
+    for kind, values in queries["latencies_ms"].items():
+        print(f"  {kind:<9} p50 {percentile(values, 0.5):6.2f} ms   "
+              f"p99 {percentile(values, 0.99):6.2f} ms   max {max(values):6.2f} ms")
+
+
 def main() -> None:
     """Run the benchmark and print rates, ratios, memory and latencies."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -200,84 +330,34 @@ def main() -> None:
                         help="lots sampled for trace query latencies")
     parser.add_argument("--repeat", type=int, default=REPEAT_DEFAULT,
                         help="runs of each measurement; the fastest counts (default 2)")
+    parser.add_argument("--database-url",
+                        help="measure on this PostgreSQL database (the history is copied)")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     configure_logging("warning")
     if arguments.child:
         print(json.dumps(child_main(arguments.child)))
         return
-    store = generate_history(arguments.events)
-    warm_up(store)
-    ledger = Ledger(sqlite_location(store))
-    head = ledger.recorder.max_notification_id() or 0
-    ledger.close()
-    print(f"history: {store} ({head:,} events), batch size {arguments.batch_size}")
+    history = generate_history(arguments.events)
+    if arguments.database_url:
+        location = parse_database_url(arguments.database_url)
+        if location.kind != "postgres":
+            raise SystemExit("--database-url takes a postgresql:// URL")
+        copy_history(history, location)
+        url = arguments.database_url
+    else:
+        warm_up(history)
+        location = sqlite_location(history)
+        url = f"sqlite:///{history}"
+    head = stored_events(location)
+    print(f"history: {location.url} ({head:,} events), batch size {arguments.batch_size}")
     print()
-    print("events: the events of the view's topics, read and applied; history ev/s: all "
-          "events of the\nhistory over the rebuild's time (the topic filter skips the others "
-          "in SQL).\nWall-clock rates; CPU-time rates in the second table (a busy machine "
-          "slows the first).\n")
-    header = (f"{'view':<9} {'events':>10} {'rebuild ev/s':>13} {'ceiling ev/s':>13} "
-              f"{'ratio':>6} {'history ev/s':>13} {'peak RSS':>9}")
-    print(header)
-    cpu_lines: list[str] = []
-    batch = str(arguments.batch_size)
-    rebuild_of_stock: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as directory:
-        trace_file = Path(directory) / "trace.views.db"
-        for name in VIEW_TYPES:
-            views_file = trace_file if name == "trace" else Path(directory) / f"{name}.db"
-            ceiling: dict[str, Any] = {}
-            rebuild: dict[str, Any] = {}
-            for _ in range(max(arguments.repeat, 1)):
-                ceiling = fastest(ceiling, run_child(["ceiling", str(store), name, batch]))
-                rebuild = fastest(rebuild, run_child(["rebuild", str(store), name, batch,
-                                                      str(views_file), ""]))
-            rebuild_rate = rebuild["events"] / rebuild["seconds"]
-            ceiling_rate = ceiling["events"] / ceiling["seconds"]
-            if name == "stock":
-                rebuild_of_stock = rebuild
-            print(f"{name:<9} {rebuild['events']:>10,} {rebuild_rate:>13,.0f} "
-                  f"{ceiling_rate:>13,.0f} {rebuild_rate / ceiling_rate:>6.2f} "
-                  f"{head / rebuild['seconds']:>13,.0f} {rebuild['peak_rss_mib']:>7.0f} MiB")
-            cpu_rebuild = rebuild["events"] / rebuild["cpu_seconds"]
-            cpu_ceiling = ceiling["events"] / ceiling["cpu_seconds"]
-            cpu_lines.append(
-                f"{name:<9} {rebuild['events']:>10,} {cpu_rebuild:>13,.0f} "
-                f"{cpu_ceiling:>13,.0f} {cpu_rebuild / cpu_ceiling:>6.2f} "
-                f"{head / rebuild['cpu_seconds']:>13,.0f}")
-        print()
-        print(f"{'view':<9} {'events':>10} {'rebuild /cpu-s':>14}{'ceiling /cpu-s':>15} "
-              f"{'ratio':>6} {'history /cpu-s':>14}")
-        for line in cpu_lines:
-            print(line)
-        print()
-        half = run_child(["rebuild", str(store), "stock", batch,
-                          str(Path(directory) / "half.db"), str(head // 2)])
-        full = rebuild_of_stock
-        print(f"stock rebuild peak RSS: {half['peak_rss_mib']:.0f} MiB over {head // 2:,} "
-              f"events, {full['peak_rss_mib']:.0f} MiB over {head:,} events "
-              f"(ratio {full['peak_rss_mib'] / half['peak_rss_mib']:.2f})")
-        print()
-        queries = run_child(["queries", str(store), str(trace_file), str(arguments.queries)])
-        print(f"trace queries on {queries['lots']:,} lots ({queries['samples']} sampled):")
-        for kind, values in queries["latencies_ms"].items():
-            print(f"  {kind:<9} p50 {percentile(values, 0.5):6.2f} ms   "
-                  f"p99 {percentile(values, 0.99):6.2f} ms   max {max(values):6.2f} ms")
-
-
-def child_main(arguments: list[str]) -> dict[str, Any]:
-    """Dispatch a child measurement."""
-    kind, store = arguments[0], Path(arguments[1])
-    if kind == "ceiling":
-        return child_ceiling(store, arguments[2], int(arguments[3]))
-    if kind == "rebuild":
-        stop_at = int(arguments[5]) if arguments[5] else None
-        return child_rebuild(store, arguments[2], int(arguments[3]), Path(arguments[4]),
-                             stop_at)
-    if kind == "queries":
-        return child_queries(store, Path(arguments[2]), int(arguments[3]))
-    raise SystemExit(f"unknown child measurement {kind!r}")
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            measure(url, location, head, arguments, Path(directory))
+    finally:
+        if location.kind == "postgres":
+            drop_bench_views(location)
 
 
 if __name__ == "__main__":

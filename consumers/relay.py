@@ -102,6 +102,9 @@ PRODUCER_BATCH_BYTES = 262_144
 PRODUCER_LINGER_MS = 5  # Lets a produce request fill while the relay is still sending.
 # Five in-flight requests per connection is the most that keeps order with idempotence.
 MAX_IN_FLIGHT_REQUESTS = 5
+# The producer's own retries are bounded by DELIVERY_TIMEOUT_MS, not by a count: as in the
+# Java client, the count is the largest int32, which idempotence requires to be positive.
+PRODUCER_RETRIES_MAX = 2_147_483_647
 ADMIN_TIMEOUT_MS = 10_000
 # Why 2 s: a replaced producer's undelivered records are redone by the relay anyway; waiting
 # longer for them only delays the recovery.
@@ -274,6 +277,8 @@ def new_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
         acks="all",  # Never 1: an acknowledged event must survive the leader's loss.
         enable_idempotence=True,  # Retries inside the producer never duplicate or reorder.
         max_in_flight_requests_per_connection=MAX_IN_FLIGHT_REQUESTS,
+        retries=PRODUCER_RETRIES_MAX,
+        retry_backoff_ms=RETRY_BACKOFF_MS_MIN,
         delivery_timeout_ms=DELIVERY_TIMEOUT_MS,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
         max_block_ms=MAX_BLOCK_MS,

@@ -101,8 +101,25 @@ def account_id(kind: AccountKind, owner_id: UUID, scope_id: UUID | None = None) 
     return name_id("account", f"{kind}:{owner_id}:{scope_id or ''}")
 
 
+class AccountTotals(msgspec.Struct, frozen=True, kw_only=True):
+    """An account's four totals, in cents."""
+
+    debits_pending: int = 0
+    debits_posted: int = 0
+    credits_pending: int = 0
+    credits_posted: int = 0
+
+
 class Account(Aggregate):
-    """An account's pending and posted totals."""
+    """An account's pending and posted totals.
+
+    Every event after ``Opened`` carries the account's totals after it (like the running
+    balance on a bank statement line), so an account loads from its first and last events
+    (``Account.resume``) however long its history: a producer paid for every basket of a
+    year has thousands of events, and replaying them for each new payment would make
+    writes slower and slower. Replaying the whole stream checks each carried total against
+    the sum of the movements (``apply`` asserts it), so a tampered total does not load.
+    """
 
     kind: AccountKind
     owner_id: UUID
@@ -127,10 +144,7 @@ class Account(Aggregate):
             account.owner_id = self.owner_id
             account.scope_id = self.scope_id
             account.debits_must_not_exceed_credits = self.debits_must_not_exceed_credits
-            account.debits_pending = 0
-            account.debits_posted = 0
-            account.credits_pending = 0
-            account.credits_posted = 0
+            account.set_totals(AccountTotals())
 
     class Debited(Event, frozen=True, kw_only=True):
         """A transfer debited the account (reserved only, when pending)."""
@@ -139,12 +153,15 @@ class Account(Aggregate):
         transfer_id: UUID
         amount_cents: int
         pending: bool
+        totals: AccountTotals
+        """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
             if self.pending:
                 account.debits_pending += self.amount_cents
             else:
                 account.debits_posted += self.amount_cents
+            account.check_totals(self.totals)
 
     class Credited(Event, frozen=True, kw_only=True):
         """A transfer credited the account (reserved only, when pending)."""
@@ -153,12 +170,15 @@ class Account(Aggregate):
         transfer_id: UUID
         amount_cents: int
         pending: bool
+        totals: AccountTotals
+        """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
             if self.pending:
                 account.credits_pending += self.amount_cents
             else:
                 account.credits_posted += self.amount_cents
+            account.check_totals(self.totals)
 
     class PendingPosted(Event, frozen=True, kw_only=True):
         """A pending transfer was posted: ``posted_cents`` moved, the rest was released."""
@@ -168,6 +188,8 @@ class Account(Aggregate):
         side: Side
         pending_cents: int
         posted_cents: int
+        totals: AccountTotals
+        """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
             if self.side == Side.DEBIT:
@@ -176,6 +198,7 @@ class Account(Aggregate):
             else:
                 account.credits_pending -= self.pending_cents
                 account.credits_posted += self.posted_cents
+            account.check_totals(self.totals)
 
     class PendingVoided(Event, frozen=True, kw_only=True):
         """A pending transfer was voided: its reservation was released."""
@@ -184,12 +207,15 @@ class Account(Aggregate):
         transfer_id: UUID
         side: Side
         pending_cents: int
+        totals: AccountTotals
+        """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
             if self.side == Side.DEBIT:
                 account.debits_pending -= self.pending_cents
             else:
                 account.credits_pending -= self.pending_cents
+            account.check_totals(self.totals)
 
     @classmethod
     def open(cls, context: Context, kind: AccountKind, owner_id: UUID,
@@ -200,6 +226,51 @@ class Account(Aggregate):
         return cls._create(cls.Opened, account_id(kind, owner_id, scope_id), context=context,
                            kind=kind, owner_id=owner_id, scope_id=scope_id,
                            debits_must_not_exceed_credits=kind in GUARDED_KINDS)
+
+    @classmethod
+    def resume(cls, opened: Event, last: Event) -> Account:
+        """The account as of its ``last`` event, from that event and its ``Opened`` one."""
+        if not isinstance(opened, Account.Opened) or opened.originator_id != last.originator_id:
+            raise InvalidState(f"stream {last.originator_id} is not an account")
+        account = cls.__new__(cls)
+        account._base_init(opened.originator_id, opened.originator_version, opened.timestamp)
+        opened.apply(account)
+        if last.originator_version != opened.originator_version:
+            totals = getattr(last, "totals", None)
+            if not isinstance(totals, AccountTotals):
+                raise InvalidState(f"event {last.originator_version} of account "
+                                   f"{last.originator_id} carries no totals")
+            account.set_totals(totals)
+            account.version = last.originator_version
+            account.modified_on = last.timestamp
+        return account
+
+    def totals(self) -> AccountTotals:
+        """The four totals."""
+        return AccountTotals(debits_pending=self.debits_pending,
+                             debits_posted=self.debits_posted,
+                             credits_pending=self.credits_pending,
+                             credits_posted=self.credits_posted)
+
+    def set_totals(self, totals: AccountTotals) -> None:
+        """Take the four totals (when opening or resuming)."""
+        self.debits_pending = totals.debits_pending
+        self.debits_posted = totals.debits_posted
+        self.credits_pending = totals.credits_pending
+        self.credits_posted = totals.credits_posted
+
+    def check_totals(self, carried: AccountTotals) -> None:
+        """The totals an event carries must be what its movement gives."""
+        if self.totals() != carried:
+            raise InvalidState(f"account {self.id}: an event carries totals {carried}, but "
+                               f"its history gives {self.totals()}")
+
+    def _after(self, *, debits_pending: int = 0, debits_posted: int = 0,
+               credits_pending: int = 0, credits_posted: int = 0) -> AccountTotals:
+        return AccountTotals(debits_pending=self.debits_pending + debits_pending,
+                             debits_posted=self.debits_posted + debits_posted,
+                             credits_pending=self.credits_pending + credits_pending,
+                             credits_posted=self.credits_posted + credits_posted)
 
     @property
     def balance_cents(self) -> int:
@@ -228,26 +299,35 @@ class Account(Aggregate):
               pending: bool) -> None:
         """Record a transfer's debit."""
         self.check_debit(amount_cents)
+        totals = (self._after(debits_pending=amount_cents) if pending
+                  else self._after(debits_posted=amount_cents))
         self._trigger(self.Debited, context=context, transfer_id=transfer_id,
-                      amount_cents=amount_cents, pending=pending)
+                      amount_cents=amount_cents, pending=pending, totals=totals)
 
     def credit(self, context: Context, transfer_id: UUID, amount_cents: int, *,
                pending: bool) -> None:
         """Record a transfer's credit."""
+        totals = (self._after(credits_pending=amount_cents) if pending
+                  else self._after(credits_posted=amount_cents))
         self._trigger(self.Credited, context=context, transfer_id=transfer_id,
-                      amount_cents=amount_cents, pending=pending)
+                      amount_cents=amount_cents, pending=pending, totals=totals)
 
     def post_pending(self, context: Context, transfer_id: UUID, side: Side, pending_cents: int,
                      posted_cents: int) -> None:
         """Turn a reservation into a posted amount (posting never needs a new check)."""
+        totals = (self._after(debits_pending=-pending_cents, debits_posted=posted_cents)
+                  if side == Side.DEBIT else
+                  self._after(credits_pending=-pending_cents, credits_posted=posted_cents))
         self._trigger(self.PendingPosted, context=context, transfer_id=transfer_id, side=side,
-                      pending_cents=pending_cents, posted_cents=posted_cents)
+                      pending_cents=pending_cents, posted_cents=posted_cents, totals=totals)
 
     def void_pending(self, context: Context, transfer_id: UUID, side: Side,
                      pending_cents: int) -> None:
         """Release a reservation."""
+        totals = (self._after(debits_pending=-pending_cents) if side == Side.DEBIT
+                  else self._after(credits_pending=-pending_cents))
         self._trigger(self.PendingVoided, context=context, transfer_id=transfer_id, side=side,
-                      pending_cents=pending_cents)
+                      pending_cents=pending_cents, totals=totals)
 
 
 Account.Opened.AGGREGATE = Account

@@ -178,6 +178,10 @@ class Ledger(Application[UUID]):
         """Let another module (governance, baskets…) add commands."""
         self._handlers[command_type] = (name, handler)
 
+    def command_types(self) -> dict[type[Any], str]:
+        """Every command this ledger handles, by type, with its name."""
+        return {command_type: name for command_type, (name, _) in self._handlers.items()}
+
     def execute(self, command: AnyCommand) -> c.CommandResult:
         """Run one command atomically and idempotently."""
         return self.execute_batch([command])[0]
@@ -249,7 +253,10 @@ class Ledger(Application[UUID]):
             try:
                 recordings = self._save_units(uow.changed())
             except IntegrityError:
-                log.info("command conflict, retrying", attempt=attempt,
+                # A replayed command collides on its record's key on the first attempt by
+                # design (see the docstring); a concurrent writer collides on a stream.
+                log.debug("command collided on save, retrying with record lookups",
+                          attempt=attempt,
                          **_identity(commands[0]))
                 continue
             EVENTS_APPENDED.inc(len(recordings))

@@ -23,8 +23,9 @@ import msgspec
 
 from infra.application import Ledger
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
+from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX
 from projections.stock import EXPIRING_DAYS_DEFAULT
-from projections.trace import Reach, TimeBasis, TraceEdge, TraceLot
+from projections.trace import Reach, TimeBasis, TraceEdge, TraceLimitExceeded, TraceLot
 
 PROGRESS_INTERVAL_S = 0.2  # Redraw the progress bar at most five times a second.
 PROGRESS_BAR_WIDTH = 30
@@ -41,8 +42,8 @@ def register(subparsers: Any) -> None:
     add_store_arguments(rebuild)
     rebuild.add_argument("view", nargs="?", default="all", choices=[*VIEW_NAMES, "all"],
                          help="the view to rebuild (default: all)")
-    rebuild.add_argument("--batch-size", type=int, default=None,
-                         help="notifications per batch (default 5000)")
+    rebuild.add_argument("--batch-size", type=batch_size, default=None,
+                         help=f"notifications per batch (default {BATCH_SIZE_DEFAULT})")
     rebuild.set_defaults(func=run_rebuild)
 
     stock = subparsers.add_parser(
@@ -91,6 +92,17 @@ def register(subparsers: Any) -> None:
     recall.add_argument("lot", metavar="LOT", help="a lot code or lot id")
     recall.add_argument("--json", action="store_true", help="JSON output")
     recall.set_defaults(func=run_recall)
+
+
+def batch_size(text: str) -> int:
+    """A batch size within the runner's bounds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= BATCH_SIZE_MAX:
+        raise argparse.ArgumentTypeError(f"a batch holds 1 to {BATCH_SIZE_MAX} notifications")
+    return value
 
 
 def parse_time(text: str) -> datetime:
@@ -305,7 +317,11 @@ def _with_trace(arguments: argparse.Namespace,
         if lot_id is None:
             print(f"no lot has the code or id {arguments.lot!r}", file=sys.stderr)
             return 1
-        return body(projections, lot_id)
+        try:
+            return body(projections, lot_id)
+        except TraceLimitExceeded as error:
+            print(f"trace refused: {error}", file=sys.stderr)
+            return 1
     finally:
         projections.close()
         ledger.close()

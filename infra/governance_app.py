@@ -55,7 +55,7 @@ from domain.baskets import (
     household_reference_id,
 )
 from domain.deliveries import Delivery
-from domain.errors import AlreadyExists, InvalidCommand, InvalidState, RoleRequired
+from domain.errors import AlreadyExists, InvalidCommand, InvalidState, NotFound, RoleRequired
 from domain.governance import College, Colleges, CollegeWeight
 from domain.ids import name_id, uuid7
 from domain.lots import Channel, Lot
@@ -170,6 +170,8 @@ class Governance:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger_ref = weakref.ref(ledger)
         self.personal_data = PersonalDataStore(location_of(ledger))
+        self._accounts: weakref.WeakKeyDictionary[UnitOfWork, dict[UUID, Account]] = (
+            weakref.WeakKeyDictionary())
 
     @property
     def ledger(self) -> Ledger:
@@ -220,16 +222,43 @@ class Governance:
                                  f"{', '.join(sorted(member.roles)) or 'none'})")
         return member
 
-    @staticmethod
-    def _account(uow: UnitOfWork, context: Context, kind: AccountKind, owner_id: UUID,
+    def _load_account(self, uow: UnitOfWork, account_id_: UUID) -> Account | None:
+        """An account in this unit of work, loaded from its first and last events only.
+
+        Accounts are always loaded through here (never ``uow.find``), so each unit of work
+        holds one copy of each; see ``Account.resume`` for why not the whole stream.
+        """
+        loaded = self._accounts.setdefault(uow, {})
+        account = loaded.get(account_id_)
+        if account is not None:
+            return account
+        recorder = self.ledger.recorder
+        first = recorder.select_events(account_id_, limit=1)
+        if not first:
+            return None
+        last = recorder.select_events(account_id_, desc=True, limit=1)
+        mapper = self.ledger.mapper
+        account = Account.resume(cast(Event, mapper.to_domain_event(first[0])),
+                                 cast(Event, mapper.to_domain_event(last[0])))
+        uow.add(account)
+        loaded[account.id] = account
+        return account
+
+    def _get_account(self, uow: UnitOfWork, account_id_: UUID) -> Account:
+        account = self._load_account(uow, account_id_)
+        if account is None:
+            raise NotFound(f"account {account_id_} does not exist")
+        return account
+
+    def _account(self, uow: UnitOfWork, context: Context, kind: AccountKind, owner_id: UUID,
                  scope_id: UUID | None = None) -> Account:
         """The owner's account of a kind, opened on first use."""
-        found = uow.find(account_id(kind, owner_id, scope_id))
+        found = self._load_account(uow, account_id(kind, owner_id, scope_id))
         if found is not None:
-            assert isinstance(found, Account)
             return found
         account = Account.open(context, kind, owner_id, scope_id)
         uow.add(account)
+        self._accounts.setdefault(uow, {})[account.id] = account
         return account
 
     @staticmethod
@@ -372,20 +401,20 @@ class Governance:
 
     def _open_account(self, uow: UnitOfWork, command: g.OpenAccount) -> list[UUID]:
         context, _ = self._act(uow, command, Role.COORDINATOR)
-        if uow.find(account_id(command.kind, command.owner_id, command.scope_id)) is not None:
+        if self._load_account(uow, account_id(command.kind, command.owner_id,
+                                              command.scope_id)) is not None:
             raise AlreadyExists(f"the {command.kind} account of {command.owner_id} exists")
         if command.kind == AccountKind.HOUSEHOLD:
             uow.get(Household, command.owner_id, "household")
         else:
             uow.get(Member, command.owner_id, "owner")
-        account = Account.open(context, command.kind, command.owner_id, command.scope_id)
-        uow.add(account)
+        account = self._account(uow, context, command.kind, command.owner_id, command.scope_id)
         return [account.id]
 
     def _transfer_funds(self, uow: UnitOfWork, command: g.TransferFunds) -> list[UUID]:
         context, _ = self._act(uow, command, Role.COORDINATOR)
-        debit = uow.get(Account, command.debit_account_id, "account")
-        credit = uow.get(Account, command.credit_account_id, "account")
+        debit = self._get_account(uow, command.debit_account_id)
+        credit = self._get_account(uow, command.credit_account_id)
         transfer = record_transfer(uuid7(), context, debit, credit, command.amount_cents,
                                    pending=command.pending, cause_kind=CauseKind.ADJUSTMENT,
                                    cause_id=None, memo=command.memo)
@@ -398,8 +427,8 @@ class Governance:
         if transfer.cause_kind in {CauseKind.BASKET, CauseKind.DELIVERY}:
             raise InvalidState(f"transfer {transfer.id} pays for a {transfer.cause_kind}: it "
                                f"is posted or voided by that {transfer.cause_kind}'s own acts")
-        return (transfer, uow.get(Account, transfer.debit_account_id, "account"),
-                uow.get(Account, transfer.credit_account_id, "account"))
+        return (transfer, self._get_account(uow, transfer.debit_account_id),
+                self._get_account(uow, transfer.credit_account_id))
 
     def _post_transfer(self, uow: UnitOfWork, command: g.PostTransfer) -> list[UUID]:
         context, _ = self._act(uow, command, Role.COORDINATOR)
@@ -544,8 +573,8 @@ class Governance:
         found = []
         for transfer_id in basket.transfer_ids():
             transfer = uow.get(Transfer, transfer_id, "transfer")
-            found.append((transfer, uow.get(Account, transfer.debit_account_id, "account"),
-                          uow.get(Account, transfer.credit_account_id, "account")))
+            found.append((transfer, self._get_account(uow, transfer.debit_account_id),
+                          self._get_account(uow, transfer.credit_account_id)))
         return found
 
     def _collect_basket(self, uow: UnitOfWork, command: g.CollectBasket) -> list[UUID]:
@@ -720,8 +749,8 @@ class Governance:
                 shares = []
                 for payer, posted_cents in zip(payment.payers, parts, strict=True):
                     transfer = uow.get(Transfer, payer.transfer_id, "transfer")
-                    debit = uow.get(Account, transfer.debit_account_id, "account")
-                    credit = uow.get(Account, transfer.credit_account_id, "account")
+                    debit = self._get_account(uow, transfer.debit_account_id)
+                    credit = self._get_account(uow, transfer.credit_account_id)
                     if posted_cents:
                         post_pending(context, transfer, debit, credit, posted_cents)
                     else:
@@ -906,13 +935,18 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
-def seed_governance(ledger: Ledger, *, coordinator_id: UUID, start: date, weeks: int = 12,
-                    seed: int = 7, households: int = 40, change_week: int = 6,
+def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
+                    start: date | None = None, weeks: int = 12, seed: int = 7,
+                    households: int = 40, change_week: int = 6,
                     producer_ids: Sequence[UUID] = (), platform_ids: Sequence[UUID] = (),
                     outlet_ids: Sequence[UUID] = (), funder_ids: Sequence[UUID] = (),
-                    delivery_budget_cents: int | None = None,
-                    basket_weeks: bool = True) -> GovernanceSeed:
+                    delivery_budget_cents: int | None = None, basket_weeks: bool = True,
+                    summary: Any = None, territories: Sequence[Any] = ()) -> GovernanceSeed:
     """Set up governance, funding and a basket programme in a demo territory.
+
+    The demo generator may pass its own ``summary`` (``DemoSummary``) and ``territories``
+    instead of ids: the coordinator, funders, platforms, gardens and outlets are then read
+    from them, and ``start`` defaults to ``infra.demo.FIRST_MONDAY``.
 
     ``start`` is the Monday of demo week 1; everything this sets up happens in the fortnight
     before it, except the allocation vote (week ``change_week - 1``) and the baskets. With
@@ -941,6 +975,20 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID, start: date, weeks:
     Deterministic for a given ``seed``; command ids are stable, so running it twice on the
     same store replays instead of duplicating.
     """
+    if summary is not None:
+        coordinator_id = coordinator_id or summary.coordinator_id
+        funder_ids = funder_ids or list(summary.funder_ids)
+        platform_ids = platform_ids or list(summary.platform_ids)
+        producer_ids = producer_ids or [garden for territory in territories
+                                        for garden in territory.garden_ids]
+        outlet_ids = outlet_ids or [outlet for territory in territories
+                                    for outlet in territory.outlet_ids]
+    if start is None:
+        from infra.demo import FIRST_MONDAY  # noqa: PLC0415 - only the demo's default.
+
+        start = FIRST_MONDAY
+    if coordinator_id is None:
+        raise InvalidCommand("seeding governance needs the coordinator's id")
     run = _Runner(ledger, f"gov-seed-{seed}")
     before = start - timedelta(days=7)
     if delivery_budget_cents is None:

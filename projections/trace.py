@@ -60,6 +60,10 @@ MOVEMENTS_MAX = 100_000  # Rows one movement listing returns.
 HARVEST = "harvest"
 
 
+class TraceLimitExceeded(ValueError):
+    """A trace reached more lots or levels than its named bounds allow."""
+
+
 class TraceLot(msgspec.Struct, frozen=True, kw_only=True):
     """A lot in a trace, with where it sits in the walk."""
 
@@ -303,13 +307,13 @@ class TraceView(View):
                     depths[reached] = depth
                     next_frontier.append(reached)
             if len(depths) > TRACE_LOTS_MAX:
-                raise ValueError(f"trace of lot {lot_id} reaches more than {TRACE_LOTS_MAX} "
-                                 "lots")
+                raise TraceLimitExceeded(f"trace of lot {lot_id} reaches more than "
+                                         f"{TRACE_LOTS_MAX} lots")
             frontier = next_frontier
         else:
             if frontier:
-                raise ValueError(f"trace of lot {lot_id} is deeper than {TRACE_DEPTH_MAX} "
-                                 "levels")
+                raise TraceLimitExceeded(f"trace of lot {lot_id} is deeper than "
+                                         f"{TRACE_DEPTH_MAX} levels")
         unique = {(edge.parent_id, edge.child_id): edge for edge in edges}
         return depths, list(unique.values())
 

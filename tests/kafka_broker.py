@@ -43,6 +43,7 @@ CONNECT_PROBE_INTERVAL_S = 0.02
 # Why 3: the free port is found by binding port 0 and closing it, so another process can
 # take it before Tansu binds; three tries make that race practically impossible to lose.
 START_ATTEMPTS_MAX = 3
+RESTART_RETRY_PAUSE_S = 1
 
 
 class BrokerStartError(RuntimeError):
@@ -111,8 +112,13 @@ class TansuBroker:
         last_error = ""
         for attempt in range(START_ATTEMPTS_MAX):
             if attempt > 0:
-                # The port was taken by someone else between probing and binding.
-                self.port = free_port(self.host)
+                if self.starts == 0:
+                    # The port was taken by someone else between probing and binding.
+                    self.port = free_port(self.host)
+                else:
+                    # A restart keeps its port, which clients know: give the old socket
+                    # a moment to be released instead.
+                    time.sleep(RESTART_RETRY_PAUSE_S)
             try:
                 self._spawn_and_wait()
             except BrokerStartError as error:

@@ -35,6 +35,7 @@ from domain.members import MemberKind
 from infra.application import Ledger
 from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
+from projections import trace as trace_module
 from projections.trace import Reach, TraceEdge
 from tests.builders import Territory, found_territory
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -383,3 +384,16 @@ def test_a_recall_flags_every_derived_lot(
     before = projections.trace.recall_impact(str(graph.b), as_of=at(8, 23))
     assert before is not None
     assert not any(lot.recalled for lot in before.lots)
+
+
+def test_a_trace_beyond_its_bounds_is_refused(graph_views: tuple[Graph, LedgerProjections],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk stops at its named depth and size bounds instead of running away."""
+    graph, projections = graph_views
+    monkeypatch.setattr(trace_module, "TRACE_DEPTH_MAX", 1)
+    with pytest.raises(trace_module.TraceLimitExceeded, match="deeper than 1 levels"):
+        projections.trace.backward(str(graph.t1))
+    monkeypatch.setattr(trace_module, "TRACE_DEPTH_MAX", 64)
+    monkeypatch.setattr(trace_module, "TRACE_LOTS_MAX", 3)
+    with pytest.raises(trace_module.TraceLimitExceeded, match="more than 3 lots"):
+        projections.trace.forward(str(graph.a))

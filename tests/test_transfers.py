@@ -9,17 +9,20 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import commands as c
 from domain import governance_commands as g
+from domain.base import Context, Role
 from domain.errors import InvalidState
 from domain.rules import FunderShare, ProductPrice, SetPriceGrid
 from domain.transfers import (
     Account,
     AccountKind,
+    AccountTotals,
     BudgetExceeded,
     DeliverySettlement,
     Transfer,
@@ -229,3 +232,18 @@ def test_delivery_transfers_are_settled_by_the_delivery_only(gov: Governed) -> N
     assert isinstance(budget, Account)
     assert budget.debits_pending == 900
     gov.assert_balanced()
+
+
+def test_an_account_event_carrying_wrong_totals_does_not_load() -> None:
+    """Each event's running totals must match its movement: a tampered total is refused."""
+    context = Context(member_id=UUID(int=1), role=Role.COORDINATOR, command_id="c",
+                      correlation_id="c", causation_id="c", occurred_at=at(0))
+    account = Account.open(context, AccountKind.PRODUCER, UUID(int=2))
+    account.credit(context, UUID(int=3), 500, pending=False)
+    honest = account.pending_events[-1]
+    assert isinstance(honest, Account.Credited)
+    assert honest.totals == AccountTotals(credits_posted=500)
+    forged = msgspec.structs.replace(honest, originator_version=3,
+                                     totals=AccountTotals(credits_posted=900))
+    with pytest.raises(InvalidState, match="carries totals"):
+        forged.mutate(account)

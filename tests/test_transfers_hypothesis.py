@@ -4,7 +4,9 @@ Hypothesis draws a sequence of acts against one ledger per store (each example o
 programme, so examples do not depend on each other's accounts); after every act — accepted
 or refused — the sum of all balances is zero, pending amounts balance, no budget or
 programme fund is overdrawn, a refused act wrote nothing, and no household paid more than
-its programme's cap. Examples are bounded (``EXAMPLES``, ``STEPS_MAX``) so both stores run in
+its programme's cap. At the end of each example every account's totals agree three ways:
+replayed from its whole stream, resumed from its first and last events, and folded from the
+log. Examples are bounded (``EXAMPLES``, ``STEPS_MAX``) so both stores run in
 well under thirty seconds.
 """
 
@@ -22,7 +24,7 @@ from domain import governance_commands as g
 from domain.baskets import Basket
 from domain.errors import DomainError
 from domain.rules import FunderShare
-from domain.transfers import AccountKind, TransferStatus, account_id
+from domain.transfers import Account, AccountKind, AccountTotals, TransferStatus, account_id
 from infra.application import Ledger
 from infra.governance_app import BalanceFold
 from tests.test_governance_support import Governed, at, governed_territory
@@ -151,3 +153,15 @@ def test_balances_sum_to_zero_and_budgets_hold_after_every_act(
     for transfer_id in pending:
         transfer = ledger.repository.get(transfer_id)
         assert transfer.status in set(TransferStatus)
+    for balance in fold.accounts.values():
+        replayed = ledger.repository.get(balance.account_id)
+        assert isinstance(replayed, Account)
+        stored = ledger.recorder.select_events(balance.account_id)
+        resumed = Account.resume(ledger.mapper.to_domain_event(stored[0]),
+                                 ledger.mapper.to_domain_event(stored[-1]))
+        folded = AccountTotals(debits_pending=balance.debits_pending,
+                               debits_posted=balance.debits_posted,
+                               credits_pending=balance.credits_pending,
+                               credits_posted=balance.credits_posted)
+        assert replayed.totals() == resumed.totals() == folded
+        assert replayed.version == resumed.version

@@ -186,7 +186,6 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     return app
 
 
-def ledger_handlers(ledger: Ledger) -> dict[type[Any], tuple[str, Any]]:
+def ledger_handlers(ledger: Ledger) -> dict[type[Any], str]:
     """Every command the ledger handles (core and registered by other modules)."""
-    handlers: dict[type[Any], tuple[str, Any]] = ledger._handlers
-    return dict(handlers)
+    return ledger.command_types()

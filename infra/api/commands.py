@@ -142,10 +142,10 @@ def command_route(command_type: type[msgspec.Struct], name: str) -> HTTPRouteHan
                 description=(command_type.__doc__ or "").strip())(decorated)
 
 
-def command_routes(ledger_handlers: dict[type[Any], tuple[str, Any]]) -> list[HTTPRouteHandler]:
+def command_routes(ledger_handlers: dict[type[Any], str]) -> list[HTTPRouteHandler]:
     """A route for each command the ledger handles (but founding)."""
     routes = []
-    for command_type, (name, _) in ledger_handlers.items():
+    for command_type, name in ledger_handlers.items():
         if name in EXCLUDED_COMMANDS or "actor_id" not in command_type.__struct_fields__:
             continue
         COMMANDS.labels(name, "accepted")  # Export every command's series from the start.

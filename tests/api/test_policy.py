@@ -67,7 +67,7 @@ def test_only_health_metrics_docs_and_dashboard_files_are_public() -> None:
 def test_every_command_route_is_in_the_table_as_a_write(client: TestClient[Litestar]) -> None:
     """Each command the ledger handles has a route whose entry writes."""
     app: Any = client.app
-    names = [name for _, (name, _) in ledger_handlers(app.state.services.ledger).items()
+    names = [name for name in ledger_handlers(app.state.services.ledger).values()
              if name != "found_cooperative"]
     assert [name for name in names if not POLICY[name].writes] == []
 
@@ -90,7 +90,7 @@ def test_each_role_is_allowed_or_refused_as_the_table_says(client: TestClient[Li
     ledger = app.state.services.ledger
     member = ledger.repository.get(getattr(world, who))
     command_types = {name: command_type
-                     for command_type, (name, _) in ledger_handlers(ledger).items()}
+                     for command_type, name in ledger_handlers(ledger).items()}
     checked = 0
     for path, method, handler in handlers(client.app):
         name = route_name(handler)
@@ -124,7 +124,7 @@ def test_no_token_is_refused_everywhere_but_public_routes(client: TestClient[Lit
     """Without a token every data route answers 401 in the error shape."""
     client.cookies.clear()
     app: Any = client.app
-    command_types = {name: command_type for command_type, (name, _)
+    command_types = {name: command_type for command_type, name
                      in ledger_handlers(app.state.services.ledger).items()}
     for path, method, handler in handlers(client.app):
         if POLICY[route_name(handler)].public:
