@@ -23,7 +23,18 @@ def command_record_id(command_id: str) -> UUID:
 
 
 def command_digest(command: msgspec.Struct) -> str:
-    """A fingerprint of the command's content, to spot a reused id with different content."""
+    """A fingerprint of the command's content, to spot a reused id with different content.
+
+    Fields a command class lists in ``PERSONAL_FIELDS`` (a household's name and contact) are
+    left out: the digest outlives a household's erasure, and a hash of a guessable name
+    would let anyone confirm a guess.
+    """
+    personal: tuple[str, ...] = getattr(type(command), "PERSONAL_FIELDS", ())
+    if personal:
+        fields = msgspec.structs.asdict(command)
+        for name in personal:
+            fields.pop(name, None)
+        return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
     return hashlib.sha256(msgspec.json.encode(command)).hexdigest()
 
 

@@ -133,6 +133,7 @@ class EnrolHousehold(Command, frozen=True, kw_only=True):
     """
 
     NAME: ClassVar[str] = "enrol_household"
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("name", "contact")
     programme_id: UUID
     reference: ShortText
     name: ShortText

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -166,7 +166,10 @@ class Ledger(Application[UUID]):
             c.ReceiveDelivery: ("receive_delivery", self._receive_delivery),
             c.CancelDelivery: ("cancel_delivery", self._cancel_delivery),
         }
-        __import__("infra.governance_app", fromlist=["install"]).install(self)  # Issue 4.
+        # Governance, funding and baskets add their commands and wrap the delivery ones.
+        from infra.governance_app import install  # noqa: PLC0415 - it imports this module.
+
+        install(self)
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Store events as msgspec MessagePack (see ``domain.codec``)."""
@@ -177,6 +180,18 @@ class Ledger(Application[UUID]):
     def register_handler(self, command_type: type[Any], name: str, handler: Handler) -> None:
         """Let another module (governance, baskets…) add commands."""
         self._handlers[command_type] = (name, handler)
+
+    def handler(self, command_type: type[Any]) -> tuple[str, Handler]:
+        """The name and handler registered for ``command_type`` (to wrap it)."""
+        try:
+            return self._handlers[command_type]
+        except KeyError:
+            raise InvalidCommand(f"unknown command type {command_type.__name__}") from None
+
+    def act(self, uow: UnitOfWork, command: c.Command, *roles: Role,
+            decision_id: UUID | None = None) -> tuple[Context, Member]:
+        """The context of an act by the command's actor (for handlers of other modules)."""
+        return self._act(uow, command, *roles, decision_id=decision_id)
 
     def command_types(self) -> dict[type[Any], str]:
         """Every command this ledger handles, by type, with its name."""
@@ -353,7 +368,8 @@ class Ledger(Application[UUID]):
             member_id=member.id, role=role, command_id=command.command_id,
             correlation_id=command.correlation_id or command.command_id,
             causation_id=command.causation_id or command.command_id,
-            occurred_at=command.occurred_at or utc_now(), decision_id=decision_id)
+            occurred_at=_aware(command.occurred_at) if command.occurred_at else utc_now(),
+            decision_id=decision_id)
         uow.context = context
         return context, member
 
@@ -386,7 +402,8 @@ class Ledger(Application[UUID]):
                           command_id=command.command_id,
                           correlation_id=command.correlation_id or command.command_id,
                           causation_id=command.command_id,
-                          occurred_at=command.occurred_at or utc_now())
+                          occurred_at=(_aware(command.occurred_at) if command.occurred_at
+                                       else utc_now()))
         uow.context = context
         founder = Member.register(founder_id, context, command.coordinator_name,
                                   MemberKind.NETWORK)
@@ -795,6 +812,11 @@ class Ledger(Application[UUID]):
             raise RoleRequired("this delivery belongs to another platform")
         delivery.cancel(context, reason=command.reason)
         return [delivery.id]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A business time with its zone: a naive one is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def project_events(aggregate: Any, events: Iterable[Any]) -> Any:

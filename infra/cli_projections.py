@@ -182,8 +182,7 @@ def run_rebuild(arguments: argparse.Namespace) -> int:
         head = projections.runner.head()
         for name in names:
             bars[name] = ProgressBar(name, head)
-            projections.runner.reset(name)
-            projections.runner.catch_up([name])
+            projections.runner.rebuild(name)
             elapsed_s = bars[name].finish()
             applied = bars[name].applied
             print(f"{name}: {applied:,} events applied ({head:,} in the log) in "

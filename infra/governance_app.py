@@ -125,9 +125,8 @@ def install(ledger: Ledger) -> None:
         ledger.register_handler(command_type, command_type.NAME, handler)
     # The core's handlers are wrapped, not replaced: the delivery is recorded exactly as
     # before, and the payments are added to the same unit of work.
-    handlers = ledger._handlers
-    dispatch_name, dispatch = handlers[c.DispatchDelivery]
-    receive_name, receive = handlers[c.ReceiveDelivery]
+    dispatch_name, dispatch = ledger.handler(c.DispatchDelivery)
+    receive_name, receive = ledger.handler(c.ReceiveDelivery)
     ledger.register_handler(c.DispatchDelivery, dispatch_name,
                             governance.wrap_dispatch(dispatch))
     ledger.register_handler(c.ReceiveDelivery, receive_name, governance.wrap_receive(receive))
@@ -206,13 +205,8 @@ class Governance:
 
     def _act(self, uow: UnitOfWork, command: c.Command, *roles: Role,
              decision_id: UUID | None = None) -> tuple[Context, Member]:
-        """The acting member's context, with business time always zone-aware."""
-        context, member = self.ledger._act(uow, command, *roles,
-                                           decision_id=decision_id)
-        if context.occurred_at.tzinfo is None:
-            context = msgspec.structs.replace(context, occurred_at=_aware(context.occurred_at))
-            uow.context = context
-        return context, member
+        """The acting member's context (the core makes business time zone-aware)."""
+        return self.ledger.act(uow, command, *roles, decision_id=decision_id)
 
     @staticmethod
     def _member_with(uow: UnitOfWork, member_id: UUID, role: Role, what: str) -> Member:

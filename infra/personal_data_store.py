@@ -12,8 +12,9 @@ tag of the MessagePack-encoded ``PersonalData``. The household id is the associa
 so sealed bytes copied onto another household do not open.
 
 Deleted rows must not linger on disk: SQLite connections set ``secure_delete`` (freed pages
-are zeroed), and PostgreSQL vacuums the table after an erasure so the dead row version is
-reclaimed (a later ``VACUUM FULL`` or the next page reuse overwrites it).
+are zeroed) and checkpoint the write-ahead log after an erasure; PostgreSQL vacuums the
+table after an erasure so the dead row version is reclaimed (its WAL segments and backups
+still hold the key until they are recycled: a backup policy must expire them).
 
 Keys live in a table of the same database so that a backup of the ledger is a backup of the
 keys too; a deployment wanting a separate key vault swaps this class for one with the same
@@ -135,10 +136,15 @@ class PersonalDataStore:
             with self._lock:
                 return self._memory.pop(household_id, None) is not None
         if self._location.kind == "sqlite":
-            with closing(self._sqlite()) as lite, lite:
-                cursor = lite.execute("DELETE FROM household_keys WHERE household_id = ?",
-                                      (str(household_id),))
-                return cursor.rowcount > 0
+            with closing(self._sqlite()) as lite:
+                with lite:
+                    deleted = lite.execute("DELETE FROM household_keys WHERE household_id = ?",
+                                           (str(household_id),)).rowcount
+                # The key's page also sits in the write-ahead log until a checkpoint copies
+                # it back: checkpoint and truncate the log now (best effort: a long reader
+                # may keep old frames until the next checkpoint).
+                lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return deleted > 0
         with self._postgres() as connection:
             deleted = connection.execute(
                 "DELETE FROM household_keys WHERE household_id = %s", (household_id,)).rowcount

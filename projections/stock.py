@@ -24,10 +24,11 @@ in the same transaction as the batch's rows.
 **Rebuild from zero**: ``cocagne rebuild stock`` (or ``ProjectionRunner.rebuild("stock")``)
 drops these tables, resets the position to 0 and replays the log.
 
-Apply is batch-at-a-time: the rows a batch touches are loaded with a few ``IN`` selects,
-changed in memory, and written back with ``executemany``; memory is bounded by the batch
-size, never by history length. Expiring-soon is computed at query time (it depends on today,
-not on events); recalled comes from ``lot.recalled``.
+Apply is batch-at-a-time and never reads the view back: lots created in the batch are
+inserted whole, quantity changes to older lots are summed per lot and added in bulk
+(``UPDATE ... SET on_hand_g = on_hand_g + ?``), holdings upserted with their summed change;
+memory is bounded by the batch size, never by history length. Expiring-soon is computed at
+query time (it depends on today, not on events); recalled comes from ``lot.recalled``.
 
 **As-of** uses business time (``context.occurred_at``: when the act happened in the world) by
 default, or recorded time (the event's ``timestamp``) on request. Lot attributes never change
@@ -154,7 +155,7 @@ class StockView(View):
     # ------------------------------------------------------------------ apply
 
     def apply(self, transaction: ViewTransaction, events: Sequence[tuple[int, Event]]) -> None:
-        """Apply a batch: load touched rows, change them in memory, write them back."""
+        """Apply a batch: gather its changes in memory, then write them in bulk."""
         _StockBatch(self, transaction).run(events)
 
     # ---------------------------------------------------------------- queries

@@ -6,6 +6,7 @@ and a household is erased without breaking anything. Runs on SQLite and PostgreS
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -155,11 +156,20 @@ def test_an_erased_household_still_loads_and_balances_still_sum_to_zero(
     gov.collect(basket_id)
     before = {account_id: balance.balance_cents
               for account_id, balance in fold_balances(gov.ledger).accounts.items()}
+    key = governance.personal_data._select_key(household_id)
+    assert key is not None
     gov.run(g.EraseHousehold, actor_id=gov.referrer_id, household_id=household_id,
             reason="demande d'effacement RGPD", occurred_at=at(10))
 
     assert governance.reveal_household(household_id) is None
     assert not governance.personal_data.has_key(household_id)
+    location = gov.ledger.location
+    if location is not None and location.kind == "sqlite":
+        assert location.sqlite_path is not None
+        for suffix in ("", "-wal"):
+            stored = Path(f"{location.sqlite_path}{suffix}")
+            if stored.exists():
+                assert key not in stored.read_bytes(), f"the key lingers in {stored.name}"
     household = gov.ledger.repository.get(household_id)
     assert isinstance(household, Household)
     assert (household.erased, household.reference) == (True, "CCAS-0042")
