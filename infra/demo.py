@@ -42,14 +42,14 @@ SCALE_MAX = 10_000
 
 PRODUCTS: tuple[tuple[str, str, int], ...] = (
     # (product, variety, price in cents per kg)
-    ("carrot", "Nantaise", 180),
-    ("potato", "Charlotte", 150),
-    ("leek", "Bleu de Solaise", 260),
-    ("squash", "Butternut", 220),
-    ("cabbage", "Milan", 170),
-    ("beetroot", "Chioggia", 230),
-    ("onion", "Jaune paille", 160),
-    ("lettuce", "Batavia", 300),
+    ("carotte", "Nantaise", 180),
+    ("pomme de terre", "Charlotte", 150),
+    ("poireau", "Bleu de Solaise", 260),
+    ("courge", "Butternut", 220),
+    ("chou", "Milan", 170),
+    ("betterave", "Chioggia", 230),
+    ("oignon", "Jaune paille", 160),
+    ("laitue", "Batavia", 300),
 )
 GARDEN_NAMES = ("Jardin de Cocagne de Chalon", "Jardins du Cœur de Lens", "Jardin de Vesoul",
                 "Jardins de Besançon", "Jardin du Plateau", "Jardins de la Vallée")
@@ -250,7 +250,7 @@ def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int
     if week % 3 == 2:
         squash = [lot_id for lot_id, measured_g in accepted
                   if lot_id not in territory.children and measured_g >= 10_000
-                  and _product_of(send.ledger, lot_id) == "squash"]
+                  and _product_of(send.ledger, lot_id) == "courge"]
         if squash:
             lot_id = squash[0]
             used_g = 10_000

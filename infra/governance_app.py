@@ -1047,9 +1047,9 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
     everyone = [member for members in seats.values() for member in members]
     grid_opens = _at(before - timedelta(days=6), 9)
     grid = SetPriceGrid(
-        prices=[ProductPrice("carrot", 180), ProductPrice("potato", 120),
-                ProductPrice("leek", 250), ProductPrice("squash", 200),
-                ProductPrice("cabbage", 150), ProductPrice("apple", 220)],
+        prices=[ProductPrice("carotte", 180), ProductPrice("pomme de terre", 120),
+                ProductPrice("poireau", 250), ProductPrice("courge", 200),
+                ProductPrice("chou", 150), ProductPrice("pomme", 220)],
         outlet_share_bp=2_000,
         funders=[FunderShare(funders[0], 6_000), FunderShare(funders[1], 4_000)])
     grid_id, _ = decide("Grille de prix solidaires et financement des livraisons", grid,
@@ -1105,7 +1105,8 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
 
 DELIVERY_BUDGET_CENTS_PER_PRODUCER_WEEK = 100_000
 """A demo garden sells ~550 EUR a week to the platform, of which a funder pays at most half."""
-BASKET_PRODUCTS = (("carrot", 600), ("potato", 1_000), ("leek", 400), ("squash", 800))
+BASKET_PRODUCTS = (("carotte", 600), ("pomme de terre", 1_000), ("poireau", 400),
+                   ("courge", 800))
 """What a weekly basket holds, in grams per household."""
 UNCOLLECTED_EVERY = 15
 """One basket in fifteen is not collected (and cancelled): the programme's usual rate."""

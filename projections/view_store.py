@@ -23,8 +23,11 @@ PRAGMAs on the view connection, and why each is safe:
 - ``synchronous=NORMAL``: in WAL mode a power cut can lose the last committed transactions
   but never corrupts the file. A lost transaction takes its tracking position with it, so
   the runner re-applies those events from the store on restart: nothing is lost or doubled.
-- ``temp_store=MEMORY``, ``cache_size`` of 32 MiB: a fixed amount of memory, independent of
-  history length, that keeps the hot pages of the view's indexes in memory during a rebuild.
+- ``cache_size`` of 32 MiB: a fixed amount of memory, independent of history length, that
+  keeps the hot pages of the view's indexes in memory during a rebuild.
+- ``temp_store`` stays on disk, deliberately: dropping a large view inside the rebuild's
+  transaction writes every freed page to a statement journal, which ``temp_store=MEMORY``
+  would hold in RAM (measured: +90 MiB when rebuilding over a million-event stock view).
 - ``analysis_limit``: ``ANALYZE`` (run after large catch-ups) samples instead of scanning.
 - ``busy_timeout``: a second writer (a ``cocagne rebuild`` beside a running server) waits for
   the lock instead of failing at once.
@@ -202,7 +205,6 @@ class SQLiteViewDatabase(ViewDatabase):
             connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA temp_store=MEMORY")
             connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             connection.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_ROWS}")
             self._local.connection = connection

@@ -1,0 +1,728 @@
+"""Projection consumers: a consumer group that applies the relay's topic to a view.
+
+Each process of a group (``cocagne consume stock``, ``trace``, ``balances``) polls a bounded
+batch of records, hands it to :class:`ProjectionHandler` (a pure handler: records in, one
+database transaction out, testable without a broker), and commits the Kafka offsets only
+after that transaction committed. The view is the same :class:`projections.runner.View` the
+in-process runner feeds, through the same ``View.apply(transaction, [(notification id,
+event)])``, so a view built here equals the in-process one row for row.
+
+**What one batch does, in one transaction of the view database**: lock the view's consumer
+state; load the last applied version of every stream in the batch; classify each record
+(:func:`plan_batch`) as new, duplicate or gap; decode the new ones the view reads with
+``domain.codec.decode_event(event-type header, value)``; ``View.apply`` them in notification
+order; store the streams' new versions and each partition's next offset. Then, and only then,
+the Kafka offsets are committed. A crash anywhere repeats at most the uncommitted batch, and
+the repeat changes nothing.
+
+**Why the dedup key is (stream id, stream version), not the offset or the notification id.**
+Offsets name a position in one incarnation of a topic: when the broker is restarted empty and
+the relay republishes from zero, offsets restart at 0, and a relay killed mid-batch leaves
+repeated records that shift every later offset of the new incarnation against the old one.
+A per-partition "last notification id" survives that, but fails twice: when the partition
+count changes (a stream moves to another partition whose last id is already past the
+stream's unapplied events, which would be skipped), and when a record lands after a later
+one of its partition (a failed produce retried by the relay behind records that succeeded),
+which would skip the earlier one for good. A stream's versions are 1, 2, 3... with no hole,
+whatever the topic, partitioning or number of republications, and each stream's records
+keep their order within one relay run. So each record is applied exactly when its version
+is the stream's last applied version plus one: lower is a repeat (skipped, counted), higher
+is a gap (an earlier version is missing: the record is not applied and an error is logged;
+the relay's retry or a republication brings both again, in order). Every stream is tracked,
+including streams whose events the view ignores, so that versions stay contiguous.
+
+**Cost**: one row per stream in ``consumer_streams`` (about 60 bytes), the price of a dedup
+that never depends on the broker's offsets.
+
+**Tables** (in the view database, with the view's prefix): ``consumer_views`` (view, schema
+version), ``consumer_streams`` (view, stream id, last applied version), ``consumer_offsets``
+(view, topic, partition, next offset: what this database has consumed, per partition). They
+are keyed by view, not by group: two groups feeding one view database dedupe against each
+other. The stored offsets are never used to seek (see above); they tell, on assignment,
+whether this database ever consumed a partition: when it never did but the group has a
+committed offset (the view database was deleted to be rebuilt), the consumer seeks to the
+beginning of that partition rather than trusting the group.
+
+**Concurrency**: processes of one group write disjoint streams, except around a rebalance.
+On SQLite ``BEGIN IMMEDIATE`` serialises writers; on PostgreSQL each batch takes a
+transaction-level advisory lock per view, so two processes never read the same stream's
+version at once. The lock serialises only the database writes; polling, decoding and the
+network run in parallel.
+
+**Lag** is the sum over assigned partitions of (highwater from the last fetch response minus
+the consumer's position), reported through ``on_lag``; ``end_offsets()`` is not used (it is
+wrong on some brokers and costs a round trip).
+
+**Rebuild from zero**: delete the view database (SQLite) or the view's tables and consumer
+rows (PostgreSQL), then start the consumer: it seeks every partition to the beginning.
+A view whose ``schema_version`` changed is reset the same way at start-up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.relay import BOOTSTRAP_SERVERS_VARIABLE, DEFAULT_BOOTSTRAP_SERVERS, DEFAULT_TOPIC
+from domain.base import Event, event_class_for_topic
+from domain.codec import decode_event, split_stored_topic
+from projections.runner import View
+from projections.view_store import IN_LIST_SIZE_MAX, ViewDatabase, ViewTransaction, chunked
+
+__all__ = [
+    "BOOTSTRAP_SERVERS_VARIABLE",
+    "DEFAULT_BOOTSTRAP_SERVERS",
+    "DEFAULT_TOPIC",
+    "BatchOutcome",
+    "BatchPlan",
+    "ConsumerError",
+    "ConsumerSettings",
+    "ConsumerState",
+    "Delivered",
+    "HandlerError",
+    "ProjectionConsumer",
+    "ProjectionHandler",
+    "delivered_from_message",
+    "plan_batch",
+]
+
+# Why 1,000: a view applies a thousand events in a few tens of milliseconds, far inside the
+# poll interval below, while the per-batch costs (a transaction, two small selects, an offset
+# commit round trip) are spread over enough records to stay a small share.
+DEFAULT_BATCH_SIZE_MAX = 1_000
+BATCH_SIZE_LIMIT = 20_000  # A larger batch could outlast MAX_POLL_INTERVAL_MS on PostgreSQL.
+# Why 200 ms: how long one poll waits for records when the topic is idle. The stop flag and
+# the periodic work are checked between polls, so it bounds how late they run.
+POLL_TIMEOUT_MS = 200
+# Group timing. Group joins wait for the rebalance timeout (kafka-python sends
+# max_poll_interval_ms as the rebalance timeout), and some brokers wait all of it before a
+# first assignment: 6 s keeps a join short, and still leaves each batch (tens of ms) a wide
+# margin. The session timeout bounds how long a killed process keeps its partitions.
+MAX_POLL_INTERVAL_MS = 6_000
+SESSION_TIMEOUT_MS = 6_000
+HEARTBEAT_INTERVAL_MS = 2_000  # A third of the session timeout, as Kafka recommends.
+REQUEST_TIMEOUT_MS = 10_000  # Above the fetch wait, below the idle-connection limit.
+# Why 100 ms: the broker holds a fetch that found nothing this long; it bounds how late a
+# record published into an idle partition is seen (end-to-end latency), at ten requests a
+# second per broker connection when idle.
+FETCH_MAX_WAIT_MS = 100
+MAX_PARTITION_FETCH_BYTES = 1_048_576  # About 3,000 stored events per partition per fetch.
+# Why 5 s: after a broker restart the relay recreates the topic; the consumer notices it
+# (and rejoins) within one metadata refresh.
+METADATA_MAX_AGE_MS = 5_000
+RETRY_BACKOFF_MS = 100
+RECONNECT_BACKOFF_MS = 50
+RECONNECT_BACKOFF_MAX_MS = 2_000  # Reconnect to a restarted broker within two seconds.
+CONNECTIONS_MAX_IDLE_MS = 540_000
+CLOSE_TIMEOUT_MS = 5_000
+# Why 10: a batch that fails ten times in a row (about 30 s with the backoff) will not
+# succeed by waiting: the process exits non-zero so its supervisor restarts it and the
+# failure shows.
+BATCH_ATTEMPTS_MAX = 10
+ERROR_BACKOFF_S_MIN = 0.1
+ERROR_BACKOFF_S_MAX = 5.0
+# Why 20: a broken republication can make every record of a batch a gap; twenty lines name
+# the problem, the summary line counts the rest.
+GAP_LOG_LINES_MAX = 20
+LAG_REPORT_INTERVAL_S = 1.0  # Lag moves with every batch; once a second is enough for a gauge.
+POSITION_TIMEOUT_MS = 100  # Positions of fetched partitions are known locally: no round trip.
+
+_HEADER_EVENT_TYPE = "event-type"
+_HEADER_NOTIFICATION_ID = "notification-id"
+_HEADER_STREAM_VERSION = "stream-version"
+
+log = structlog.get_logger("cocagne.consumer")
+
+
+class ConsumerError(RuntimeError):
+    """A consumer cannot make progress; the process should exit and be restarted."""
+
+
+class HandlerError(RuntimeError):
+    """A record could not be applied; names the record so the log line can."""
+
+    def __init__(self, message: str, record: Delivered | None = None) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One record of the relay's topic, as the handler sees it (no broker types)."""
+
+    topic: str
+    partition: int
+    offset: int
+    stream_id: str
+    event_type: str
+    notification_id: int
+    stream_version: int
+    value: bytes
+
+
+def delivered_from_message(message: Any) -> Delivered:
+    """A :class:`Delivered` from a kafka-python ``ConsumerRecord`` written by the relay."""
+    headers = dict(message.headers or ())
+    try:
+        return Delivered(
+            topic=message.topic, partition=message.partition, offset=message.offset,
+            stream_id=bytes(message.key).decode("ascii"),
+            event_type=headers[_HEADER_EVENT_TYPE].decode(),
+            notification_id=int(headers[_HEADER_NOTIFICATION_ID]),
+            stream_version=int(headers[_HEADER_STREAM_VERSION]),
+            value=bytes(message.value))
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as error:
+        raise HandlerError(f"record is not a relayed event (key and headers "
+                           f"{_HEADER_EVENT_TYPE}, {_HEADER_NOTIFICATION_ID}, "
+                           f"{_HEADER_STREAM_VERSION} required): {error!r}") from error
+
+
+# ---------------------------------------------------------------------------------------------
+# The pure part: which records to apply
+
+
+@dataclass
+class BatchPlan:
+    """What a batch does, decided from the records and the streams' applied versions."""
+
+    to_apply: list[Delivered] = field(default_factory=list)
+    """New records, in notification order (each stream's in version order)."""
+    duplicates: list[Delivered] = field(default_factory=list)
+    gaps: list[tuple[Delivered, int]] = field(default_factory=list)
+    """Records whose stream misses an earlier version: (record, version expected)."""
+    versions: dict[str, int] = field(default_factory=dict)
+    """Streams whose applied version moves, with their new version."""
+
+
+def plan_batch(records: Iterable[Delivered], applied: Mapping[str, int]) -> BatchPlan:
+    """Classify records against each stream's last applied version (0: none yet).
+
+    Records are taken in notification order, so a stream's versions come in order even when
+    the batch holds a stream's records out of order (a retried produce) or twice.
+    """
+    plan = BatchPlan()
+    ordered = sorted(records, key=lambda record: (record.notification_id, record.partition,
+                                                  record.offset))
+    for record in ordered:
+        stream_id = record.stream_id
+        last = plan.versions.get(stream_id)
+        if last is None:
+            last = applied.get(stream_id, 0)
+        if record.stream_version <= last:
+            plan.duplicates.append(record)
+        elif record.stream_version == last + 1:
+            plan.versions[stream_id] = record.stream_version
+            plan.to_apply.append(record)
+        else:
+            plan.gaps.append((record, last + 1))
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# The consumer's state in the view database
+
+
+class ConsumerState:
+    """The consumer tables of one view: schema version, streams' versions, offsets."""
+
+    def __init__(self, database: ViewDatabase, view_name: str) -> None:
+        self.database = database
+        self.view_name = view_name
+        self.views_table = database.table("consumer_views")
+        self.streams_table = database.table("consumer_streams")
+        self.offsets_table = database.table("consumer_offsets")
+        # A stable 31-bit key for PostgreSQL's advisory lock, one per view.
+        self._lock_key = zlib.crc32(f"cocagne.consumer.{view_name}".encode()) & 0x7FFF_FFFF
+
+    def create_statements(self) -> list[str]:
+        """DDL of the consumer tables (shared by every view of the database)."""
+        without_rowid = " WITHOUT ROWID" if self.database.dialect == "sqlite" else ""
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.views_table} ("
+            "view TEXT PRIMARY KEY, schema_version INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.streams_table} ("
+            "view TEXT NOT NULL, stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
+            f"PRIMARY KEY (view, stream_id)){without_rowid}",
+            f"CREATE TABLE IF NOT EXISTS {self.offsets_table} ("
+            "view TEXT NOT NULL, topic TEXT NOT NULL, partition_id INTEGER NOT NULL, "
+            "next_offset BIGINT NOT NULL, updated_at_us BIGINT NOT NULL, "
+            f"PRIMARY KEY (view, topic, partition_id)){without_rowid}",
+        ]
+
+    def lock(self, transaction: ViewTransaction) -> None:
+        """Serialise this view's batches across processes (PostgreSQL; SQLite already does
+        with ``BEGIN IMMEDIATE``)."""
+        if self.database.dialect == "postgres":
+            transaction.query("SELECT pg_advisory_xact_lock(?)", (self._lock_key,))
+
+    def setup(self, view: View) -> bool:
+        """Create the tables; reset the view if its schema changed. True if reset (empty)."""
+        with self.database.transaction() as transaction:
+            self.lock(transaction)
+            for statement in self.create_statements():
+                transaction.execute(statement)
+            rows = transaction.query(
+                f"SELECT schema_version FROM {self.views_table} WHERE view = ?",
+                (self.view_name,))
+            if rows and int(rows[0][0]) == view.schema_version:
+                view.create(transaction)  # Tables dropped by hand come back (empty).
+                return False
+            view.drop(transaction)
+            view.create(transaction)
+            for table in (self.streams_table, self.offsets_table, self.views_table):
+                transaction.execute(f"DELETE FROM {table} WHERE view = ?", (self.view_name,))
+            transaction.execute(
+                f"INSERT INTO {self.views_table} (view, schema_version) VALUES (?, ?)",
+                (self.view_name, view.schema_version))
+            return True
+
+    def applied_versions(self, transaction: ViewTransaction,
+                         stream_ids: Sequence[str]) -> dict[str, int]:
+        """Last applied version of each of ``stream_ids`` that has one."""
+        versions: dict[str, int] = {}
+        for chunk in chunked(stream_ids, IN_LIST_SIZE_MAX):
+            marks = ",".join("?" * len(chunk))
+            for stream_id, version in transaction.query(
+                    f"SELECT stream_id, version FROM {self.streams_table} "
+                    f"WHERE view = ? AND stream_id IN ({marks})", (self.view_name, *chunk)):
+                versions[stream_id] = int(version)
+        return versions
+
+    def save(self, transaction: ViewTransaction, versions: Mapping[str, int],
+             next_offsets: Mapping[tuple[str, int], int]) -> None:
+        """Store streams' new versions and partitions' next offsets."""
+        if versions:
+            transaction.executemany(
+                f"INSERT INTO {self.streams_table} (view, stream_id, version) VALUES (?, ?, ?) "
+                "ON CONFLICT (view, stream_id) DO UPDATE SET version = excluded.version",
+                [(self.view_name, stream_id, version)
+                 for stream_id, version in versions.items()])
+        if next_offsets:
+            now_us = to_us_now()
+            transaction.executemany(
+                f"INSERT INTO {self.offsets_table} (view, topic, partition_id, next_offset, "
+                "updated_at_us) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (view, topic, partition_id) DO UPDATE SET "
+                "next_offset = excluded.next_offset, updated_at_us = excluded.updated_at_us",
+                [(self.view_name, topic, partition, offset, now_us)
+                 for (topic, partition), offset in next_offsets.items()])
+
+    def stored_partitions(self, topic: str) -> set[int]:
+        """Partitions of ``topic`` this database has consumed records from."""
+        return {int(row[0]) for row in self.database.query(
+            f"SELECT partition_id FROM {self.offsets_table} WHERE view = ? AND topic = ?",
+            (self.view_name, topic))}
+
+    def stream_count(self) -> int:
+        """Streams tracked for this view."""
+        rows = self.database.query(
+            f"SELECT COUNT(*) FROM {self.streams_table} WHERE view = ?", (self.view_name,))
+        return int(rows[0][0])
+
+
+def to_us_now() -> int:
+    """Now, in microseconds since the epoch (``projections.view_store.to_us`` of now)."""
+    return time.time_ns() // 1_000
+
+
+# ---------------------------------------------------------------------------------------------
+# The handler
+
+
+@dataclass
+class BatchOutcome:
+    """What one handled batch did."""
+
+    records: int = 0
+    applied: int = 0
+    """Records whose stream version advanced (the view's own events and the others)."""
+    events_applied: int = 0
+    """Events handed to ``View.apply`` (those of the view's topics)."""
+    duplicates: int = 0
+    gaps: int = 0
+    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    notification_ids: list[int] = field(default_factory=list)
+    """Notification ids whose effect the batch made durable (new records only)."""
+
+
+class ProjectionHandler:
+    """Applies batches of relayed records to one view, exactly once each.
+
+    The handler knows nothing of Kafka: it takes :class:`Delivered` records and returns when
+    their effect is committed, so tests drive it without a broker.
+    """
+
+    def __init__(self, view: View, *, view_name: str | None = None) -> None:
+        self.view = view
+        self.database = view.database
+        self.state = ConsumerState(view.database, view_name or view.name)
+        self._base_topics = {split_stored_topic(topic)[0] for topic in view.topics}
+        self.reset_at_setup = False
+
+    @property
+    def name(self) -> str:
+        """The view's name, which keys the consumer state."""
+        return self.state.view_name
+
+    def setup(self) -> None:
+        """Create the view's and the consumer's tables (reset on a schema change)."""
+        self.reset_at_setup = self.state.setup(self.view)
+        if self.reset_at_setup:
+            log.info("consumer.view_created", view=self.name,
+                     schema_version=self.view.schema_version)
+
+    def handle(self, records: Sequence[Delivered]) -> BatchOutcome:
+        """Apply a batch in one transaction; returns once it is committed."""
+        outcome = BatchOutcome(records=len(records))
+        if not records:
+            return outcome
+        for record in records:
+            key = (record.topic, record.partition)
+            outcome.next_offsets[key] = max(outcome.next_offsets.get(key, 0), record.offset + 1)
+        with self.database.transaction() as transaction:
+            self.state.lock(transaction)
+            stream_ids = list(dict.fromkeys(record.stream_id for record in records))
+            plan = plan_batch(records, self.state.applied_versions(transaction, stream_ids))
+            events = [(record.notification_id, self._decode(record))
+                      for record in plan.to_apply if self._reads(record)]
+            if events:
+                self.view.apply(transaction, events)
+            self.state.save(transaction, plan.versions, outcome.next_offsets)
+        outcome.applied = len(plan.to_apply)
+        outcome.events_applied = len(events)
+        outcome.duplicates = len(plan.duplicates)
+        outcome.gaps = len(plan.gaps)
+        outcome.notification_ids = [record.notification_id for record in plan.to_apply]
+        self._log_gaps(plan.gaps)
+        return outcome
+
+    def run_in_transaction(self, work: Callable[[ViewTransaction], None]) -> None:
+        """Run ``work`` in a locked transaction of the view (periodic work, e.g. alerts)."""
+        with self.database.transaction() as transaction:
+            self.state.lock(transaction)
+            work(transaction)
+
+    def _reads(self, record: Delivered) -> bool:
+        return split_stored_topic(record.event_type)[0] in self._base_topics
+
+    def _decode(self, record: Delivered) -> Event:
+        base, version = split_stored_topic(record.event_type)
+        try:
+            known = event_class_for_topic(base).class_version
+        except KeyError as error:
+            raise HandlerError(f"unknown event type {record.event_type!r}", record) from error
+        if version > known:
+            # Written by a newer ledger: applying it as an older shape could lose fields.
+            raise HandlerError(f"event type {record.event_type!r} is newer than this code "
+                               f"(version {known}): upgrade the consumer", record)
+        try:
+            return decode_event(record.event_type, record.value)
+        except Exception as error:  # msgspec and upcasters raise several types.
+            raise HandlerError(f"cannot decode {record.event_type!r}: "
+                               f"{type(error).__name__}: {error}", record) from error
+
+    def _log_gaps(self, gaps: Sequence[tuple[Delivered, int]]) -> None:
+        for record, expected in gaps[:GAP_LOG_LINES_MAX]:
+            log.error("consumer.gap", view=self.name, topic=record.topic,
+                      partition=record.partition, offset=record.offset,
+                      stream_id=record.stream_id, stream_version=record.stream_version,
+                      expected_version=expected, notification_id=record.notification_id,
+                      hint="an earlier event of this stream never arrived; it is applied "
+                           "when the relay republishes it (cocagne relay --from N)")
+        if len(gaps) > GAP_LOG_LINES_MAX:
+            log.error("consumer.gaps", view=self.name, gaps=len(gaps),
+                      logged=GAP_LOG_LINES_MAX)
+
+
+# ---------------------------------------------------------------------------------------------
+# The loop
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """How a consumer process reads the topic; every field but the broker has a default."""
+
+    bootstrap_servers: str
+    group_id: str
+    topic: str = DEFAULT_TOPIC
+    batch_size_max: int = DEFAULT_BATCH_SIZE_MAX
+    client_id: str = "cocagne-consumer"
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size_max <= BATCH_SIZE_LIMIT:
+            raise ValueError(f"batch_size_max {self.batch_size_max} is not in "
+                             f"1..{BATCH_SIZE_LIMIT}")
+        if not self.group_id:
+            raise ValueError("a projection consumer needs a group id")
+
+
+def new_consumer(settings: ConsumerSettings) -> KafkaConsumer:
+    """A group consumer with manual commits and every limit given explicitly."""
+    return KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        client_id=settings.client_id,
+        group_id=settings.group_id,
+        enable_auto_commit=False,  # Offsets are committed after the view's transaction only.
+        auto_offset_reset="earliest",  # No committed offset (new group, broker data lost).
+        max_poll_records=settings.batch_size_max,
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        fetch_min_bytes=1,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        retry_backoff_ms=RETRY_BACKOFF_MS,
+        reconnect_backoff_ms=RECONNECT_BACKOFF_MS,
+        reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+        connections_max_idle_ms=CONNECTIONS_MAX_IDLE_MS,
+        partition_assignment_strategy=(RangePartitionAssignor,),
+        isolation_level="read_uncommitted",  # The relay does not use transactions.
+        check_crcs=True,
+        allow_auto_create_topics=False,  # The relay creates the topic with its partitions.
+    )
+
+
+class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka is untyped.
+    """Collects partitions assigned by rebalances (called on kafka-python's IO loop)."""
+
+    def __init__(self, view_name: str, group_id: str) -> None:
+        self.view_name = view_name
+        self.group_id = group_id
+        self._lock = threading.Lock()
+        self._fresh: set[TopicPartition] = set()
+        self.assigned: frozenset[TopicPartition] = frozenset()
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("consumer.revoked", view=self.view_name, group=self.group_id,
+                 partitions=sorted(partition.partition for partition in revoked))
+
+    def on_partitions_lost(self, lost: Any) -> None:
+        log.warning("consumer.lost", view=self.view_name, group=self.group_id,
+                    partitions=sorted(partition.partition for partition in lost))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        with self._lock:
+            self._fresh.update(assigned)
+            self.assigned = frozenset(assigned)
+        log.info("consumer.assigned", view=self.view_name, group=self.group_id,
+                 partitions=sorted(partition.partition for partition in assigned))
+
+    def take_fresh(self) -> set[TopicPartition]:
+        """Partitions assigned since the last call."""
+        with self._lock:
+            fresh, self._fresh = self._fresh, set()
+        return fresh
+
+
+LagCallback = Callable[[str, int], None]
+"""``(view name, messages not yet applied)``: e.g. set a gauge (infra owns the metrics)."""
+BatchCallback = Callable[[BatchOutcome], None]
+"""Called after each batch is durable and its offsets committed."""
+
+
+class ProjectionConsumer:
+    """The thin loop: poll a bounded batch, handle it, commit the offsets, report lag."""
+
+    def __init__(self, settings: ConsumerSettings, handler: ProjectionHandler, *,
+                 on_lag: LagCallback | None = None, on_batch: BatchCallback | None = None,
+                 periodic: Callable[[], None] | None = None,
+                 periodic_interval_s: float = 60.0) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.on_lag = on_lag
+        self.on_batch = on_batch
+        self.periodic = periodic
+        self.periodic_interval_s = periodic_interval_s
+        self.lag: int | None = None
+        self.batches = 0
+        self.applied_total = 0
+        self.duplicates_total = 0
+        self.gaps_total = 0
+        self.assignments = _Assignments(handler.name, settings.group_id)
+        self._consumer: KafkaConsumer | None = None
+        self._lag_reported_s = 0.0
+        self._periodic_ran_s = 0.0
+
+    @property
+    def assigned_partitions(self) -> list[int]:
+        """Partitions this consumer holds now (as of the last rebalance)."""
+        return sorted(partition.partition for partition in self.assignments.assigned)
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set. Raises :class:`ConsumerError` after
+        ``BATCH_ATTEMPTS_MAX`` failures of one batch in a row.
+
+        The loop is unbounded on purpose (a consumer is a service); each turn is bounded by
+        one poll (``POLL_TIMEOUT_MS``) and one batch (``batch_size_max`` records).
+        """
+        self.handler.setup()
+        consumer = new_consumer(self.settings)
+        self._consumer = consumer
+        consumer.subscribe([self.settings.topic], listener=self.assignments)
+        log.info("consumer.started", view=self.handler.name, group=self.settings.group_id,
+                 topic=self.settings.topic, bootstrap_servers=self.settings.bootstrap_servers)
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    self.turn(consumer)
+                except (HandlerError, KafkaError, OSError, RuntimeError) as error:
+                    failures += 1
+                    if failures >= BATCH_ATTEMPTS_MAX:
+                        raise ConsumerError(
+                            f"consumer of view {self.handler.name!r} failed {failures} times "
+                            f"in a row: {type(error).__name__}: {error}") from error
+                    backoff_s = min(ERROR_BACKOFF_S_MIN * 2 ** failures, ERROR_BACKOFF_S_MAX)
+                    stop.wait(backoff_s)
+                else:
+                    failures = 0
+        finally:
+            self._consumer = None
+            try:
+                consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
+            except KafkaError as error:
+                log.warning("consumer.close_failed", view=self.handler.name,
+                            error=f"{type(error).__name__}: {error}")
+            log.info("consumer.stopped", view=self.handler.name, batches=self.batches,
+                     applied=self.applied_total, duplicates=self.duplicates_total,
+                     gaps=self.gaps_total)
+
+    def turn(self, consumer: KafkaConsumer) -> int:
+        """One poll, at most one batch handled and committed; records handled."""
+        polled: dict[Any, list[Any]] = consumer.poll(timeout_ms=POLL_TIMEOUT_MS,
+                                                     max_records=self.settings.batch_size_max)
+        polled = self._rewind_unknown_partitions(consumer, polled)
+        handled = 0
+        if polled:
+            handled = self._handle(consumer, polled)
+        self._report_lag(consumer)
+        self._run_periodic()
+        return handled
+
+    def _rewind_unknown_partitions(self, consumer: KafkaConsumer,
+                                   polled: dict[Any, list[Any]]) -> dict[Any, list[Any]]:
+        """Seek to the beginning of newly assigned partitions this database never consumed
+        (the group's committed offsets belong to another, deleted, view database)."""
+        fresh = self.assignments.take_fresh()
+        if not fresh:
+            return polled
+        stored = self.handler.state.stored_partitions(self.settings.topic)
+        rewind = [partition for partition in fresh
+                  if partition.partition not in stored and partition in consumer.assignment()]
+        if not rewind:
+            return polled
+        consumer.seek_to_beginning(*rewind)
+        log.info("consumer.rewound", view=self.handler.name, topic=self.settings.topic,
+                 partitions=sorted(partition.partition for partition in rewind),
+                 reason="this view database never consumed these partitions")
+        return {partition: messages for partition, messages in polled.items()
+                if partition not in rewind}
+
+    def _handle(self, consumer: KafkaConsumer, polled: dict[Any, list[Any]]) -> int:
+        started_s = time.perf_counter()
+        first_offsets = {partition: messages[0].offset
+                         for partition, messages in polled.items() if messages}
+        try:
+            records = [delivered_from_message(message)
+                       for messages in polled.values() for message in messages]
+            outcome = self.handler.handle(records)
+        except Exception as error:
+            self._log_failure(error, polled)
+            # Fetch the same records again on the next turn: nothing of the batch is durable.
+            for partition, offset in first_offsets.items():
+                consumer.seek(partition, offset)
+            if isinstance(error, HandlerError | KafkaError | OSError | RuntimeError):
+                raise
+            raise HandlerError(f"{type(error).__name__}: {error}") from error
+        self._commit(consumer, outcome)
+        self.batches += 1
+        self.applied_total += outcome.applied
+        self.duplicates_total += outcome.duplicates
+        self.gaps_total += outcome.gaps
+        log.info("consumer.batch", view=self.handler.name, topic=self.settings.topic,
+                 records=outcome.records, applied=outcome.applied,
+                 events_applied=outcome.events_applied, duplicates=outcome.duplicates,
+                 gaps=outcome.gaps,
+                 partitions={str(partition): offset - 1 for (_, partition), offset
+                             in sorted(outcome.next_offsets.items())},
+                 duration_ms=round((time.perf_counter() - started_s) * 1000, 1))
+        if self.on_batch is not None:
+            self.on_batch(outcome)
+        return outcome.records
+
+    def _commit(self, consumer: KafkaConsumer, outcome: BatchOutcome) -> None:
+        offsets = {TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
+                   for (topic, partition), offset in outcome.next_offsets.items()}
+        try:
+            consumer.commit(offsets)
+        except KafkaError as error:
+            # The view holds the batch already: a redelivery after this failure (a rebalance
+            # moved the partition, the broker restarted) is recognised and skipped.
+            for partition, offset in sorted(outcome.next_offsets.items()):
+                log.warning("consumer.commit_failed", view=self.handler.name,
+                            topic=partition[0], partition=partition[1], offset=offset,
+                            error=f"{type(error).__name__}: {error}")
+
+    def _log_failure(self, error: Exception, polled: dict[Any, list[Any]]) -> None:
+        record = error.record if isinstance(error, HandlerError) else None
+        if record is not None:
+            log.error("consumer.record_failed", view=self.handler.name, topic=record.topic,
+                      partition=record.partition, offset=record.offset,
+                      event_type=record.event_type, notification_id=record.notification_id,
+                      error=f"{type(error).__name__}: {error}")
+            return
+        for partition, messages in polled.items():
+            if messages:
+                log.error("consumer.batch_failed", view=self.handler.name,
+                          topic=partition.topic, partition=partition.partition,
+                          offset=messages[0].offset, last_offset=messages[-1].offset,
+                          error=f"{type(error).__name__}: {error}")
+
+    def _report_lag(self, consumer: KafkaConsumer) -> None:
+        now_s = time.monotonic()
+        if now_s - self._lag_reported_s < LAG_REPORT_INTERVAL_S:
+            return
+        self._lag_reported_s = now_s
+        lag = 0
+        known = False
+        for partition in consumer.assignment():
+            highwater = consumer.highwater(partition)
+            if highwater is None:
+                continue  # Not fetched yet: no fresh highwater to compare with.
+            position = consumer.position(partition, timeout_ms=POSITION_TIMEOUT_MS)
+            if position is None:
+                continue
+            known = True
+            lag += max(highwater - position, 0)
+        if not known:
+            return
+        self.lag = lag
+        if self.on_lag is not None:
+            self.on_lag(self.handler.name, lag)
+
+    def _run_periodic(self) -> None:
+        if self.periodic is None:
+            return
+        now_s = time.monotonic()
+        if now_s - self._periodic_ran_s < self.periodic_interval_s:
+            return
+        self._periodic_ran_s = now_s
+        self.periodic()
