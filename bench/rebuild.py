@@ -272,10 +272,15 @@ def drop_bench_views(location: StoreLocation) -> None:
 def measure(url: str, location: StoreLocation, head: int, arguments: argparse.Namespace,
             directory: Path) -> None:
     """Every measurement against one store."""
+    runs = iter(range(1_000_000))
+
     def where(name: str) -> str:
+        # A fresh view database for every run: a rebuild over an earlier one would also
+        # measure dropping it.
+        run = next(runs)
         if location.kind == "sqlite":
-            return str(directory / f"{name}.views.db")
-        return f"bench_{name}_"
+            return str(directory / f"{name}-{run}.views.db")
+        return f"bench_{run}_{name}_"
 
     batch = str(arguments.batch_size)
     header = (f"{'view':<9} {'events':>10} {'rebuild ev/s':>13} {'ceiling ev/s':>13} "
@@ -288,8 +293,9 @@ def measure(url: str, location: StoreLocation, head: int, arguments: argparse.Na
         rebuild: dict[str, Any] = {}
         for _ in range(max(arguments.repeat, 1)):
             ceiling = fastest(ceiling, run_child(["ceiling", url, name, batch]))
-            rebuild = fastest(rebuild, run_child(["rebuild", url, name, batch, where(name),
-                                                  ""]))
+            views = where(name)
+            run = run_child(["rebuild", url, name, batch, views, ""])
+            rebuild = fastest(rebuild, {**run, "views": views})
         results[name] = rebuild
         rebuild_rate = rebuild["events"] / rebuild["seconds"]
         ceiling_rate = ceiling["events"] / ceiling["seconds"]
@@ -313,7 +319,7 @@ def measure(url: str, location: StoreLocation, head: int, arguments: argparse.Na
           f"events, {full['peak_rss_mib']:.0f} MiB over {head:,} events "
           f"(ratio {full['peak_rss_mib'] / half['peak_rss_mib']:.2f})")
     print()
-    queries = run_child(["queries", url, where("trace"), str(arguments.queries)])
+    queries = run_child(["queries", url, results["trace"]["views"], str(arguments.queries)])
     print(f"trace queries on {queries['lots']:,} lots ({queries['samples']} sampled):")
     for kind, values in queries["latencies_ms"].items():
         print(f"  {kind:<9} p50 {percentile(values, 0.5):6.2f} ms   "

@@ -66,13 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="JSON log lines even in a terminal")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue  # That area is not part of this build yet.
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 
