@@ -8,6 +8,7 @@ from typing import Any
 
 from infra.application import Ledger
 from infra.demo import generate_demo, print_summary
+from infra.projections_wiring import views_path
 
 
 def register(subparsers: Any) -> None:
@@ -38,9 +39,10 @@ def run_demo(arguments: argparse.Namespace) -> int:
     if location.kind == "sqlite":
         assert location.sqlite_path is not None
         if arguments.fresh:
-            for suffix in ("", "-wal", "-shm"):
-                location.sqlite_path.with_name(location.sqlite_path.name + suffix).unlink(
-                    missing_ok=True)
+            # The views file beside the store goes too: it describes the old history.
+            for path in (location.sqlite_path, views_path(location.sqlite_path)):
+                for suffix in ("", "-wal", "-shm"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     elif arguments.fresh:
         print("--fresh only deletes SQLite files; drop the PostgreSQL database yourself",

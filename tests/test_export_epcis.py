@@ -27,8 +27,8 @@ from infra.exports.history import load_history
 from infra.store import StoreLocation, sqlite_location
 from tests.audit_export_scenario import Scenario, build_recall_scenario
 
-SCHEMA_PATH = (Path(__file__).resolve().parents[2]  # The repository sits beside shared/.
-               / "shared/reference/epcis/EPCIS-JSON-Schema.json")
+SCHEMA_PATH = Path(__file__).resolve().parent / "fixtures/epcis/EPCIS-JSON-Schema.json"
+"""GS1's schema, copied from shared/reference/epcis (see fixtures/epcis/README.md)."""
 EVENT_PREFIX = "https://id.cocagne-ledger.example/event/"
 
 

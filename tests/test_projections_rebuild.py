@@ -1,6 +1,6 @@
 """Rebuilding views: after the demo scenario, every view rebuilt from zero equals the view the
 in-process runner built live while the demo ran, row for row, on SQLite and PostgreSQL; and
-the live stock view agrees with the lots' own state, lot by lot.
+the live views agree with the streams' own state, lot by lot and account by account.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from domain.lots import Lot
+from domain.transfers import Account
 from infra.application import Ledger
 from infra.demo import generate_demo
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
@@ -18,9 +19,7 @@ from infra.store import StoreLocation, sqlite_location
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 DEMO_WEEKS = 3  # Splits, a transformation (week 3), three rounds, losses and the recall.
-WITH_GOVERNANCE = False
-"""The demo's governance seeding (issue 4) is being wired; once it runs, set this to True so
-the demo's transfers feed the balances view in these tests too."""
+WITH_GOVERNANCE = True  # Colleges, price grid, budgets and baskets: transfers for balances.
 LIVE_BATCH_SIZE = 64  # Small batches while following: many batch boundaries mid-command.
 
 
@@ -109,3 +108,20 @@ def test_trace_view_records_one_movement_per_lot_event(
         f"SELECT position FROM {projections.trace.table('trace_movements')} "
         "ORDER BY position")]
     assert movements == expected
+
+
+def test_live_balances_agree_with_every_account_and_sum_to_zero(
+        demo_with_live_views: tuple[Ledger, LedgerProjections]) -> None:
+    """The demo's payments and baskets: each account's totals match its stream; sum zero."""
+    ledger, projections = demo_with_live_views
+    accounts = projections.balances.accounts()
+    assert len(accounts) >= 10, "the demo opens funder, budget, producer and outlet accounts"
+    assert any(account.balance_cents for account in accounts)
+    for account in accounts:
+        stream = ledger.repository.get(UUID(account.account_id))
+        assert isinstance(stream, Account)
+        assert (account.debits_pending_cents, account.debits_posted_cents,
+                account.credits_pending_cents, account.credits_posted_cents) == (
+            stream.debits_pending, stream.debits_posted, stream.credits_pending,
+            stream.credits_posted)
+    assert projections.balances.total_cents() == 0

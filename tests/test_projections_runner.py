@@ -45,7 +45,7 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 
 SMALL_BATCH = 37  # An odd size, so batch boundaries fall inside commands' event groups.
 DEMO_WEEKS = 2
-WITH_GOVERNANCE = False  # See tests/test_projections_rebuild.py.
+WITH_GOVERNANCE = True  # See tests/test_projections_rebuild.py.
 
 
 class Crash(Exception):
