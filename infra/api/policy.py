@@ -128,6 +128,15 @@ POLICY: dict[str, Access] = {
     "recall_impact": read(all_roles=(C, PL, O, A), own_roles=(P,),
                           note="a producer sees the impact of its own lots only"),
     "stream_history": read(all_roles=(C, A), note="raw events of any stream"),
+    # ------------------------------------------------------------ exports
+    "export_epcis": read(all_roles=(C, PL, A), own_roles=(P,),
+                         note="platforms answer recalls; a producer exports its own lots only"),
+    "export_trace": read(all_roles=(C, PL, A), own_roles=(P,),
+                         note="platforms answer recalls; a producer exports its own lots only"),
+    "export_register": read(all_roles=(C, A), own_roles=(PL, O, F, H, V, P),
+                            note="each member exports only its own register"),
+    "export_funder_report": read(all_roles=(C, A), own_roles=(F,),
+                                 note="a funder exports only its own report"),
     # ------------------------------------------------------------ balances
     "list_balances": read(all_roles=(C, A), own_roles=(PL, O, F, H, P),
                           note="each member sees only its own accounts: a household only "
