@@ -11,10 +11,12 @@ or a database):
   made from it) raises one alert per current holder of that lot (the platform for stock at
   its site, outlets holding it or with some in transit to them) and per outlet already
   served (received some, even if none is left), with the quantities.
-- **discrepancy**: a delivery stop signed for with a line short by more than
-  ``discrepancy_g_max`` grams or ``discrepancy_bp_max`` basis points of what was dispatched
-  (alert to the platform that dispatched it), and a producer's lot weighed at reception
-  with the same rule against what was expected (alert to the producer).
+- **discrepancy**: a delivery stop signed for with a line differing from what was
+  dispatched by more than the threshold (alert to the platform that dispatched it), and a
+  producer's lot weighed at reception differing from what was expected by more than the
+  threshold (alert to the producer). The threshold is in basis points of the expected
+  quantity (``discrepancy_bp_max``, 5 % by default), in grams (``discrepancy_g_max``, off by
+  default), or both: whichever is set and exceeded raises the alert.
 
 Every rule reads a stream's own events only: a lot's holders come from the lot's stream, a
 delivery's platform from the delivery's stream. Each stream is in one partition, in order,
@@ -77,16 +79,17 @@ from projections.view_store import ViewDatabase, ViewTransaction, chunked, query
 
 EXPIRING_DAYS_DEFAULT = 3
 """Same window as the stock view's expiring-soon flag: a weekly round plus delivery."""
-DISCREPANCY_G_MAX_DEFAULT = 1_000
-"""A kilogram short is worth a phone call whatever the lot's size."""
-DISCREPANCY_BP_MAX_DEFAULT = 500
+DISCREPANCY_G_MAX_DEFAULT: int | None = None
+"""Off by default: a fixed number of grams is noise on a 200 kg lot and huge on a 2 kg one."""
+DISCREPANCY_BP_MAX_DEFAULT: int | None = 500
 """5 %: beyond the usual weighing and handling losses of fresh vegetables."""
 EXPIRY_SCAN_INTERVAL_S = 60.0
 """Best-before dates move one day at a time; a scan a minute notices a new day promptly."""
 EXPIRY_SCAN_LOTS_MAX = 1_000
 """Lots alerted per scan: the next scan takes the rest; bounds one transaction."""
 OUTBOX_BATCH_MAX = 100
-"""Alerts claimed per dispatch round: a round with a slow webhook stays under a minute."""
+"""Alerts claimed per dispatch round: a healthy webhook takes them in well under a second; a
+dead one ends the round after one alert's attempts (see ``dispatch_pending``)."""
 OUTBOX_QUERY_MAX = 100_000  # Alerts one listing returns.
 CLAIM_TIMEOUT_S = 120
 """An alert claimed by a dispatcher that died is claimed again after this long."""
@@ -208,18 +211,22 @@ class AlertRules:
     """The thresholds, and the rules that turn events into alerts."""
 
     expiring_days: int = EXPIRING_DAYS_DEFAULT
-    discrepancy_g_max: int = DISCREPANCY_G_MAX_DEFAULT
-    discrepancy_bp_max: int = DISCREPANCY_BP_MAX_DEFAULT
+    discrepancy_g_max: int | None = DISCREPANCY_G_MAX_DEFAULT
+    """Alert a difference of more grams than this (None: no grams threshold)."""
+    discrepancy_bp_max: int | None = DISCREPANCY_BP_MAX_DEFAULT
+    """Alert a difference of more basis points of the expected quantity (None: none)."""
 
     def __post_init__(self) -> None:
-        if self.expiring_days < 0 or self.discrepancy_g_max < 0 or self.discrepancy_bp_max < 0:
+        thresholds = (self.expiring_days, self.discrepancy_g_max, self.discrepancy_bp_max)
+        if any(value is not None and value < 0 for value in thresholds):
             raise ValueError(f"alert thresholds must not be negative: {self}")
 
     def discrepancy_exceeds(self, expected_g: int, discrepancy_g: int) -> bool:
-        """Whether a difference is above the grams or the basis-points threshold."""
-        missing_g = abs(discrepancy_g)
-        return (missing_g > self.discrepancy_g_max
-                or missing_g * 10_000 > self.discrepancy_bp_max * expected_g)
+        """Whether a difference (short or over) exceeds a threshold that is set."""
+        difference_g = abs(discrepancy_g)
+        return ((self.discrepancy_g_max is not None and difference_g > self.discrepancy_g_max)
+                or (self.discrepancy_bp_max is not None
+                    and difference_g * 10_000 > self.discrepancy_bp_max * expected_g))
 
     def on_event(self, state: AlertState, position: int, event: Event) -> list[Alert]:
         """Update ``state`` with one event; the alerts it raises (expiry aside)."""
@@ -435,7 +442,7 @@ class AlertsView(View):
             "alert_id TEXT PRIMARY KEY, position BIGINT NOT NULL, kind TEXT NOT NULL, "
             "recipient_id TEXT, lot_id TEXT, payload TEXT NOT NULL, "
             "raised_at_us BIGINT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, "
-            "claimed_at_us BIGINT)",
+            "logged INTEGER NOT NULL, claimed_at_us BIGINT)",
             f"CREATE INDEX IF NOT EXISTS {outbox}_status ON {outbox} (status, position)",
         ]
 
@@ -539,12 +546,12 @@ class AlertsView(View):
             unique = {alert.alert_id: alert for alert in alerts}
             transaction.executemany(
                 f"INSERT INTO {self.table('alerts_outbox')} (alert_id, position, kind, "
-                "recipient_id, lot_id, payload, raised_at_us, status, attempts, "
-                "claimed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "recipient_id, lot_id, payload, raised_at_us, status, attempts, logged, "
+                "claimed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (alert_id) DO NOTHING",
                 [(alert.alert_id, alert.position, str(alert.kind), alert.recipient_id,
                   alert.lot_id, _alert_encoder.encode(alert).decode(), raised_at_us,
-                  "pending", 0, None) for alert in unique.values()])
+                  "pending", 0, 0, None) for alert in unique.values()])
 
     # ---------------------------------------------------------------- queries
 
@@ -647,56 +654,71 @@ class AlertDispatcher:
         """Dispatch now (a batch just committed alerts)."""
         self._wake.set()
 
-    def dispatch_pending(self) -> int:
-        """One round: claim up to ``batch_max`` alerts, log and send them; how many."""
+    def dispatch_pending(self, stop: threading.Event | None = None) -> int:
+        """One round: claim up to ``batch_max`` alerts, log each (once) and send them; how
+        many were claimed.
+
+        After the first alert the webhook could not take, the others of the round are put
+        back untried (no attempt counted): a receiver that is down costs one alert's
+        attempts per round, not a round's worth of timeouts.
+        """
         claimed = self._claim()
         if not claimed:
             return 0
-        statuses: list[tuple[str, str]] = []
-        for alert_id, payload, attempts in claimed:
-            alert = _alert_decoder.decode(payload)
-            if attempts == 1:
-                log.warning("alert", **alert_fields(alert))
+        updates: list[tuple[str, int, str]] = []
+        receiver_down = False
+        for alert_id, payload, attempts_before, logged in claimed:
+            if not logged:
+                log.warning("alert", **alert_fields(_alert_decoder.decode(payload)))
                 self.logged_total += 1
-            statuses.append((alert_id, self._send(alert_id, payload, attempts)))
+            attempts = attempts_before
+            if self.sink is None:
+                status = "sent"
+            elif receiver_down or (stop is not None and stop.is_set()):
+                status = "pending"
+            else:
+                attempts += 1
+                status, receiver_down = self._send(alert_id, payload, attempts)
+            updates.append((status, attempts, alert_id))
         with self.view.database.transaction() as transaction:
             if self.lock is not None:
                 self.lock(transaction)
             transaction.executemany(
-                f"UPDATE {self.view.table('alerts_outbox')} SET status = ?, "
-                "claimed_at_us = NULL WHERE alert_id = ?",
-                [(status, alert_id) for alert_id, status in statuses])
+                f"UPDATE {self.view.table('alerts_outbox')} SET status = ?, attempts = ?, "
+                "logged = 1, claimed_at_us = NULL WHERE alert_id = ?", updates)
         return len(claimed)
 
-    def _send(self, alert_id: str, payload: str, attempts: int) -> str:
-        if self.sink is None:
-            return "sent"
+    def _send(self, alert_id: str, payload: str, attempts: int) -> tuple[str, bool]:
+        """POST one alert: its new status, and whether the receiver seems down."""
+        assert self.sink is not None
         outcome = self.sink.send(alert_id, payload.encode())
+        down = outcome is WebhookOutcome.RETRY
         if outcome is WebhookOutcome.SENT:
             self.sent_total += 1
-            return "sent"
-        if outcome is WebhookOutcome.RETRY and attempts < WEBHOOK_ROUNDS_MAX:
-            return "pending"
+            return "sent", down
+        if down and attempts < WEBHOOK_ROUNDS_MAX:
+            return "pending", down
         log.error("alert.undelivered", alert_id=alert_id, url=self.sink.url,
-                  attempts=attempts, outcome=str(outcome))
-        return "failed"
+                  position=_alert_decoder.decode(payload).position, attempts=attempts,
+                  outcome=str(outcome))
+        return "failed", down
 
-    def _claim(self) -> list[tuple[str, str, int]]:
+    def _claim(self) -> list[tuple[str, str, int, bool]]:
         now_us = time.time_ns() // 1_000
         outbox = self.view.table("alerts_outbox")
         with self.view.database.transaction() as transaction:
             if self.lock is not None:
                 self.lock(transaction)
             rows = transaction.query(
-                f"SELECT alert_id, payload, attempts FROM {outbox} WHERE status = 'pending' "
-                "OR (status = 'claimed' AND claimed_at_us < ?) ORDER BY position, alert_id "
-                f"LIMIT {self.batch_max}", (now_us - CLAIM_TIMEOUT_S * 1_000_000,))
+                f"SELECT alert_id, payload, attempts, logged FROM {outbox} "
+                "WHERE status = 'pending' OR (status = 'claimed' AND claimed_at_us < ?) "
+                f"ORDER BY position, alert_id LIMIT {self.batch_max}",
+                (now_us - CLAIM_TIMEOUT_S * 1_000_000,))
             for chunk in chunked([row[0] for row in rows], self.batch_max):
                 transaction.execute(
-                    f"UPDATE {outbox} SET status = 'claimed', claimed_at_us = ?, "
-                    f"attempts = attempts + 1 WHERE alert_id IN ({','.join('?' * len(chunk))})",
-                    (now_us, *chunk))
-        return [(str(row[0]), str(row[1]), int(row[2]) + 1) for row in rows]
+                    f"UPDATE {outbox} SET status = 'claimed', claimed_at_us = ? "
+                    f"WHERE alert_id IN ({','.join('?' * len(chunk))})", (now_us, *chunk))
+        return [(str(row[0]), str(row[1]), int(row[2]), bool(row[3])) for row in rows]
 
     def run(self, stop: threading.Event) -> None:
         """Dispatch until ``stop`` is set: when woken, else every ``DISPATCH_INTERVAL_S``.
@@ -705,7 +727,7 @@ class AlertDispatcher:
         """
         while not stop.is_set():
             try:
-                while self.dispatch_pending() == self.batch_max and not stop.is_set():
+                while self.dispatch_pending(stop) == self.batch_max and not stop.is_set():
                     pass  # A full round: more may be waiting.
             except Exception as error:  # A failing round must not end the thread.
                 log.exception("alert.dispatch_failed", error=f"{type(error).__name__}: {error}")
@@ -738,6 +760,7 @@ def run_alerts(settings: ConsumerSettings, view: AlertsView, stop: threading.Eve
                                   periodic_interval_s=scan_interval_s)
     if ready is not None:
         ready(consumer, dispatcher)
+    handler.setup()  # The dispatcher reads the outbox at once.
     dispatching = threading.Thread(target=dispatcher.run, args=(stop,), name="alerts-dispatch",
                                    daemon=True)
     dispatching.start()
@@ -760,6 +783,6 @@ def decode_alert(body: bytes | str) -> Alert:
 
 
 def alert_fields(alert: Alert) -> dict[str, Any]:
-    """An alert's fields without the empty ones."""
-    return {name: value for name, value in msgspec.structs.asdict(alert).items()
-            if value is not None}
+    """An alert's fields as in its JSON (empty ones left out)."""
+    fields: dict[str, Any] = msgspec.to_builtins(alert)
+    return fields

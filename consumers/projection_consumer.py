@@ -38,10 +38,19 @@ that never depends on the broker's offsets.
 version), ``consumer_streams`` (view, stream id, last applied version), ``consumer_offsets``
 (view, topic, partition, next offset: what this database has consumed, per partition). They
 are keyed by view, not by group: two groups feeding one view database dedupe against each
-other. The stored offsets are never used to seek (see above); they tell, on assignment,
-whether this database ever consumed a partition: when it never did but the group has a
-committed offset (the view database was deleted to be rebuilt), the consumer seeks to the
-beginning of that partition rather than trusting the group.
+other.
+
+**Where reading starts.** Offsets only choose where to read from; they never decide whether
+a record is applied. kafka-python keeps a partition's in-memory position across a
+rebalance, even one caused by the broker restarting empty, where that position points into
+a topic that no longer exists. So after every rebalance each assigned partition restarts at
+the lower of the group's committed offset and this database's stored one, or at the
+beginning when either is missing (a new group, a broker that lost its data, a view database
+deleted to be rebuilt). Whatever this reads again is recognised as a repeat. Between a
+broker's empty restart and the group's rejoin, fetches may still read the new topic from
+the old positions: records met there are applied only in version order (some are logged as
+gaps), their offset commits fail with the lost membership, and the rejoin restarts the
+partitions from the beginning, which fills every gap.
 
 **Concurrency**: processes of one group write disjoint streams, except around a rebalance.
 On SQLite ``BEGIN IMMEDIATE`` serialises writers; on PostgreSQL each batch takes a
@@ -146,7 +155,17 @@ log = structlog.get_logger("cocagne.consumer")
 
 
 class ConsumerError(RuntimeError):
-    """A consumer cannot make progress; the process should exit and be restarted."""
+    """A consumer cannot make progress; the process should exit and be restarted.
+
+    Names the record (or the first record of the batch) that kept failing, when known.
+    """
+
+    def __init__(self, message: str, *, topic: str | None = None,
+                 partition: int | None = None, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
 
 
 class HandlerError(RuntimeError):
@@ -322,11 +341,11 @@ class ConsumerState:
                 [(self.view_name, topic, partition, offset, now_us)
                  for (topic, partition), offset in next_offsets.items()])
 
-    def stored_partitions(self, topic: str) -> set[int]:
-        """Partitions of ``topic`` this database has consumed records from."""
-        return {int(row[0]) for row in self.database.query(
-            f"SELECT partition_id FROM {self.offsets_table} WHERE view = ? AND topic = ?",
-            (self.view_name, topic))}
+    def stored_offsets(self, topic: str) -> dict[int, int]:
+        """Next offset of each partition of ``topic`` this database has consumed from."""
+        return {int(row[0]): int(row[1]) for row in self.database.query(
+            f"SELECT partition_id, next_offset FROM {self.offsets_table} "
+            "WHERE view = ? AND topic = ?", (self.view_name, topic))}
 
     def stream_count(self) -> int:
         """Streams tracked for this view."""
@@ -408,8 +427,19 @@ class ProjectionHandler:
         outcome.duplicates = len(plan.duplicates)
         outcome.gaps = len(plan.gaps)
         outcome.notification_ids = [record.notification_id for record in plan.to_apply]
+        self._log_messages(plan)
         self._log_gaps(plan.gaps)
         return outcome
+
+    def _log_messages(self, plan: BatchPlan) -> None:
+        """One debug line per consumed message (a no-op call at the usual info level)."""
+        bound = log.bind(view=self.name)
+        for outcome, records in (("applied", plan.to_apply), ("duplicate", plan.duplicates)):
+            for record in records:
+                bound.debug("consumer.message", topic=record.topic, partition=record.partition,
+                            offset=record.offset, notification_id=record.notification_id,
+                            stream_id=record.stream_id, stream_version=record.stream_version,
+                            event_type=record.event_type, outcome=outcome)
 
     def run_in_transaction(self, work: Callable[[ViewTransaction], None]) -> None:
         """Run ``work`` in a locked transaction of the view (periodic work, e.g. alerts)."""
@@ -463,6 +493,7 @@ class ConsumerSettings:
     batch_size_max: int = DEFAULT_BATCH_SIZE_MAX
     client_id: str = "cocagne-consumer"
     fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS
+    batch_attempts_max: int = BATCH_ATTEMPTS_MAX
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size_max <= BATCH_SIZE_LIMIT:
@@ -470,6 +501,8 @@ class ConsumerSettings:
                              f"1..{BATCH_SIZE_LIMIT}")
         if not self.group_id:
             raise ValueError("a projection consumer needs a group id")
+        if self.batch_attempts_max < 1:
+            raise ValueError(f"batch_attempts_max {self.batch_attempts_max} must be at least 1")
 
 
 def new_consumer(settings: ConsumerSettings) -> KafkaConsumer:
@@ -531,6 +564,11 @@ class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka is
             fresh, self._fresh = self._fresh, set()
         return fresh
 
+    def give_back(self, partitions: set[TopicPartition]) -> None:
+        """Partitions taken but not dealt with: returned by the next ``take_fresh``."""
+        with self._lock:
+            self._fresh.update(partitions)
+
 
 LagCallback = Callable[[str, int], None]
 """``(view name, messages not yet applied)``: e.g. set a gauge (infra owns the metrics)."""
@@ -560,6 +598,8 @@ class ProjectionConsumer:
         self._consumer: KafkaConsumer | None = None
         self._lag_reported_s = 0.0
         self._periodic_ran_s = 0.0
+        self._failed_at: tuple[str, int, int] | None = None
+        """(topic, partition, offset) of the record, or batch start, that failed last."""
 
     @property
     def assigned_partitions(self) -> list[int]:
@@ -568,7 +608,7 @@ class ProjectionConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set. Raises :class:`ConsumerError` after
-        ``BATCH_ATTEMPTS_MAX`` failures of one batch in a row.
+        ``batch_attempts_max`` failures of one batch in a row.
 
         The loop is unbounded on purpose (a consumer is a service); each turn is bounded by
         one poll (``POLL_TIMEOUT_MS``) and one batch (``batch_size_max`` records).
@@ -584,16 +624,22 @@ class ProjectionConsumer:
             while not stop.is_set():
                 try:
                     self.turn(consumer)
-                except (HandlerError, KafkaError, OSError, RuntimeError) as error:
+                except Exception as error:  # Bounded below: the process exits after that.
                     failures += 1
-                    if failures >= BATCH_ATTEMPTS_MAX:
+                    if failures >= self.settings.batch_attempts_max:
+                        topic, partition, offset = self._failed_at or (None, None, None)
                         raise ConsumerError(
                             f"consumer of view {self.handler.name!r} failed {failures} times "
-                            f"in a row: {type(error).__name__}: {error}") from error
+                            f"in a row at topic {topic} partition {partition} offset {offset}: "
+                            f"{type(error).__name__}: {error}",
+                            topic=topic, partition=partition, offset=offset) from error
                     backoff_s = min(ERROR_BACKOFF_S_MIN * 2 ** failures, ERROR_BACKOFF_S_MAX)
+                    log.warning("consumer.retrying", view=self.handler.name, attempt=failures,
+                                backoff_s=backoff_s, error=f"{type(error).__name__}: {error}")
                     stop.wait(backoff_s)
                 else:
                     failures = 0
+                    self._failed_at = None
         finally:
             self._consumer = None
             try:
@@ -609,7 +655,11 @@ class ProjectionConsumer:
         """One poll, at most one batch handled and committed; records handled."""
         polled: dict[Any, list[Any]] = consumer.poll(timeout_ms=POLL_TIMEOUT_MS,
                                                      max_records=self.settings.batch_size_max)
-        polled = self._rewind_unknown_partitions(consumer, polled)
+        try:
+            polled = self._position_fresh_partitions(consumer, polled)
+        except Exception:
+            self._fetch_again(consumer, polled)  # The poll moved positions past them.
+            raise
         handled = 0
         if polled:
             handled = self._handle(consumer, polled)
@@ -617,41 +667,58 @@ class ProjectionConsumer:
         self._run_periodic()
         return handled
 
-    def _rewind_unknown_partitions(self, consumer: KafkaConsumer,
+    def _position_fresh_partitions(self, consumer: KafkaConsumer,
                                    polled: dict[Any, list[Any]]) -> dict[Any, list[Any]]:
-        """Seek to the beginning of newly assigned partitions this database never consumed
-        (the group's committed offsets belong to another, deleted, view database)."""
-        fresh = self.assignments.take_fresh()
+        """Set the position of each partition assigned by a rebalance from durable state,
+        and drop what this poll fetched for them from any other position.
+
+        kafka-python keeps the in-memory position of a partition that stays assigned across
+        a rebalance, even when the group lost its membership because the broker restarted
+        empty: that position points into the old incarnation of the topic, where a new one
+        may hold other records. So after every rebalance each partition restarts from the
+        group's committed offset, or from the beginning when the group has none (new group,
+        broker data lost) or this view database never consumed the partition (deleted to be
+        rebuilt). The lower of the committed offset and this database's stored one is taken
+        when both exist, so a database restored from an older backup is refilled too.
+        Repeats this causes are recognised by the handler.
+        """
+        fresh = self.assignments.take_fresh() & consumer.assignment()
         if not fresh:
             return polled
-        stored = self.handler.state.stored_partitions(self.settings.topic)
-        rewind = [partition for partition in fresh
-                  if partition.partition not in stored and partition in consumer.assignment()]
-        if not rewind:
-            return polled
-        consumer.seek_to_beginning(*rewind)
-        log.info("consumer.rewound", view=self.handler.name, topic=self.settings.topic,
-                 partitions=sorted(partition.partition for partition in rewind),
-                 reason="this view database never consumed these partitions")
+        try:
+            stored = self.handler.state.stored_offsets(self.settings.topic)
+            starts: dict[int, int] = {}
+            rewind = []
+            for partition in sorted(fresh):
+                committed = consumer.committed(partition, timeout_ms=REQUEST_TIMEOUT_MS)
+                mine = stored.get(partition.partition)
+                if committed is None or mine is None:
+                    rewind.append(partition)
+                else:
+                    starts[partition.partition] = min(committed, mine)
+                    consumer.seek(partition, starts[partition.partition])
+            if rewind:
+                consumer.seek_to_beginning(*rewind)
+        except Exception:
+            self.assignments.give_back(fresh)  # Positioned on the next turn instead.
+            raise
+        log.info("consumer.positioned", view=self.handler.name, topic=self.settings.topic,
+                 from_beginning=sorted(partition.partition for partition in rewind),
+                 from_offsets={str(partition): offset for partition, offset
+                               in sorted(starts.items())})
         return {partition: messages for partition, messages in polled.items()
-                if partition not in rewind}
+                if partition not in fresh}
 
     def _handle(self, consumer: KafkaConsumer, polled: dict[Any, list[Any]]) -> int:
         started_s = time.perf_counter()
-        first_offsets = {partition: messages[0].offset
-                         for partition, messages in polled.items() if messages}
         try:
             records = [delivered_from_message(message)
                        for messages in polled.values() for message in messages]
             outcome = self.handler.handle(records)
         except Exception as error:
             self._log_failure(error, polled)
-            # Fetch the same records again on the next turn: nothing of the batch is durable.
-            for partition, offset in first_offsets.items():
-                consumer.seek(partition, offset)
-            if isinstance(error, HandlerError | KafkaError | OSError | RuntimeError):
-                raise
-            raise HandlerError(f"{type(error).__name__}: {error}") from error
+            self._fetch_again(consumer, polled)  # Nothing of the batch is durable.
+            raise
         self._commit(consumer, outcome)
         self.batches += 1
         self.applied_total += outcome.applied
@@ -667,6 +734,19 @@ class ProjectionConsumer:
         if self.on_batch is not None:
             self.on_batch(outcome)
         return outcome.records
+
+    def _fetch_again(self, consumer: KafkaConsumer, polled: dict[Any, list[Any]]) -> None:
+        """Seek each polled partition back to its first polled record (next turn's poll)."""
+        for partition, messages in polled.items():
+            if not messages:
+                continue
+            try:
+                consumer.seek(partition, messages[0].offset)
+            except (KafkaError, ValueError) as error:
+                # No longer assigned: its new owner starts from the committed offset.
+                log.warning("consumer.seek_failed", view=self.handler.name,
+                            topic=partition.topic, partition=partition.partition,
+                            offset=messages[0].offset, error=f"{type(error).__name__}: {error}")
 
     def _commit(self, consumer: KafkaConsumer, outcome: BatchOutcome) -> None:
         offsets = {TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
@@ -684,6 +764,7 @@ class ProjectionConsumer:
     def _log_failure(self, error: Exception, polled: dict[Any, list[Any]]) -> None:
         record = error.record if isinstance(error, HandlerError) else None
         if record is not None:
+            self._failed_at = (record.topic, record.partition, record.offset)
             log.error("consumer.record_failed", view=self.handler.name, topic=record.topic,
                       partition=record.partition, offset=record.offset,
                       event_type=record.event_type, notification_id=record.notification_id,
@@ -691,6 +772,8 @@ class ProjectionConsumer:
             return
         for partition, messages in polled.items():
             if messages:
+                self._failed_at = self._failed_at or (partition.topic, partition.partition,
+                                                      messages[0].offset)
                 log.error("consumer.batch_failed", view=self.handler.name,
                           topic=partition.topic, partition=partition.partition,
                           offset=messages[0].offset, last_offset=messages[-1].offset,

@@ -112,14 +112,14 @@ def register(subparsers: Any) -> None:
     alerts.add_argument("--expiring-days", type=non_negative, default=EXPIRING_DAYS_DEFAULT,
                         help=f"alert lots this close to best-before (default "
                              f"{EXPIRING_DAYS_DEFAULT})")
-    alerts.add_argument("--discrepancy-g", type=non_negative,
-                        default=DISCREPANCY_G_MAX_DEFAULT,
-                        help=f"alert receipts short by more grams than this (default "
-                             f"{DISCREPANCY_G_MAX_DEFAULT})")
     alerts.add_argument("--discrepancy-bp", type=non_negative,
                         default=DISCREPANCY_BP_MAX_DEFAULT,
-                        help=f"... or by more basis points of the expected quantity "
-                             f"(default {DISCREPANCY_BP_MAX_DEFAULT}, i.e. 5 %%)")
+                        help=f"alert receipts differing from what was expected by more "
+                             f"basis points than this (default {DISCREPANCY_BP_MAX_DEFAULT}, "
+                             f"i.e. 5 %%)")
+    alerts.add_argument("--discrepancy-g", type=non_negative,
+                        default=DISCREPANCY_G_MAX_DEFAULT,
+                        help="... or by more grams than this (default: no grams threshold)")
     alerts.add_argument("--webhook-url", default=os.environ.get(WEBHOOK_URL_VARIABLE),
                         help=f"POST each alert as JSON here (default ${WEBHOOK_URL_VARIABLE};"
                              f" none: log lines only)")
@@ -225,6 +225,7 @@ def run_consume(arguments: argparse.Namespace) -> int:
             ProjectionConsumer(settings, handler, on_lag=report_lag).run(stop)
     except ConsumerError as error:
         log.exception("consumer.failed", view=arguments.view, group=settings.group_id,
+                      topic=error.topic, partition=error.partition, offset=error.offset,
                       error=str(error))
         return 1
     finally:

@@ -37,7 +37,9 @@ from consumers.alerts import (
 from domain.base import Context, Event, Role
 from domain.deliveries import Delivery, DeliveryLine, ReceivedLine, Stop
 from domain.lots import Channel, Lot
-from projections.view_store import SQLiteViewDatabase
+from infra.projections_wiring import postgres_conninfo
+from infra.store import StoreLocation
+from projections.view_store import PostgresViewDatabase, SQLiteViewDatabase, ViewDatabase
 
 TODAY = date(2026, 11, 3)
 AT = datetime(2026, 11, 3, 9, tzinfo=UTC)
@@ -226,21 +228,26 @@ def test_lot_without_stock_is_not_alerted_for_expiry() -> None:
 # Discrepancies
 
 
-@pytest.mark.parametrize(("expected_g", "missing_g", "alerted"), [
-    (100_000, 1_000, False),  # 1 kg and 1 %: at both thresholds, not above.
-    (100_000, 1_001, True),  # above the grams threshold.
-    (10_000, 500, False),  # 500 g is 5 % of 10 kg: at the percentage threshold.
-    (10_000, 501, True),  # above 5 %.
-    (2_000, 0, False),
+@pytest.mark.parametrize(("rules", "expected_g", "difference_g", "alerted"), [
+    (AlertRules(), 10_000, -500, False),  # 500 g is 5 % of 10 kg: at the threshold.
+    (AlertRules(), 10_000, -501, True),  # above 5 %.
+    (AlertRules(), 10_000, 501, True),  # over is a discrepancy too.
+    (AlertRules(), 200_000, -5_000, False),  # 2.5 % of a large lot.
+    (AlertRules(discrepancy_g_max=1_000), 200_000, -1_001, True),  # grams threshold set.
+    (AlertRules(discrepancy_g_max=1_000, discrepancy_bp_max=None), 10_000, -900, False),
+    (AlertRules(), 2_000, 0, False),
 ])
-def test_discrepancy_threshold_in_grams_or_basis_points(expected_g: int, missing_g: int,
+def test_discrepancy_threshold_in_basis_points_or_grams(rules: AlertRules, expected_g: int,
+                                                        difference_g: int,
                                                         alerted: bool) -> None:
-    """A shortfall alerts when above 1 000 g or above 500 bp of what was expected."""
-    assert AlertRules().discrepancy_exceeds(expected_g, -missing_g) is alerted
+    """A difference alerts above 500 bp of what was expected, or above a grams threshold
+    when one is set; a threshold set to None is not used."""
+    assert rules.discrepancy_exceeds(expected_g, difference_g) is alerted
 
 
 def test_short_delivery_stop_alerts_the_dispatching_platform() -> None:
-    """A stop signed for 2 kg short of 20 kg raises one alert to the delivery's platform."""
+    """A stop signed 2 kg short of 20 kg (10 %) raises one alert to the delivery's platform;
+    100 g short of 5 kg (2 %) does not."""
     log: list[tuple[int, Event]] = []
     lot_id, other_lot_id = uuid4(), uuid4()
     delivery = Stream(log)
@@ -284,10 +291,16 @@ def test_thresholds_are_configurable() -> None:
 # The view and its outbox (a real SQLite file)
 
 
-@pytest.fixture
-def alerts_view(tmp_path: Path) -> Iterator[AlertsView]:
-    """An alerts view with its tables, on a fresh SQLite file; today is ``TODAY``."""
-    database = SQLiteViewDatabase(tmp_path / "alerts.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def alerts_view(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlertsView]:
+    """An alerts view with its tables, on a fresh SQLite file or PostgreSQL database;
+    today is ``TODAY``."""
+    database: ViewDatabase
+    if request.param == "sqlite":
+        database = SQLiteViewDatabase(tmp_path / "alerts.db")
+    else:
+        location: StoreLocation = request.getfixturevalue("postgres_store")
+        database = PostgresViewDatabase(postgres_conninfo(location))
     view = AlertsView(database, today=lambda: TODAY)
     with database.transaction() as transaction:
         view.create(transaction)
@@ -406,8 +419,8 @@ def test_webhook_gives_up_on_a_refusal_and_bounds_a_dead_receiver() -> None:
 
 def test_dispatcher_logs_posts_and_marks_each_alert_then_retries_failures(
         alerts_view: AlertsView, capsys: pytest.CaptureFixture[str]) -> None:
-    """Pending alerts are POSTed and marked sent; with the receiver down they stay pending
-    (logged once) and are marked failed after the last round."""
+    """Pending alerts are logged once and POSTed, then marked sent; with the receiver down a
+    round costs one alert's attempts, and alerts are marked failed after their last round."""
     log: list[tuple[int, Event]] = []
     lot = received_lot(log)
     deliver(lot, OUTLET_A, 30_000)
@@ -424,16 +437,20 @@ def test_dispatcher_logs_posts_and_marks_each_alert_then_retries_failures(
     assert set(alerts_view.statuses().values()) == {"sent"}
     assert capsys.readouterr().err.count('"event": "alert"') == 2
 
+    start = len(log)
     lot.add(Lot.Distributed, outlet_id=OUTLET_A, quantity_g=1_000, channel=Channel.FOOD_AID)
     second = received_lot(log)
+    deliver(second, OUTLET_B, 10_000)
     second.add(Lot.Recalled, reason="label error", origin_lot_id=second.stream_id)
     with alerts_view.database.transaction() as transaction:
-        alerts_view.apply(transaction, log[-5:])
+        alerts_view.apply(transaction, log[start:])
     with Receiver([503] * 1_000) as down:
         dispatcher = AlertDispatcher(alerts_view, WebhookSink(down.url, attempts_max=1))
-        for _ in range(WEBHOOK_ROUNDS_MAX):
-            assert dispatcher.dispatch_pending() == 1
-        assert dispatcher.dispatch_pending() == 0
-    statuses = alerts_view.statuses()
-    assert sorted(statuses.values()) == ["failed", "sent", "sent"]
-    assert capsys.readouterr().err.count('"event": "alert"') == 1
+        # Each round tries one alert, finds the receiver down and puts the other back
+        # untried: the first fails for good after its last round, then the second is tried.
+        claimed = [dispatcher.dispatch_pending() for _ in range(2 * WEBHOOK_ROUNDS_MAX + 1)]
+        posts = 1_000 - len(down.statuses)
+    assert claimed == [2] * WEBHOOK_ROUNDS_MAX + [1] * WEBHOOK_ROUNDS_MAX + [0]
+    assert posts == 2 * WEBHOOK_ROUNDS_MAX
+    assert sorted(alerts_view.statuses().values()) == ["failed", "failed", "sent", "sent"]
+    assert capsys.readouterr().err.count('"event": "alert"') == 2  # Logged once each.

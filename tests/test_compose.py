@@ -27,10 +27,11 @@ LEDGER_SERVICES = {
     "relay": ["cocagne", "relay"],
     "consumer-stock": ["cocagne", "consume", "stock"],
     "consumer-trace": ["cocagne", "consume", "trace"],
+    "consumer-balances": ["cocagne", "consume", "balances"],
     "consumer-alerts": ["cocagne", "consume", "alerts"],
     "sealer": ["cocagne", "seal", "--follow"],
 }
-CONSUMERS = ("consumer-stock", "consumer-trace", "consumer-alerts")
+CONSUMERS = ("consumer-stock", "consumer-trace", "consumer-balances", "consumer-alerts")
 
 
 @cache
