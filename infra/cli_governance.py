@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from datetime import time as day_time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -33,20 +31,8 @@ from domain import governance_commands as g
 from domain.proposals import Choice, Proposal, Tally
 from domain.rules import Payload
 from infra.application import Ledger
+from infra.cli_support import parse_time, print_table
 from infra.governance_app import fold_balances, governance_of
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO date-time (UTC unless an offset is given); a bare date means its end."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), day_time.max, tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00)"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def parse_date(text: str) -> date:
@@ -188,29 +174,12 @@ def run_close(arguments: argparse.Namespace) -> int:
     return _execute(arguments, g.CloseProposal, proposal_id=arguments.proposal)
 
 
-def _print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                 right: Sequence[int] = ()) -> None:
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max([len(header)] + [len(row[index]) for row in cells])
-              for index, header in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(value.rjust(widths[index]) if index in right
-                         else value.ljust(widths[index])
-                         for index, value in enumerate(values)).rstrip()
-
-    print(line(headers))
-    print(line(["-" * width for width in widths]))
-    for row in cells:
-        print(line(row))
-
-
 def _percent(value_bp: int) -> str:
     return f"{value_bp / 100:.2f} %"
 
 
 def _print_tally(result: Tally) -> None:
-    _print_table(["college", "weight", "members", "yes", "no", "abstain"],
+    print_table(["college", "weight", "members", "yes", "no", "abstain"],
                  [[college.college, _percent(college.weight_bp), college.members, college.yes,
                    college.no, college.abstain] for college in result.colleges],
                  right=(1, 2, 3, 4, 5))
@@ -288,7 +257,7 @@ def run_balances(arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps({"accounts": shown, "total_cents": total_cents}, ensure_ascii=False))
         return 0
-    _print_table(["kind", "owner", "scope", "pending debits", "pending credits", "balance"],
+    print_table(["kind", "owner", "scope", "pending debits", "pending credits", "balance"],
                  [[row["kind"], row["owner"], row["scope"] or "",
                    _euros(row["debits_pending_cents"]), _euros(row["credits_pending_cents"]),
                    _euros(row["balance_cents"])] for row in shown], right=(3, 4, 5))

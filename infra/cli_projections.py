@@ -15,13 +15,12 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from datetime import time as day_time
 from typing import Any, TextIO
 
 import msgspec
 
 from infra.application import Ledger
+from infra.cli_support import parse_time, print_table
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
 from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX
 from projections.stock import EXPIRING_DAYS_DEFAULT
@@ -103,19 +102,6 @@ def batch_size(text: str) -> int:
     if not 1 <= value <= BATCH_SIZE_MAX:
         raise argparse.ArgumentTypeError(f"a batch holds 1 to {BATCH_SIZE_MAX} notifications")
     return value
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO date-time (UTC unless it says otherwise) or a date (its end, in UTC)."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), day_time.max, tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00)"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _open(arguments: argparse.Namespace, names: Sequence[str],
@@ -201,23 +187,6 @@ def _grams(quantity_g: int) -> str:
     return f"{quantity_g:,} g"
 
 
-def _print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                 right: Sequence[int] = ()) -> None:
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max([len(header)] + [len(row[index]) for row in cells])
-              for index, header in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(value.rjust(widths[index]) if index in right
-                         else value.ljust(widths[index])
-                         for index, value in enumerate(values)).rstrip()
-
-    print(line(headers))
-    print(line(["-" * width for width in widths]))
-    for row in cells:
-        print(line(row))
-
-
 def _emit_json(value: Any) -> None:
     sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
@@ -249,7 +218,7 @@ def run_stock(arguments: argparse.Namespace) -> int:
             return 0
         if arguments.as_of is not None:
             print(f"stock as of {arguments.as_of.isoformat()} ({basis} time)")
-        _print_table(
+        print_table(
             ["site", "product", "lot", "best before", "on hand", "reserved", "available",
              "flags"],
             [[line.site_name or line.site_id, line.product, line.code, line.best_before,
@@ -258,7 +227,7 @@ def run_stock(arguments: argparse.Namespace) -> int:
                                              ("RECALLED", line.recalled)) if on)]
              for line in lines], right=(4, 5, 6))
         print()
-        _print_table(
+        print_table(
             ["site", "product", "lots", "on hand", "reserved", "available", "expiring",
              "recalled"],
             [[total.site_name or total.site_id, total.product, total.lots,
@@ -267,7 +236,7 @@ def run_stock(arguments: argparse.Namespace) -> int:
             right=(2, 3, 4, 5, 6, 7))
         if arguments.outlets:
             print()
-            _print_table(["outlet", "product", "lot", "held", "flags"],
+            print_table(["outlet", "product", "lot", "held", "flags"],
                          [[holding.outlet_name, holding.product, holding.code,
                            _grams(holding.held_g), "RECALLED" if holding.recalled else ""]
                           for holding in holdings], right=(3,))
@@ -282,7 +251,7 @@ def run_stock(arguments: argparse.Namespace) -> int:
 
 def _print_lots(title: str, lots: Sequence[TraceLot]) -> None:
     print(title)
-    _print_table(["depth", "lot", "product", "made by", "quantity", "producer", "harvest",
+    print_table(["depth", "lot", "product", "made by", "quantity", "producer", "harvest",
                   "certificate", "site", "flags"],
                  [[lot.depth, lot.code, lot.product, lot.process, _grams(lot.quantity_g),
                    lot.producer_name, lot.harvest_date or "", lot.organic_certificate,
@@ -292,7 +261,7 @@ def _print_lots(title: str, lots: Sequence[TraceLot]) -> None:
 
 def _print_edges(edges: Sequence[TraceEdge]) -> None:
     print("links (parent → child)")
-    _print_table(["parent", "child", "process", "quantity", "when"],
+    print_table(["parent", "child", "process", "quantity", "when"],
                  [[edge.parent_code, edge.child_code, edge.process, _grams(edge.quantity_g),
                    edge.occurred_at.isoformat()] for edge in edges], right=(3,))
 
@@ -301,7 +270,7 @@ def _print_reaches(title: str, reaches: Sequence[Reach], party: str,
                    with_channel: bool = False) -> None:
     print(title)
     headers = ["lot", party, *(["channel"] if with_channel else []), "quantity"]
-    _print_table(headers, [[reach.code, reach.party_name or reach.party_id,
+    print_table(headers, [[reach.code, reach.party_name or reach.party_id,
                             *([reach.channel or ""] if with_channel else []),
                             _grams(reach.quantity_g)] for reach in reaches],
                  right=(len(headers) - 1,))
@@ -369,7 +338,7 @@ def run_trace(arguments: argparse.Namespace) -> int:
             _print_reaches("lost in transit", forward.transit_losses, "outlet")
         if movements:
             print()
-            _print_table(["when", "kind", "site", "holder", "quantity", "note"],
+            print_table(["when", "kind", "site", "holder", "quantity", "note"],
                          [[movement.occurred_at.isoformat(), movement.kind,
                            movement.site_name, movement.holder_name,
                            _grams(movement.quantity_g),
