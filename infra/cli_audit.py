@@ -285,54 +285,47 @@ def _ledger(arguments: argparse.Namespace) -> Ledger:
     return Ledger(location)
 
 
+def _export(arguments: argparse.Namespace, build: Callable[[Ledger], bytes]) -> int:
+    """Open the ledger, write what ``build`` makes of it, and close the ledger."""
+    ledger = _ledger(arguments)
+    try:
+        _write(arguments, build(ledger))
+    finally:
+        ledger.close()
+    return 0
+
+
 def run_export_epcis(arguments: argparse.Namespace) -> int:
     """Write the EPCIS document."""
     from infra.exports.epcis import export_epcis, parse_instant  # noqa: PLC0415
 
     start = parse_instant(arguments.start) if arguments.start else None
     end = parse_instant(arguments.end, end=True) if arguments.end else None
-    ledger = _ledger(arguments)
-    try:
-        _write(arguments, export_epcis(ledger, lot_code=arguments.lot, start=start, end=end))
-    finally:
-        ledger.close()
-    return 0
+    return _export(arguments, lambda ledger: export_epcis(ledger, lot_code=arguments.lot,
+                                                          start=start, end=end))
 
 
 def run_export_trace(arguments: argparse.Namespace) -> int:
     """Write the recall spreadsheet."""
     from infra.exports.trace import export_trace  # noqa: PLC0415
 
-    ledger = _ledger(arguments)
-    try:
-        _write(arguments, export_trace(ledger, arguments.lot, arguments.format, arguments.lang))
-    finally:
-        ledger.close()
-    return 0
+    return _export(arguments, lambda ledger: export_trace(ledger, arguments.lot,
+                                                          arguments.format, arguments.lang))
 
 
 def run_export_register(arguments: argparse.Namespace) -> int:
     """Write the one-up, one-down register."""
     from infra.exports.register import export_register  # noqa: PLC0415
 
-    ledger = _ledger(arguments)
-    try:
-        _write(arguments, export_register(ledger, arguments.member, arguments.start,
-                                          arguments.end, arguments.format, arguments.lang))
-    finally:
-        ledger.close()
-    return 0
+    return _export(arguments, lambda ledger: export_register(
+        ledger, arguments.member, arguments.start, arguments.end, arguments.format,
+        arguments.lang))
 
 
 def run_export_funder_report(arguments: argparse.Namespace) -> int:
     """Write the funder report."""
     from infra.exports.funder import export_funder_report  # noqa: PLC0415
 
-    ledger = _ledger(arguments)
-    try:
-        _write(arguments, export_funder_report(ledger, arguments.funder, arguments.start,
-                                               arguments.end, arguments.format,
-                                               arguments.lang))
-    finally:
-        ledger.close()
-    return 0
+    return _export(arguments, lambda ledger: export_funder_report(
+        ledger, arguments.funder, arguments.start, arguments.end, arguments.format,
+        arguments.lang))
