@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench up clean
+.PHONY: demo test lint typecheck bench up clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ demo: $(STAMP)
 	mkdir -p var
 	$(BIN)/cocagne serve --demo --db var/cocagne.db --host 127.0.0.1 --port 8000
 
-## test: lint, type-check, then run the whole suite (SQLite, PostgreSQL, Kafka)
-test: $(STAMP) lint typecheck
+## system-packages: Debian's chromium, prometheus (promtool) and docker-compose, which the
+## suite drives for real; installed when running as root, else named in one line
+system-packages:
+	bash scripts/system-packages
+
+## test: lint, type-check, then run the whole suite (SQLite, PostgreSQL, Kafka, Chromium)
+test: $(STAMP) system-packages lint typecheck
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
