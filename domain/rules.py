@@ -5,6 +5,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
 - standing rules, which stay in force from their effective date until a later decision
   replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme) and
   ``SetPriceGrid`` (the prices paid to producers and who finances them);
+- ``SetStockRules`` (``domain.stock_rules``): shelf lives, DDM grace, remaining life at
+  dispatch and cold-chain ranges, with defaults in force until a first decision;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
   member in a college) and ``CommitBudget`` (move a funder's money into a budget).
 
@@ -28,6 +30,12 @@ from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidCommand
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
+from domain.stock_rules import (
+    DEFAULT_STOCK_RULES,
+    SetStockRules,
+    check_stock_rules,
+    normalised_stock_rules,
+)
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
 """Allocation key: proportional to the households each outlet serves."""
@@ -111,8 +119,9 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     programme_id: UUID | None = None
 
 
-Payload = SetAllocationKey | SetBasketTerms | SetPriceGrid | AdmitMember | CommitBudget
-StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetStockRules | AdmitMember
+           | CommitBudget)
+StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid | SetStockRules
 
 
 class RuleKind(enum.StrEnum):
@@ -121,6 +130,7 @@ class RuleKind(enum.StrEnum):
     ALLOCATION_KEY = "allocation_key"
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
+    STOCK_RULES = "stock_rules"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -131,6 +141,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.BASKET_TERMS
     if isinstance(payload, SetPriceGrid):
         return RuleKind.PRICE_GRID
+    if isinstance(payload, SetStockRules):
+        return RuleKind.STOCK_RULES
     return None
 
 
@@ -204,6 +216,8 @@ def check_payload(payload: Payload) -> None:
             check_funder_shares(payload.funders, what="price grid")
         elif payload.funders:
             raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+    elif isinstance(payload, SetStockRules):
+        check_stock_rules(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
 
@@ -214,6 +228,8 @@ def normalised_payload(payload: Payload) -> Payload:
         prices = sorted((ProductPrice(price.product.strip().lower(), price.price_cents_per_kg)
                          for price in payload.prices), key=lambda price: price.product)
         return msgspec.structs.replace(payload, prices=prices)
+    if isinstance(payload, SetStockRules):
+        return normalised_stock_rules(payload)
     return payload
 
 
@@ -268,6 +284,18 @@ def in_force(enactments: list[Enactment], kind: RuleKind, at: date,
                 best.effective_from, best.sequence):
             best = enactment
     return best
+
+
+def stock_rules_at(enactments: list[Enactment], at: date) -> tuple[SetStockRules, UUID | None]:
+    """The stock rules in force on day ``at`` and the decision that set them.
+
+    Until a proposal sets them, the defaults apply and no decision is named.
+    """
+    enactment = in_force(enactments, RuleKind.STOCK_RULES, at)
+    if enactment is None:
+        return DEFAULT_STOCK_RULES, None
+    assert isinstance(enactment.rule, SetStockRules)
+    return enactment.rule, enactment.decision_id
 
 
 class RuleBook(Aggregate):

@@ -78,6 +78,7 @@ from domain.rules import (
     grid_price,
     normalised_payload,
 )
+from domain.stock_rules import SetStockRules
 from domain.transfers import (
     Account,
     AccountKind,
@@ -351,7 +352,7 @@ class Governance:
     def _enact(self, uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
         """Carry out an adopted proposal: write its rule, or do its one-off act."""
         payload = proposal.payload
-        if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid):
+        if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetStockRules):
             book = self._rule_book(uow)
             if book is None:
                 book = RuleBook.open(context)
