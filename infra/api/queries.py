@@ -26,7 +26,7 @@ from infra.api.access import SESSION_COOKIE, Caller, bearer_token
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.services import Services
-from projections.stock import StockLine, StockTotal
+from projections.stock import StockLine, StockTotal, totals_of
 from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
 
 MEMBERS_MAX = 10_000  # As the governance roll: far beyond the network's membership.
@@ -308,22 +308,6 @@ def own_lot_ids(services: Services, caller: Caller, lot_ids: list[str]) -> set[s
         if isinstance(lot, Lot) and lot.producer_id == caller.member_id:
             own.add(lot_id)
     return own
-
-
-def totals_of(lines: list[StockLine]) -> list[StockTotal]:
-    """Per site and product sums of some lines."""
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for line in lines:
-        entry = sums.setdefault((line.site_id, line.product), [line.site_name, 0, 0, 0, 0, 0])
-        entry[1] += 1
-        entry[2] += line.on_hand_g
-        entry[3] += line.reserved_g
-        entry[4] += line.on_hand_g if line.expiring_soon else 0
-        entry[5] += line.on_hand_g if line.recalled else 0
-    return [StockTotal(site_id=site, site_name=entry[0], product=product, lots=entry[1],
-                       on_hand_g=entry[2], reserved_g=entry[3], available_g=entry[2] - entry[3],
-                       expiring_soon_g=entry[4], recalled_g=entry[5])
-            for (site, product), entry in sums.items()]
 
 
 # ------------------------------------------------------------------ lots and traces
