@@ -56,6 +56,8 @@ class SkippedLine(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     code_of_refusal: str
     """The refusal's stable code (``lot_held``, ``use_by_date_passed``…)."""
+    facts: dict[str, str | int | None]
+    """The refusal's numbers (the hold's reason, the hours left, the days past…)."""
     substitutes: list[PickLine]
 
 
@@ -146,7 +148,7 @@ def pick_list(*, delivery_id: UUID, site_id: UUID, planned_for: date, stops: Seq
                     lot_id=lot.id, code=lot.code, product=lot.product,
                     best_before=lot.best_before, date_kind=lot.date_kind,
                     quantity_g=planned.quantity_g, reason=refusal.message,
-                    code_of_refusal=refusal.code,
+                    code_of_refusal=refusal.code, facts=dict(refusal.facts),
                     substitutes=_substitutes(lot, planned.quantity_g, stop.outlet_id,
                                              site_lots, taken, moment, rules, day)))
                 continue

@@ -62,6 +62,9 @@ class ProductStockRule(msgspec.Struct, frozen=True, kw_only=True):
     """The kind of date the product's lots carry unless the lot says otherwise."""
     shelf_life_days: int
     """Days from harvest (or making, or sorting) to the suggested date."""
+    gtin: str = ""
+    """The product's GS1 trade item number, when it has one (the network's own soups and
+    jars): labels then link ``/01/{GTIN}/10/{lot}`` (GS1 Digital Link)."""
 
 
 class CategoryStockRule(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,6 +157,20 @@ DEFAULT_STOCK_RULES = SetStockRules(
 """The stock rules in force until a proposal sets the cooperative's own."""
 
 
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def gtin_is_valid(gtin: str) -> bool:
+    """A GTIN-8, -12, -13 or -14 with its GS1 check digit right."""
+    if len(gtin) not in GTIN_LENGTHS or not gtin.isascii() or not gtin.isdigit():
+        return False
+    digits = [int(digit) for digit in gtin.zfill(14)]
+    # GS1 mod 10: from the right, excluding the check digit, weights 3, 1, 3, 1...
+    total = sum(digit * (3 if index % 2 == 0 else 1)
+                for index, digit in enumerate(reversed(digits[:-1])))
+    return (10 - total % 10) % 10 == digits[-1]
+
+
 def check_stock_rules(rules: SetStockRules) -> None:
     """Refuse a table with duplicates, unknown categories or values out of bounds."""
     if len(rules.products) > PRODUCT_RULES_MAX:
@@ -172,6 +189,9 @@ def check_stock_rules(rules: SetStockRules) -> None:
                                  f"{product.category}, which the rules do not list")
         _check_days(f"shelf life of {product.product}", product.shelf_life_days,
                     SHELF_LIFE_DAYS_MAX)
+        if product.gtin and not gtin_is_valid(product.gtin):
+            raise InvalidCommand(f"product {product.product}: {product.gtin!r} is not a "
+                                 "GTIN-8, -12, -13 or -14 with a valid check digit")
     for category in rules.categories:
         low, high = category.temperature_min_dc, category.temperature_max_dc
         if (low is None) != (high is None):

@@ -57,6 +57,7 @@ from domain.stock_rules import (
     CategoryStockRule,
     ProductStockRule,
     SetStockRules,
+    gtin_is_valid,
 )
 
 PRODUCER = UUID("01900000-0000-7000-8000-000000000001")
@@ -500,6 +501,9 @@ def test_stock_rules_are_checked_and_normalised() -> None:
                                              temperature_max_dc=10)]), "must be ordered"),
         (rules(ddm_grace_days=-1), "DDM grace must be 0 to 3650 days, got -1"),
         (rules(use_by_min_remaining_hours=1_000), "got 1000"),
+        (rules(products=[ProductStockRule(product="a", shelf_life_days=1,
+                                          gtin="3769999000016")]),
+         "'3769999000016' is not a GTIN-8, -12, -13 or -14 with a valid check digit"),
     ]
     for payload, message in bad:
         with pytest.raises(InvalidCommand, match=message):
@@ -513,6 +517,14 @@ def test_stock_rules_are_checked_and_normalised() -> None:
     assert [(rule.product, rule.category) for rule in tidy.products] == [
         ("ail", "frais"), ("tomate", "fruits_legumes")]
     assert tidy.categories[0].category == "frais"
+
+
+def test_gtins_are_checked_by_their_check_digit() -> None:
+    """EAN-13, EAN-8 and GTIN-14 with a right check digit pass; a wrong one or letters fail."""
+    assert all(gtin_is_valid(gtin) for gtin in ("4006381333931", "96385074",
+                                                "03769999000015", "3769999000015"))
+    assert not any(gtin_is_valid(gtin) for gtin in ("4006381333932", "40063813339",
+                                                    "376999900001A", ""))
 
 
 def test_the_rules_in_force_replace_the_defaults_from_their_date() -> None:
