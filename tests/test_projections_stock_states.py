@@ -32,7 +32,7 @@ from domain.dates import DateKind
 from domain.lots import ChildShare, Lot, Process
 from domain.members import MemberKind
 from domain.rules import RuleBook
-from domain.stock_rules import DEFAULT_STOCK_RULES, CategoryStockRule, SetStockRules
+from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.application import Ledger
 from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
