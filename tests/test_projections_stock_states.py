@@ -33,12 +33,13 @@ from domain.lots import ChildShare, Lot, Process
 from domain.members import MemberKind
 from domain.rules import RuleBook
 from domain.stock_rules import DEFAULT_STOCK_RULES
-from infra.application import Ledger
+from infra.application import Ledger, iter_events
 from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
 from projections.stock import StockLine
 from tests.builders import Territory, found_territory
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.stock_recount import recount
 
 _command_ids = itertools.count(1)
 
@@ -347,3 +348,41 @@ def test_sorted_lots_trace_back_to_the_donation_and_its_donor(
             for movement in projections.trace.movements([str(story.b)])
             if movement.kind.startswith("h")]
     assert held == [("held", "analyse de résidus"), ("hold_released", "analyse conforme")]
+
+
+def view_states(lines: list[StockLine]) -> dict[UUID, dict[str, object]]:
+    """The view's lines keyed and shaped as the recount's lot states."""
+    return {UUID(line.lot_id): {
+        "site_id": line.site_id, "product": line.product, "code": line.code,
+        "on_hand_g": line.on_hand_g, "reserved_g": line.reserved_g,
+        "available_g": line.available_g, "in_transit_g": line.in_transit_g,
+        "on_hold_g": line.on_hold_g, "recalled_g": line.recalled_g,
+        "expired_g": line.expired_g, "expiring_soon_g": line.expiring_soon_g,
+        "blocked_by_date": line.blocked_by_date, "recalled": line.recalled,
+        "on_hold": line.on_hold} for line in lines}
+
+
+def test_the_view_equals_a_recount_from_the_events_at_every_moment(
+        story_views: tuple[Story, LedgerProjections]) -> None:
+    """Four moments a day from 1 to 14 December: lots, totals, transit, outlets agree."""
+    story, projections = story_views
+    events = list(iter_events(story.territory.ledger))
+    stock = projections.stock
+    for day in range(1, 15):
+        for hour in (6, 9, 12, 18):
+            moment = at(day, hour)
+            counted = recount(events, moment)
+            assert view_states(stock.lines(as_of=moment)) == counted.lot_states(), moment
+            assert {(total.site_id, total.product): {
+                "lots": total.lots, "on_hand_g": total.on_hand_g,
+                "reserved_g": total.reserved_g, "available_g": total.available_g,
+                "in_transit_g": total.in_transit_g, "on_hold_g": total.on_hold_g,
+                "recalled_g": total.recalled_g, "expired_g": total.expired_g,
+                "expiring_soon_g": total.expiring_soon_g}
+                for total in stock.totals(as_of=moment)} == counted.site_totals(), moment
+            assert {(holding.outlet_id, holding.lot_id): holding.held_g
+                    for holding in stock.outlet_holdings(as_of=moment)} == (
+                counted.outlet_holdings()), moment
+            assert {(line.lot_id, line.delivery_id, line.outlet_id): (line.quantity_g,
+                                                                      line.since)
+                    for line in stock.in_transit(as_of=moment)} == counted.in_transit(), moment
