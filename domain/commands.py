@@ -175,6 +175,8 @@ class SortedOutput(msgspec.Struct, frozen=True, kw_only=True):
     date_kind: DateKind | None = None
     best_before: date | None = None
     """Without a date, the product's shelf life from the sorting day suggests one."""
+    code: str = ""
+    """The product lot's code; ``{donation code}-{n}`` when empty."""
 
 
 class SortDonation(Command, frozen=True, kw_only=True):
@@ -235,6 +237,8 @@ class TransformOutput(msgspec.Struct, frozen=True, kw_only=True):
     """Without a date, the product's shelf life from the day it is made suggests one."""
     date_kind: DateKind | None = None
     """Without a kind, the product's usual kind (a soup has a DLC)."""
+    code: str = ""
+    """The output's lot code; generated when empty."""
 
 
 class TransformLots(Command, frozen=True, kw_only=True):

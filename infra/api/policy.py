@@ -105,6 +105,10 @@ POLICY: dict[str, Access] = {
     "record_loss": command(PL, O, note="a platform at its sites; an outlet of what it holds"),
     "record_distribution": command(O, note="only what the outlet itself holds"),
     "recall_lot": command(C, PL, P, note="a producer recalls only its own lots"),
+    "receive_donation": command(PL, note="a bulk donation at a site the platform operates"),
+    "sort_donation": command(PL, note="only donations at the platform's own sites"),
+    "hold_lot": command(PL, C, note="a platform holds only lots at its own sites"),
+    "release_hold": command(PL, C, note="a platform releases only lots at its own sites"),
     # ------------------------------------------------------------ allocation rounds
     "open_round": command(PL, note="at a site the platform operates"),
     "declare_need": command(O, note="the outlet's own need"),
