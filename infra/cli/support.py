@@ -9,6 +9,7 @@ from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
+from domain.dates import PARIS
 from infra.store import (
     DATABASE_URL_VARIABLE,
     DEFAULT_SQLITE_PATH,
@@ -49,6 +50,20 @@ def parse_time(text: str) -> datetime:
             f"{text!r} is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00)"
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_paris_time(text: str) -> datetime:
+    """As :func:`parse_time`, but a bare date means the end of that day in Europe/Paris (the
+    day a French warehouse means: its stock states are measured on that day)."""
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an ISO date (2026-03-01) or date-time (2026-03-01T12:00)"
+            ) from None
+        return datetime.combine(day, day_time.max, tzinfo=PARIS)
+    return parse_time(text)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],

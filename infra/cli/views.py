@@ -5,8 +5,12 @@ they print includes every command already accepted.
 
 Times given to ``--as-of`` are ISO 8601: ``2026-03-01T12:00`` (UTC unless an offset is
 given) or a bare date ``2026-03-01``, meaning the end of that day (everything that happened
-on it included). They are business times (when acts happened in the world, as commands
+on it included; for ``stock``, the end of the day in Europe/Paris, the day its states are
+measured on). They are business times (when acts happened in the world, as commands
 declared them); ``--recorded`` reads them as recording times instead.
+
+``stock`` speaks French, as the warehouse does: quantities in kilograms (``1 234,5 kg``),
+dates as ``07/12/2026``, each lot's states (bloqué, rappelé, périmé, à consommer vite).
 """
 
 from __future__ import annotations
@@ -15,15 +19,24 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 import msgspec
 
-from infra.cli.support import add_store_arguments, parse_time, print_table, store_from_arguments
+from domain.dates import DATE_KIND_SHORT, DateKind, paris_day
+from infra.cli.support import (
+    add_store_arguments,
+    parse_paris_time,
+    parse_time,
+    print_table,
+    store_from_arguments,
+)
+from infra.printing.french import day, kilograms, moment
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
 from infra.reader import Reader
 from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX
-from projections.stock import EXPIRING_DAYS_DEFAULT
+from projections.stock import EXPIRING_DAYS_DEFAULT, InTransit, OutletHolding, StockLine
 from projections.trace import Reach, TimeBasis, TraceEdge, TraceLimitExceeded, TraceLot
 
 PROGRESS_INTERVAL_S = 0.2  # Redraw the progress bar at most five times a second.
@@ -45,22 +58,27 @@ def register(subparsers: Any) -> None:
     rebuild.set_defaults(func=run_rebuild)
 
     stock = subparsers.add_parser(
-        "stock", help="stock per site, product and lot",
-        description="Stock on hand, reserved and available per site, product and lot, with "
-                    "expiring-soon and recalled flags; totals per site and product.")
+        "stock", help="stock per site, product and lot, with its states (in French)",
+        description="Stock per site, product and lot: en stock, réservé, disponible, en route "
+                    "(per delivery: from where, to whom, since when), bloqué, rappelé, périmé "
+                    "and à consommer vite, measured on the as-of day (today in Paris when "
+                    "live); totals per site and product; with --outlets, what each outlet "
+                    "holds at that moment.")
     add_store_arguments(stock)
     stock.add_argument("--site", help="a site id or name")
-    stock.add_argument("--product", help="a product name, e.g. carrot")
-    stock.add_argument("--as-of", type=parse_time, metavar="TIME",
-                       help="stock at a past moment (ISO date or date-time)")
+    stock.add_argument("--product", help="a product name, e.g. carotte")
+    stock.add_argument("--as-of", type=parse_paris_time, metavar="TIME",
+                       help="stock at a past moment (ISO date-time, or a date: the end of that "
+                            "day in Paris)")
     stock.add_argument("--recorded", action="store_true",
                        help="read --as-of as recording time rather than business time")
     stock.add_argument("--expiring-days", type=int, default=EXPIRING_DAYS_DEFAULT,
-                       help=f"flag lots this close to best-before (default "
+                       help=f"days before its date a lot is to be used first (default "
                             f"{EXPIRING_DAYS_DEFAULT})")
     stock.add_argument("--outlets", action="store_true",
-                       help="also list what outlets hold (delivered, not yet distributed)")
-    stock.add_argument("--json", action="store_true", help="JSON output")
+                       help="also list what outlets hold (at the as-of moment)")
+    stock.add_argument("--json", action="store_true",
+                       help="JSON output: lines, totals, in_transit and outlet_holdings")
     stock.set_defaults(func=run_stock)
 
     trace = subparsers.add_parser(
@@ -188,8 +206,43 @@ def _emit_json(value: Any) -> None:
     sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
 
+def _line_states(line: StockLine) -> str:
+    """A lot's states in French, most serious first."""
+    states = []
+    if line.recalled:
+        states.append("RAPPELÉ")
+    if line.on_hold:
+        states.append(f"BLOQUÉ ({line.hold_reason})")
+    if line.bulk:
+        states.append("VRAC À TRIER")
+    if line.expiry == "expired":
+        kind = DATE_KIND_SHORT[DateKind(line.date_kind)]
+        states.append(f"{kind} DÉPASSÉE" if line.blocked_by_date
+                      else f"{kind} dépassée de {-line.days_left} j")
+    elif line.expiring_soon:
+        states.append("à consommer vite")
+    return ", ".join(states)
+
+
+def _holding_states(holding: OutletHolding) -> str:
+    states = ["RAPPELÉ"] * holding.recalled + ["BLOQUÉ"] * holding.on_hold
+    if holding.blocked_by_date:
+        states.append("ne plus distribuer (date)")
+    elif holding.expiry == "expired":
+        states.append("date dépassée")
+    return ", ".join(states)
+
+
+def _print_transit(transit: Sequence[InTransit]) -> None:
+    print("En route")
+    print_table(["lot", "produit", "depuis", "vers", "quantité", "parti le", "livraison"],
+                [[line.code, line.product, line.site_name, line.outlet_name,
+                  kilograms(line.quantity_g), moment(line.since), line.delivery_id[:8]]
+                 for line in transit], right=(4,))
+
+
 def run_stock(arguments: argparse.Namespace) -> int:
-    """Print stock lines and totals."""
+    """Print stock lines with their states, totals, what is on the road and at outlets."""
     ledger, projections = _open(arguments, ["stock"])
     try:
         projections.catch_up()
@@ -203,40 +256,54 @@ def run_stock(arguments: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             site_id = sites[0][0]
-        basis = "recorded" if arguments.recorded else "business"
-        query: dict[str, Any] = {"site_id": site_id, "product": arguments.product,
-                                 "as_of": arguments.as_of, "basis": basis,
-                                 "expiring_days": arguments.expiring_days}
-        lines = stock.lines(**query)
-        totals = stock.totals(**query)
-        holdings = stock.outlet_holdings(product=arguments.product) if arguments.outlets else []
+        basis: TimeBasis = "recorded" if arguments.recorded else "business"
+        as_of = arguments.as_of
+        lines = stock.lines(site_id=site_id, product=arguments.product, as_of=as_of,
+                            basis=basis, expiring_days=arguments.expiring_days)
+        totals = stock.totals(site_id=site_id, product=arguments.product, as_of=as_of,
+                              basis=basis, expiring_days=arguments.expiring_days)
+        transit = stock.in_transit(site_id=site_id, product=arguments.product, as_of=as_of,
+                                   basis=basis)
+        holdings = (stock.outlet_holdings(product=arguments.product, as_of=as_of, basis=basis)
+                    if arguments.outlets else [])
         if arguments.json:
-            _emit_json({"lines": lines, "totals": totals, "outlet_holdings": holdings})
+            _emit_json({"as_of": as_of, "basis": basis, "lines": lines, "totals": totals,
+                        "in_transit": transit, "outlet_holdings": holdings})
             return 0
-        if arguments.as_of is not None:
-            print(f"stock as of {arguments.as_of.isoformat()} ({basis} time)")
+        if as_of is not None:
+            which = "temps métier" if basis == "business" else "temps d'enregistrement"
+            print(f"Stock au {moment(as_of)} ({which})")
+        else:
+            print(f"Stock au {day(paris_day(datetime.now(tz=UTC)))}")
         print_table(
-            ["site", "product", "lot", "best before", "on hand", "reserved", "available",
-             "flags"],
-            [[line.site_name or line.site_id, line.product, line.code, line.best_before,
-              _grams(line.on_hand_g), _grams(line.reserved_g), _grams(line.available_g),
-              " ".join(flag for flag, on in (("EXPIRING", line.expiring_soon),
-                                             ("RECALLED", line.recalled)) if on)]
-             for line in lines], right=(4, 5, 6))
+            ["site", "produit", "lot", "date", "en stock", "réservé", "disponible", "en route",
+             "états"],
+            [[line.site_name or line.site_id, line.product, line.code,
+              f"{DATE_KIND_SHORT[DateKind(line.date_kind)]} "
+              f"{day(date.fromisoformat(line.best_before))}",
+              kilograms(line.on_hand_g), kilograms(line.reserved_g),
+              kilograms(line.available_g), kilograms(line.in_transit_g), _line_states(line)]
+             for line in lines], right=(4, 5, 6, 7))
         print()
         print_table(
-            ["site", "product", "lots", "on hand", "reserved", "available", "expiring",
-             "recalled"],
+            ["site", "produit", "lots", "en stock", "réservé", "disponible", "en route",
+             "bloqué", "rappelé", "périmé", "à consommer vite"],
             [[total.site_name or total.site_id, total.product, total.lots,
-              _grams(total.on_hand_g), _grams(total.reserved_g), _grams(total.available_g),
-              _grams(total.expiring_soon_g), _grams(total.recalled_g)] for total in totals],
-            right=(2, 3, 4, 5, 6, 7))
+              kilograms(total.on_hand_g), kilograms(total.reserved_g),
+              kilograms(total.available_g), kilograms(total.in_transit_g),
+              kilograms(total.on_hold_g), kilograms(total.recalled_g),
+              kilograms(total.expired_g), kilograms(total.expiring_soon_g)]
+             for total in totals], right=tuple(range(2, 11)))
+        if transit:
+            print()
+            _print_transit(transit)
         if arguments.outlets:
             print()
-            print_table(["outlet", "product", "lot", "held", "flags"],
-                         [[holding.outlet_name, holding.product, holding.code,
-                           _grams(holding.held_g), "RECALLED" if holding.recalled else ""]
-                          for holding in holdings], right=(3,))
+            print("Chez les structures")
+            print_table(["structure", "produit", "lot", "détenu", "états"],
+                        [[holding.outlet_name, holding.product, holding.code,
+                          kilograms(holding.held_g), _holding_states(holding)]
+                         for holding in holdings], right=(3,))
     finally:
         projections.close()
         ledger.close()
