@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import Any
 
 from infra.cli.support import add_store_arguments, store_from_arguments
@@ -18,12 +19,17 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser(
         "demo", help="generate the seeded demo territory and print a summary",
         description="Generate a realistic, seeded scenario: one food-bank warehouse, six "
-                    "market gardens, twelve outlets, three funders, twelve weeks of offers, "
-                    "receptions, splits, allocation rounds, deliveries, losses, distributions "
-                    "and one recall.")
+                    "market gardens, a dairy farm, a partner shop, twelve outlets, three "
+                    "funders; weeks of offers, receptions (cold chain included), splits, "
+                    "merges, soups, allocation rounds, deliveries, losses and distributions, "
+                    "up to the current week; then a sorted bulk donation, a refused warm "
+                    "delivery, a recall, a held lot and a delivery still on the road.")
     add_store_arguments(demo)
     demo.add_argument("--weeks", type=int, default=12, help="weeks of history (default 12)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--end", type=date.fromisoformat, default=None, metavar="DATE",
+                      help="the demo's last day (ISO date; it ends at 18:00 in Paris that day); "
+                           "default: now. The same --seed and --end give the same lot codes")
     demo.add_argument("--scale", type=int, default=1,
                       help="multiply actors: N platforms, each with its gardens and outlets")
     demo.add_argument("--fresh", action="store_true",
@@ -54,7 +60,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
         return 2
     print(f"writing the demo territory into {location.url} …", file=sys.stderr)
     summary = generate_demo(ledger, weeks=arguments.weeks, seed=arguments.seed,
-                            scale=arguments.scale,
+                            scale=arguments.scale, end=arguments.end,
                             progress=lambda line: print(line, file=sys.stderr))
     print_summary(summary)
     ledger.close()

@@ -14,8 +14,8 @@ NO_BREAK_SPACE = "\u00a0"
 
 
 def kilograms(grams: int) -> str:
-    """``1 234,5 kg`` from 1 234 500 g (three decimals at most, none forced)."""
-    return f"{format_decimal(Decimal(grams) / 1000, format='#,##0.###', locale='fr_FR')} kg"
+    """``1 234,5 kg`` from 1 234 500 g (to the hundred grams, as a warehouse weighs)."""
+    return f"{format_decimal(Decimal(grams) / 1000, format='#,##0.#', locale='fr_FR')} kg"
 
 
 def day(value: date) -> str:
