@@ -16,18 +16,26 @@ disagrees with the dispatch that follows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from uuid import UUID
 
 import msgspec
 
-from domain.dates import DateKind, days_past, paris_day
+from domain.dates import PARIS, DateKind, aware, days_past, paris_day
 from domain.deliveries import Stop
 from domain.errors import DomainError, InsufficientStock
 from domain.lots import Lot, LotStatus
 from domain.stock_rules import SetStockRules
 
 SUBSTITUTES_MAX = 5  # Proposals per skipped line: a picker reads a handful, not a catalogue.
+DISPATCH_TIME = time(6, 0)
+"""When vans leave on a planned day (Europe/Paris): the earliest a delivery is loaded."""
+
+
+def leaving_moment(planned_for: date, now: datetime) -> datetime:
+    """When a delivery planned for a day leaves, as seen ``now``: the morning of that day,
+    or now if that is later. Planning and picking check lots as they will be then."""
+    return max(aware(now), datetime.combine(planned_for, DISPATCH_TIME, tzinfo=PARIS))
 
 
 class PickLine(msgspec.Struct, frozen=True, kw_only=True):

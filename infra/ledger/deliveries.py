@@ -3,25 +3,21 @@ it when a price grid is in force), receive each stop (settling its payments), ca
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from uuid import UUID
 
 from domain import commands as c
 from domain.base import Role
-from domain.dates import PARIS
 from domain.deliveries import Delivery, DeliveryLine, ReceivedLine, Stop
 from domain.errors import InvalidCommand, RoleRequired
 from domain.ids import uuid7
 from domain.lot_graph import check_dispatch_stock, dispatch_quantities
 from domain.lots import Lot
 from domain.members import Member
+from domain.picking import leaving_moment
 from infra.ledger.actors import act, held_lot, operated_site, outlet
 from infra.ledger.rules import stock_rules
 from infra.ledger.settlement import price_dispatch, settle_receipt
 from infra.ledger.unit_of_work import UnitOfWork
-
-DISPATCH_TIME = time(6, 0)
-"""When vans leave on a planned day (Europe/Paris): the earliest a delivery is loaded."""
 
 
 def _own_delivery(uow: UnitOfWork, delivery_id: UUID, platform: Member) -> Delivery:
@@ -38,8 +34,7 @@ def plan_delivery(command: c.PlanDelivery, uow: UnitOfWork) -> list[UUID]:
     operated_site(uow, command.from_site_id, platform)
     # A lot is checked as it will be when the van leaves: held, recalled or past its date
     # now, or with too little life left on the morning of the planned day, it is refused.
-    leaving = max(context.occurred_at,
-                  datetime.combine(command.planned_for, DISPATCH_TIME, tzinfo=PARIS))
+    leaving = leaving_moment(command.planned_for, context.occurred_at)
     stops = []
     for stop in command.stops:
         outlet(uow, stop.outlet_id)

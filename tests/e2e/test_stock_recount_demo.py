@@ -77,7 +77,8 @@ def stock_json(capsys: pytest.CaptureFixture[str], arguments: list[str],
 def moments_of(summary: DemoSummary, events: list[Any]) -> list[datetime]:
     """Random moments of the demo, each Thursday between dispatch and receipt (vans on the
     road), and the end."""
-    assert summary.start is not None and summary.end is not None
+    assert summary.start is not None
+    assert summary.end is not None
     start = datetime.combine(summary.start, datetime.min.time(), tzinfo=UTC)
     span_s = int((summary.end - start).total_seconds())
     rng = random.Random(2026)
@@ -137,8 +138,10 @@ def test_the_demo_ends_with_a_working_warehouse(
     assert sum(1 for line in lines if line["on_hold"]) == 1
     assert sum(1 for line in lines if line["recalled"]) >= 1
     assert answer["in_transit"]
-    assert summary.held_lot_codes and summary.recalled_lot_codes
-    assert summary.refused_lot_codes and summary.donation_lot_codes
+    assert summary.held_lot_codes
+    assert summary.recalled_lot_codes
+    assert summary.refused_lot_codes
+    assert summary.donation_lot_codes
     assert summary.merged_lot_codes
 
 
