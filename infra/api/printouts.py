@@ -32,6 +32,7 @@ from infra.printing.labels import labels_html, labels_pdf
 from infra.printing.lot_page import lot_page_html
 from infra.printing.picklists import PickListData, pick_list_html, pick_list_pdf
 from infra.printing.sources import (
+    NotPlanned,
     PrintoutError,
     delivery_pick_list,
     lot_labels,
@@ -81,6 +82,8 @@ def _pick_list(request: Request[Any, Any, Any], delivery_id: UUID,
         raise ApiError(403, "forbidden", "this delivery belongs to another platform")
     try:
         return delivery_pick_list(services.ledger, services.views.stock, delivery_id, _now())
+    except NotPlanned as error:
+        raise ApiError(409, "invalid_state", str(error)) from error
     except PrintoutError as error:
         raise ApiError(404, "not_found", str(error)) from error
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.dates import paris_day
-from domain.deliveries import Delivery
+from domain.deliveries import Delivery, DeliveryStatus
 from domain.lots import Lot, LotStatus
 from domain.members import Member
 from domain.picking import leaving_moment, pick_list
@@ -31,6 +31,10 @@ SITE_LOTS_MAX = 2_000  # Lots one site's labels or substitutes look at: a wareho
 
 class PrintoutError(LookupError):
     """What a printout was asked for does not exist (a delivery, a lot)."""
+
+
+class NotPlanned(PrintoutError):
+    """A pick list of a delivery that already left, or was cancelled: nothing to pick."""
 
 
 def rules_on(reader: StreamReader, moment: datetime) -> SetStockRules:
@@ -101,6 +105,9 @@ def delivery_pick_list(reader: StreamReader, stock: StockView, delivery_id: UUID
     delivery = find_stream(reader, delivery_id)
     if not isinstance(delivery, Delivery):
         raise PrintoutError(f"delivery {delivery_id} does not exist")
+    if delivery.status != DeliveryStatus.PLANNED:
+        raise NotPlanned(f"delivery {delivery_id} is {delivery.status}: only a planned "
+                         "delivery is picked")
     moment = leaving_moment(delivery.planned_for, now)
     lots = {line.lot_id: _lot(reader, line.lot_id)
             for stop in delivery.stops for line in stop.lines}

@@ -116,6 +116,9 @@ def test_a_pick_list_sets_apart_what_the_dispatch_would_refuse(
     other = client.get(f"/api/deliveries/{delivery}/pick-list",
                        headers=auth(tokens, "coordinator"))
     assert other.status_code == 200
+    gone = client.get(f"/api/deliveries/{summary.in_transit_delivery_ids[0]}/pick-list",
+                      headers=auth(tokens, "platform"))
+    assert (gone.status_code, gone.json()["code"]) == (409, "invalid_state")
 
 
 def test_a_sheet_of_labels_reads_back_to_each_lots_trace(
@@ -175,3 +178,21 @@ def test_the_lot_page_needs_a_member(
     client.cookies.clear()
     code = summary.held_lot_codes[0]
     assert client.get(f"/lot/{code}").status_code == 401
+
+
+def test_a_refusal_answers_its_code_and_its_numbers(
+        demo: tuple[TestClient[Litestar], DemoSummary, dict[str, str]]) -> None:
+    """Reserving the held lot: 409 lot_held, the hold's reason among the details, nothing
+    written."""
+    client, _, tokens = demo
+    app: Any = client.app
+    held = next(line for line in app.state.services.views.stock.lines() if line.on_hold)
+    outlet = app.state.services.views.stock.in_transit()[0].outlet_id
+    before = app.state.services.ledger.recorder.max_notification_id()
+    answer = client.post("/api/commands/reserve_lot",
+                         json={"lot_id": held.lot_id, "outlet_id": outlet, "quantity_g": 1_000},
+                         headers={**auth(tokens, "platform"), "Idempotency-Key": "held-1"})
+    body = answer.json()
+    assert (answer.status_code, body["code"]) == (409, "lot_held")
+    assert {"field": "reason", "message": held.hold_reason} in body["details"]
+    assert app.state.services.ledger.recorder.max_notification_id() == before
