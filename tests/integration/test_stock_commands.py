@@ -31,6 +31,9 @@ from domain.errors import (
 from domain.lots import Channel, ColdChain, Lot, LotStatus, OutOfRange
 from domain.members import MemberKind
 from domain.stock_rules import DEFAULT_STOCK_RULES
+from infra.exports.history import load_history
+from infra.exports.tables import Language
+from infra.exports.trace import trace_table
 from infra.ledger.ledger import Ledger
 from tests.builders import Territory, assert_refused, events_of_stream, found_territory
 from tests.governance_support import governed_territory
@@ -285,6 +288,10 @@ def test_a_bulk_donation_is_sorted_into_product_lots(ledger: Ledger) -> None:
     sorted_event = events_of_stream(ledger, donation_id)[-1]
     assert isinstance(sorted_event, Lot.Sorted)
     assert (sorted_event.used_g, sorted_event.waste_g) == (30_000, 2_000)
+    # The recall spreadsheet of a sorted lot goes back to the donation and its donor.
+    rows = trace_table(load_history(ledger), "V-0001-1", Language.FR).rows
+    assert [row["lot_code"] for row in rows][:2] == ["V-0001", "V-0001"]
+    assert "Supermarché de Thise" in str(rows[0])
 
 
 def test_only_platforms_receive_and_sort_donations(ledger: Ledger) -> None:
