@@ -420,7 +420,10 @@ class Lot(Aggregate):
             raise InvalidCommand(f"price must be between 0 and {PRICE_CENTS_PER_KG_MAX} "
                                  f"cents/kg, got {price_cents_per_kg}")
         if best_before < harvest_date:
-            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}")
+            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}",
+                                 reason="best_before_before_harvest",
+                                 best_before=best_before.isoformat(),
+                                 harvest_date=harvest_date.isoformat())
         return cls._create(
             cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
             product=check_text("product", product).lower(),

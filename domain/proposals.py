@@ -278,7 +278,8 @@ class Proposal(Aggregate):
             raise InvalidCommand("opening and closing times must carry a time zone")
         if closes_at <= opens_at:
             raise InvalidCommand(f"closing time {closes_at.isoformat()} is not after opening "
-                                 f"time {opens_at.isoformat()}")
+                                 f"time {opens_at.isoformat()}", reason="closes_before_opening",
+                                 closes_at=closes_at.isoformat(), opens_at=opens_at.isoformat())
         if closes_at - opens_at > VOTING_PERIOD_MAX:
             raise InvalidCommand(f"a vote lasts at most {VOTING_PERIOD_MAX.days} days")
         if not 0 <= quorum_bp <= BASIS_POINTS:

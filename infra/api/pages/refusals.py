@@ -85,6 +85,12 @@ REASON_MESSAGES: dict[str, str] = {
     "vote_before_opening": "Vote refusé : la proposition « {title} » ouvre le {opens_at}.",
     "vote_not_on_roll": "Vote refusé : vous ne figuriez sur aucune liste de collège à "
                         "l’ouverture de « {title} ».",
+    "best_before_before_harvest": "La date « à consommer de préférence avant » "
+                                  "({best_before}) précède la récolte ({harvest_date}).",
+    "amount_out_of_range": "Montant refusé : {amount_cents} ; il doit être d’au moins "
+                           "0,01 € et d’au plus {maximum_cents}.",
+    "closes_before_opening": "La fin du vote ({closes_at}) doit venir après son ouverture "
+                             "({opens_at}).",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
 }
@@ -100,6 +106,11 @@ def fact_text(name: str, value: int | str) -> str:
         if name.endswith("_bp"):
             return french.percent(value)
         return french.count(value)
+    if name.endswith("_date") or name == "best_before":
+        try:
+            return french.day(value)
+        except ValueError:
+            return value
     if name.endswith("_at"):
         try:
             return french.moment(datetime.fromisoformat(value))

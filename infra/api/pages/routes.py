@@ -48,7 +48,7 @@ ROLE_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "str
               "auditor": "contrôle", "coordinator": "coordination"}
 
 Apres = Annotated[int | None, QueryParameter(
-    query="apres", required=False, ge=0, le=NOTIFICATION_MAX,
+    name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
     description="Wait until the views have applied this notification (read your writes)")]
 
 
