@@ -82,6 +82,11 @@ def request_context(app: ASGIApp) -> ASGIApp:
                 message["headers"] = headers
                 streaming = any(name == b"content-type" and value.startswith(b"text/event-stream")
                                 for name, value in headers)
+                if not streaming:
+                    # The server's own time for the answer (W3C Server-Timing), which
+                    # ``bench/api.py`` reads apart from the network and the client.
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    headers.append((b"server-timing", f"app;dur={elapsed_ms:.2f}".encode()))
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):

@@ -360,7 +360,7 @@ def test_a_household_sees_its_own_baskets_and_nothing_else(browser: Browser,
         "page_directory"].households.values() if entry.household_id != household]
     assert not any(other in text for other in others)
     assert page.locator("form.acte").count() == 0
-    assert page.locator("nav a").all_inner_texts() == ["Mon compte", "Stock et traçabilité"]
+    assert page.locator("nav a").all_inner_texts() == ["Mon compte"]
     page.context.close()
 
 

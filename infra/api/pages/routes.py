@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Request, Response, get
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 from litestar.response import Redirect
@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from infra.api.access import SESSION_COOKIE, Caller, load_caller
 from infra.api.dashboard_routes import DASHBOARD_DIRECTORY, SECURITY_HEADERS
-from infra.api.errors import ApiError
+from infra.api.errors import EXCEPTION_HANDLERS, ApiError
 from infra.api.pages import french
 from infra.api.pages.directory import Directory
 from infra.api.pages.html import join, tag
@@ -88,7 +88,9 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         items = [tag("li", tag("a", page_title, href=f"/espace/{page_slug}",
                                aria_current="page" if page_slug == slug else None))
                  for page_slug, page_title in pages_for(caller)]
-        items.append(tag("li", tag("a", "Stock et traçabilité", href="/dashboard")))
+        stock = POLICY.get("get_stock")
+        if stock is not None and caller.scope_for(stock) is not None:
+            items.append(tag("li", tag("a", "Stock et traçabilité", href="/dashboard")))
         nav = tag("nav", tag("ul", join(items)), class_="onglets", aria_label="Espaces")
         roles = ", ".join(ROLE_WORDS.get(role, role) for role in sorted(caller.roles))
         who = tag("p", join([tag("strong", directory.name(caller.member_id)), f" — {roles}"]),
@@ -106,7 +108,8 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         tag("p", "Chaque acte envoyé d’ici, ou gardé sur l’appareil hors connexion, en "
                  "attente, envoyé ou refusé.", class_="intro"),
         tag("ol", "", id="file-actes", class_="file-actes", aria_live="polite"),
-    ]), id="actes", aria_labelledby="titre-actes", hidden=caller is None)
+    ]), id="actes", aria_labelledby="titre-actes",
+        hidden=caller is None or "data-command=" not in body)
     main = tag("main", join([tag("h2", title, class_="titre-page"),
                              tag("p", "", id="message", class_="message", role="alert",
                                  hidden=True), body, acts]),
@@ -172,13 +175,20 @@ def page_route(slug: str) -> HTTPRouteHandler:
                                    ApiError: _refused_page})(handle)
 
 
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client is a browser asking for a page (else it gets the API's JSON)."""
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _to_sign_in(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    del error
+    if not wants_html(request):
+        return EXCEPTION_HANDLERS[HTTPException](request, error)
     return Redirect(f"/espace?suite={request.url.path}")
 
 
-def _refused_page(request: Request[Any, Any, Any], error: ApiError) -> Response[str]:
-    del request
+def _refused_page(request: Request[Any, Any, Any], error: ApiError) -> Response[Any]:
+    if not wants_html(request):
+        return EXCEPTION_HANDLERS[ApiError](request, error)
     message = {"role_not_allowed": "Vos rôles n’ouvrent pas cette page.",
                "suspended": "Votre adhésion est suspendue.",
                "unavailable": "Les données ne sont pas encore à jour : rechargez la page."
