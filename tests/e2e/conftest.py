@@ -52,6 +52,9 @@ MAIN_PAGES = {"producer": "producteur", "platform": "plateforme", "outlet": "str
               "household": "foyer", "auditor": "controle", "collection_point": "structure"}
 
 
+NO_ID = UUID(int=0)
+
+
 @dataclass
 class Demo:
     """The served demo: its URL, app, tokens and the situations prepared for the tests."""
@@ -61,11 +64,11 @@ class Demo:
     location: StoreLocation
     tokens: dict[str, str]
     members: dict[str, UUID]
-    held_lot: UUID = UUID(int=0)
+    held_lot: UUID = NO_ID
     """A lot the demo outlet holds (40 kg received)."""
-    transit_delivery: UUID = UUID(int=0)
+    transit_delivery: UUID = NO_ID
     """A delivery dispatched to the demo outlet, not yet signed for."""
-    basket: UUID = UUID(int=0)
+    basket: UUID = NO_ID
     """A basket prepared at the collection point, waiting to be collected."""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -9,6 +9,8 @@ the template of its reason, filled with the facts in French formats (``12,5 kg``
 detail when the raise site gave no facts yet.
 """
 
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -98,7 +100,7 @@ REASON_MESSAGES: dict[str, str] = {
 
 def fact_text(name: str, value: int | str) -> str:
     """One fact in French: grams as kg, cents as euros, basis points as %, moments, states."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if not isinstance(value, str):
         if name.endswith("_g"):
             return french.kg(value)
         if name.endswith("_cents"):
@@ -139,5 +141,5 @@ def french_message(code: str, message: str, reason: str = "",
 
 def wants_french(accept_language: str) -> bool:
     """Whether a request's ``Accept-Language`` puts French first."""
-    first = accept_language.split(",")[0].strip().lower()
+    first = accept_language.split(",", maxsplit=1)[0].strip().lower()
     return first.startswith("fr")

@@ -6,6 +6,8 @@ command (``Page.may``): the page never offers what the API would refuse by role.
 bounded (``ROWS_MAX``): a page is for the work of the day, the exports hold everything.
 """
 
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -576,7 +578,7 @@ def governance_page(page: Page) -> Markup:
     colleges: Any = None
     try:
         colleges = page.services.ledger.repository.get(Colleges.ID)
-    except Exception:  # noqa: BLE001 - no colleges yet: nobody is on a roll.
+    except Exception:
         colleges = None
     seated = colleges is not None and me in getattr(colleges, "members", {})
     blocks: list[Any] = []

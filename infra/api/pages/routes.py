@@ -16,6 +16,8 @@ A page asked for without a session leads to the sign-in page; a page the caller'
 not open answers a French page saying so.
 """
 
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
 from __future__ import annotations
 
 import json
@@ -256,7 +258,7 @@ def _verification(services: Services, caller: Caller) -> str:
                    f"scellés vérifiés, {french.count(report.unsealed)} pas encore scellés.")
     else:
         verdict = "L’historique ne correspond plus à la chaîne : " + (
-            report.finding.describe() if getattr(report, "finding", None) else "voir le CLI")
+            report.finding.describe() if report.finding is not None else "voir le CLI")
     body = join([tag("p", verdict, id="verdict", data_ok="oui" if report.ok else "non"),
                  tag("p", tag("a", "Retour au contrôle", href="/espace/controle"))])
     return layout("Vérification de l’historique", body, slug="controle", caller=caller,
