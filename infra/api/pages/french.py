@@ -24,13 +24,13 @@ BASIS_POINTS_PER_PERCENT = 100
 
 
 def kg(grams: int) -> str:
-    """``1 234,5 kg`` (one decimal at most: the scales weigh to 100 g)."""
-    return f"{format_decimal(grams / GRAMS_PER_KG, format='#,##0.#', locale=LOCALE)}\u00a0kg"
+    """``1 234,5 kg``: to the gram, trailing zeros dropped (a refusal quotes exact figures)."""
+    return f"{format_decimal(grams / GRAMS_PER_KG, format='#,##0.###', locale=LOCALE)}\u00a0kg"
 
 
 def kg_number(grams: int) -> str:
     """The figure of :func:`kg` without its unit (table cells under a "kg" heading)."""
-    return str(format_decimal(grams / GRAMS_PER_KG, format="#,##0.#", locale=LOCALE))
+    return str(format_decimal(grams / GRAMS_PER_KG, format="#,##0.###", locale=LOCALE))
 
 
 def euros(cents: int) -> str:

@@ -11,6 +11,7 @@ basket prepared at the collection point. uvicorn serves it in a thread; Debian's
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,13 +29,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from domain import commands as c
 from domain import governance_commands as g
-from domain.base import Role
 from infra.api import create_app
 from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
 from infra.demo import generate_demo
 from infra.store import StoreLocation, sqlite_location
-from tests.api.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -45,8 +44,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PAGE_TIMEOUT_MS = 15_000
 SERVER_START_S = 30
 DEMO_WEEKS = 2  # Enough for every kind of stream (rounds, deliveries, votes, baskets).
-AXE = Path(__file__).parents[1] / "api" / "vendor" / "axe.min.js"
-SCREENS = Path(__file__).parents[2] / "docs" / "screens"
+TESTS = Path(__file__).parents[2]
+AXE = next(path for path in (TESTS / "api" / "vendor" / "axe.min.js",
+                             TESTS / "e2e" / "api" / "vendor" / "axe.min.js") if path.exists())
+"""axe-core, vendored with its licence beside the dashboard's browser test."""
+SCREENS = TESTS.parent / "docs" / "screens"
 MAIN_PAGES = {"producer": "producteur", "platform": "plateforme", "outlet": "structure",
               "voter": "gouvernance", "coordinator": "coordination", "funder": "financeur",
               "household": "foyer", "auditor": "controle", "collection_point": "structure"}
@@ -90,6 +92,13 @@ class Demo:
 
 
 _counter = iter(range(1, 1_000_000))
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def key(prefix: str) -> str:
@@ -283,5 +292,3 @@ def text_of(page: Page) -> str:
     """The page's main text with French spaces made plain."""
     return page.inner_text("main").replace("\u202f", " ").replace("\u00a0", " ")
 
-
-ROLE_OF = {"producer": Role.PRODUCER}

@@ -27,7 +27,7 @@ from domain.members import Member
 from domain.proposals import Proposal
 from domain.sites import Site
 from domain.transfers import Transfer
-from tests.e2e.conftest import (
+from tests.e2e.pages.conftest import (
     DESKTOP,
     MAIN_PAGES,
     PHONE,
