@@ -115,3 +115,18 @@ def location_from_environment(default_path: Path = DEFAULT_SQLITE_PATH) -> Store
     if url:
         return parse_database_url(url)
     return sqlite_location(default_path)
+
+
+def location_from_eventsourcing_env(env: dict[str, str]) -> StoreLocation | None:
+    """The location eventsourcing's environment names (None for the in-memory store)."""
+    module = env.get("PERSISTENCE_MODULE", "")
+    if module == "eventsourcing.sqlite":
+        return sqlite_location(env["SQLITE_DBNAME"])
+    if module == "eventsourcing.postgres":
+        return StoreLocation(
+            kind="postgres", postgres_host=env.get("POSTGRES_HOST", "127.0.0.1"),
+            postgres_port=int(env.get("POSTGRES_PORT", "5432")),
+            postgres_user=env.get("POSTGRES_USER", "postgres"),
+            postgres_password=env.get("POSTGRES_PASSWORD", ""),
+            postgres_dbname=env.get("POSTGRES_DBNAME", ""))
+    return None
