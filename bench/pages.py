@@ -40,8 +40,8 @@ from domain.rules import SetAllocationKey
 from infra.api.auth import TokenStore
 from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
-from infra.application import Ledger
-from infra.demo import generate_demo
+from infra.demo.territory import generate_demo
+from infra.ledger.ledger import Ledger
 from infra.store import sqlite_location
 
 BUDGET_MS = 100.0

@@ -19,6 +19,7 @@ from uuid import UUID
 from markupsafe import Markup
 
 from domain.base import Role
+from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
 from infra.api.pages.chart import chart_html, stock_history
@@ -89,8 +90,8 @@ class Page:
         return access is not None and self.caller.scope_for(access) is not None
 
     def view(self, name: str) -> Any:
-        """A view of the app."""
-        return self.services.views.get(name)
+        """A view of the app (``stock``, ``trace`` or ``balances``)."""
+        return getattr(self.services.views, name)
 
     def name(self, party: UUID | str | None) -> str:
         """A member's name, a site's name or a household's reference."""
@@ -422,12 +423,7 @@ def _delivered(page: Page, entry: Any) -> bool:
 
 
 def _allocation_key_in_force(page: Page) -> str:
-    from infra.governance_app import governance_of  # noqa: PLC0415 - optional module.
-
-    try:
-        enactments = governance_of(page.services.ledger).rules_in_force(page.today)
-    except KeyError:
-        return "Clé en vigueur : au prorata des besoins (par défaut)."
+    enactments = reader.rules_in_force(page.services.ledger, page.today)
     for enactment in enactments:
         if str(enactment.kind) == "allocation_key":
             rule: Any = enactment.rule
@@ -679,12 +675,7 @@ def _terms(page: Page, payload: Any) -> str:
 
 
 def _rules_table(page: Page) -> Markup:
-    from infra.governance_app import governance_of  # noqa: PLC0415 - optional module.
-
-    try:
-        enactments = governance_of(page.services.ledger).rules_in_force(page.today)
-    except KeyError:
-        enactments = []
+    enactments = reader.rules_in_force(page.services.ledger, page.today)
     return table("Règles en vigueur aujourd’hui",
                  [Column("Règle"), Column("Termes"), Column("Depuis"), Column("Décidée par")],
                  [[word(str(enactment.kind)), _terms(page, enactment.rule),

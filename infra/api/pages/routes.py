@@ -147,8 +147,7 @@ def html_response(text: str, status_code: int = 200) -> Response[str]:
 
 def render_page(services: Services, caller: Caller, slug: str, apres: int | None) -> str:
     """A role's page (runs in a worker thread: it reads views and streams)."""
-    wait_for(services, apres, [name for name in ("stock", "trace", "balances")
-                               if services.views.get(name) is not None])
+    wait_for(services, apres, ["stock", "trace", "balances"])
     directory = directory_of(services)
     _, title, build = PAGES[slug]
     page = Page(services=services, caller=caller, directory=directory,

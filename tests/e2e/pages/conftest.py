@@ -32,7 +32,7 @@ from domain import governance_commands as g
 from infra.api import create_app
 from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
-from infra.demo import generate_demo
+from infra.demo.territory import generate_demo
 from infra.store import StoreLocation, sqlite_location
 
 CHROMIUM = "/usr/bin/chromium"
