@@ -49,8 +49,10 @@ def test_every_refusal_code_has_a_french_sentence() -> None:
 
 
 def test_every_reason_named_at_a_raise_site_has_a_french_template() -> None:
-    """A reason key in domain/ without a template would fall back to the code's sentence."""
-    named = {reason for path in DOMAIN.glob("*.py")
+    """A reason key in domain/ or the service layer without a template would fall back to
+    the code's sentence."""
+    sources = [*DOMAIN.glob("*.py"), *(DOMAIN.parent / "infra" / "ledger").glob("*.py")]
+    named = {reason for path in sources
              for reason in REASON_AT_RAISE.findall(path.read_text(encoding="utf-8"))}
     assert named
     assert sorted(named - set(REASON_MESSAGES)) == []

@@ -93,6 +93,13 @@ REASON_MESSAGES: dict[str, str] = {
                            "0,01 € et d’au plus {maximum_cents}.",
     "closes_before_opening": "La fin du vote ({closes_at}) doit venir après son ouverture "
                              "({opens_at}).",
+    "recall_not_own_lot": "Un producteur ne rappelle que ses propres lots.",
+    "lot_not_held": "Le lot {lot} n’est pas détenu par votre structure.",
+    "reference_taken": "La référence {reference} est déjà inscrite au programme {programme}.",
+    "basket_exists": "Le foyer {reference} a déjà un panier pour la {week}.",
+    "site_not_operated": "Le site {site} n’est pas exploité par votre structure.",
+    "lot_of_another_platform": "Le lot {lot} est géré par une autre plateforme.",
+    "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
 }
@@ -113,6 +120,8 @@ def fact_text(name: str, value: int | str) -> str:
             return french.day(value)
         except ValueError:
             return value
+    if name == "week":
+        return french.iso_week_fr(value)
     if name.endswith("_at"):
         try:
             return french.moment(datetime.fromisoformat(value))
