@@ -15,9 +15,14 @@ import uuid
 
 import httpx
 import pytest
+from litestar.testing import TestClient
 
+from infra.api import create_app
+from infra.api.demo import demo_members
 from infra.api.pages.roles import PAGES
 from infra.api.policy import POLICY
+from infra.demo.territory import generate_demo
+from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.e2e.pages.conftest import MAIN_PAGES, Demo
 
 ROLE_TOKENS = [who for who in MAIN_PAGES if who != "collection_point"]
@@ -113,3 +118,26 @@ def test_the_pages_are_installable_and_the_worker_covers_them(demo: Demo) -> Non
         "/espace", "/espace/", "fr")
     assert worker.status_code == 200
     assert worker.headers["service-worker-allowed"] == "/espace/"
+
+
+@pytest.mark.postgres
+def test_every_page_renders_on_postgresql() -> None:
+    """The pages' own queries (the chart's journal, lots by producer) run on PostgreSQL too."""
+    location = create_postgres_database()
+    try:
+        app = create_app(location)
+        with TestClient(app) as http:
+            ledger = app.state.services.ledger
+            generate_demo(ledger, weeks=1, seed=7, scale=1)
+            chosen = demo_members(ledger)
+            tokens = app.state.services.tokens
+            app.state.services.views.wait_for(ledger.recorder.max_notification_id())
+            for role, member_id in chosen.items():
+                token = tokens.create(member_id, label="pg")[1]
+                slug = MAIN_PAGES[str(role)]
+                response = http.get(f"/espace/{slug}", headers={
+                    "Authorization": f"Bearer {token}", "Accept": "text/html"})
+                assert response.status_code == 200, (role, response.text[:300])
+                assert "<main" in response.text
+    finally:
+        drop_postgres_database(location)
