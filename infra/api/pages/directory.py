@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.allocations import AllocationRound
@@ -32,6 +32,9 @@ from domain.deliveries import Delivery
 from domain.members import Member
 from domain.proposals import Proposal
 from domain.sites import Site
+
+if TYPE_CHECKING:
+    from infra.api.services import Services
 
 PAGE_SIZE = 2_000  # Notifications per select while following the topics.
 PAGES_PER_REFRESH_MAX = 10_000  # 20 M notifications of these topics: beyond any history.
@@ -224,3 +227,13 @@ class Directory:
         return sorted(((site_id, site[0]) for site_id, site in self.sites.items()
                        if operator_id is None or site[2] == operator_id),
                       key=lambda item: item[1].lower())
+
+
+def directory_of(services: Services) -> Directory:
+    """The app's directory, created on first use and refreshed on each use."""
+    directory = services.extras.get("page_directory")
+    if directory is None:
+        directory = services.extras["page_directory"] = Directory(services.ledger)
+    directory.refresh()
+    assert isinstance(directory, Directory)
+    return directory

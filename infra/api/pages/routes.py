@@ -36,7 +36,7 @@ from infra.api.access import SESSION_COOKIE, Caller, load_caller
 from infra.api.dashboard_routes import DASHBOARD_DIRECTORY, SECURITY_HEADERS
 from infra.api.errors import EXCEPTION_HANDLERS, ApiError
 from infra.api.pages import french
-from infra.api.pages.directory import Directory
+from infra.api.pages.directory import Directory, directory_of
 from infra.api.pages.html import join, tag
 from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES, Page
 from infra.api.policy import POLICY
@@ -52,16 +52,6 @@ ROLE_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "str
 Apres = Annotated[int | None, QueryParameter(
     name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
     description="Wait until the views have applied this notification (read your writes)")]
-
-
-def directory_of(services: Services) -> Directory:
-    """The app's page directory, created on first use and refreshed on each page."""
-    directory = services.extras.get("page_directory")
-    if directory is None:
-        directory = services.extras["page_directory"] = Directory(services.ledger)
-    directory.refresh()
-    assert isinstance(directory, Directory)
-    return directory
 
 
 def pages_for(caller: Caller) -> list[tuple[str, str]]:
