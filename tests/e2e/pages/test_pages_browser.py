@@ -220,6 +220,9 @@ def test_acts_recorded_offline_are_sent_once_in_order(browser: Browser, demo: De
     lot = str(demo.held_lot)
     before = demo.head()
     page.context.set_offline(True)
+    page.reload()  # Offline, the service worker serves the page as last seen.
+    page.wait_for_load_state("load")
+    assert "Ce que je détiens" in text_of(page)
     page.wait_for_function("document.getElementById('etat-reseau').textContent"
                            ".startsWith('Hors ligne')")
     submit(page, "record_distribution", {"lot_id": lot, "quantity_g": "5"}, reload=False)
@@ -377,6 +380,16 @@ def test_the_auditor_reads_everything_and_verifies_the_history(browser: Browser,
     assert page.get_attribute("#somme-soldes", "data-centimes") == "0"
     assert page.locator("#table-historique tbody tr").count() > 0
     assert page.locator("svg.courbes polyline").count() > 0
+    balances = page.locator("#table-soldes")
+    page.fill("#filtre-table-soldes", "Foyer")
+    visible = balances.locator("tbody tr:visible")
+    assert visible.count() > 0
+    assert all(text.startswith("Foyer") for text in visible.all_inner_texts())
+    page.fill("#filtre-table-soldes", "")
+    balances.locator("th button", has_text="Solde").click()
+    cells = balances.locator("tbody tr td:nth-child(6)").evaluate_all(
+        "(cells) => cells.map(c => Number(c.dataset.cle))")
+    assert cells == sorted(cells)
     with page.expect_download() as download:
         page.locator("a", has_text="EPCIS 2.0").click()
     assert download.value.suggested_filename.endswith(".jsonld")
