@@ -4,13 +4,12 @@ The demo territory (two weeks, governance and baskets included, as ``make demo``
 is written into a SQLite file, the demo's sign-in tokens are issued as ``make demo`` issues
 them, and a few situations the page tests act on are prepared straight on the ledger: a
 delivery on its way to the demo outlet, another already received (stock to distribute), a
-basket prepared at the collection point. uvicorn serves it in a thread; Debian's Chromium
-(through playwright's Python package, nothing downloaded) drives the pages.
+basket prepared at the collection point. uvicorn serves it in a thread; the session's one
+Debian Chromium (``tests/e2e/conftest.py``) drives the pages.
 """
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -24,7 +23,7 @@ from uuid import UUID
 import pytest
 import uvicorn
 from litestar import Litestar
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from domain import commands as c
@@ -35,10 +34,6 @@ from infra.api.pages.directory import Directory
 from infra.demo.territory import generate_demo
 from infra.store import StoreLocation, sqlite_location
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGE_TIMEOUT_MS = 15_000
@@ -207,19 +202,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         app.state.services.feed.end_streams()
         server.should_exit = True
         thread.join(10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, one for the session."""
-    assert shutil.which(CHROMIUM), "chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def sign_in(browser: Browser, demo: Demo, who: str, *, viewport: dict[str, int] | None = None,
