@@ -117,6 +117,11 @@ def test_a_platform_accepts_part_of_an_offer_and_weighs_it(browser: Browser,
     received = [event for _, event in demo.events_since(before, Lot.Received.TOPIC)]
     assert [(event.measured_g, event.discrepancy_g) for event in received] == [(7_900, -100)]
     assert lot.code in page.locator("#table-stock-plateforme").inner_text()
+    before = demo.head()
+    submit(page, "split_lot", {"lot_id": str(lot.originator_id), "parts_g": "4 ; 3,9"})
+    splits = [event for _, event in demo.events_since(before, Lot.Split.TOPIC)]
+    assert [[child.quantity_g for child in event.children] for event in splits] == [
+        [4_000, 3_900]]
     page.context.close()
 
 
@@ -159,6 +164,12 @@ def test_the_weekly_round_from_needs_to_dispatch(browser: Browser, demo: Demo) -
     assert len(computed) == 1
     assert computed[0][1].lines
     assert "Lignes calculées" in text_of(page)
+    first = computed[0][1].lines[0]
+    submit(page, "adjust_round", {"quantity_g": "1,5", "reason": "Chambre froide pleine"})
+    adjusted = [event for _, event in demo.events_since(before, AllocationRound.Adjusted.TOPIC)]
+    assert [(line.lot_id, line.quantity_g) for line in adjusted[0].lines][:1] == [
+        (first.lot_id, 1_500)]
+    assert adjusted[0].reason == "Chambre froide pleine"
     submit(page, "confirm_round", {})
     assert len(demo.events_since(before, AllocationRound.Confirmed.TOPIC)) == 1
     submit(page, "plan_delivery", {"planned_for": "2026-07-23"})

@@ -21,6 +21,7 @@ from infra.api import create_app
 from infra.api.demo import demo_members
 from infra.api.pages.roles import PAGES
 from infra.api.policy import POLICY
+from infra.cli.main import main
 from infra.demo.territory import generate_demo
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.e2e.pages.conftest import MAIN_PAGES, Demo
@@ -141,3 +142,18 @@ def test_every_page_renders_on_postgresql() -> None:
                 assert "<main" in response.text
     finally:
         drop_postgres_database(location)
+
+
+def test_the_cli_issues_a_household_its_own_token(demo: Demo,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``cocagne token create --member HOUSEHOLD_ID`` signs in as that household."""
+    household = demo.members["household"]
+    assert demo.location.sqlite_path is not None
+    assert main(["token", "create", "--db", str(demo.location.sqlite_path),
+                 "--member", str(household), "--label", "foyer"]) == 0
+    captured = capsys.readouterr()
+    assert "for household CCAS-" in captured.err
+    token = captured.out.strip()
+    with httpx.Client(base_url=demo.url, timeout=10) as http:
+        me = http.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["member_id"] == str(household)
