@@ -24,6 +24,7 @@ STATUS_WORDS = {
     "dispatched": "expédié", "completed": "livré", "cancelled": "annulé",
     "prepared": "préparé", "collected": "récupéré", "adopted": "adoptée",
     "rejected": "rejetée", "yes": "pour", "no": "contre", "abstain": "abstention",
+    "posted": "payé", "pending": "en attente", "voided": "annulé",
 }
 
 CODE_MESSAGES: dict[str, str] = {

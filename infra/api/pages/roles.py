@@ -65,6 +65,9 @@ KIND_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "str
               "employees": "salariés", "allocation_key": "Clé de répartition",
               "price_grid": "Grille de prix", "basket_terms": "Conditions des paniers",
               "delivery": "livraison", "basket": "panier", "decision": "décision",
+              "commitment": "engagement", "proportional_to_needs": "au prorata des besoins",
+              "proportional_to_households": "au prorata des foyers servis",
+              "food_aid": "aide alimentaire", "canteen": "restauration collective",
               "warehouse": "entrepôt", "garden": "jardin"}
 
 
@@ -365,9 +368,11 @@ def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
                    f"{word(entry.status)}")
         block: list[Any] = [tag("h3", heading)]
         if allocation.key:
+            decision = (page.services.ledger.repository.get(allocation.decision_id).title
+                        if allocation.decision_id else "")
             block.append(tag("p", f"Clé appliquée : {word(allocation.key)}"
-                                  + (f" (décision « {page.name(allocation.decision_id)} »)"
-                                     if allocation.decision_id else "")))
+                                  + (f" (décision « {decision} »)" if decision else
+                                     " (par défaut)")))
         block.append(table(
             f"Besoins déclarés — {french.iso_week_fr(entry.week)}",
             [Column("Structure"), Column("Produit"), Column("Besoin (kg)", number=True)],
