@@ -34,13 +34,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: write, rebuild and relay benchmarks (ratios against same-run baselines)
+## bench: write, rebuild, relay, latency, API and work-page benchmarks (ratios against
+## same-run baselines)
 bench: $(STAMP)
 	$(BIN)/python -m bench.write
 	$(BIN)/python -m bench.rebuild
 	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api --pages --scale 10
 
 ## up: start the full stack (PostgreSQL, Kafka, relay, consumers, Prometheus, Grafana)
 up:

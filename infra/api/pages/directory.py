@@ -14,8 +14,10 @@ notifications of a few topics (about 1 % of a history) and answers from memory:
 
 ``refresh()`` reads what was stored since the last call (one indexed query when nothing is
 new), under a lock, so every page sees a directory at least as recent as the store was when
-the request started. Rebuilt from zero at start-up by reading those topics from the first
-notification: nothing here is stored, so there is nothing to migrate.
+the request started. Readers take a snapshot (``list(d.values())``, one step in CPython)
+before iterating, so a refresh in another request's thread never changes what they walk.
+Rebuilt from zero at start-up by reading those topics from the first notification: nothing
+here is stored, so there is nothing to migrate.
 """
 
 from __future__ import annotations
@@ -219,12 +221,13 @@ class Directory:
 
     def members_of_kind(self, *kinds: str) -> list[tuple[UUID, str]]:
         """Members of some kinds, by name."""
-        return sorted(((member_id, name) for member_id, (name, kind) in self.members.items()
-                       if kind in kinds), key=lambda item: item[1].lower())
+        return sorted(((member_id, name) for member_id, (name, kind)
+                       in list(self.members.items()) if kind in kinds),
+                      key=lambda item: item[1].lower())
 
     def sites_of(self, operator_id: UUID | None = None) -> list[tuple[UUID, str]]:
         """Sites (of one operator), by name."""
-        return sorted(((site_id, site[0]) for site_id, site in self.sites.items()
+        return sorted(((site_id, site[0]) for site_id, site in list(self.sites.items())
                        if operator_id is None or site[2] == operator_id),
                       key=lambda item: item[1].lower())
 

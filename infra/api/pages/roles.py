@@ -347,7 +347,7 @@ def platform_page(page: Page) -> Markup:
 def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
     """The week's allocation round at each of the platform's sites."""
     me = page.caller.member_id
-    rounds = sorted((entry for entry in page.directory.rounds.values()
+    rounds = sorted((entry for entry in list(page.directory.rounds.values())
                      if entry.platform_id == me), key=lambda entry: entry.position)
     parts: list[Any] = [page.forms(Form("open_round", "Ouvrir la répartition de la semaine", [
         Field("site_id", "Site", kind="uuid",
@@ -424,7 +424,7 @@ def _delivered(page: Page, entry: Any) -> bool:
     """Whether a delivery was planned from the site after the round was opened."""
     return any(delivery.site_id == entry.site_id and delivery.position > entry.position
                and delivery.status != "cancelled"
-               for delivery in page.directory.deliveries.values())
+               for delivery in list(page.directory.deliveries.values()))
 
 
 def _allocation_key_in_force(page: Page) -> str:
@@ -442,7 +442,7 @@ def _allocation_key_in_force(page: Page) -> str:
 def deliveries_section(page: Page) -> Markup:
     """The platform's deliveries: dispatch the planned ones."""
     me = page.caller.member_id
-    mine = sorted((entry for entry in page.directory.deliveries.values()
+    mine = sorted((entry for entry in list(page.directory.deliveries.values())
                    if entry.platform_id == me), key=lambda entry: -entry.position)[:ROWS_MAX]
     rows = []
     for entry in mine:
@@ -467,7 +467,8 @@ def deliveries_section(page: Page) -> Markup:
 def outlet_page(page: Page) -> Markup:
     """Needs, receipts, distributions and losses, baskets of an outlet."""
     me = page.caller.member_id
-    open_rounds = [entry for entry in page.directory.rounds.values() if entry.status == "open"]
+    open_rounds = [entry for entry in list(page.directory.rounds.values())
+                   if entry.status == "open"]
     need = Form("declare_need", "Déclarer un besoin", [
         Field("round_id", "Répartition", kind="uuid", options=[
             Option(str(entry.round_id), f"{page.name(entry.site_id)} — "
@@ -477,7 +478,7 @@ def outlet_page(page: Page) -> Markup:
         Field("product", "Produit"),
         Field("quantity_g", "Quantité souhaitée (kg)", kind="kg"),
     ], submit="Déclarer")
-    stops = [entry for entry in page.directory.deliveries.values()
+    stops = [entry for entry in list(page.directory.deliveries.values())
              if entry.status == "dispatched" and me in entry.outlet_ids
              and me not in entry.received_outlets]
     receipts: list[Any] = []
@@ -538,7 +539,7 @@ def baskets_section(page: Page) -> Markup:
     """Enrol households; record the collection of the baskets prepared here."""
     me = page.caller.member_id
     programmes = [Option(str(entry.programme_id), entry.name)
-                  for entry in page.directory.programmes.values()]
+                  for entry in list(page.directory.programmes.values())]
     enrol = Form("enrol_household", "Inscrire un foyer", [
         Field("programme_id", "Programme", kind="uuid", options=programmes,
               value=programmes[0].value if len(programmes) == 1 else ""),
@@ -549,7 +550,7 @@ def baskets_section(page: Page) -> Markup:
         Field("share_bp", "Part payée par le foyer (%)", kind="percent", required=False,
               help="Vide : le plafond en vigueur (30 % au plus)"),
     ], submit="Inscrire")
-    waiting = sorted((basket for basket in page.directory.baskets.values()
+    waiting = sorted((basket for basket in list(page.directory.baskets.values())
                       if basket.collection_point_id == me and basket.status == "prepared"),
                      key=lambda basket: (basket.week, page.name(basket.household_id)))
     rows = [[page.name(basket.household_id), french.iso_week_fr(basket.week),
@@ -713,7 +714,7 @@ def coordination_page(page: Page) -> Markup:
     ], submit="Enregistrer")
     balances = page.view("balances")
     total = int(balances.total_cents()) if balances is not None else 0
-    open_to_close = sum(1 for proposal_id in page.directory.proposal_ids
+    open_to_close = sum(1 for proposal_id in list(page.directory.proposal_ids)
                         if _closable(page, proposal_id))
     return join([
         figures([("Membres", french.count(len(members)), {"id": "nombre-membres"}),
@@ -771,7 +772,7 @@ def funder_page(page: Page) -> Markup:
          for row in sorted(rows)], table_id="table-cofinance",
         sort_keys=[[row[0], row[1], int(row[2]), int(row[3])] for row in sorted(rows)])
     programmes = [Option(str(entry.programme_id), f"Fonds du programme {entry.name}")
-                  for entry in page.directory.programmes.values()]
+                  for entry in list(page.directory.programmes.values())]
     commit = Form("commit_budget", "Engager un budget", [
         Field("amount_cents", "Montant (€)", kind="euros", help="Par exemple 1 500,00"),
         Field("programme_id", "Pour", kind="uuid", required=False,
@@ -808,7 +809,7 @@ def household_page(page: Page) -> Markup:
     """The household's own account: baskets collected and the share it paid."""
     me = page.caller.member_id
     entry = page.directory.households.get(me)
-    baskets = sorted((basket for basket in page.directory.baskets.values()
+    baskets = sorted((basket for basket in list(page.directory.baskets.values())
                       if basket.household_id == me), key=lambda basket: basket.week,
                      reverse=True)
     collected = [basket for basket in baskets if basket.status == "collected"]
