@@ -122,6 +122,13 @@ def test_a_platform_accepts_part_of_an_offer_and_weighs_it(browser: Browser,
     splits = [event for _, event in demo.events_since(before, Lot.Split.TOPIC)]
     assert [[child.quantity_g for child in event.children] for event in splits] == [
         [4_000, 3_900]]
+    crate = str(splits[0].children[0].lot_id)
+    before = demo.head()
+    submit(page, "transform_lots", {"lot_id": crate, "quantity_g": "4|3,5",
+                                    "product": "Soupe de navet", "loss_g": "0,5"})
+    made = [event for _, event in demo.events_since(before, Lot.TransformedInto.TOPIC)]
+    assert [(event.used_g, event.loss_g) for event in made] == [(4_000, 500)]
+    assert "soupe de navet" in page.locator("#table-stock-plateforme").inner_text()
     page.context.close()
 
 
