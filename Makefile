@@ -42,8 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.api
 
-## up: start the full stack (PostgreSQL, Kafka, relay, consumers, Prometheus, Grafana)
+## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
+## relay, consumers, Prometheus, Grafana)
 up:
+	bash scripts/compose-secrets
 	docker compose up --build
 
 clean:

@@ -4,7 +4,16 @@
 store answers and that every view is caught up within ``READY_LAG_EVENTS_MAX`` notifications
 (and its last batch did not fail): a load balancer sends traffic only to a ready server.
 ``/metrics`` refreshes the gauges read from elsewhere (view positions, the relay's stored
-position) and then renders the registry in Prometheus' text format.
+position, stock per site and product) and then renders the registry in Prometheus' text
+format.
+
+Stock gauges are computed when ``/metrics`` is scraped, not after each projection batch:
+expiring and expired grams depend on today's date (Europe/Paris), which changes with no
+event at all, so a value computed at the last batch would go stale overnight in a quiet
+network; and under load the runner applies batches far more often than Prometheus scrapes
+(every 5 s), so computing per scrape is also the cheaper side. The query is one aggregate
+over the lots in stock now (``StockView.grams_by_site_and_product``, served by the view's
+partial index on lots on hand): its cost follows what sites hold, never the history's length.
 """
 
 from __future__ import annotations
@@ -19,7 +28,16 @@ from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import REGISTRY, generate_latest
 
 from infra.api.services import Services
-from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION, RELAY_LAG, RELAY_POSITION
+from infra.logs import get_logger
+from infra.metrics import (
+    PROJECTION_LAG,
+    PROJECTION_POSITION,
+    RELAY_LAG,
+    RELAY_POSITION,
+    STOCK,
+)
+
+log = get_logger("cocagne.api.ops")
 
 METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
 """The text format ``generate_latest`` writes (Litestar appends the charset)."""
@@ -108,6 +126,25 @@ def refresh_gauges(services: Services) -> None:
     if relay_position is not None:
         RELAY_POSITION.set(relay_position)
         RELAY_LAG.set(max(head - relay_position, 0))
+    refresh_stock_gauges(services)
+
+
+def refresh_stock_gauges(services: Services) -> None:
+    """Grams per site and product from the stock view, expiry counted from today in Paris.
+
+    A failing view leaves the previous snapshot in place (and logs why): ``/metrics`` keeps
+    answering, and ``/readyz`` reports a view in trouble.
+    """
+    stock = services.views.get("stock")
+    if stock is None:
+        return
+    try:
+        groups = stock.grams_by_site_and_product()
+    except Exception as error:  # Any failure of the view database: keep the last snapshot.
+        log.warning("stock metrics refresh failed", error_type=type(error).__name__,
+                    error=str(error)[:200])
+        return
+    STOCK.update(groups)
 
 
 def read_relay_position(services: Services) -> int | None:
