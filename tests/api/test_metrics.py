@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,9 @@ from litestar.testing import TestClient
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
 from infra.api import create_app
-from infra.metrics import OTHER_PRODUCTS_LABEL, StockCollector, fold_stock_series
+from infra.metrics import OTHER_PRODUCTS_LABEL, STOCK, StockCollector, fold_stock_series
 from infra.store import sqlite_location
-from projections.stock import StockGrams
+from projections.stock import StockGrams, cooperative_today
 from tests.api.conftest import World, build_world, new_id
 
 PROMTOOL_TIMEOUT_S = 30
@@ -190,6 +191,26 @@ def test_stock_gauges_follow_the_stock_view(
     client.get("/metrics")
     assert value("cocagne_stock_recalled_grams", **leek) == value(
         "cocagne_stock_on_hand_grams", **leek) == 50_000
+
+
+def test_stock_snapshot_is_recomputed_only_when_the_view_or_the_day_moved(
+        idle_views: tuple[TestClient[Litestar], World]) -> None:
+    """A scrape at the same view position on the same Paris day reuses the snapshot; a new
+    batch applied, or a new day, makes it stale."""
+    client, world = idle_views
+    views = client.app.state.services.views
+    stock = views.get("stock")
+    views.runner.catch_up()
+    client.get("/metrics")
+    today = cooperative_today()
+    assert STOCK.is_current(stock, (views.position("stock"), today))
+    assert not STOCK.is_current(stock, (views.position("stock"), date.fromordinal(
+        today.toordinal() + 1)))
+    client.post("/api/commands/offer_lot", json=OFFER, headers=world.headers("producer", new_id()))
+    views.runner.catch_up()
+    assert not STOCK.is_current(stock, (views.position("stock"), today))
+    client.get("/metrics")
+    assert STOCK.is_current(stock, (views.position("stock"), today))
 
 
 def stock_group(site_id: str, site_name: str, product: str, on_hand_g: int) -> StockGrams:
