@@ -21,7 +21,7 @@ from pathlib import Path
 from domain import commands as c
 from domain.members import MemberKind
 from domain.sites import SiteKind
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.store import sqlite_location
 

@@ -152,3 +152,18 @@ def read_password_file(path: Path) -> str:
     if not password:
         raise StoreConfigurationError(f"database password file {path} is empty")
     return password
+
+
+def location_from_eventsourcing_env(env: dict[str, str]) -> StoreLocation | None:
+    """The location eventsourcing's environment names (None for the in-memory store)."""
+    module = env.get("PERSISTENCE_MODULE", "")
+    if module == "eventsourcing.sqlite":
+        return sqlite_location(env["SQLITE_DBNAME"])
+    if module == "eventsourcing.postgres":
+        return StoreLocation(
+            kind="postgres", postgres_host=env.get("POSTGRES_HOST", "127.0.0.1"),
+            postgres_port=int(env.get("POSTGRES_PORT", "5432")),
+            postgres_user=env.get("POSTGRES_USER", "postgres"),
+            postgres_password=env.get("POSTGRES_PASSWORD", ""),
+            postgres_dbname=env.get("POSTGRES_DBNAME", ""))
+    return None

@@ -146,9 +146,7 @@ def refresh_stock_gauges(services: Services) -> None:
     A failing view leaves the previous snapshot in place (and logs why): ``/metrics`` keeps
     answering, and ``/readyz`` reports a view in trouble.
     """
-    stock = services.views.get("stock")
-    if stock is None:
-        return
+    stock = services.views.stock
     today = cooperative_today()
     version = (services.views.position("stock"), today)
     if STOCK.is_current(stock, version):
