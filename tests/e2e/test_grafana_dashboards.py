@@ -1,7 +1,7 @@
 """Grafana dashboards: well-formed files, valid PromQL, and every metric they name exported.
 
 Grafana loads every JSON file of ``infra/grafana/dashboards`` at start (the provider of
-``infra/grafana/provisioning/dashboards``; ``tests/test_compose.py`` checks the mounts).
+``infra/grafana/provisioning/dashboards``; ``tests/e2e/test_compose.py`` checks the mounts).
 
 - **Structure**: unique uids and titles, panels on the 24-column grid without overlap, each
   panel and template variable on the provisioned Prometheus data source, targets with unique

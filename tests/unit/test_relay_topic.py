@@ -2,8 +2,9 @@
 from its options or the environment (1 and 1 for the single broker, 3 and 2 for the cluster
 profile of docker-compose.yml), and a producer that keeps acks=all with idempotence.
 
-No broker here: these pin the request the relay sends; ``tests/kafka/test_relay.py`` sends
-it to a real one and checks the producer's acks and idempotence.
+No broker here: these pin the request the relay sends;
+``tests/integration/kafka/test_relay.py`` sends it to a real one and checks the producer's
+acks and idempotence.
 """
 
 from __future__ import annotations
