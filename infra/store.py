@@ -6,17 +6,23 @@
 eventsourcing's infrastructure factories read (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``,
 ``POSTGRES_*``). ``POSTGRES_ENABLE_DB_FUNCTIONS`` is never set: it weakens ordering and
 drops tracking.
+
+The PostgreSQL password may stay out of the URL (and out of ``docker-compose.yml``):
+``COCAGNE_DATABASE_PASSWORD_FILE`` names a file holding it, such as a Docker secret mounted at
+``/run/secrets/postgres_password``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_SQLITE_PATH = Path("var/cocagne.db")
 DATABASE_URL_VARIABLE = "COCAGNE_DATABASE_URL"
+PASSWORD_FILE_VARIABLE = "COCAGNE_DATABASE_PASSWORD_FILE"  # noqa: S105 - a variable's name.
+PASSWORD_FILE_BYTES_MAX = 4_096  # A password file is one line; anything longer is a mistake.
 APPLICATION_NAME = "Ledger"
 """The eventsourcing application name; PostgreSQL tables are named ``ledger_events`` etc."""
 
@@ -110,11 +116,42 @@ def sqlite_location(path: Path | str) -> StoreLocation:
 
 
 def location_from_environment(default_path: Path = DEFAULT_SQLITE_PATH) -> StoreLocation:
-    """The location named by ``COCAGNE_DATABASE_URL``, or the default SQLite file."""
+    """The location named by ``COCAGNE_DATABASE_URL`` (its PostgreSQL password read from
+    ``COCAGNE_DATABASE_PASSWORD_FILE`` when set), or the default SQLite file."""
     url = os.environ.get(DATABASE_URL_VARIABLE, "")
-    if url:
-        return parse_database_url(url)
-    return sqlite_location(default_path)
+    if not url:
+        return sqlite_location(default_path)
+    location = parse_database_url(url)
+    password_file = os.environ.get(PASSWORD_FILE_VARIABLE, "")
+    if password_file and location.kind == "postgres":
+        if location.postgres_password:
+            raise StoreConfigurationError(
+                f"{DATABASE_URL_VARIABLE} holds a password and {PASSWORD_FILE_VARIABLE} names "
+                f"a file: keep only one")
+        location = replace(location, postgres_password=read_password_file(Path(password_file)))
+    return location
+
+
+def read_password_file(path: Path) -> str:
+    """The password in ``path``: its first line, without the line ending."""
+    try:
+        with path.open("rb") as file:
+            content = file.read(PASSWORD_FILE_BYTES_MAX + 1)
+    except OSError as error:
+        raise StoreConfigurationError(
+            f"cannot read the database password file {path}: {error.strerror}") from error
+    if len(content) > PASSWORD_FILE_BYTES_MAX:
+        raise StoreConfigurationError(
+            f"database password file {path} is larger than {PASSWORD_FILE_BYTES_MAX} bytes")
+    try:
+        lines = content.decode("utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise StoreConfigurationError(
+            f"database password file {path} is not UTF-8 text") from error
+    password = lines[0] if lines else ""
+    if not password:
+        raise StoreConfigurationError(f"database password file {path} is empty")
+    return password
 
 
 def location_from_eventsourcing_env(env: dict[str, str]) -> StoreLocation | None:
