@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain import commands as c
 from domain.base import Aggregate, Event
@@ -24,12 +24,19 @@ from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
 from infra.ledger.registry import HANDLERS, Handler, command_name
+from infra.ledger.snapshots import Snapshots
+from infra.ledger.stream_cache import StreamCache
 from infra.ledger.unit_of_work import Stores, UnitOfWork
 from infra.logs import get_logger
 from infra.metrics import COMMAND_LATENCY, COMMANDS, EVENTS_APPENDED
 from infra.personal_data_store import PersonalDataStore
 from infra.site_index import SiteLotsIndex
-from infra.store import APPLICATION_NAME, StoreLocation, location_from_eventsourcing_env
+from infra.store import (
+    APPLICATION_NAME,
+    StoreHead,
+    StoreLocation,
+    location_from_eventsourcing_env,
+)
 
 COMMAND_ATTEMPTS_MAX = 5
 """Optimistic-concurrency retries: two writers on one lot rarely collide more than twice;
@@ -57,10 +64,23 @@ class Ledger(Application[UUID]):
         full_env.update(env or {})
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
+        self._head = StoreHead(self.location, self.recorder)
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
                              mapper=self.mapper,
                              site_lots=SiteLotsIndex(self.recorder, self.mapper),
-                             personal_data=PersonalDataStore(self.location))
+                             personal_data=PersonalDataStore(self.location),
+                             cache=StreamCache(self._head.read, self._notifications),
+                             snapshots=Snapshots(
+                                 self.factory.aggregate_recorder(purpose="snapshots"),
+                                 self.recorder, self.mapper))
+
+    def _notifications(self, start: int, limit: int, stop: int) -> Sequence[Notification]:
+        return self.recorder.select_notifications(start, limit, stop=stop)
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._head.close()
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Store events as msgspec MessagePack (see ``domain.codec``)."""
@@ -132,21 +152,25 @@ class Ledger(Application[UUID]):
                         results.append(_run_one(uow, command, records,
                                                 look_up_record=attempt > 1))
                     except DomainError as error:
+                        uow.finish(None)
                         if len(commands) > 1:
                             _name_batch_position(error, position, len(commands), command)
                         raise
             except _StartAgainWithLookups:
                 continue
             if uow.pending_count() == 0:
+                uow.finish(None)
                 return results
             try:
                 notification_ids = self._save_units(uow.changed())
             except IntegrityError:
                 # A replayed command collides on its record's key on the first attempt by
                 # design (see the docstring); a concurrent writer collides on a stream.
+                # The unit of work's streams hold unsaved changes: they are dropped.
                 log.debug("command collided on save, retrying with record lookups",
                           attempt=attempt, **_identity(commands[0]))
                 continue
+            uow.finish(notification_ids)
             EVENTS_APPENDED.inc(len(notification_ids))
             last_id = notification_ids[-1] if notification_ids else None
             return [result if result.replayed
@@ -164,9 +188,13 @@ class Ledger(Application[UUID]):
         that nothing here reads, which together cost a third of a batched command's time.
         """
         to_stored = self.mapper.to_stored_event
+        before = [(aggregate, aggregate.version - len(aggregate.pending_events))
+                  for aggregate in aggregates]
         stored = [to_stored(event) for aggregate in aggregates
                   for event in aggregate.collect_events()]
         notification_ids = self.recorder.insert_events(stored)
+        if self.stores.snapshots is not None:
+            self.stores.snapshots.take(before)
         return list(notification_ids or ())
 
 
