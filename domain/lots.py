@@ -172,7 +172,7 @@ def check_text(name: str, value: str, *, required: bool = True) -> str:
 def check_code(code: str) -> str:
     """A lot code: printable, no spaces, bounded."""
     code = code.strip()
-    if not code or len(code) > CODE_LENGTH_MAX or any(c.isspace() for c in code):
+    if not code or len(code) > CODE_LENGTH_MAX or len(code.split()) != 1:
         raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
                              "without spaces")
     return code
@@ -616,7 +616,10 @@ class Lot(Aggregate):
         date_kind, best_before = output_date(rules, product, harvest_date, date_kind=date_kind,
                                              best_before=best_before)
         if best_before < harvest_date:
-            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}")
+            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}",
+                                 reason="best_before_before_harvest",
+                                 best_before=best_before.isoformat(),
+                                 harvest_date=harvest_date.isoformat())
         return cls._create(
             cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
             product=product, variety=check_text("variety", variety, required=False),
@@ -681,7 +684,9 @@ class Lot(Aggregate):
         check_quantity("accepted quantity", accepted_g)
         if accepted_g > self.offered_g:
             raise InvalidCommand(f"accept {accepted_g} g refused: lot {self.code} offers "
-                                 f"{self.offered_g} g")
+                                 f"{self.offered_g} g", reason="accept_more_than_offered",
+                                 accepted_g=accepted_g, offered_g=self.offered_g,
+                                 lot=self.code)
         self._trigger(self.OfferAccepted, context=context, platform_id=context.member_id,
                       site_id=site_id, accepted_g=accepted_g)
 
@@ -705,7 +710,8 @@ class Lot(Aggregate):
         self.check_status(LotStatus.ACCEPTED, "receive")
         if site_id != self.site_id:
             raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
-                                 f"not {site_id}")
+                                 f"not {site_id}", reason="receive_at_other_site",
+                                 lot=self.code)
         check_quantity("measured quantity", measured_g)
         corrected = best_before if best_before != self.best_before else None
         if corrected is not None and self.harvest_date and corrected < self.harvest_date:
@@ -723,19 +729,20 @@ class Lot(Aggregate):
         category, low_dc, high_dc = temperature_range
         shown = (f"{celsius(low_dc)} to {celsius(high_dc)} for "
                  f"{CATEGORY_LABELS.get(category, category)}")
-        facts: dict[str, str | int | None] = {
-            "temperature_dc": temperature_dc, "temperature_min_dc": low_dc,
-            "temperature_max_dc": high_dc, "category": category}
+        facts: dict[str, str | int] = {
+            "lot": self.code, "temperature_min_dc": low_dc, "temperature_max_dc": high_dc,
+            "category": category}
         if temperature_dc is None:
             raise TemperatureRequired(
                 f"receive refused: lot {self.code} ({self.product}) needs its measured "
-                f"temperature (range {shown})", **facts)
+                f"temperature (range {shown})", reason="temperature_required", **facts)
         within = low_dc <= temperature_dc <= high_dc
         if not within and if_out_of_range is None:
             raise TemperatureOutOfRange(
                 f"receive refused: lot {self.code} ({self.product}) measured "
                 f"{celsius(temperature_dc)}, outside {shown}; refuse the lot or accept it "
-                "under hold", **facts)
+                "under hold", reason="temperature_out_of_range", temperature_dc=temperature_dc,
+                **facts)
         reason = (f"chaîne du froid : {celsius(temperature_dc)} mesurés à la réception, "
                   f"hors plage {celsius(low_dc)} à {celsius(high_dc)}")
         if not within and if_out_of_range == OutOfRange.REFUSE:
@@ -757,15 +764,18 @@ class Lot(Aggregate):
         """Refuse unless the lot is in the ``expected`` state."""
         if self.status != expected:
             raise InvalidState(f"cannot {act} lot {self.code}: it is {self.status}, "
-                               f"not {expected}")
+                               f"not {expected}", reason="lot_status", lot=self.code,
+                               status=str(self.status), expected=str(expected))
 
     def check_in_stock(self, act: str) -> None:
         """Refuse unless the lot is held at a site, not recalled and not on hold."""
         if self.status != LotStatus.RECEIVED:
             raise InvalidState(f"cannot {act} lot {self.code}: it has not been received "
-                               f"(it is {self.status})")
+                               f"(it is {self.status})", reason="lot_not_received",
+                               lot=self.code, status=str(self.status))
         if self.recalled:
-            raise Recalled(f"cannot {act} lot {self.code}: it is recalled")
+            raise Recalled(f"cannot {act} lot {self.code}: it is recalled",
+                           reason="lot_recalled", lot=self.code)
         self.check_not_held(act)
 
     def check_not_held(self, act: str) -> None:
@@ -774,14 +784,15 @@ class Lot(Aggregate):
             raise LotHeld(
                 f"cannot {act} lot {self.code}: it is held since "
                 f"{french_date(paris_day(self.on_hold.since))} ({self.on_hold.reason})",
-                reason=self.on_hold.reason, held_by=str(self.on_hold.held_by),
-                held_since=self.on_hold.since.isoformat())
+                reason="lot_held", lot=self.code, hold_reason=self.on_hold.reason,
+                held_by=str(self.on_hold.held_by), held_at=self.on_hold.since.isoformat())
 
     def check_sorted(self, act: str) -> None:
         """Refuse acts on an unsorted bulk donation other than sorting it."""
         if self.bulk:
             raise BulkNotSorted(f"cannot {act} lot {self.code}: it is an unsorted bulk "
-                                "donation; sort it into product lots first")
+                                "donation; sort it into product lots first",
+                                reason="bulk_not_sorted", lot=self.code)
 
     def check_date(self, act: str, moment: datetime, rules: SetStockRules, *,
                    dispatch: bool = False) -> int:
@@ -793,15 +804,15 @@ class Lot(Aggregate):
         """
         today = paris_day(moment)
         past_days = days_past(self.best_before, today)
-        facts: dict[str, str | int | None] = {
-            "best_before": self.best_before.isoformat(), "date_kind": str(self.date_kind),
-            "today": today.isoformat()}
+        facts: dict[str, str | int] = {
+            "lot": self.code, "best_before": self.best_before.isoformat(),
+            "date_kind": str(self.date_kind), "on_date": today.isoformat()}
         if self.date_kind == DateKind.USE_BY:
             if past_days:
                 raise UseByDatePassed(
                     f"{act} refused: lot {self.code} is past its use-by date "
                     f"({dated(self.date_kind, self.best_before)}; today "
-                    f"{french_date(today)})", **facts)
+                    f"{french_date(today)})", reason="use_by_date_passed", **facts)
             if dispatch:
                 hours = remaining_life_hours(self.best_before, moment)
                 minimum = rules.use_by_min_remaining_hours
@@ -810,14 +821,16 @@ class Lot(Aggregate):
                         f"{act} refused: lot {self.code} "
                         f"({dated(self.date_kind, self.best_before)}) has {hours} h of life "
                         f"left, below the {minimum} h minimum",
-                        remaining_hours=hours, minimum_hours=minimum, **facts)
+                        reason="remaining_life_too_short", remaining_hours=hours,
+                        minimum_hours=minimum, **facts)
         elif self.date_kind == DateKind.BEST_BEFORE:
             grace_days = rules.grace_days(self.product)
             if past_days > grace_days:
                 raise BestBeforeGraceExceeded(
                     f"{act} refused: lot {self.code} passed its best-before date "
                     f"({dated(self.date_kind, self.best_before)}) {past_days} days ago, "
-                    f"beyond the {grace_days}-day grace period", past_days=past_days,
+                    f"beyond the {grace_days}-day grace period",
+                    reason="best_before_grace_exceeded", past_days=past_days,
                     grace_days=grace_days, **facts)
         return past_days
 
@@ -829,7 +842,10 @@ class Lot(Aggregate):
         if quantity_g > self.available_g:
             raise InsufficientStock(
                 f"{act} {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)")
+                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)",
+                reason="not_available", quantity_g=quantity_g, lot=self.code,
+                available_g=self.available_g, on_hand_g=self.on_hand_g,
+                reserved_g=self.reserved_total_g)
 
     def check_split(self, parts_g: list[int]) -> None:
         """The parts of a split must be at least two and add up to the available stock."""
@@ -842,7 +858,8 @@ class Lot(Aggregate):
         if sum(parts_g) != self.available_g:
             raise QuantityMismatch(
                 f"split refused: parts sum to {sum(parts_g)} g but lot {self.code} has "
-                f"{self.available_g} g available to split")
+                f"{self.available_g} g available to split", reason="split_sum",
+                parts_g=sum(parts_g), available_g=self.available_g, lot=self.code)
 
     def split(self, context: Context, children: list[ChildShare]) -> None:
         """Record the split of the available stock into ``children``."""
@@ -908,7 +925,10 @@ class Lot(Aggregate):
         reserved_g = self.reserved_g.get(outlet_id, 0)
         if quantity_g > reserved_g:
             raise InsufficientStock(f"release {quantity_g} g refused: lot {self.code} has "
-                                    f"{reserved_g} g reserved for outlet {outlet_id}")
+                                    f"{reserved_g} g reserved for outlet {outlet_id}",
+                                    reason="release_more_than_reserved",
+                                    quantity_g=quantity_g, reserved_g=reserved_g,
+                                    lot=self.code, outlet_id=str(outlet_id))
         self._trigger(self.ReservationReleased, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, reason=check_text("reason", reason))
 
@@ -926,7 +946,9 @@ class Lot(Aggregate):
         if quantity_g > reserved_g + self.available_g:
             raise InsufficientStock(
                 f"dispatch {quantity_g} g refused: lot {self.code} has {reserved_g} g "
-                f"reserved for this outlet and {self.available_g} g available")
+                f"reserved for this outlet and {self.available_g} g available",
+                reason="dispatch_more_than_stock", quantity_g=quantity_g,
+                reserved_g=reserved_g, available_g=self.available_g, lot=self.code)
         if moment is not None:
             self.check_date("dispatch", moment, rules, dispatch=True)
         return min(reserved_g, quantity_g)
@@ -945,11 +967,15 @@ class Lot(Aggregate):
         dispatched_g = self.in_transit_g.get((delivery_id, outlet_id))
         if dispatched_g is None:
             raise InvalidState(f"lot {self.code} is not in transit to outlet {outlet_id} "
-                               f"on delivery {delivery_id}")
+                               f"on delivery {delivery_id}", reason="not_in_transit",
+                               lot=self.code)
         check_quantity("received quantity", received_g, allow_zero=True)
         if received_g > dispatched_g:
             raise InvalidCommand(f"receipt of {received_g} g refused: only {dispatched_g} g "
-                                 f"of lot {self.code} were dispatched")
+                                 f"of lot {self.code} were dispatched",
+                                 reason="receive_more_than_dispatched",
+                                 received_g=received_g, dispatched_g=dispatched_g,
+                                 lot=self.code)
         return dispatched_g
 
     def deliver(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
@@ -969,16 +995,21 @@ class Lot(Aggregate):
             held_g = self.held_g.get(holder_id, 0)
             if quantity_g > held_g:
                 raise InsufficientStock(f"loss of {quantity_g} g refused: outlet {holder_id} "
-                                        f"holds {held_g} g of lot {self.code}")
+                                        f"holds {held_g} g of lot {self.code}",
+                                        reason="loss_more_than_held", quantity_g=quantity_g,
+                                        held_g=held_g, lot=self.code,
+                                        outlet_id=str(holder_id))
         else:
             if self.status != LotStatus.RECEIVED:
                 raise InvalidState(f"cannot record a loss on lot {self.code}: it is "
-                                   f"{self.status}")
+                                   f"{self.status}", reason="lot_not_received",
+                                   lot=self.code, status=str(self.status))
             check_quantity("lost quantity", quantity_g)
             if quantity_g > self.available_g:
                 raise InsufficientStock(
                     f"loss of {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                    "available (release reservations first)")
+                    "available (release reservations first)", reason="loss_more_than_available",
+                    quantity_g=quantity_g, available_g=self.available_g, lot=self.code)
         self._trigger(self.Lost, context=context, holder_id=holder_id, at_outlet=at_outlet,
                       quantity_g=quantity_g, reason=reason)
 
@@ -987,13 +1018,16 @@ class Lot(Aggregate):
         """An outlet hands food from the lot to people (flagged when past a DDM or a
         suggested date, refused past a DLC or beyond a DDM's grace)."""
         if self.recalled:
-            raise Recalled(f"cannot distribute lot {self.code}: it is recalled")
+            raise Recalled(f"cannot distribute lot {self.code}: it is recalled",
+                           reason="lot_recalled", lot=self.code)
         self.check_not_held("distribute")
         check_quantity("distributed quantity", quantity_g)
         held_g = self.held_g.get(outlet_id, 0)
         if quantity_g > held_g:
             raise InsufficientStock(f"distribute {quantity_g} g refused: outlet {outlet_id} "
-                                    f"holds {held_g} g of lot {self.code}")
+                                    f"holds {held_g} g of lot {self.code}",
+                                    reason="distribute_more_than_held", quantity_g=quantity_g,
+                                    held_g=held_g, lot=self.code, outlet_id=str(outlet_id))
         past_date_days = self.check_date("distribute", context.occurred_at, rules)
         self._trigger(self.Distributed, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, channel=channel, past_date_days=past_date_days)
@@ -1023,7 +1057,8 @@ class Lot(Aggregate):
     def recall(self, context: Context, *, reason: str, origin_lot_id: UUID) -> None:
         """Mark the lot recalled (callers recall every lot made from it too)."""
         if self.recalled:
-            raise InvalidState(f"lot {self.code} is already recalled")
+            raise InvalidState(f"lot {self.code} is already recalled",
+                               reason="already_recalled", lot=self.code)
         self._trigger(self.Recalled, context=context, reason=check_text("reason", reason),
                       origin_lot_id=origin_lot_id)
 

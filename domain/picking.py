@@ -64,7 +64,7 @@ class SkippedLine(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     code_of_refusal: str
     """The refusal's stable code (``lot_held``, ``use_by_date_passed``…)."""
-    facts: dict[str, str | int | None]
+    facts: dict[str, str | int]
     """The refusal's numbers (the hold's reason, the hours left, the days past…)."""
     substitutes: list[PickLine]
 
@@ -115,7 +115,9 @@ def _take(lot: Lot, outlet_id: UUID, quantity_g: int, taken: Taken) -> None:
     if from_available_g > available_g:
         raise InsufficientStock(
             f"pick {quantity_g} g refused: lot {lot.code} has {max(reserved_g, 0)} g reserved "
-            f"for this outlet and {available_g} g available not already on this list")
+            f"for this outlet and {available_g} g available not already on this list",
+            reason="pick_more_than_stock", lot=lot.code, quantity_g=quantity_g,
+            available_g=available_g)
     taken[(lot.id, outlet_id)] = taken.get((lot.id, outlet_id), 0) + from_reservation_g
     taken[(lot.id, None)] = taken.get((lot.id, None), 0) + from_available_g
 

@@ -49,6 +49,9 @@ beyond its category's grace); a DDM or a suggested date within grace stays avail
 expired and flagged. In transit is listed per delivery line (from which site, to which
 outlet, since when).
 
+:meth:`StockView.grams_by_site_and_product` sums the lots in stock per site and product in
+one aggregate query (the API's ``/metrics`` reads it).
+
 **As-of** uses business time (``context.occurred_at``: when the act happened in the world) by
 default, or recorded time (the event's ``timestamp``) on request; every part of an answer
 honours it: quantities, holds, recalls, transit and outlet holdings. A lot never moves
@@ -58,9 +61,10 @@ between sites; its date may be corrected once, at reception, before it is on han
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -80,6 +84,16 @@ EXPIRING_DAYS_DEFAULT = 3
 round plus delivery takes about that long)."""
 STOCK_LINES_MAX = 100_000  # Rows one stock query returns; a national network holds far fewer.
 RULE_ENACTMENTS_MAX = 10_000  # Same bound as the rule book's.
+STOCK_GROUPS_MAX = 100_000
+"""(site, product) groups one aggregate returns: a national network has a few hundred sites
+and a few dozen products, so this bound is never reached in practice."""
+COOPERATIVE_ZONE = ZoneInfo("Europe/Paris")
+"""Where best-before dates are read: a lot expires at the end of its day in France."""
+
+
+def cooperative_today(now: datetime | None = None) -> date:
+    """Today's date in Europe/Paris (a server on UTC is a day behind from 22:00 or 23:00)."""
+    return (now or datetime.now(tz=COOPERATIVE_ZONE)).astimezone(COOPERATIVE_ZONE).date()
 
 # Column order of a stock_lots row held in memory during a batch.
 _LOT_COLUMNS = ("lot_id", "code", "product", "variety", "producer_id", "platform_id",
@@ -166,6 +180,22 @@ class InTransit(msgspec.Struct, frozen=True, kw_only=True):
     on_hold: bool
 
 
+class StockGrams(msgspec.Struct, frozen=True, kw_only=True):
+    """What one site holds of one product, in grams, split by expiry (for metrics)."""
+
+    site_id: str
+    site_name: str
+    product: str
+    on_hand_g: int
+    reserved_g: int
+    available_g: int
+    expiring_g: int
+    """On hand with a best-before from today to ``expiring_days`` days ahead."""
+    expired_g: int
+    """On hand with a best-before before today."""
+    recalled_g: int
+
+
 class OutletHolding(msgspec.Struct, frozen=True, kw_only=True):
     """What an outlet holds of a lot, and its state."""
 
@@ -193,7 +223,9 @@ class StockView(View):
     """Stock per site, product and lot, in transit, and at outlets."""
 
     name: ClassVar[str] = "stock"
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
+    """2: the on-hand index covers the aggregate of the stock metrics; 3: states (holds,
+    transit per delivery, dates and their kinds, stock rules). Each rebuilds once."""
     event_classes: ClassVar[tuple[type[Event], ...]] = (
         Lot.Offered, Lot.OfferAccepted, Lot.OfferDeclined, Lot.Received, Lot.ReceptionRefused,
         Lot.DonationReceived, Lot.Derived, Lot.Split, Lot.MergedInto, Lot.TransformedInto,
@@ -219,6 +251,11 @@ class StockView(View):
             "bulk INTEGER NOT NULL, on_hand_g BIGINT NOT NULL, reserved_g BIGINT NOT NULL, "
             "in_transit_g BIGINT NOT NULL, recalled_at_us BIGINT, "
             f"recalled_recorded_us BIGINT){without_rowid}",
+            # Lots in stock only; it carries the columns the per-site-and-product aggregate
+            # reads (grams_by_site_and_product), so that query never visits the table: six
+            # times faster at 100,000 lots on hand (python -m bench.metrics).
+            f"CREATE INDEX IF NOT EXISTS {lots}_on_hand ON {lots} (site_id, product, "
+            "best_before, on_hand_g, reserved_g, recalled_at_us) WHERE on_hand_g > 0",
             # Lots with stock at their site or on the road: what a live query reads.
             f"CREATE INDEX IF NOT EXISTS {lots}_stocked ON {lots} (site_id, product) "
             "WHERE on_hand_g > 0 OR in_transit_g > 0",
@@ -344,6 +381,37 @@ class StockView(View):
         """Stock per site and product (sums of :meth:`lines`)."""
         return totals_of(self.lines(site_id=site_id, product=product, today=today,
                                     expiring_days=expiring_days, as_of=as_of, basis=basis))
+
+    def grams_by_site_and_product(self, *, today: date | None = None,
+                                  expiring_days: int = EXPIRING_DAYS_DEFAULT,
+                                  ) -> list[StockGrams]:
+        """Grams on hand, reserved, expiring, expired and recalled per site and product.
+
+        One aggregate over the lots in stock (the ``on_hand`` partial index holds exactly
+        them), so its cost follows what sites hold now, never the length of the history.
+        Expiring counts from today to ``today + expiring_days`` inclusive; expired is before
+        today; a lot past its date is expired, not expiring.
+        """
+        today = today or cooperative_today()
+        first_day = today.isoformat()
+        last_day = (today + timedelta(days=expiring_days)).isoformat()
+        lots, sites = self.table("stock_lots"), self.table("stock_sites")
+        rows = self.database.query(
+            "SELECT l.site_id, COALESCE(MAX(s.name), ''), l.product, SUM(l.on_hand_g), "
+            "SUM(l.reserved_g), "
+            "SUM(CASE WHEN l.best_before >= ? AND l.best_before <= ? THEN l.on_hand_g "
+            "ELSE 0 END), "
+            "SUM(CASE WHEN l.best_before < ? THEN l.on_hand_g ELSE 0 END), "
+            "SUM(CASE WHEN l.recalled_at_us IS NOT NULL THEN l.on_hand_g ELSE 0 END) "
+            f"FROM {lots} l LEFT JOIN {sites} s ON s.site_id = l.site_id "
+            "WHERE l.on_hand_g > 0 AND l.site_id IS NOT NULL "
+            "GROUP BY l.site_id, l.product ORDER BY l.site_id, l.product "
+            f"LIMIT {STOCK_GROUPS_MAX}", (first_day, last_day, first_day))
+        return [StockGrams(site_id=row[0], site_name=row[1], product=row[2],
+                           on_hand_g=int(row[3]), reserved_g=int(row[4]),
+                           available_g=int(row[3]) - int(row[4]), expiring_g=int(row[5]),
+                           expired_g=int(row[6]), recalled_g=int(row[7]))
+                for row in rows]
 
     def in_transit(self, *, site_id: str | None = None, product: str | None = None,
                    as_of: datetime | None = None, basis: TimeBasis = "business",
@@ -472,7 +540,7 @@ def _day(today: date | None, as_of: datetime | None) -> date:
     """The day states are measured on: given, else the as-of moment's, else today (Paris)."""
     if today is not None:
         return today
-    return paris_day(as_of if as_of is not None else datetime.now(tz=UTC))
+    return paris_day(as_of) if as_of is not None else cooperative_today()
 
 
 def _line(row: Row, hold: _Hold | None, rules: SetStockRules, day: date,

@@ -76,7 +76,7 @@ def reason_in_french(line: SkippedLine) -> str:
     facts = line.facts
     dated = f"{DATE_KIND_SHORT[line.date_kind]} {day(line.best_before)}"
     if line.code_of_refusal == "lot_held":
-        return f"Lot bloqué : {facts.get('reason', '')}"
+        return f"Lot bloqué : {facts.get('hold_reason', '')}"
     if line.code_of_refusal == "recalled":
         return "Lot rappelé : ne pas distribuer"
     if line.code_of_refusal == "use_by_date_passed":

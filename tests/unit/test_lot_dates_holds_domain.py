@@ -184,8 +184,8 @@ def test_past_a_use_by_date_nothing_is_reserved_dispatched_or_distributed() -> N
                     lambda: lot.reserve(context(), outlet_id=OUTLET, quantity_g=1_000),
                     r"reserve refused: lot L-\d+ is past its use-by date \(DLC 06/12/2026; "
                     r"today 07/12/2026\)")
-    assert error.facts == {"best_before": "2026-12-06", "date_kind": "dlc",
-                           "today": "2026-12-07"}
+    assert (error.reason, error.facts["best_before"], error.facts["date_kind"],
+            error.facts["on_date"]) == ("use_by_date_passed", "2026-12-06", "dlc", "2026-12-07")
     refused(lot, UseByDatePassed,
             lambda: lot.dispatch(context(), delivery_id=new_id(), outlet_id=OUTLET,
                                  quantity_g=1_000), "dispatch refused")
@@ -300,7 +300,8 @@ def test_a_held_lot_is_blocked_for_every_act_until_released() -> None:
     error = refused(lot, LotHeld,
                     lambda: lot.reserve(context(), outlet_id=OUTLET, quantity_g=1_000),
                     f"cannot reserve lot L-\\d+: {message}")
-    assert error.facts["reason"] == "analyse de résidus en cours"
+    assert (error.reason, error.facts["hold_reason"]) == ("lot_held",
+                                                          "analyse de résidus en cours")
     refused(lot, LotHeld, lambda: lot.dispatch(context(), delivery_id=new_id(),
                                                outlet_id=OUTLET, quantity_g=1_000),
             "cannot dispatch")
@@ -370,8 +371,10 @@ def test_out_of_range_is_refused_unless_the_platform_chooses() -> None:
                                         temperature_dc=95),
                     r"measured 9,5 °C, outside 0,0 °C to 4,0 °C for produits frais; refuse "
                     "the lot or accept it under hold")
-    assert error.facts == {"temperature_dc": 95, "temperature_min_dc": 0,
-                           "temperature_max_dc": 40, "category": "frais"}
+    assert {name: error.facts[name] for name in (
+        "temperature_dc", "temperature_min_dc", "temperature_max_dc", "category")} == {
+        "temperature_dc": 95, "temperature_min_dc": 0, "temperature_max_dc": 40,
+        "category": "frais"}
     lot.receive(context(), site_id=SITE, measured_g=100_000, temperature_dc=95,
                 if_out_of_range=OutOfRange.REFUSE)
     refusal = lot.pending_events[-1]

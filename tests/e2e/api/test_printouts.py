@@ -182,7 +182,7 @@ def test_the_lot_page_needs_a_member(
 
 def test_a_refusal_answers_its_code_and_its_numbers(
         demo: tuple[TestClient[Litestar], DemoSummary, dict[str, str]]) -> None:
-    """Reserving the held lot: 409 lot_held, the hold's reason among the details, nothing
+    """Reserving the held lot: 409 lot_held, the hold's reason among the facts, nothing
     written."""
     client, _, tokens = demo
     app: Any = client.app
@@ -193,6 +193,6 @@ def test_a_refusal_answers_its_code_and_its_numbers(
                          json={"lot_id": held.lot_id, "outlet_id": outlet, "quantity_g": 1_000},
                          headers={**auth(tokens, "platform"), "Idempotency-Key": "held-1"})
     body = answer.json()
-    assert (answer.status_code, body["code"]) == (409, "lot_held")
-    assert {"field": "reason", "message": held.hold_reason} in body["details"]
+    assert (answer.status_code, body["code"], body["reason"]) == (409, "lot_held", "lot_held")
+    assert body["facts"]["hold_reason"] == held.hold_reason
     assert app.state.services.ledger.recorder.max_notification_id() == before
