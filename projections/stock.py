@@ -818,9 +818,9 @@ class _StockBatch:
         self._change(position, event, lot_id, outlet_id, -event.quantity_g,
                      -event.from_reservation_g, event.quantity_g, 0)
         key = f"{lot_id}/{delivery_id}/{outlet_id}"
+        occurred_us, recorded_us = self.changes[-1][7:9]  # The times _change just converted.
         self.transit[key] = [key, lot_id, delivery_id, outlet_id, event.quantity_g,
-                             to_us(event.context.occurred_at), to_us(event.timestamp), None,
-                             None]
+                             occurred_us, recorded_us, None, None]
 
     def _delivered(self, position: int, event: Lot.Delivered, lot_id: str) -> None:
         outlet_id = self.text(event.outlet_id)
@@ -829,7 +829,7 @@ class _StockBatch:
         self._change(position, event, lot_id, outlet_id, 0, 0, -event.dispatched_g,
                      event.received_g)
         key = f"{lot_id}/{self.text(event.delivery_id)}/{outlet_id}"
-        times = [to_us(event.context.occurred_at), to_us(event.timestamp)]
+        times = list(self.changes[-1][7:9])
         row = self.transit.get(key)
         if row is not None:
             row[7:9] = times
