@@ -5,7 +5,8 @@
 ``var/cocagne.db`` beside the working directory. The URL is turned into the environment that
 eventsourcing's infrastructure factories read (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``,
 ``POSTGRES_*``). ``POSTGRES_ENABLE_DB_FUNCTIONS`` is never set: it weakens ordering and
-drops tracking.
+drops tracking. ``APPLICATION_RECORDER_TOPIC`` names the recorders of ``infra.audit.sealing``,
+which link every event into the hash chain in the transaction that stores it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ APPLICATION_NAME = "Ledger"
 SQLITE_LOCK_TIMEOUT_S = 10
 POSTGRES_CONNECT_TIMEOUT_S = 10
 POSTGRES_POOL_SIZE = 5
+SEALED_SQLITE_RECORDER_TOPIC = "infra.audit.sealing:SealedSQLiteApplicationRecorder"
+SEALED_POSTGRES_RECORDER_TOPIC = "infra.audit.sealing:SealedPostgresApplicationRecorder"
+"""Named as text (eventsourcing resolves them), so this module imports no recorder."""
+UNSEALED_ENV = {"APPLICATION_RECORDER_TOPIC": ""}
+"""Merged into a ledger's environment, eventsourcing's plain recorders: events are stored
+without being linked. For the write benchmark's comparison and the old-store tests only."""
 
 
 class StoreConfigurationError(ValueError):
@@ -59,11 +66,13 @@ class StoreLocation:
             assert self.sqlite_path is not None
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": SEALED_SQLITE_RECORDER_TOPIC,
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": SEALED_POSTGRES_RECORDER_TOPIC,
             "POSTGRES_DBNAME": self.postgres_dbname,
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),
