@@ -84,6 +84,10 @@ class HistoryFileError(Exception):
     """The export cannot be written, or the file is not a history export at all."""
 
 
+class NothingSealed(HistoryFileError):
+    """The store has no sealed event yet: there is no history to export."""
+
+
 # ------------------------------------------------------------------------- values
 
 
@@ -262,7 +266,7 @@ def write_history(store: DatabaseChainStore, out: IO[bytes],
     """
     head = store.head()
     if head is None:
-        raise HistoryFileError(f"nothing is sealed in {store.source}: no history to export")
+        raise NothingSealed(f"nothing is sealed in {store.source}: no history to export")
     checkpoint = latest_checkpoint(store, at_or_before=head.notification_id)
     streams: set[StoredValue] | None = None
     events = head.sequence

@@ -275,6 +275,12 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
         self.sql_create_statements.extend(Composed([SQL(statement)])
                                           for statement in postgres_chain_ddl(datastore.schema))
 
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Ledgers opening a database at once (servers starting together) would otherwise
+        # race on the catalogue: "tuple concurrently updated" on CREATE OR REPLACE FUNCTION.
+        curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (POSTGRES_SEALER_LOCK_KEY,))
+        super()._create_table(curs)
+
     def create_table(self) -> None:
         """Create the tables, then seal what was stored before sealing was on."""
         super().create_table()
