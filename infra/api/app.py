@@ -42,7 +42,12 @@ from infra.api.queries import QUERY_ROUTES
 from infra.api.services import Services, Views, open_views
 from infra.api.sql import StoreDatabase
 from infra.application import Ledger
-from infra.audit.schedule import CheckpointSigner, CheckpointThread, configured_key
+from infra.audit.schedule import (
+    CHECKPOINT_POLL_S,
+    CheckpointSigner,
+    CheckpointThread,
+    configured_key,
+)
 from infra.logs import get_logger
 from infra.metrics import HTTP_REQUEST_LATENCY, HTTP_REQUESTS
 from infra.store import StoreLocation
@@ -120,7 +125,8 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                views: Views | None = None, follow_views: bool = True,
                poll_interval_s: float | None = None, debug: bool = False,
                checkpoint_key: Ed25519PrivateKey | None = None,
-               checkpoint_signer: CheckpointSigner | None = None) -> Litestar:
+               checkpoint_signer: CheckpointSigner | None = None,
+               checkpoint_poll_s: float = CHECKPOINT_POLL_S) -> Litestar:
     """The API and dashboard over the store at ``location``.
 
     ``ledger`` and ``views`` may be given (tests, the demo); otherwise they are opened here
@@ -146,8 +152,8 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                                           if poll_interval_s else {}))
     key = checkpoint_key or (checkpoint_signer.key if checkpoint_signer else configured_key())
     services.extras[SERVICE_KEY] = key
-    signer_thread = CheckpointThread(checkpoint_signer or CheckpointSigner(location, key)) \
-        if key is not None else None
+    signer_thread = CheckpointThread(checkpoint_signer or CheckpointSigner(location, key),
+                                     poll_s=checkpoint_poll_s) if key is not None else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
