@@ -50,9 +50,9 @@ from infra.audit.chain import (
     SQLITE_CHAIN_DDL,
     SQLITE_CHECKPOINTS_DDL,
     SQLITE_SETTINGS_DDL,
-    Link,
+    ChainRow,
     StoredRow,
-    link_rows,
+    chain_rows,
     postgres_chain_ddl,
     sqlite_stream_id,
     utc_timestamp,
@@ -82,11 +82,6 @@ class Head:
         self.link = link
 
 
-def _insert_rows(links: Sequence[Link]) -> list[tuple[Any, ...]]:
-    return [(link.notification_id, link.sequence, link.originator_id, link.originator_version,
-             link.topic, link.link, link.sealed_at) for link in links]
-
-
 class _Sealing:
     """The logic both recorders share; each says how to read and write its own database."""
 
@@ -97,7 +92,7 @@ class _Sealing:
                       limit: int) -> list[StoredRow]:
         raise NotImplementedError
 
-    def _insert_links(self, cursor: Any, links: Sequence[Link]) -> None:
+    def _insert_links(self, cursor: Any, links: Sequence[ChainRow]) -> None:
         raise NotImplementedError
 
     def _sealed_since(self, cursor: Any) -> int | None:
@@ -126,7 +121,7 @@ class _Sealing:
                 log.warning("events stored without a link are left out of the chain",
                             count=len(foreign), first_notification_id=foreign[0].notification_id,
                             last_notification_id=foreign[-1].notification_id)
-        self._insert_links(cursor, link_rows(head.link, head.sequence, rows, utc_timestamp()))
+        self._insert_links(cursor, chain_rows(head.link, head.sequence, rows, utc_timestamp()))
 
     def _foreign(self, cursor: Any, after: int, before: int) -> list[StoredRow]:
         """Events between the head and this transaction's own: none unless something is off."""
@@ -151,8 +146,8 @@ class _Sealing:
         head = self._head(cursor)
         rows = self._rows_between(cursor, head.notification_id, None, SEAL_BATCH_MAX)
         if rows:
-            self._insert_links(cursor, link_rows(head.link, head.sequence, rows,
-                                                 utc_timestamp()))
+            self._insert_links(cursor, chain_rows(head.link, head.sequence, rows,
+                                                  utc_timestamp()))
         if len(rows) < SEAL_BATCH_MAX:
             last = rows[-1].notification_id if rows else head.notification_id
             self._mark_sealed_since(cursor, last + 1)
@@ -231,8 +226,8 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
                           originator_version=row[2], topic=row[3], state=row[4])
                 for row in cursor.fetchall()]
 
-    def _insert_links(self, cursor: SQLiteCursor, links: Sequence[Link]) -> None:
-        cursor.executemany(self._insert_link, _insert_rows(links))
+    def _insert_links(self, cursor: SQLiteCursor, links: Sequence[ChainRow]) -> None:
+        cursor.executemany(self._insert_link, links)
 
     def _sealed_since(self, cursor: SQLiteCursor) -> int | None:
         cursor.execute(f"SELECT value FROM {SETTINGS_TABLE} WHERE name = ?", (SEALED_SINCE,))
@@ -339,11 +334,11 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
                           state=bytes(row["state"]) if row["state"] is not None else None)
                 for row in cursor.fetchall()]
 
-    def _insert_links(self, cursor: Cursor[DictRow], links: Sequence[Link]) -> None:
+    def _insert_links(self, cursor: Cursor[DictRow], links: Sequence[ChainRow]) -> None:
         cursor.executemany(SQL("INSERT INTO {} (notification_id, sequence, originator_id, "
                                "originator_version, topic, link, sealed_at) "
                                "VALUES (%s, %s, %s, %s, %s, %s, %s)").format(self._chain),
-                           _insert_rows(links))
+                           links)
 
     def _sealed_since(self, cursor: Cursor[DictRow]) -> int | None:
         cursor.execute(SQL("SELECT value FROM {} WHERE name = %s").format(self._settings),
