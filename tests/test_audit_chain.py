@@ -16,6 +16,8 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from infra.application import Ledger
 from infra.audit.chain import (
@@ -26,7 +28,9 @@ from infra.audit.chain import (
     ChainStore,
     Sealer,
     StoredRow,
+    chain_rows,
     compute_link,
+    link_rows,
     open_chain_store,
 )
 from infra.audit.checkpoints import generate_key_file, load_private_key, make_checkpoint
@@ -336,3 +340,26 @@ def test_erasing_a_household_leaves_verify_green(ledger: Ledger) -> None:
         assert report.sealed_checked == ledger.recorder.max_notification_id()
     finally:
         chain.close()
+
+
+stored_values = st.one_of(st.none(), st.uuids(), st.integers(min_value=-(2**63), max_value=2**63),
+                          st.text(max_size=40), st.binary(max_size=200), st.booleans())
+
+
+@given(rows=st.lists(st.tuples(st.integers(min_value=1, max_value=2**62), stored_values,
+                               stored_values, stored_values, stored_values), max_size=8),
+       previous=st.binary(min_size=32, max_size=32))
+def test_the_write_path_links_exactly_as_verify_recomputes(
+        rows: list[tuple[int, Any, Any, Any, Any]], previous: bytes) -> None:
+    """The sealing recorders' fast link computation gives compute_link's links, any row."""
+    stored = [StoredRow(*row) for row in rows]
+    fast = chain_rows(previous, 7, stored, "now")
+    slow = link_rows(previous, 7, stored, "now")
+    assert [row[5] for row in fast] == [link.link for link in slow]
+    assert [row[:5] for row in fast] == [(link.notification_id, link.sequence,
+                                          link.originator_id, link.originator_version,
+                                          link.topic) for link in slow]
+    expected = previous
+    for row in stored:
+        expected = compute_link(expected, row)
+    assert not stored or fast[-1][5] == expected
