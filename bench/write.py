@@ -13,12 +13,14 @@ events *and* their chain rows (the links the ledger computed), so each ratio com
 with like, and the last line gives the cost of sealing (on / off).
 
     python -m bench.write [--commands 2000] [--batch-size 100] [--sealing both|on|off]
+                          [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -148,51 +150,70 @@ def run_ledger(folder: Path, *, sealing: bool, count: int, batch_size: int) -> R
 
 
 def main() -> None:
-    """Run the benchmark and print rates and ratios."""
+    """Run the benchmark and print rates and ratios (medians over the rounds, and ranges)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--commands", type=int, default=2_000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--sealing", choices=["both", "on", "off"], default="both",
                         help="ledger with the hash chain sealed as written (on), with "
                              "eventsourcing's plain recorder (off), or both side by side")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds, sealing off and on alternating within each, so a "
+                             "burst of load on a shared machine hits both (default 3)")
     arguments = parser.parse_args()
     configure_logging("warning")
     count = arguments.commands
     modes = {"both": (False, True), "on": (True,), "off": (False,)}[arguments.sealing]
-    with tempfile.TemporaryDirectory() as directory:
-        folder = Path(directory)
-        runs = [run_ledger(folder, sealing=sealing, count=count,
-                           batch_size=arguments.batch_size) for sealing in modes]
-        raw: dict[tuple[bool, str], float] = {}
-        for run in runs:
-            name = "on" if run.sealing else "off"
-            raw[run.sealing, "single"] = raw_insert(folder / f"raw-{name}-1.db",
-                                                    run.single_groups, run.synchronous)
-            raw[run.sealing, "batch"] = raw_insert(folder / f"raw-{name}-2.db",
-                                                   run.batch_groups, run.synchronous)
-
-    first = runs[0]
+    ledger_rates: dict[tuple[bool, str], list[float]] = {}
+    raw_rates: dict[tuple[bool, str], list[float]] = {}
+    ratios: dict[tuple[bool, str], list[float]] = {}
+    sealing_cost: dict[str, list[float]] = {"single": [], "batch": []}
+    first: Run | None = None
+    for round_number in range(arguments.rounds):
+        with tempfile.TemporaryDirectory() as directory:
+            folder = Path(directory)
+            runs = [run_ledger(folder, sealing=sealing, count=count,
+                               batch_size=arguments.batch_size) for sealing in modes]
+            first = first or runs[0]
+            for run in runs:
+                name = f"{'on' if run.sealing else 'off'}-{round_number}"
+                for key, groups, ledger_s in (("single", run.single_groups, run.single_s),
+                                              ("batch", run.batch_groups, run.batch_s)):
+                    raw_s = raw_insert(folder / f"raw-{name}-{key}.db", groups,
+                                       run.synchronous)
+                    ledger_rates.setdefault((run.sealing, key), []).append(count / ledger_s)
+                    raw_rates.setdefault((run.sealing, key), []).append(count / raw_s)
+                    ratios.setdefault((run.sealing, key), []).append(raw_s / ledger_s)
+            if len(runs) == 2:
+                for key, costs in sealing_cost.items():
+                    costs.append(ledger_rates[True, key][-1] / ledger_rates[False, key][-1])
+    assert first is not None
     print(f"write benchmark: {count} offer_lot commands, {first.events_per_command} events "
           f"each, {first.average_bytes:.0f} bytes of state per event; SQLite "
-          f"journal={first.journal}, synchronous={first.synchronous}")
+          f"journal={first.journal}, synchronous={first.synchronous}; {arguments.rounds} "
+          "rounds: median (min to max)")
     print("raw sqlite3 baseline: the very same rows, grouped the same way; with sealing on, "
           "the events and their chain rows")
-    print(f"{'mode':<28}{'sealing':>8}{'ledger cmd/s':>14}{'raw sqlite3 cmd/s':>20}"
-          f"{'ratio':>8}")
-    rates: dict[tuple[bool, str], float] = {}
+    print(f"{'mode':<28}{'sealing':>8}{'ledger cmd/s':>30}{'raw sqlite3 cmd/s':>30}"
+          f"{'ratio':>22}")
     for label, key in (("one command per transaction", "single"),
                        (f"batches of {arguments.batch_size}", "batch")):
-        for run in runs:
-            ledger_s = run.single_s if key == "single" else run.batch_s
-            ledger_rate = count / ledger_s
-            raw_rate = count / raw[run.sealing, key]
-            rates[run.sealing, key] = ledger_rate
-            print(f"{label:<28}{'on' if run.sealing else 'off':>8}{ledger_rate:>14,.0f}"
-                  f"{raw_rate:>20,.0f}{ledger_rate / raw_rate:>8.2f}")
-    if len(runs) == 2:
-        print("sealing on / off: "
-              f"{rates[True, 'single'] / rates[False, 'single']:.2f} one command per "
-              f"transaction, {rates[True, 'batch'] / rates[False, 'batch']:.2f} in batches")
+        for sealing in modes:
+            print(f"{label:<28}{'on' if sealing else 'off':>8}"
+                  f"{spread(ledger_rates[sealing, key], ',.0f'):>30}"
+                  f"{spread(raw_rates[sealing, key], ',.0f'):>30}"
+                  f"{spread(ratios[sealing, key], '.2f'):>22}")
+    if len(modes) == 2:
+        print(f"sealing on / off: {spread(sealing_cost['single'], '.2f')} one command per "
+              f"transaction, {spread(sealing_cost['batch'], '.2f')} in batches")
+
+
+def spread(values: list[float], form: str) -> str:
+    """``median (min to max)``, or the one value."""
+    if len(values) == 1:
+        return format(values[0], form)
+    return (f"{format(statistics.median(values), form)} "
+            f"({format(min(values), form)} to {format(max(values), form)})")
 
 
 if __name__ == "__main__":
