@@ -91,6 +91,8 @@ class Run:
     sealing: bool
     single_s: float
     batch_s: float
+    single_cpu_s: float
+    batch_cpu_s: float
     single_groups: list[tuple[list[tuple[str, int, str, bytes]], list[tuple[object, ...]]]]
     batch_groups: list[tuple[list[tuple[str, int, str, bytes]], list[tuple[object, ...]]]]
     synchronous: int
@@ -106,17 +108,19 @@ def run_ledger(folder: Path, *, sealing: bool, count: int, batch_size: int) -> R
     _, producer = setup(ledger)
     first_id = (ledger.recorder.max_notification_id() or 0) + 1
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for number in range(count):
         ledger.execute(offer(producer, number, "single"))
     single_s = time.perf_counter() - started
+    single_cpu_s = time.process_time() - cpu_started
     middle_id = (ledger.recorder.max_notification_id() or 0) + 1
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for start in range(0, count, batch_size):
         ledger.execute_batch([offer(producer, number, "batch")
                               for number in range(start, min(count, start + batch_size))])
     batch_s = time.perf_counter() - started
+    batch_cpu_s = time.process_time() - cpu_started
     ledger.close()
 
     connection = sqlite3.connect(path)
@@ -142,6 +146,7 @@ def run_ledger(folder: Path, *, sealing: bool, count: int, batch_size: int) -> R
 
     split = middle_id - first_id
     return Run(sealing=sealing, single_s=single_s, batch_s=batch_s,
+               single_cpu_s=single_cpu_s, batch_cpu_s=batch_cpu_s,
                single_groups=grouped(0, split, events_per_command),
                batch_groups=grouped(split, len(rows), events_per_command * batch_size),
                synchronous=synchronous, journal=journal,
@@ -168,6 +173,7 @@ def main() -> None:
     raw_rates: dict[tuple[bool, str], list[float]] = {}
     ratios: dict[tuple[bool, str], list[float]] = {}
     sealing_cost: dict[str, list[float]] = {"single": [], "batch": []}
+    cpu_us: dict[tuple[bool, str], list[float]] = {}
     first: Run | None = None
     for round_number in range(arguments.rounds):
         with tempfile.TemporaryDirectory() as directory:
@@ -177,6 +183,10 @@ def main() -> None:
             first = first or runs[0]
             for run in runs:
                 name = f"{'on' if run.sealing else 'off'}-{round_number}"
+                cpu_us.setdefault((run.sealing, "single"), []).append(
+                    run.single_cpu_s / count * 1e6)
+                cpu_us.setdefault((run.sealing, "batch"), []).append(
+                    run.batch_cpu_s / count * 1e6)
                 for key, groups, ledger_s in (("single", run.single_groups, run.single_s),
                                               ("batch", run.batch_groups, run.batch_s)):
                     raw_s = raw_insert(folder / f"raw-{name}-{key}.db", groups,
@@ -195,14 +205,17 @@ def main() -> None:
     print("raw sqlite3 baseline: the very same rows, grouped the same way; with sealing on, "
           "the events and their chain rows")
     print(f"{'mode':<28}{'sealing':>8}{'ledger cmd/s':>30}{'raw sqlite3 cmd/s':>30}"
-          f"{'ratio':>22}")
+          f"{'ratio':>22}{'ledger CPU µs/cmd':>26}")
     for label, key in (("one command per transaction", "single"),
                        (f"batches of {arguments.batch_size}", "batch")):
         for sealing in modes:
             print(f"{label:<28}{'on' if sealing else 'off':>8}"
                   f"{spread(ledger_rates[sealing, key], ',.0f'):>30}"
                   f"{spread(raw_rates[sealing, key], ',.0f'):>30}"
-                  f"{spread(ratios[sealing, key], '.2f'):>22}")
+                  f"{spread(ratios[sealing, key], '.2f'):>22}"
+                  f"{spread(cpu_us[sealing, key], ',.0f'):>26}")
+    print("(CPU time of the benchmark process: unlike rates, barely moved by other work on a "
+          "shared machine; it leaves out waiting for the disk)")
     if len(modes) == 2:
         print(f"sealing on / off: {spread(sealing_cost['single'], '.2f')} one command per "
               f"transaction, {spread(sealing_cost['batch'], '.2f')} in batches")
