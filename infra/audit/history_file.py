@@ -38,7 +38,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -514,11 +514,13 @@ def _declared_head(header: Header) -> Link | None:
         return None
 
 
-def verify_file(path: Path, trusted_key: Ed25519PublicKey | None = None) -> VerifyReport:
-    """Verify an exported history alone: its chain, its signed checkpoint, its lines."""
+def verify_file(path: Path, trusted_key: Ed25519PublicKey | None = None,
+                kept: Sequence[tuple[Path, Checkpoint]] = ()) -> VerifyReport:
+    """Verify an exported history alone: its chain, its signed checkpoint, its lines, and the
+    checkpoints a member kept (``kept``, already read and checked)."""
     header = read_header(path)
     notes: list[str] = []
-    checkpoints: list[tuple[Path, Checkpoint]] = []
+    checkpoints: list[tuple[Path, Checkpoint]] = list(kept)
     checkpoint_finding: Finding | None = None
     if header.checkpoint is not None:
         try:
@@ -565,7 +567,7 @@ def verify_file(path: Path, trusted_key: Ed25519PublicKey | None = None) -> Veri
         finding = checkpoint_finding
     if header.scope.get("kind") == "member":
         notes.insert(0, f"scope: the history that concerns member {header.scope.get('member_id')}")
-    covered = checkpoints[0][1].notification_id if checkpoints else None
+    covered = max((checkpoint.notification_id for _, checkpoint in checkpoints), default=None)
     if covered is not None and last is not None and last.notification_id > covered:
         notes.append(f"events after notification {covered} are checked against the export's "
                      "own links only (a later checkpoint covers them)")

@@ -26,22 +26,33 @@ are taken as given and counted apart (``outside_scope``), never as checked.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.audit.chain import (
+    CHECKPOINTS_LISTED_MAX,
     GENESIS_LINK,
     ChainStore,
+    DatabaseChainStore,
     Link,
     StoredRow,
     compute_link,
     iter_events,
     iter_links,
+    open_chain_store,
 )
-from infra.audit.checkpoints import Checkpoint
+from infra.audit.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    decode_checkpoint,
+    raw_public_key,
+)
+from infra.store import StoreLocation
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -315,3 +326,49 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
         head_notification_id=head.notification_id if head else None,
         head=head.link.hex() if head else None, checkpoints=checks, finding=finding,
         outside_scope=outside, sealed_as_written_since=store.sealed_as_written_since())
+
+
+def verify_database(location: StoreLocation, kept: Sequence[tuple[Path, Checkpoint]] = (),
+                    trusted: Ed25519PublicKey | None = None, *, use_stored: bool = True
+                    ) -> VerifyReport:
+    """Verify a store, against the given checkpoints and (``use_stored``) the signed ones it
+    keeps in ``chain_checkpoints``: a rewrite of events and chain together cannot match those.
+    """
+    store = open_chain_store(location)
+    try:
+        stored, finding, notes = _stored_checkpoints(store, trusted) if use_stored \
+            else ([], None, [])
+        report = verify(store, [*kept, *stored])
+    finally:
+        store.close()
+    report = msgspec.structs.replace(report, notes=[*report.notes, *notes])
+    return with_finding(report, finding)
+
+
+def _stored_checkpoints(store: DatabaseChainStore, trusted: Ed25519PublicKey | None
+                        ) -> tuple[list[tuple[Path, Checkpoint]], Finding | None, list[str]]:
+    """The checkpoints kept in the store, each signature checked; other keys' set aside."""
+    found: list[tuple[Path, Checkpoint]] = []
+    other_keys = 0
+    for document in store.read_checkpoints(CHECKPOINTS_LISTED_MAX):
+        try:
+            checkpoint = decode_checkpoint(document, name="a checkpoint kept in the store")
+        except CheckpointError as error:
+            return found, Finding(problem="bad_checkpoint", notification_id=None,
+                                  detail=str(error)), []
+        if trusted is not None and \
+                raw_public_key(trusted) != base64.b64decode(checkpoint.public_key):
+            other_keys += 1
+            continue
+        found.append((Path(f"kept:{checkpoint.notification_id}"), checkpoint))
+    notes = [f"{len(found)} signed checkpoint(s) kept in the store checked"] if found else []
+    if other_keys:
+        notes.append(f"{other_keys} kept checkpoint(s) signed by another key set aside")
+    return found, None, notes
+
+
+def with_finding(report: VerifyReport, finding: Finding | None) -> VerifyReport:
+    """The report, failed by ``finding`` unless it already names an earlier one."""
+    if finding is None or report.finding is not None:
+        return report
+    return msgspec.structs.replace(report, ok=False, finding=finding)
