@@ -40,7 +40,8 @@ from infra.exports.epcis import encode_document, epcis_document, parse_instant, 
 from infra.exports.funder import funder_report, funder_tables
 from infra.exports.history import History, HistoryError, LotInfo, load_history
 from infra.exports.register import register_table
-from infra.exports.tables import Format, Language, render
+from infra.exports.output import render
+from infra.exports.tables import Format, Language
 from infra.exports.trace import trace_table
 
 MEMBER_REF_LENGTH_MAX = 200  # A member id (36) or exact name (names are short).

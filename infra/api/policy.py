@@ -165,6 +165,15 @@ POLICY: dict[str, Access] = {
     "prepare_basket": command(O, note="from lots the collection point itself holds"),
     "collect_basket": command(O, note="at the outlet's own collection point"),
     "cancel_basket": command(O, note="at the outlet's own collection point"),
+    # ------------------------------------------------------------ donations, labels, workshops
+    "record_donation": command(PL, note="a lot the platform received at its own site"),
+    "cancel_donation": command(PL, note="a donation the platform itself recorded"),
+    "declare_quality_label": command(P, PL, note="a producer on its own lots; a platform on "
+                                                 "the lots it holds"),
+    "withdraw_quality_label": command(P, PL, note="as declare_quality_label"),
+    "record_workshop": command(O, P, note="a workshop the outlet or garden itself held, for "
+                                          "a programme it serves"),
+    "cancel_workshop": command(O, P, note="a workshop the member itself recorded"),
 }
 
 
