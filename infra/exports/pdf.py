@@ -42,6 +42,7 @@ CELL_FONT_SIZE = 7.5
 CELL_PADDING = 2.5
 WIDTH_SAMPLE_ROWS = 300  # Rows measured to size the columns: enough to see the long values.
 CELL_WIDTH_CHARACTERS_MAX = 45  # A wider text wraps rather than squeezing the other columns.
+WORD_WIDTH_MAX = 80.0  # Points: a longer word (an id, a code) may break across lines.
 RIGHT_ALIGNED = frozenset({Kind.GRAMS_AS_KG, Kind.CENTS_AS_EUROS, Kind.INTEGER,
                            Kind.BASIS_POINTS_AS_PERCENT})
 
@@ -120,17 +121,33 @@ def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _column_widths(table: DataTable, language: Language, texts: list[list[str]],
                    available: float) -> list[float]:
-    """Widths in points, from the longest header word and the (sampled) cell texts."""
-    wanted = []
+    """Widths in points that fill ``available``.
+
+    Each column gets at least its longest word (so words are not cut, up to
+    ``WORD_WIDTH_MAX``: ids and codes may break) and, as far as the page allows, its
+    longest text (sampled, up to ``CELL_WIDTH_CHARACTERS_MAX`` characters).
+    """
+    padding = 2 * CELL_PADDING + 1
+    least, wanted = [], []
     for index, column in enumerate(table.columns):
         words = column.header(language).split() or [""]
-        width = max(stringWidth(word, FONT_BOLD, CELL_FONT_SIZE) for word in words)
+        word = max(stringWidth(item, FONT_BOLD, CELL_FONT_SIZE) for item in words)
+        whole = word
         for row in texts[:WIDTH_SAMPLE_ROWS]:
-            sample = row[index][:CELL_WIDTH_CHARACTERS_MAX]
-            width = max(width, stringWidth(sample, FONT, CELL_FONT_SIZE))
-        wanted.append(width + 2 * CELL_PADDING + 1)
-    total = sum(wanted)
-    return [width * available / total for width in wanted]
+            text = row[index]
+            whole = max(whole, stringWidth(text[:CELL_WIDTH_CHARACTERS_MAX], FONT,
+                                           CELL_FONT_SIZE))
+            word = max([word, *(stringWidth(item, FONT, CELL_FONT_SIZE)
+                                for item in text.split())])
+        least.append(min(word, WORD_WIDTH_MAX) + padding)
+        wanted.append(max(whole, least[-1] - padding) + padding)
+    if sum(wanted) <= available:
+        return [width * available / sum(wanted) for width in wanted]
+    if sum(least) >= available:
+        return [width * available / sum(least) for width in least]
+    spare = available - sum(least)
+    extra = [want - low for want, low in zip(wanted, least, strict=True)]
+    return [low + more * spare / sum(extra) for low, more in zip(least, extra, strict=True)]
 
 
 def _table(table: DataTable, totals: dict[str, CellValue] | None, language: Language,

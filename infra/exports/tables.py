@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from infra.exports.french import paris
 
 SHEET_TITLE_LENGTH_MAX = 31  # Excel refuses longer sheet names.
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Characters Excel refuses in them.
 COLUMN_WIDTH_MAX = 60  # Characters: wider columns only push the rest off screen.
 ROWS_MAX = 1_000_000  # Excel's sheet holds 1,048,576 rows; more is not a spreadsheet.
 
@@ -213,6 +215,11 @@ def xlsx_value(column: Column, value: CellValue) -> str | int | Decimal | date |
     return value
 
 
+def sheet_title(title: str) -> str:
+    """A title Excel accepts: none of ``[]:*?/\\``, at most 31 characters."""
+    return SHEET_TITLE_FORBIDDEN.sub("-", title)[:SHEET_TITLE_LENGTH_MAX] or "-"
+
+
 def set_up_printing(sheet: Worksheet) -> None:
     """A4 landscape, fitted to the page width (as many pages down as needed), the header
     row repeated on every printed page."""
@@ -234,7 +241,7 @@ def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
     workbook.remove(first)
     for table in tables:
         _check_size(table)
-        sheet = workbook.create_sheet(table.title(language)[:SHEET_TITLE_LENGTH_MAX])
+        sheet = workbook.create_sheet(sheet_title(table.title(language)))
         sheet.append([column.header(language) for column in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
