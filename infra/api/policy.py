@@ -137,6 +137,13 @@ POLICY: dict[str, Access] = {
                             note="each member exports only its own register"),
     "export_funder_report": read(all_roles=(C, A), own_roles=(F,),
                                  note="a funder exports only its own report"),
+    "export_casf_register": read(all_roles=(C, A), own_roles=(PL, O),
+                                 note="an organisation exports only its own register"),
+    "export_donation_attestation": read(all_roles=(C, A), own_roles=(PL, P, O, F),
+                                        note="a donor gets its own attestations; a platform "
+                                             "those of the donations it received"),
+    "export_activity": read(all_roles=(C, A, F), own_roles=(P, O),
+                            note="a garden or collection point: its own programmes only"),
     # ------------------------------------------------------------ balances
     "list_balances": read(all_roles=(C, A), own_roles=(PL, O, F, H, P),
                           note="each member sees only its own accounts: a household only "

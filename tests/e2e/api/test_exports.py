@@ -129,7 +129,7 @@ def test_funder_report_for_the_funder_itself_and_the_auditor(client: TestClient[
 @pytest.mark.parametrize(("path", "params", "status"), [
     ("/api/exports/trace/NO-SUCH-LOT", CSV, 404),
     ("/api/exports/trace/{lot}", {}, 400),
-    ("/api/exports/trace/{lot}", {"format": "pdf"}, 400),
+    ("/api/exports/trace/{lot}", {"format": "ods"}, 400),
     ("/api/exports/trace/{lot}", {**CSV, "lang": "de"}, 400),
     ("/api/exports/epcis", {"lot": "NO-SUCH-LOT"}, 404),
     ("/api/exports/epcis", {"from": "yesterday"}, 400),
