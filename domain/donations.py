@@ -84,7 +84,9 @@ def value_donation(*, product: str, quantity_g: int, donated_on: date,
         raise NoReferencePrice(
             f"donation of {quantity_g} g of {product} refused: no value declared and no "
             f"reference price for {product} in force on {donated_on:%d/%m/%Y} "
-            "(declare the donor's value, or have reference prices adopted)")
+            "(declare the donor's value, or have reference prices adopted)",
+            reason="no_reference_price", quantity_g=quantity_g, product=product,
+            donated_date=donated_on.isoformat())
     value_cents = payment_cents(quantity_g * price)
     if value_cents == 0:
         raise NoReferencePrice(f"donation of {quantity_g} g of {product} is worth less than "
@@ -162,7 +164,9 @@ class Donation(Aggregate):
         if quantity_g > on_hand_g:
             raise InvalidCommand(
                 f"donation of {quantity_g} g refused: lot {lot_code} has {on_hand_g} g on "
-                "hand (record a donation when the lot is received)")
+                "hand (record a donation when the lot is received)",
+                reason="donation_more_than_on_hand", quantity_g=quantity_g, lot=lot_code,
+                on_hand_g=on_hand_g)
         act_day = paris_day(context.occurred_at)
         if donated_on > act_day:
             raise InvalidCommand(f"a donation given on {donated_on:%d/%m/%Y} cannot be "
