@@ -193,7 +193,7 @@ class _Scanned:
     transfers: dict[UUID, _TransferState] = field(default_factory=dict)
     priced: list[DeliverySettlement.Priced] = field(default_factory=list)
     settled: set[tuple[UUID, UUID]] = field(default_factory=set)
-    """(delivery, outlet) stops whose receipt was settled."""
+    """(settlement stream, outlet) stops whose receipt was settled."""
     baskets: list[Basket.Prepared] = field(default_factory=list)
     collected: set[UUID] = field(default_factory=set)
     cancelled: set[UUID] = field(default_factory=set)
@@ -328,7 +328,7 @@ def _delivery(report: FunderReport, found: _Scanned, facts: LotFacts,
             producer_id=payment.producer_id, quantity_g=quantity_g,
             value_cents=payment.amount_cents, funder_cents=funder_cents, status=status,
             posted_cents=posted))
-        settled = (settlement.delivery_id, payment.outlet_id) in found.settled
+        settled = (settlement.originator_id, payment.outlet_id) in found.settled
         quality = report.quality.setdefault((month, payment.outlet_id, Source.DELIVERIES),
                                             Quality())
         for item in payment.lines:

@@ -223,7 +223,8 @@ def test_every_xlsx_row_matches_the_trace_view(recall: tuple[Ledger, Scenario]) 
     for row in rows:
         movement = movements[row["Notification id"]]
         assert row["Traceability lot code"] == movement.code
-        assert row["Date (Paris time)"] == movement.occurred_at.astimezone(PARIS).replace(tzinfo=None)
+        paris_time = movement.occurred_at.astimezone(PARIS).replace(tzinfo=None)
+        assert row["Date (Paris time)"] == paris_time
         quantity_g = 0 if row["Quantity"] is None else int(Decimal(str(row["Quantity"])) * 1000)
         assert quantity_g == movement.quantity_g
         if movement.kind in {"dispatched", "delivered"}:
