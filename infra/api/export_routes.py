@@ -56,7 +56,8 @@ from infra.exports.donations import (
 )
 from infra.exports.epcis import encode_document, epcis_document, parse_instant, select_events
 from infra.exports.facts import load_facts
-from infra.exports.funder import funder_document, funder_report, funder_tables
+from infra.exports.funder import funder_report
+from infra.exports.funder_layout import funder_document, funder_tables
 from infra.exports.history import History, HistoryError, LotInfo, Party, load_history
 from infra.exports.output import render
 from infra.exports.pdf import render_pdf

@@ -329,7 +329,7 @@ def run_export_register(arguments: argparse.Namespace) -> int:
 
 def run_export_funder_report(arguments: argparse.Namespace) -> int:
     """Write the funder report."""
-    from infra.exports.funder import export_funder_report  # noqa: PLC0415
+    from infra.exports.funder_layout import export_funder_report  # noqa: PLC0415
 
     return _export(arguments, lambda ledger: export_funder_report(
         ledger, arguments.funder, arguments.start, arguments.end, arguments.format,

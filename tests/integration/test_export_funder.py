@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 
 from domain import governance_commands as g
-from infra.exports.funder import export_funder_report, funder_report
+from infra.exports.funder import funder_report
+from infra.exports.funder_layout import export_funder_report
 from infra.exports.history import HistoryError
 from infra.exports.tables import Format, Language
 from infra.ledger.ledger import Ledger

@@ -22,7 +22,8 @@ from infra.exports.activity import activity, export_activity
 from infra.exports.casf import Movement, casf_register, export_casf_register
 from infra.exports.donations import attestation, export_donation_attestation, reference_decisions
 from infra.exports.facts import load_facts
-from infra.exports.funder import export_funder_report, funder_report, millicents_to_cents
+from infra.exports.funder import funder_report
+from infra.exports.funder_layout import export_funder_report, millicents_to_cents
 from infra.exports.recall_money import recall_money
 from infra.exports.tables import Format, Language
 from infra.ledger.ledger import Ledger
