@@ -47,6 +47,7 @@ from domain.members import MemberKind
 from domain.sites import SiteKind
 from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.demo.governance import seed_governance
+from infra.demo.reports import seed_reports
 from infra.ledger.ledger import Ledger
 
 GARDENS_PER_PLATFORM = 6
@@ -173,6 +174,8 @@ class DemoSummary:
     funder_ids: list[UUID] = field(default_factory=list)
     start: date | None = None
     end: datetime | None = None
+    donations: int = 0
+    workshops: int = 0
     seconds: float = 0.0
 
 
@@ -271,16 +274,24 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
                         for result in members[first_outlet:first_outlet + len(OUTLET_NAMES)]],
             farm_id=members[-2].stream_id, shop_id=members[-1].stream_id))
     summary.platform_ids = [territory.platform_id for territory in territories]
+    governance = None
     if with_governance:
         # Colleges, stock rules and a price grid, a vote changing the allocation key, baskets.
-        seed_governance(ledger, summary=summary, territories=territories, weeks=weeks,
-                        start=calendar.start, until=calendar.end - CLOSING_WINDOW)
+        governance = seed_governance(ledger, summary=summary, territories=territories,
+                                     weeks=weeks, start=calendar.start,
+                                     until=calendar.end - CLOSING_WINDOW)
 
     for week in range(weeks):
         for territory in territories:
             _run_week(send, rng, territory, week, summary, calendar)
         if progress is not None:
             progress(f"week {week + 1}/{weeks}: {summary.events_written} events")
+    if governance is not None:
+        # Reference prices, a few donations, labelled lots and workshops for the reports.
+        seeded = seed_reports(ledger, governance, territories, coordinator_id=coordinator,
+                              weeks=weeks, start=calendar.start, seed=seed,
+                              until=calendar.end - CLOSING_WINDOW)
+        summary.donations, summary.workshops = seeded.donations, seeded.workshops
     _closing_scene(send, rng, territories[0], summary, calendar)
     summary.seconds = time.perf_counter() - started
     summary.events_stored = ledger.recorder.max_notification_id() or 0
@@ -642,6 +653,8 @@ def print_summary(summary: DemoSummary, *, out: Any = sys.stdout) -> None:
     print("distributed per outlet:", file=out)
     for name, quantity_g in sorted(summary.distributed_g_by_outlet.items()):
         print(f"  {name:<40} {quantity_g / 1000:>10,.1f} kg", file=out)
+    if summary.donations or summary.workshops:
+        print(f"donations: {summary.donations}; workshops: {summary.workshops}", file=out)
     for label, codes in (("recalled", summary.recalled_lot_codes),
                          ("held", summary.held_lot_codes),
                          ("refused at reception (too warm)", summary.refused_lot_codes),
