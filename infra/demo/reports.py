@@ -111,7 +111,8 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
                   quantity_g=grams, price_cents_per_kg=0, harvest_date=day - timedelta(days=1),
                   best_before=day + timedelta(days=14),
                   organic_certificate=f"FR-BIO-01-{garden.hex[-4:].upper()}",
-                  origin="Surplus de récolte", occurred_at=_at(day, 7))
+                  origin="Surplus de récolte", code=f"D{day:%y%m%d}-{week:02d}{garden_index}",
+                  occurred_at=_at(day, 7))
         run.batch([
             run.build(c.AcceptOffer, actor_id=territory.platform_id, lot_id=lot,
                       site_id=territory.site_id, accepted_g=grams, occurred_at=_at(day, 8)),

@@ -67,6 +67,7 @@ YOGHURT_LIFE = timedelta(weeks=3)
 Friday, so a lot allocated on Wednesday always leaves on Thursday with its 48 hours."""
 WARM_DC = 95  # The refused yoghurt delivery: 9.5 °C for a 0 to 4 °C product.
 TRANSIT_LOT_G_MAX = 15_000  # Grams per line of the closing scene's delivery.
+SWEEP_LOTS_MAX = 5_000  # Lots of one warehouse looked at by the closing sweep.
 RECALL_CANDIDATES_MAX = 30  # Recent split lots looked at for the recall (a few weeks' worth).
 TRANSIT_LOT_G_MIN = 2_000  # A lot smaller than this is not worth a line of that delivery.
 
@@ -305,9 +306,10 @@ def _lot(ledger: Ledger, lot_id: UUID) -> Lot:
 
 
 def _clear_out(send: _Sender, territory: Territory, moment: datetime,
-               summary: DemoSummary) -> None:
-    """Monday morning: what is past its date leaves the stock, recorded as a loss."""
-    today = paris_day(moment)
+               summary: DemoSummary, before: date | None = None) -> None:
+    """Monday morning: what is past its date (before ``before``, today by default) leaves
+    the stock, recorded as a loss."""
+    today = before or paris_day(moment)
     losses: list[msgspec.Struct] = []
     for lot_id, best_before in list(territory.dated.items()):
         if best_before >= today:
@@ -542,6 +544,13 @@ def _closing_scene(send: _Sender, rng: random.Random, territory: Territory,
     moments = iter([opening + CLOSING_STEP * step for step in range(1, CLOSING_STEPS_MAX + 1)])
     platform, site = territory.platform_id, territory.site_id
     today = paris_day(calendar.end)
+    # Lots written after the weeks (the reports' donations) missed the Monday clear-outs:
+    # what was past its date by this Monday leaves now, as it would have then.
+    monday = today - timedelta(days=today.weekday())
+    for lot_id in send.ledger.stores.site_lots.lots_at(site)[:SWEEP_LOTS_MAX]:
+        territory.dated.setdefault(lot_id, _lot(send.ledger, lot_id).best_before)
+    _clear_out(send, territory, next(moments), summary,
+               before=min(monday, today - timedelta(days=1)))
     # A shop's unsorted donation, sorted into product lots with the waste declared.
     donated_g = rng.randint(60, 120) * 500
     code = send.code("V", today)
