@@ -1,21 +1,42 @@
-"""structlog, configured once: JSON lines in production, readable lines in a terminal."""
+"""structlog, configured once: JSON lines in production, readable lines in a terminal.
+
+structlog loads with the first logger a module asks for (``get_logger``), not with this
+module: a command that logs nothing (``cocagne recall``) starts without it. An entry point
+states its settings with ``choose_logging``; they apply to that first logger.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 _configured = False
+_chosen: tuple[str | None, bool | None] = (None, None)
 LOG_FORMAT_VARIABLE = "COCAGNE_LOG_FORMAT"  # "json" or "console"; default: console on a tty.
 LOG_LEVEL_VARIABLE = "COCAGNE_LOG_LEVEL"
+
+
+def choose_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
+    """Settings for the loggers of this process: applied now if structlog is loaded, else
+    by the first ``get_logger``."""
+    global _chosen, _configured  # noqa: PLW0603 - structlog's configuration is process-wide.
+    _chosen = (level, json_lines)
+    if "structlog" in sys.modules:
+        configure_logging(level, json_lines=json_lines)
+    else:
+        _configured = False
 
 
 def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
     """Configure structlog (idempotent; later calls change the level and format)."""
     global _configured  # noqa: PLW0603 - structlog's configuration is process-wide anyway.
+    import structlog  # noqa: PLC0415 - start-up time: loaded with the first logger.
+
     chosen_level = (level or os.environ.get(LOG_LEVEL_VARIABLE) or "info").upper()
     if json_lines is None:
         wanted = os.environ.get(LOG_FORMAT_VARIABLE, "")
@@ -58,8 +79,11 @@ def _stderr_logger_factory(*_: object) -> _StderrLogger:
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
-    """A logger; configures logging with defaults on first use."""
+    """A logger; configures logging on first use (``choose_logging``'s settings)."""
+    import structlog  # noqa: PLC0415 - start-up time: loaded with the first logger.
+
     if not _configured:
-        configure_logging()
+        level, json_lines = _chosen
+        configure_logging(level, json_lines=json_lines)
     logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
     return logger

@@ -17,10 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
-
-from infra.logs import get_logger
-from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION
 from infra.store import APPLICATION_NAME, POSTGRES_CONNECT_TIMEOUT_S, StoreLocation
 from projections.balances import BalancesView
 from projections.runner import BATCH_SIZE_DEFAULT, POLL_INTERVAL_S_DEFAULT, ProjectionRunner, View
@@ -39,8 +35,6 @@ WAIT_TIMEOUT_S_DEFAULT = 5.0
 """Read-your-writes wait: a batch applies in well under a second; five seconds means the
 runner is stuck or far behind, and the caller should say so rather than hang."""
 
-log = get_logger("cocagne.projections")
-
 
 def views_path(store_path: Path) -> Path:
     """The SQLite file holding the views of the store file ``store_path``."""
@@ -49,6 +43,8 @@ def views_path(store_path: Path) -> Path:
 
 def postgres_conninfo(location: StoreLocation) -> str:
     """A psycopg connection string for a PostgreSQL store location."""
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415 - start-up time: SQLite stores.
+
     return make_conninfo(host=location.postgres_host, port=location.postgres_port,
                          user=location.postgres_user,
                          password=location.postgres_password or None,
@@ -64,13 +60,21 @@ def view_database_for(location: StoreLocation, prefix: str = DEFAULT_PREFIX) -> 
                                 connect_timeout_s=POSTGRES_CONNECT_TIMEOUT_S)
 
 
+# Start-up time: a one-shot query (the CLI) loads prometheus-client only once a batch is
+# applied and structlog only if one fails.
+
+
 def _report_progress(name: str, position: int, head: int, _: int) -> None:
+    from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION  # noqa: PLC0415
+
     PROJECTION_POSITION.labels(name).set(position)
     PROJECTION_LAG.labels(name).set(max(head - position, 0))
 
 
 def _report_error(name: str, error: BaseException) -> None:
-    log.error("projection batch failed", projection=name, error=f"{type(error).__name__}: "
+    from infra.logs import get_logger  # noqa: PLC0415
+
+    get_logger("cocagne.projections").error("projection batch failed", projection=name, error=f"{type(error).__name__}: "
               f"{error}")
 
 
