@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from infra.logs import get_logger
 from infra.store import APPLICATION_NAME, POSTGRES_CONNECT_TIMEOUT_S, StoreLocation
 from projections.balances import BalancesView
 from projections.runner import BATCH_SIZE_DEFAULT, POLL_INTERVAL_S_DEFAULT, ProjectionRunner, View
@@ -34,6 +35,8 @@ VIEWS_FILE_SUFFIX = ".views.db"
 WAIT_TIMEOUT_S_DEFAULT = 5.0
 """Read-your-writes wait: a batch applies in well under a second; five seconds means the
 runner is stuck or far behind, and the caller should say so rather than hang."""
+
+log = get_logger("cocagne.projections")
 
 
 def views_path(store_path: Path) -> Path:
@@ -60,11 +63,8 @@ def view_database_for(location: StoreLocation, prefix: str = DEFAULT_PREFIX) -> 
                                 connect_timeout_s=POSTGRES_CONNECT_TIMEOUT_S)
 
 
-# Start-up time: a one-shot query (the CLI) loads prometheus-client only once a batch is
-# applied and structlog only if one fails.
-
-
 def _report_progress(name: str, position: int, head: int, _: int) -> None:
+    # Start-up time: a one-shot query (the CLI) loads prometheus-client once a batch applies.
     from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION  # noqa: PLC0415
 
     PROJECTION_POSITION.labels(name).set(position)
@@ -72,9 +72,7 @@ def _report_progress(name: str, position: int, head: int, _: int) -> None:
 
 
 def _report_error(name: str, error: BaseException) -> None:
-    from infra.logs import get_logger  # noqa: PLC0415
-
-    get_logger("cocagne.projections").error("projection batch failed", projection=name, error=f"{type(error).__name__}: "
+    log.error("projection batch failed", projection=name, error=f"{type(error).__name__}: "
               f"{error}")
 
 

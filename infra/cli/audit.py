@@ -26,6 +26,7 @@ from infra.cli.support import (
     store_from_arguments,
 )
 from infra.cli.words import language, number, t
+from infra.logs import get_logger
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
@@ -37,6 +38,8 @@ FOLLOW_INTERVAL_S = 2.0
 """Polling period of ``seal --follow``: events are sealed within seconds of being stored."""
 CHECKPOINT_EVERY_S = 3600.0
 """One signed checkpoint an hour by default: a member keeping them loses at most an hour."""
+
+log = get_logger("cocagne.audit")
 
 
 def _store(arguments: argparse.Namespace) -> StoreLocation:
@@ -210,16 +213,13 @@ def _add_table_arguments(parser: argparse.ArgumentParser, *, default_format: str
 
 def run_seal(arguments: argparse.Namespace) -> int:
     """Seal once, or follow the store."""
-    # Start-up time: the chain (psycopg), keys (cryptography) and logs load for `seal` only.
+    # Start-up time: the chain (psycopg) and keys (cryptography) load for `seal` only.
     from infra.audit.chain import Sealer, open_chain_store  # noqa: PLC0415
     from infra.audit.checkpoints import (  # noqa: PLC0415
         load_private_key,
         make_checkpoint,
         write_checkpoint,
     )
-    from infra.logs import get_logger  # noqa: PLC0415
-
-    log = get_logger("cocagne.audit")
     store = open_chain_store(_store(arguments))
     sealer = Sealer(store)
     try:

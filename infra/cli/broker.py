@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from infra.cli.support import add_store_arguments, bounded_int, store_from_arguments
 from infra.cli.words import t, translate
+from infra.logs import get_logger
 
 if TYPE_CHECKING:
     from consumers import relay as relay_module
@@ -45,6 +46,8 @@ KAFKA_VIEWS_POSTGRES_PREFIX = "kafka_view_"
 GROUP_PREFIX = "cocagne."
 METRICS_PORT_VARIABLE = "COCAGNE_METRICS_PORT"
 WEBHOOK_URL_VARIABLE = "COCAGNE_ALERTS_WEBHOOK_URL"
+
+log = get_logger("cocagne.kafka")
 
 
 def register(subparsers: Any) -> None:
@@ -204,9 +207,6 @@ def run_consume(arguments: argparse.Namespace) -> int:
         ProjectionConsumer,
         ProjectionHandler,
     )
-    from infra.logs import get_logger  # noqa: PLC0415
-
-    log = get_logger("cocagne.kafka")
     location = store_from_arguments(arguments, create=True)
     serve_metrics_from_environment()
     settings = ConsumerSettings(
@@ -243,9 +243,6 @@ def run_consume(arguments: argparse.Namespace) -> int:
 
 def stop_on_signals() -> threading.Event:
     """An event set by SIGTERM (``docker stop``) or SIGINT (Ctrl-C)."""
-    from infra.logs import get_logger  # noqa: PLC0415 - start-up time: structlog.
-
-    log = get_logger("cocagne.kafka")
     stop = threading.Event()
 
     def request_stop(signal_number: int, _frame: FrameType | None) -> None:

@@ -122,6 +122,7 @@ def _member_id(history: StreamReader, reference: str) -> UUID | None:
 def run_token_create(arguments: argparse.Namespace) -> int:
     """Issue a token and print it (once)."""
     # Start-up time: the token store and the store's reader load for this command only.
+    from domain.baskets import Household  # noqa: PLC0415
     from domain.members import Member  # noqa: PLC0415
     from infra.api.auth import TokenStore  # noqa: PLC0415
     from infra.reader import Reader, find_stream  # noqa: PLC0415
@@ -133,7 +134,7 @@ def run_token_create(arguments: argparse.Namespace) -> int:
         member = None if member_id is None else find_stream(history, member_id)
     finally:
         history.close()
-    if not isinstance(member, Member):
+    if not isinstance(member, Member | Household):
         raise not_found(t("no member {member!r} in {url}", member=arguments.member,
                           url=location.url))
     tokens = TokenStore(location)
@@ -141,8 +142,13 @@ def run_token_create(arguments: argparse.Namespace) -> int:
         token_id, token = tokens.create(member.id, arguments.label)
     finally:
         tokens.close()
-    print(t("token {token_id} for {name} ({roles}):", token_id=token_id, name=member.name,
-            roles=", ".join(sorted(member.roles))), file=sys.stderr)
+    if isinstance(member, Household):
+        # An enrolled household signs in as itself: its own account, nothing else.
+        print(t("token {token_id} for household {reference} (household):", token_id=token_id,
+                reference=member.reference), file=sys.stderr)
+    else:
+        print(t("token {token_id} for {name} ({roles}):", token_id=token_id, name=member.name,
+                roles=", ".join(sorted(member.roles))), file=sys.stderr)
     print(token)
     return 0
 

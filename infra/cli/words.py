@@ -666,6 +666,8 @@ FRENCH: dict[str, str] = {
     "serving {url} on http://{host}:{port}": "service de {url} sur http://{host}:{port}",
     "no member {member!r} in {url}": "aucun membre {member!r} dans {url}",
     "token {token_id} for {name} ({roles}):": "jeton {token_id} pour {name} ({roles}) :",
+    "token {token_id} for household {reference} (household):":
+        "jeton {token_id} pour le foyer {reference} (foyer) :",
     "token": "jeton",
     "member": "membre",
     "created": "créé",

@@ -6,13 +6,13 @@ expiring and recalled flags, and the stock at past moments, on SQLite and Postgr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from infra.projections_wiring import LedgerProjections
 from infra.store import StoreLocation, sqlite_location
-from projections.stock import StockLine
+from projections.stock import StockGrams, StockLine, cooperative_today
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.integration.test_projections_trace import Graph, at, codes, views_of_graph
 
@@ -105,6 +105,42 @@ def test_expiring_soon_depends_on_today_and_the_window(
                for line in stock.lines(today=date(2026, 11, 20), expiring_days=10))
     [soup] = stock.totals(product="soupe", today=date(2026, 11, 28))
     assert soup.expiring_soon_g == 20_000
+
+
+def grams(projections: LedgerProjections, today: date) -> dict[tuple[str, str], tuple[int, ...]]:
+    """(site, product) → (on hand, reserved, available, expiring, expired, recalled)."""
+    found: list[StockGrams] = projections.stock.grams_by_site_and_product(today=today)
+    return {(group.site_name, group.product): (
+        group.on_hand_g, group.reserved_g, group.available_g, group.expiring_g,
+        group.expired_g, group.recalled_g) for group in found}
+
+
+def test_grams_per_site_and_product_split_by_expiry(
+        graph_views: tuple[Graph, LedgerProjections]) -> None:
+    """Every lot keeps until 30 November: fresh on the 26th, expiring from the 27th to the
+    30th itself, expired from 1 December; the sums match the stock totals."""
+    _, projections = graph_views
+    carrot, soupe, puree = ((SITE_NAME, "carrot"), (SITE_NAME, "soupe"), (SITE_NAME, "purée"))
+    assert grams(projections, date(2026, 11, 26)) == {
+        carrot: (60_000, 0, 60_000, 0, 0, 0), soupe: (20_000, 0, 20_000, 0, 0, 0),
+        puree: (15_000, 5_000, 10_000, 0, 0, 0)}
+    for day in (27, 30):
+        assert grams(projections, date(2026, 11, day))[puree] == (
+            15_000, 5_000, 10_000, 15_000, 0, 0)
+    assert grams(projections, date(2026, 12, 1)) == {
+        carrot: (60_000, 0, 60_000, 0, 60_000, 0), soupe: (20_000, 0, 20_000, 0, 20_000, 0),
+        puree: (15_000, 5_000, 10_000, 0, 15_000, 0)}
+    totals = {(total.site_name, total.product): (total.on_hand_g, total.reserved_g)
+              for total in projections.stock.totals()}
+    assert {key: value[:2] for key, value in grams(projections, date(2026, 11, 1)).items()} == (
+        totals)
+
+
+def test_today_is_the_day_in_paris() -> None:
+    """At 23:30 UTC on 6 December it is already the 7th in Paris; at 22:30 UTC in July too."""
+    assert cooperative_today(datetime(2026, 12, 6, 23, 30, tzinfo=UTC)) == date(2026, 12, 7)
+    assert cooperative_today(datetime(2026, 12, 6, 22, 30, tzinfo=UTC)) == date(2026, 12, 6)
+    assert cooperative_today(datetime(2026, 7, 6, 22, 30, tzinfo=UTC)) == date(2026, 7, 7)
 
 
 def test_stock_as_of_past_moments(graph_views: tuple[Graph, LedgerProjections]) -> None:

@@ -6,15 +6,18 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
 from infra.api import create_app
+from infra.metrics import OTHER_PRODUCTS_LABEL, STOCK, StockCollector, fold_stock_series
 from infra.store import sqlite_location
+from projections.stock import StockGrams, cooperative_today
 from tests.e2e.api.conftest import World, build_world, new_id
 
 PROMTOOL_TIMEOUT_S = 30
@@ -59,7 +62,10 @@ def test_promtool_accepts_the_metrics(idle_views: tuple[TestClient[Litestar], Wo
                  "cocagne_projection_lag_events", "cocagne_relay_position",
                  "cocagne_relay_lag_events", "cocagne_consumer_lag_messages",
                  "cocagne_sse_clients", "cocagne_http_requests_total",
-                 "cocagne_http_request_duration_seconds"):
+                 "cocagne_http_request_duration_seconds", "cocagne_stock_on_hand_grams",
+                 "cocagne_stock_reserved_grams", "cocagne_stock_available_grams",
+                 "cocagne_stock_expiring_grams", "cocagne_stock_expired_grams",
+                 "cocagne_stock_recalled_grams"):
         assert f"# TYPE {name.removesuffix('_total')}" in text, name
 
 
@@ -156,3 +162,84 @@ def test_http_requests_count_by_route_and_status(
     assert value("cocagne_http_requests_total", route="get_lot", method="GET",
                  status="200") == before + 1
     assert value("cocagne_http_request_duration_seconds_count", route="get_lot") == timed + 1
+
+
+def test_stock_gauges_follow_the_stock_view(
+        idle_views: tuple[TestClient[Litestar], World]) -> None:
+    """Grams per site and product as the view sums them; a recall shows in recalled grams;
+    the test lots' best-before (20 January 2026) is past, so all they hold is expired."""
+    client, world = idle_views
+    views = client.app.state.services.views
+    views.runner.catch_up()
+    client.get("/metrics")
+    totals = views.stock.totals()
+    assert totals
+    for total in totals:
+        labels = {"site": total.site_name, "product": total.product}
+        assert value("cocagne_stock_on_hand_grams", **labels) == total.on_hand_g > 0
+        assert value("cocagne_stock_reserved_grams", **labels) == total.reserved_g
+        assert value("cocagne_stock_available_grams", **labels) == total.available_g
+        assert value("cocagne_stock_expired_grams", **labels) == total.on_hand_g
+        assert value("cocagne_stock_expiring_grams", **labels) == 0
+    leek = {"site": "Entrepôt", "product": "leek"}
+    assert value("cocagne_stock_recalled_grams", **leek) == 0
+    recalled = client.post("/api/commands/recall_lot",
+                           json={"lot_id": str(world.other_lot), "reason": "analyse"},
+                           headers=world.headers("other_producer", new_id()))
+    assert recalled.status_code == 200, recalled.text
+    views.runner.catch_up()
+    client.get("/metrics")
+    assert value("cocagne_stock_recalled_grams", **leek) == value(
+        "cocagne_stock_on_hand_grams", **leek) == 50_000
+
+
+def test_stock_snapshot_is_recomputed_only_when_the_view_or_the_day_moved(
+        idle_views: tuple[TestClient[Litestar], World]) -> None:
+    """A scrape at the same view position on the same Paris day reuses the snapshot; a new
+    batch applied, or a new day, makes it stale."""
+    client, world = idle_views
+    views = client.app.state.services.views
+    stock = views.stock
+    views.runner.catch_up()
+    client.get("/metrics")
+    today = cooperative_today()
+    assert STOCK.is_current(stock, (views.position("stock"), today))
+    assert not STOCK.is_current(stock, (views.position("stock"), date.fromordinal(
+        today.toordinal() + 1)))
+    client.post("/api/commands/offer_lot", json=OFFER, headers=world.headers("producer", new_id()))
+    views.runner.catch_up()
+    assert not STOCK.is_current(stock, (views.position("stock"), today))
+    client.get("/metrics")
+    assert STOCK.is_current(stock, (views.position("stock"), today))
+
+
+def stock_group(site_id: str, site_name: str, product: str, on_hand_g: int) -> StockGrams:
+    """A stock group with nothing reserved, expiring or recalled."""
+    return StockGrams(site_id=site_id, site_name=site_name, product=product,
+                      on_hand_g=on_hand_g, reserved_g=0, available_g=on_hand_g,
+                      expiring_g=0, expired_g=0, recalled_g=0)
+
+
+def test_stock_collector_replaces_its_snapshot() -> None:
+    """A product that left a site disappears; two sites of one name add up under it."""
+    registry = CollectorRegistry()
+    collector = StockCollector()
+    registry.register(collector)
+    collector.update([stock_group("a", "Entrepôt", "chou", 1_000),
+                      stock_group("b", "Entrepôt", "chou", 500),
+                      stock_group("a", "Entrepôt", "poireau", 2_000)])
+    sample = registry.get_sample_value
+    assert sample("cocagne_stock_on_hand_grams", {"site": "Entrepôt", "product": "chou"}) == 1_500
+    collector.update([stock_group("a", "Entrepôt", "chou", 1_000)])
+    assert sample("cocagne_stock_on_hand_grams",
+                  {"site": "Entrepôt", "product": "poireau"}) is None
+    assert b"poireau" not in generate_latest(registry)
+
+
+def test_stock_series_are_bounded_and_each_site_total_kept() -> None:
+    """Past the bound, a site's smallest products are summed under one label."""
+    summed = {("Dijon", "chou"): [9, 1], ("Dijon", "navet"): [2, 0],
+              ("Dijon", "radis"): [1, 0], ("Lens", "chou"): [5, 0]}
+    folded = fold_stock_series(summed, series_max=2)
+    assert folded == {("Dijon", "chou"): [9, 1], ("Lens", "chou"): [5, 0],
+                      ("Dijon", OTHER_PRODUCTS_LABEL): [3, 0]}

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import msgspec
 import pytest
+import structlog
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
+from kafka import KafkaAdminClient
 
 from consumers.relay import (
     DEFAULT_BATCH_SIZE_MAX,
@@ -31,6 +33,7 @@ from consumers.relay import (
     Relay,
     RelaySettings,
     correlation_id_of,
+    ensure_topic,
     headers_for,
     key_for,
     open_recorder,
@@ -403,3 +406,41 @@ def wait_for_position(relay: Relay, position: int, timeout_s: float = 30) -> Non
     while relay.position < position:
         assert time.monotonic() < deadline_s, f"relay at {relay.position}, not {position}"
         time.sleep(0.01)
+
+
+@pytest.mark.kafka
+def test_relay_creates_its_topic_with_the_configured_replication(
+        store_env: dict[str, str], kafka_bootstrap_servers: str) -> None:
+    """The topic gets its partitions and one replica each (the single-broker default); the
+    producer waits for every in-sync replica (acks=all) and is idempotent."""
+    with opened_recorder(store_env) as recorder:
+        insert_events(recorder, [uuid.uuid4()], range(1, 4))
+    with opened_relay(store_env, kafka_bootstrap_servers) as relay:
+        assert (relay.settings.replication_factor, relay.settings.min_insync_replicas) == (1, 1)
+        assert relay.catch_up() == 3
+        producer = relay._producer  # The producer the relay really uses.
+        assert producer is not None
+        assert producer.config["acks"] == -1  # kafka-python's spelling of "all".
+        assert producer.config["enable_idempotence"] is True
+    admin = KafkaAdminClient(bootstrap_servers=[kafka_bootstrap_servers],
+                             client_id="test-describe")
+    try:
+        [described] = admin.describe_topics([DEFAULT_TOPIC])
+    finally:
+        admin.close()
+    assert len(described["partitions"]) == 4
+    assert {len(partition["replica_nodes"]) for partition in described["partitions"]} == {1}
+
+
+@pytest.mark.kafka
+def test_an_existing_topic_with_other_replication_is_kept_with_a_warning(
+        kafka_bootstrap_servers: str) -> None:
+    """A topic made with one replica stays as it is when the relay wants three: Kafka cannot
+    change it by creation, so the relay says so and publishes on."""
+    assert ensure_topic(kafka_bootstrap_servers, "test.replicated", 2, "test") is True
+    with structlog.testing.capture_logs() as logs:
+        created = ensure_topic(kafka_bootstrap_servers, "test.replicated", 2, "test",
+                               replication_factor=3, min_insync_replicas=2)
+    assert created is False
+    [warning] = [log for log in logs if log["event"] == "relay.topic_replication_differs"]
+    assert (warning["replicas"], warning["replication_factor"]) == ([1], 3)
