@@ -135,4 +135,4 @@ class _CachedLogger:
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     """A logger; logging is configured (``choose_logging``'s settings) at its first line."""
     # Duck-typed: the methods the project calls, with structlog's own signatures.
-    return cast(structlog.typing.FilteringBoundLogger, _CachedLogger(name))
+    return cast("structlog.typing.FilteringBoundLogger", _CachedLogger(name))
