@@ -97,15 +97,16 @@ def print_summary(summary: DemoSummary) -> None:
     programmes = sorted(summary.programmes.items(),
                         key=lambda item: (item[0] != SUPPLY_CHAIN, item[0]))
     print(t("lots offered: {lots} ({detail})", lots=number(summary.lots),
-            detail="; ".join(f"{term(name)} {number(figures.lots)}"
+            detail=", ".join(t("{name}: {value}", name=term(name), value=number(figures.lots))
                              for name, figures in programmes)))
     print(t("received: {quantity} ({detail})", quantity=kilograms(summary.received_g),
-            detail="; ".join(f"{term(name)} {kilograms(figures.received_g)}"
+            detail=", ".join(t("{name}: {value}", name=term(name),
+                               value=kilograms(figures.received_g))
                              for name, figures in programmes)))
     channels = sorted(summary.distributed_g_by_channel.items())
     print(t("distributed: {quantity} ({detail})",
             quantity=kilograms(sum(summary.distributed_g_by_channel.values())),
-            detail="; ".join(f"{term(channel)} {kilograms(grams)}"
+            detail=", ".join(t("{name}: {value}", name=term(channel), value=kilograms(grams))
                              for channel, grams in channels)))
     if summary.baskets_prepared:
         print(t("baskets: {prepared} prepared, {collected} collected, {cancelled} not "

@@ -282,6 +282,7 @@ FRENCH: dict[str, str] = {
         "{households} foyers",
     "recalled: {codes}": "rappelé : {codes}",
     "distributed per outlet:": "distribué par structure :",
+    "{name}: {value}": "{name} : {value}",
     "outlet": "structure",
     "distributed": "distribué",
     # ---------------------------------------------------------------------- views
@@ -682,7 +683,7 @@ FRENCH: dict[str, str] = {
 
 TERMS: dict[str, str] = {
     # Programmes of the demo summary.
-    "supply chain": "filière solidaire (banques alimentaires)",
+    "supply chain": "filière des banques alimentaires",
     # How a lot was made (trace view) and how food reached people (``Channel``).
     "harvest": "récolte",
     "split": "division",

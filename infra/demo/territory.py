@@ -27,6 +27,7 @@ from domain import commands as c
 from domain.allocations import AllocationRound
 from domain.baskets import Basket, BasketProgramme, Household
 from domain.codec import decode_event
+from domain.command_records import CommandRecord
 from domain.lots import Channel, Lot
 from domain.members import Member, MemberKind
 from domain.sites import SiteKind
@@ -93,10 +94,11 @@ class DemoSummary:
     programme's acts are in it: the food banks' supply chain and the basket programmes."""
 
     events_written: int = 0
-    """Domain events the commands wrote (command records not counted)."""
+    """Domain events the commands wrote (command records not counted), every programme."""
     events_stored: int = 0
     """Every event in the store afterwards, command records included."""
     commands: int = 0
+    """Commands handled, every programme."""
     lots: int = 0
     """Lots offered, every programme."""
     received_g: int = 0
@@ -395,10 +397,12 @@ def count_history(ledger: Ledger, summary: DemoSummary) -> None:
     """Fill ``summary``'s figures from the store's events, whatever programme wrote them.
 
     Lots offered and grams received go to the basket programme whose producer offered the
-    lot, else to the supply chain; distributions count per outlet and per channel.
+    lot, else to the supply chain; distributions count per outlet and per channel; commands
+    and the events they wrote come from their command records.
     """
-    topics = stored_topics(Member.Registered, BasketProgramme.Opened, Lot.Offered,
-                           Lot.Received, Lot.Distributed, Household.Enrolled,
+    summary.commands = 0
+    topics = stored_topics(CommandRecord.Handled, Member.Registered, BasketProgramme.Opened,
+                           Lot.Offered, Lot.Received, Lot.Distributed, Household.Enrolled,
                            Basket.Prepared, Basket.Collected, Basket.Cancelled)
     names: dict[UUID, str] = {}
     programme_of_producer: dict[UUID, str] = {}
@@ -410,7 +414,9 @@ def count_history(ledger: Ledger, summary: DemoSummary) -> None:
         for notification in page:
             event = decode_event(notification.topic, notification.state)
             stream_id = UUID(str(notification.originator_id))
-            if isinstance(event, Member.Registered):
+            if isinstance(event, CommandRecord.Handled):
+                summary.commands += 1
+            elif isinstance(event, Member.Registered):
                 names[stream_id] = event.name
             elif isinstance(event, BasketProgramme.Opened):
                 programme_of_producer[event.producer_id] = event.name
@@ -441,5 +447,6 @@ def count_history(ledger: Ledger, summary: DemoSummary) -> None:
         if len(page) < SUMMARY_PAGE_SIZE:
             break
         position = page[-1].id + 1
+    summary.events_written = (ledger.recorder.max_notification_id() or 0) - summary.commands
     summary.distributed_g_by_outlet = {names.get(outlet, str(outlet)): grams
                                        for outlet, grams in by_outlet.items()}
