@@ -112,7 +112,7 @@ def _seal_options(seal: CommandParser) -> None:
                              "(default {seconds:.0f})", seconds=CHECKPOINT_EVERY_S))
     seal.add_argument("--key-file", type=Path, default=None, metavar=t("FILE"),
                       help=t("Ed25519 private key (default $COCAGNE_CHECKPOINT_KEY_FILE)"))
-    seal.set_defaults(func=_guarded(run_seal))
+    seal.set_defaults(func=_guarded(run_seal), log_level_default="info")
 
 
 def _checkpoint_options(checkpoint: CommandParser) -> None:
@@ -264,8 +264,9 @@ def run_checkpoint(arguments: argparse.Namespace) -> int:
         write_checkpoint,
     )
 
+    location = _store(arguments)
     key = load_private_key(arguments.key_file)
-    store = open_chain_store(_store(arguments))
+    store = open_chain_store(location)
     try:
         if not arguments.no_seal:
             Sealer(store).seal()

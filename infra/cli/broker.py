@@ -76,7 +76,7 @@ def _relay_options(relay: CommandParser) -> None:
     for action in relay._actions[added:]:
         if action.help:
             action.help = translate(action.help)
-    relay.set_defaults(func=run_relay)
+    relay.set_defaults(func=run_relay, log_level_default="info")
 
 
 def _consume_options(consume: CommandParser) -> None:
@@ -132,7 +132,7 @@ def _consume_options(consume: CommandParser) -> None:
     alerts.add_argument("--scan-interval-s", type=float, default=EXPIRY_SCAN_INTERVAL_S,
                         help=t("seconds between scans for lots entering their best-before "
                                "window (default {seconds:g})", seconds=EXPIRY_SCAN_INTERVAL_S))
-    consume.set_defaults(func=run_consume)
+    consume.set_defaults(func=run_consume, log_level_default="info")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ from infra.logs import choose_logging
 AREAS = (demo, views, governance, broker, audit, server)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_LEVEL_VARIABLE = "COCAGNE_LOG_LEVEL"
+QUERY_LOG_LEVEL = "warning"
+"""A command that answers and exits logs warnings only: its answer says the rest. Services
+(``serve``, ``relay``, ``consume``, ``seal --follow``) set ``log_level_default="info"``."""
 
 
 def build_parser() -> CommandParser:
@@ -45,7 +48,8 @@ def build_parser() -> CommandParser:
                                "LC_ALL, LC_MESSAGES or LANG; French unless they ask for "
                                "English)"))
     parser.add_argument("--log-level", choices=LOG_LEVELS, default=None,
-                        help=t("debug, info, warning or error (default: ${variable} or info)",
+                        help=t("debug, info, warning or error (default: ${variable}, else "
+                               "info for services, warning for other commands)",
                                variable=LOG_LEVEL_VARIABLE))
     parser.add_argument("--log-json", action="store_true",
                         help=t("JSON log lines even in a terminal"))
@@ -56,8 +60,8 @@ def build_parser() -> CommandParser:
     return parser
 
 
-def _log_level(chosen: str | None) -> str:
-    level = chosen or os.environ.get(LOG_LEVEL_VARIABLE) or "info"
+def _log_level(chosen: str | None, default: str) -> str:
+    level = chosen or os.environ.get(LOG_LEVEL_VARIABLE) or default
     if level.lower() not in LOG_LEVELS:
         raise CliError(t("{variable}={level!r} is not one of {levels}",
                          variable=LOG_LEVEL_VARIABLE, level=level,
@@ -79,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     debug = False
     try:
-        level = _log_level(arguments.log_level)
+        level = _log_level(arguments.log_level,
+                           getattr(arguments, "log_level_default", QUERY_LOG_LEVEL))
         debug = level == "debug"
         choose_logging(level, json_lines=True if arguments.log_json else None)
         code: int = arguments.func(arguments)

@@ -48,7 +48,7 @@ def _serve_options(serve: CommandParser) -> None:
     serve.add_argument("--demo", action="store_true",
                        help=t("seed the demo territory if the store is empty and print a "
                               "token per role first"))
-    serve.set_defaults(func=run_serve)
+    serve.set_defaults(func=run_serve, log_level_default="info")
 
 
 def _token_options(token: CommandParser) -> None:

@@ -123,9 +123,13 @@ class CommandParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args: Iterable[str] | None = None,
                          namespace: Any = None) -> tuple[Any, list[str]]:
-        """Build the options first, then parse."""
+        """Build the options first, then parse; what is left over is an error here, so it
+        names the subcommand that refused it (global options come before the subcommand)."""
         self.build_options()
-        return super().parse_known_args(args, namespace)
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
     def format_usage(self) -> str:
         """Build the options first, then describe them."""

@@ -73,7 +73,7 @@ def use_language(language: Language | None = None,
     posix_name = environment_locale(environ)
     chosen = language or language_of(posix_name)
     locale = DEFAULT_LOCALES[chosen]
-    if language_of(posix_name) == chosen and "_" in posix_name:
+    if posix_name.lower().startswith(chosen) and "_" in posix_name:
         # The environment's region refines the formats (en_US writes 12/7/26).
         locale = formats.locale_for(posix_name, fallback=locale)
     _chosen.language = chosen
@@ -84,6 +84,11 @@ def use_language(language: Language | None = None,
 def language() -> Language:
     """The language of this run."""
     return _chosen.language
+
+
+def locale() -> str:
+    """The Babel locale of this run's figures (``fr_FR``, ``en_GB``…)."""
+    return _chosen.locale
 
 
 def t(text: str, /, **fields: object) -> str:
@@ -241,8 +246,10 @@ FRENCH: dict[str, str] = {
     "French unless they ask for English)":
         "langue des messages, tableaux et formats (par défaut : d'après LC_ALL, LC_MESSAGES "
         "ou LANG ; le français, sauf s'ils demandent l'anglais)",
-    "debug, info, warning or error (default: ${variable} or info)":
-        "debug, info, warning ou error (par défaut : ${variable} ou info)",
+    "debug, info, warning or error (default: ${variable}, else info for services, warning for "
+    "other commands)":
+        "debug, info, warning ou error (par défaut : ${variable}, sinon info pour les "
+        "services, warning pour les autres commandes)",
     "JSON log lines even in a terminal": "journaux en lignes JSON, même dans un terminal",
     "JSON output": "sortie JSON",
     # ----------------------------------------------------------------------- demo
@@ -543,6 +550,15 @@ FRENCH: dict[str, str] = {
         "courtiers Kafka, séparés par des virgules (par défaut : $KAFKA_BOOTSTRAP_SERVERS ou "
         "localhost:9092)",
     "topic to publish to": "sujet où publier",
+    "replicas of each partition when the relay creates the topic (default: "
+    "$COCAGNE_KAFKA_REPLICATION_FACTOR or 1)":
+        "répliques de chaque partition quand le relais crée le sujet (par défaut : "
+        "$COCAGNE_KAFKA_REPLICATION_FACTOR ou 1)",
+    "replicas that must hold a write before the broker acknowledges it, set on the topic the "
+    "relay creates (default: $COCAGNE_KAFKA_MIN_INSYNC_REPLICAS or 1)":
+        "répliques qui doivent détenir une écriture avant que le courtier ne l'acquitte, "
+        "réglé sur le sujet que crée le relais (par défaut : $COCAGNE_KAFKA_MIN_INSYNC_REPLICAS "
+        "ou 1)",
     "name of the stored position (one per relay)":
         "nom de la position enregistrée (une par relais)",
     "republish every event after this notification id (0: all), instead of resuming from "
