@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from infra.cli.support import (
     print_table,
     store_from_arguments,
 )
-from infra.cli.words import moment, t
+from infra.cli.words import moment, t, term
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
@@ -84,17 +85,31 @@ def check_port(host: str, port: int) -> None:
 
 def run_serve(arguments: argparse.Namespace) -> int:
     """Serve until interrupted."""
-    from infra.api.demo import serve, serve_demo  # noqa: PLC0415 - start-up time: uvicorn.
+    from infra.api.demo import issue_demo_tokens, serve  # noqa: PLC0415 - start-up: uvicorn.
 
     location = store_from_arguments(arguments, create=True)
     check_port(arguments.host, arguments.port)
     if arguments.demo:
-        serve_demo(location, arguments.host, arguments.port)
+        issued = issue_demo_tokens(location, on_seeding=lambda: print(
+            t("seeding the demo territory into {url} …", url=location.url), flush=True))
+        print_demo_links(f"http://{arguments.host}:{arguments.port}",
+                         {str(role): token for role, token in issued.items()})
     else:
         print(t("serving {url} on http://{host}:{port}", url=location.url,
                 host=arguments.host, port=arguments.port), file=sys.stderr)
-        serve(location, arguments.host, arguments.port)
+    serve(location, arguments.host, arguments.port)
     return 0
+
+
+def print_demo_links(url: str, tokens: Mapping[str, str]) -> None:
+    """Where the demo is, and a token and sign-in link per role."""
+    print()
+    print(t("Cocagne ledger: {url}/espace  (dashboard: {url}/dashboard, API reference: "
+            "{url}/api/schema)", url=url))
+    print(t("Demo tokens (Authorization: Bearer …); open a role's link to sign in as it:"))
+    for role, token in tokens.items():
+        print(f"  {term(role):<14} {token}\n  {'':<14} {url}/espace#token={token}")
+    print(flush=True)
 
 
 def _member_id(history: StreamReader, reference: str) -> UUID | None:

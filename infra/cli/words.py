@@ -693,6 +693,15 @@ FRENCH: dict[str, str] = {
     "live": "actif",
     "revoked {moment}": "révoqué le {moment}",
     "no token": "aucun jeton",
+    "seeding the demo territory into {url} …":
+        "création du territoire de démonstration dans {url} …",
+    "Cocagne ledger: {url}/espace  (dashboard: {url}/dashboard, API reference: "
+    "{url}/api/schema)":
+        "Registre Cocagne : {url}/espace  (tableau de bord : {url}/dashboard, référence de "
+        "l'API : {url}/api/schema)",
+    "Demo tokens (Authorization: Bearer …); open a role's link to sign in as it:":
+        "Jetons de démonstration (Authorization: Bearer …) ; ouvrez le lien d'un rôle pour "
+        "vous connecter en son nom :",
     "no live token {token_id}": "aucun jeton actif {token_id}",
     "revoked {token_id}": "{token_id} révoqué",
 }
@@ -747,6 +756,11 @@ TERMS: dict[str, str] = {
     "allocation_key": "clé de répartition",
     "basket_terms": "conditions des paniers",
     "price_grid": "grille de prix",
+    # Roles (``Role``) of the demo's sign-in links.
+    "coordinator": "coordination",
+    "platform": "plateforme",
+    "auditor": "auditeur",
+    "voter": "votant",
     # Governance commands run from the command line.
     "submit_proposal": "proposition soumise",
     "cast_vote": "vote enregistré",
