@@ -24,6 +24,8 @@ from infra import formats
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")
 DEFAULT_LANGUAGE: Language = "fr"
+FLAGS = ("--log-json", "-h", "--help")
+"""Global options that take no value (the others, ``--lang`` and ``--log-level``, take one)."""
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 """Where the language comes from when ``--lang`` is not given, first set wins (POSIX)."""
 DEFAULT_LOCALES: dict[Language, str] = {"fr": formats.FRENCH, "en": formats.ENGLISH}
@@ -55,15 +57,21 @@ def language_of(locale_name: str) -> Language:
 
 
 def requested_language(argv: Sequence[str]) -> Language | None:
-    """The language a ``--lang fr|en`` (or ``--lang=en``) in ``argv`` asks for, if any."""
-    for index, argument in enumerate(argv):
-        value = None
-        if argument == "--lang" and index + 1 < len(argv):
-            value = argv[index + 1]
-        elif argument.startswith("--lang="):
-            value = argument.partition("=")[2]
-        if value in LANGUAGES:
+    """The language a ``--lang fr|en`` (or ``--lang=en``) before the subcommand asks for.
+
+    The parser is built in the run's language, so this reads ``argv`` before it: the global
+    options up to the first word that is not one (a ``--lang`` after the subcommand is that
+    subcommand's own, e.g. the exports' header language).
+    """
+    index = 0
+    # Each step consumes one or two words: argv's length bounds the loop.
+    while index < len(argv) and argv[index].startswith("-"):
+        argument = argv[index]
+        value = argument.partition("=")[2] if "=" in argument else (
+            argv[index + 1] if index + 1 < len(argv) else "")
+        if argument.split("=")[0] == "--lang" and value in LANGUAGES:
             return "en" if value == "en" else "fr"
+        index += 1 if "=" in argument or argument in FLAGS else 2
     return None
 
 

@@ -104,8 +104,10 @@ def test_the_language_follows_the_locale_variables(environ: dict[str, str], lang
 def test_lang_option_wins_over_the_environment() -> None:
     """``--lang fr`` in an English environment speaks French, and the other way round."""
     assert words.requested_language(["--lang", "fr", "stock"]) == "fr"
-    assert words.requested_language(["stock", "--lang=en"]) == "en"
-    assert words.requested_language(["stock", "--lang", "de"]) is None
+    assert words.requested_language(["--log-level", "debug", "--lang=en", "stock"]) == "en"
+    assert words.requested_language(["--log-json", "--lang", "en", "stock"]) == "en"
+    assert words.requested_language(["--lang", "de", "stock"]) is None
+    assert words.requested_language(["export", "trace", "L-1", "--lang", "en"]) is None
     assert use_language("fr", {"LANG": "en_GB.UTF-8"}) == "fr"
     assert words.locale() == "fr_FR"
     assert use_language("en", {"LANG": "fr_FR.UTF-8"}) == "en"
