@@ -26,7 +26,7 @@ import sys
 from typing import Any
 
 from domain.errors import DomainError
-from infra.cli.words import t
+from infra.cli.words import language, t
 from infra.store import StoreConfigurationError
 
 EXIT_OK = 0
@@ -70,13 +70,25 @@ def _root(error: BaseException) -> BaseException:
     return error
 
 
+def refusal_text(error: DomainError) -> str:
+    """A refusal's message in the run's language: in French, the work pages' catalogue
+    (its reason's sentence with the numbers in French formats, else its code's sentence and
+    the domain's English detail)."""
+    if language() != "fr":
+        return error.message
+    # Start-up time: only a refusal loads the catalogue (and the API package around it).
+    from infra.api.pages.refusals import french_message  # noqa: PLC0415
+
+    return french_message(error.code, error.message, error.reason, error.facts)
+
+
 def explain(error: BaseException) -> tuple[str, int]:
     """The one line and exit code for ``error``."""
     if isinstance(error, CliError):
         return error.message, error.code
     if isinstance(error, DomainError):
         return t("refused ({code}): {message}", code=error.code,
-                 message=one_line(error.message)), EXIT_REFUSED
+                 message=one_line(refusal_text(error))), EXIT_REFUSED
     if isinstance(error, StoreConfigurationError):
         return t("configuration error: {error}", error=one_line(error)), EXIT_USAGE
     root = _root(error)

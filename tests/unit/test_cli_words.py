@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InsufficientStock
 from infra import formats
 from infra.cli import words
 from infra.cli.errors import (
@@ -173,7 +173,10 @@ def test_every_failure_is_one_line_with_its_exit_code() -> None:
 
     wrapped = OperationalError("couldn't get a connection")
     wrapped.__cause__ = psycopg.OperationalError("connection refused\n\tIs the server running?")
-    refusal = DomainError("reserve 12000 g refused:\nlot L-1 has 8000 g available")
+    refusal = InsufficientStock(
+        "reserve 12000 g refused: lot L-1 has 8000 g available\n(8000 g on hand)",
+        reason="not_available", quantity_g=12_000, lot="L-1", available_g=8_000,
+        on_hand_g=8_000, reserved_g=0)
     cases = {
         "cli": CliError("no such lot", EXIT_REFUSED),
         "refusal": refusal,
@@ -191,8 +194,14 @@ def test_every_failure_is_one_line_with_its_exit_code() -> None:
         "cli": EXIT_REFUSED, "refusal": EXIT_REFUSED, "postgres": EXIT_UNAVAILABLE,
         "kafka": EXIT_UNAVAILABLE, "sqlite": EXIT_UNAVAILABLE, "permission": EXIT_UNAVAILABLE,
         "missing": EXIT_USAGE, "port": EXIT_UNAVAILABLE, "bug": EXIT_INTERNAL}
-    assert explained["refusal"][0] == (f"refusé ({refusal.code}) : reserve 12000 g refused: "
-                                       "lot L-1 has 8000 g available")
+    assert explained["refusal"][0].startswith("refusé (insufficient_stock) : 12 kg refusés : "
+                                              "le lot L-1 n\u2019a que 8 kg disponibles")
+    unexplained = DomainError("reserve refused:\nno reason given")
+    assert explain(unexplained)[0] == ("refusé (refused) : Acte refusé — détail : reserve "
+                                       "refused: no reason given")
+    use_language("en", {})
+    assert explain(refusal)[0] == ("refused (insufficient_stock): reserve 12000 g refused: "
+                                   "lot L-1 has 8000 g available (8000 g on hand)")
     assert explained["postgres"][0] == ("PostgreSQL injoignable : connection refused Is the "
                                         "server running?")
     assert explained["permission"][0] == "accès refusé : /var/cocagne.db"
