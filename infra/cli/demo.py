@@ -36,10 +36,11 @@ def register(subparsers: Any) -> None:
 
 def _demo_options(demo: CommandParser) -> None:
     add_store_arguments(demo)
-    demo.add_argument("--weeks", type=bounded_int(1, WEEKS_MAX), default=12,
+    demo.add_argument("--weeks", type=bounded_int(1, WEEKS_MAX), default=12, metavar=t("WEEKS"),
                       help=t("weeks of history (default 12)"))
-    demo.add_argument("--seed", type=int, default=7, help=t("random seed (default 7)"))
-    demo.add_argument("--scale", type=bounded_int(1, SCALE_MAX), default=1,
+    demo.add_argument("--seed", type=int, default=7, metavar=t("SEED"),
+                      help=t("random seed (default 7)"))
+    demo.add_argument("--scale", type=bounded_int(1, SCALE_MAX), default=1, metavar="N",
                       help=t("multiply actors: N platforms, each with its gardens and outlets"))
     demo.add_argument("--fresh", action="store_true",
                       help=t("delete the SQLite file first (refused for PostgreSQL)"))

@@ -101,7 +101,8 @@ def register(subparsers: Any) -> None:
 
 
 def _propose_options(propose: CommandParser) -> None:
-    propose.add_argument("--title", required=True, help=t("the proposal's title"))
+    propose.add_argument("--title", required=True, metavar=t("TITLE"),
+                         help=t("the proposal's title"))
     propose.add_argument("--payload", type=parse_payload, required=True, metavar="JSON",
                          help=t('JSON with a "kind", e.g. {{"kind": "set_allocation_key", '
                                 '"key": "proportional_to_households"}}'))
@@ -152,7 +153,8 @@ def _rules_options(rules: CommandParser) -> None:
 
 def _balances_options(balances: CommandParser) -> None:
     add_store_arguments(balances)
-    balances.add_argument("--kind", help=t("only accounts of this kind (e.g. funder_budget)"))
+    balances.add_argument("--kind", metavar=t("KIND"),
+                          help=t("only accounts of this kind (e.g. funder_budget)"))
     balances.add_argument("--as-of", type=parse_time, metavar=t("TIME"),
                           help=t("balances at a past business time (from the view)"))
     balances.add_argument("--fold", action="store_true",

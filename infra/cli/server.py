@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def _serve_options(serve: CommandParser) -> None:
     add_store_arguments(serve)
-    serve.add_argument("--host", default="127.0.0.1",
+    serve.add_argument("--host", default="127.0.0.1", metavar=t("ADDRESS"),
                        help=t("address to bind (default 127.0.0.1)"))
     serve.add_argument("--port", type=bounded_int(0, PORT_MAX), default=8000,
                        help=t("port (default 8000)"))
@@ -57,12 +57,14 @@ def _token_options(token: CommandParser) -> None:
                                    title=t("actions"))
     create = actions.add_parser("create", help=t("issue a token for a member (shown once)"))
     add_store_arguments(create)
-    create.add_argument("--member", required=True, help=t("the member's id or exact name"))
-    create.add_argument("--label", default="", help=t("what the token is for"))
+    create.add_argument("--member", required=True, metavar=t("MEMBER"),
+                        help=t("the member's id or exact name"))
+    create.add_argument("--label", default="", metavar=t("LABEL"), help=t("what the token is for"))
     create.set_defaults(func=run_token_create)
     listing = actions.add_parser("list", help=t("tokens issued (never the secrets)"))
     add_store_arguments(listing)
-    listing.add_argument("--member", help=t("only this member's (id or exact name)"))
+    listing.add_argument("--member", metavar=t("MEMBER"),
+                         help=t("only this member's (id or exact name)"))
     listing.set_defaults(func=run_token_list)
     revoke = actions.add_parser("revoke", help=t("revoke a token by its id"))
     add_store_arguments(revoke)

@@ -70,6 +70,7 @@ def _rebuild_options(rebuild: CommandParser) -> None:
     rebuild.add_argument("view", nargs="?", default="all", choices=[*VIEW_NAMES, "all"],
                          help=t("the view to rebuild (default: all)"))
     rebuild.add_argument("--batch-size", type=bounded_int(1, BATCH_SIZE_MAX), default=None,
+                         metavar=t("SIZE"),
                          help=t("notifications per batch (default {size})",
                                 size=BATCH_SIZE_DEFAULT))
     rebuild.set_defaults(func=run_rebuild, view_names=VIEW_NAMES)
@@ -79,14 +80,14 @@ def _stock_options(stock: CommandParser) -> None:
     from projections.stock import EXPIRING_DAYS_DEFAULT  # noqa: PLC0415 - start-up time.
 
     add_store_arguments(stock)
-    stock.add_argument("--site", help=t("a site id or name"))
-    stock.add_argument("--product", help=t("a product name, e.g. carotte"))
+    stock.add_argument("--site", metavar=t("SITE"), help=t("a site id or name"))
+    stock.add_argument("--product", metavar=t("PRODUCT"), help=t("a product name, e.g. carotte"))
     stock.add_argument("--as-of", type=parse_time, metavar=t("TIME"),
                        help=t("stock at a past moment (ISO date or date-time)"))
     stock.add_argument("--recorded", action="store_true",
                        help=t("read --as-of as recording time rather than business time"))
     stock.add_argument("--expiring-days", type=bounded_int(0, 3650),
-                       default=EXPIRING_DAYS_DEFAULT,
+                       default=EXPIRING_DAYS_DEFAULT, metavar=t("DAYS"),
                        help=t("flag lots this close to best-before (default {days})",
                               days=EXPIRING_DAYS_DEFAULT))
     stock.add_argument("--outlets", action="store_true",

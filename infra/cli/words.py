@@ -233,6 +233,16 @@ FRENCH: dict[str, str] = {
     "PROPOSAL": "PROPOSITION",
     "ACTION": "ACTION",
     "KIND": "TYPE",
+    "SITE": "SITE",
+    "PRODUCT": "PRODUIT",
+    "DAYS": "JOURS",
+    "SIZE": "TAILLE",
+    "WEEKS": "SEMAINES",
+    "SEED": "GRAINE",
+    "TITLE": "TITRE",
+    "ADDRESS": "ADRESSE",
+    "MEMBER": "MEMBRE",
+    "LABEL": "LIBELLÉ",
     "SQLite file (default {path})": "fichier SQLite (par défaut {path})",
     "sqlite:///FILE or postgresql://USER@HOST:PORT/DB (default ${variable})":
         "sqlite:///FICHIER ou postgresql://UTILISATEUR@HÔTE:PORT/BASE (par défaut "
