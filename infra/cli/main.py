@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from infra.cli import audit, broker, demo, governance, server, views
@@ -98,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # Every failure ends as one line and an exit code.
         message, code = explain(error)
         if debug:
+            import traceback  # noqa: PLC0415 - start-up time: only --log-level debug shows it.
+
             traceback.print_exc()
         print(message, file=sys.stderr)
         return code
