@@ -1,8 +1,8 @@
 """What the command-line modules share: the parser class, the store arguments (checked
 before use), value parsing, tables, progress bars and JSON output.
 
-Everything here loads quickly: rich (tables, progress bars) and msgspec load with the first
-output (``infra.cli.output``), psycopg with the first PostgreSQL store.
+Everything here loads quickly: rich loads with the first table or progress bar
+(``infra.cli.output``, ``infra.cli.progress``), psycopg with the first PostgreSQL store.
 """
 
 from __future__ import annotations
