@@ -6,7 +6,9 @@
   ``cocagne checkpoint keygen --out FILE`` makes the Ed25519 signing key.
 - ``cocagne verify [--from-checkpoint FILE]``: recompute the chain and name the first event
   that no longer matches; exit code 1 when one does.
-- ``cocagne export epcis|trace|register|funder-report``: the standard exports.
+- ``cocagne export epcis|trace|register|funder-report``: the standard exports; the report
+  exports (``casf-register``, ``donation-attestation``, ``activity``) are
+  ``infra.cli.reports``'.
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ def _verify_options(check: CommandParser) -> None:
 
 
 def _export_options(export: CommandParser) -> None:
+    # Start-up time: the report exports load with `export`.
+    from infra.cli.reports import TABLE_KEYS, register_exports  # noqa: PLC0415
+
     kinds = export.add_subparsers(dest="export_kind", metavar=t("KIND"), title=t("kinds"))
     kinds.required = True
 
@@ -189,7 +194,10 @@ def _export_options(export: CommandParser) -> None:
     funder.add_argument("--to", dest="end", required=True, type=parse_date,
                         metavar=t("DATE"), help=t("last day, included (YYYY-MM-DD)"))
     _add_table_arguments(funder, default_format="xlsx")
+    funder.add_argument("--table", choices=TABLE_KEYS["funder-report"], default=None,
+                        help=t("the table a CSV holds (default summary)"))
     funder.set_defaults(func=_guarded(run_export_funder_report))
+    register_exports(kinds)
 
 
 def _add_table_arguments(parser: argparse.ArgumentParser, *, default_format: str) -> None:
@@ -197,8 +205,8 @@ def _add_table_arguments(parser: argparse.ArgumentParser, *, default_format: str
 
     parser.add_argument("--format", type=Format, choices=list(Format),
                         default=Format(default_format),
-                        help=t("csv (UTF-8 with BOM, ';') or xlsx (default {format})",
-                               format=default_format))
+                        help=t("csv (UTF-8 with BOM, ';'), xlsx or pdf (A4) (default "
+                               "{format})", format=default_format))
     # Headers follow the command's language (--lang before the command, or LANG) by default.
     parser.add_argument("--lang", type=Language, choices=list(Language),
                         default=Language(language()),
@@ -371,8 +379,9 @@ def run_export_register(arguments: argparse.Namespace) -> int:
 
 def run_export_funder_report(arguments: argparse.Namespace) -> int:
     """Write the funder report."""
-    from infra.exports.funder import export_funder_report  # noqa: PLC0415 - start-up time.
+    from infra.cli.reports import now  # noqa: PLC0415 - start-up time.
+    from infra.exports.funder_layout import export_funder_report  # noqa: PLC0415
 
     return _export(arguments, lambda ledger: export_funder_report(
         ledger, arguments.funder, arguments.start, arguments.end, arguments.format,
-        arguments.lang))
+        arguments.lang, table_key=arguments.table, generated_at=now()))

@@ -116,6 +116,9 @@ def print_summary(summary: DemoSummary) -> None:
                 collected=number(summary.baskets_collected),
                 cancelled=number(summary.baskets_cancelled),
                 households=number(summary.households)))
+    if summary.donations or summary.workshops:
+        print(t("donations in kind: {donations}; workshops: {workshops}",
+                donations=number(summary.donations), workshops=number(summary.workshops)))
     if summary.recalled_lot_codes:
         print(t("recalled: {codes}", codes=", ".join(summary.recalled_lot_codes)))
     print()

@@ -26,10 +26,11 @@ from infra.cli.support import (
     progress_bars,
     store_from_arguments,
 )
-from infra.cli.words import day, grams, moment, number, rate, seconds, t, term
+from infra.cli.words import day, euros, grams, moment, number, rate, seconds, t, term
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
+    from infra.exports.recall_money import RecallMoney
     from infra.projections_wiring import LedgerProjections
     from infra.reader import Reader
     from projections.trace import Reach, TimeBasis, TraceEdge, TraceLot
@@ -54,10 +55,12 @@ def register(subparsers: Any) -> None:
                       "outlet and channel reached, every loss), through any depth."),
         build=_trace_options)
     subparsers.add_parser(
-        "recall", help=t("what a recall of a lot reaches"),
+        "recall", help=t("what a recall of a lot reaches, and the money at stake"),
         description=t("Every lot derived from a lot, every current holder (sites and "
-                      "outlets) with quantities, stock in transit, and every outlet already "
-                      "served."),
+                      "outlets) with quantities, stock in transit, every outlet already "
+                      "served, and the money at stake: the transfers paying for those lots "
+                      "(deliveries and baskets), pending or posted, with the recalled lots' "
+                      "part, in euros."),
         build=_recall_options)
 
 
@@ -270,7 +273,7 @@ def _print_reaches(title: str, reaches: Sequence[Reach], party: str,
 
 
 def _with_trace(arguments: argparse.Namespace,
-                body: Callable[[LedgerProjections, str], int]) -> int:
+                body: Callable[[LedgerProjections, str, Reader], int]) -> int:
     from projections.trace import TraceLimitExceeded  # noqa: PLC0415 - start-up time.
 
     history, projections = _open(arguments, ["trace"])
@@ -280,7 +283,7 @@ def _with_trace(arguments: argparse.Namespace,
         if lot_id is None:
             raise not_found(t("no lot has the code or id {lot!r}", lot=arguments.lot))
         try:
-            return body(projections, lot_id)
+            return body(projections, lot_id, history)
         except TraceLimitExceeded as error:
             raise not_found(t("trace refused: {error}", error=error)) from None
     finally:
@@ -292,7 +295,7 @@ def run_trace(arguments: argparse.Namespace) -> int:
     """Print a lot's backward and/or forward trace."""
     basis: TimeBasis = "recorded" if arguments.recorded else "business"
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, _: Reader) -> int:
         trace = projections.trace
         backward = None if arguments.forward else trace.backward(
             lot_id, as_of=arguments.as_of, basis=basis)
@@ -349,11 +352,16 @@ def run_trace(arguments: argparse.Namespace) -> int:
 def run_recall(arguments: argparse.Namespace) -> int:
     """Print what a recall of a lot reaches."""
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, history: Reader) -> int:
+        import msgspec  # noqa: PLC0415 - start-up time (see above).
+
+        from infra.exports.recall_money import recall_money  # noqa: PLC0415 - start-up time.
+
         impact = projections.trace.recall_impact(lot_id)
         assert impact is not None
+        money = recall_money(history, lot_id)
         if arguments.json:
-            emit_json(impact)
+            emit_json({**msgspec.to_builtins(impact), "money": money})
             return 0
         _print_lots(t("RECALL of {lot}: every lot concerned", lot=impact.lot.code),
                     impact.lots)
@@ -369,6 +377,36 @@ def run_recall(arguments: argparse.Namespace) -> int:
         print()
         _print_reaches(t("already distributed"), impact.distributed, t("outlet"),
                        with_channel=True)
+        print()
+        print_recall_money(money)
         return 0
 
     return _with_trace(arguments, body)
+
+
+def print_recall_money(money: RecallMoney) -> None:
+    """The money a recall puts at stake (``12,30 €``)."""
+    print_table(
+        [t("payer"), t("who"), t("for"), t("producer"), t("state"), t("amount"), t("paid"),
+         t("at stake"), t("transfer")],
+        [[term(line.payer_kind), line.payer_name or t("(household, pseudonymous)"),
+          f"{term(line.cause)} …{line.cause_id.hex[-8:]}", line.producer_name,
+          term(f"transfer_{line.status}"), euros(line.amount_cents), euros(line.posted_cents),
+          euros(line.at_stake_cents), str(line.transfer_id)] for line in money.transfers],
+        right=(5, 6, 7),
+        title=t("MONEY AT STAKE: transfers paying for the recalled lots (deliveries and "
+                "baskets)"), empty=t("none"))
+    totals = money.totals
+    print(t("reserved (pending): {pending}, of which at stake {at_stake}",
+            pending=euros(totals.pending_cents), at_stake=euros(totals.at_stake_pending_cents)))
+    print(t("paid: {posted}, of which at stake {at_stake}", posted=euros(totals.posted_cents),
+            at_stake=euros(totals.at_stake_posted_cents)))
+    for kind, part in money.by_payer.items():
+        if part.transfers:
+            print("  " + t("{payers}: at stake {pending} reserved, {posted} paid ({transfers} "
+                           "transfers)", payers=term(f"{kind}s"),
+                           pending=euros(part.at_stake_pending_cents),
+                           posted=euros(part.at_stake_posted_cents),
+                           transfers=number(part.transfers)))
+    print(t("{deliveries} deliveries and {baskets} baskets concerned",
+            deliveries=number(money.deliveries), baskets=number(money.baskets)))

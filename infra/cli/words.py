@@ -306,6 +306,8 @@ FRENCH: dict[str, str] = {
         "paniers : {prepared} préparés, {collected} retirés, {cancelled} non retirés, pour "
         "{households} foyers",
     "recalled: {codes}": "rappelé : {codes}",
+    "donations in kind: {donations}; workshops: {workshops}":
+        "dons en nature : {donations} ; ateliers : {workshops}",
     "distributed per outlet:": "distribué par structure :",
     "{name}: {value}": "{name} : {value}",
     "outlet": "structure",
@@ -416,6 +418,33 @@ FRENCH: dict[str, str] = {
     "in transit to outlets": "en transit vers les structures",
     "outlets already served (received)": "structures déjà servies (reçu)",
     "already distributed": "déjà distribué",
+    "what a recall of a lot reaches, and the money at stake":
+        "ce qu'atteint le rappel d'un lot, et l'argent en jeu",
+    "Every lot derived from a lot, every current holder (sites and outlets) with "
+    "quantities, stock in transit, every outlet already served, and the money at stake: the "
+    "transfers paying for those lots (deliveries and baskets), pending or posted, with the "
+    "recalled lots' part, in euros.":
+        "Chaque lot issu d'un lot, chaque détenteur actuel (sites et structures) avec les "
+        "quantités, le stock en transit, chaque structure déjà servie, et l'argent en jeu : "
+        "les virements qui paient ces lots (livraisons et paniers), réservés ou versés, avec "
+        "la part des lots rappelés, en euros.",
+    "MONEY AT STAKE: transfers paying for the recalled lots (deliveries and baskets)":
+        "ARGENT EN JEU : virements qui paient les lots rappelés (livraisons et paniers)",
+    "payer": "payeur",
+    "who": "qui",
+    "for": "pour",
+    "amount": "montant",
+    "paid": "versé",
+    "at stake": "en jeu",
+    "transfer": "virement",
+    "(household, pseudonymous)": "(foyer, pseudonyme)",
+    "reserved (pending): {pending}, of which at stake {at_stake}":
+        "réservé (en attente) : {pending}, dont en jeu {at_stake}",
+    "paid: {posted}, of which at stake {at_stake}": "versé : {posted}, dont en jeu {at_stake}",
+    "{payers}: at stake {pending} reserved, {posted} paid ({transfers} transfers)":
+        "{payers} : en jeu {pending} réservés, {posted} versés ({transfers} virements)",
+    "{deliveries} deliveries and {baskets} baskets concerned":
+        "{deliveries} livraisons et {baskets} paniers concernés",
     # ----------------------------------------------------------------- governance
     "put a proposal to the colleges' vote": "soumettre une proposition au vote des collèges",
     "vote yes, no or abstain on a proposal (changeable until closing)":
@@ -660,6 +689,46 @@ FRENCH: dict[str, str] = {
     "header language (default: the command's, {language})":
         "langue des en-têtes (par défaut : celle de la commande, {language})",
     "wrote {size} bytes to {path}": "{size} octets écrits dans {path}",
+    "csv (UTF-8 with BOM, ';'), xlsx or pdf (A4) (default {format})":
+        "csv (UTF-8 avec BOM, ';'), xlsx ou pdf (A4) (par défaut {format})",
+    "the table a CSV holds (default summary)":
+        "la table que contient un CSV (par défaut summary)",
+    # Report exports (``infra.cli.reports``).
+    "YEAR": "ANNÉE",
+    "PROGRAMME": "PROGRAMME",
+    "csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) (default {format})":
+        "csv (UTF-8 avec BOM, ';', une table), xlsx ou pdf (A4) (par défaut {format})",
+    "language of headers and text (default: the command's, {language})":
+        "langue des en-têtes et du texte (par défaut : celle de la commande, {language})",
+    "the table a CSV holds (default {table})":
+        "la table que contient un CSV (par défaut {table})",
+    "traceability register of an organisation (CASF art. L266-2)":
+        "registre de traçabilité d'une structure (CASF, art. L266-2)",
+    "Every step of the food an organisation handled in a period (reception, transformation, "
+    "storage, distribution), with quantities, values and the event each line rests on.":
+        "Chaque étape des denrées qu'une structure a traitées sur une période (réception, "
+        "transformation, stockage, distribution), avec les quantités, les valeurs et "
+        "l'événement sur lequel repose chaque ligne.",
+    "the organisation: member id or name": "la structure : identifiant ou nom du membre",
+    "a donor's yearly attestation of donations in kind":
+        "l'attestation annuelle des dons en nature d'un donateur",
+    "What a donor gave in a year, to which organisation, when, how much and worth what "
+    "(declared value or reference price), with the events.":
+        "Ce qu'un donateur a donné dans l'année, à quelle structure, quand, combien et pour "
+        "quelle valeur (valeur déclarée ou prix de référence), avec les événements.",
+    "donor: member id or exact name": "donateur : identifiant ou nom exact du membre",
+    "calendar year": "année civile",
+    "only the donations to this organisation (id or name)":
+        "seulement les dons à cette structure (identifiant ou nom)",
+    "a basket programme's activity for a year (or the network's)":
+        "l'activité d'un programme de paniers sur une année (ou celle du réseau)",
+    "Baskets distributed, households served (a count), kg per channel and garden, workshops "
+    "held, per programme and month.":
+        "Paniers distribués, foyers servis (un décompte), kg par canal et par jardin, ateliers "
+        "tenus, par programme et par mois.",
+    "a programme id or exact name (default: every programme)":
+        "identifiant ou nom exact d'un programme (par défaut : tous les programmes)",
+    "first day (YYYY-MM-DD, Europe/Paris)": "premier jour (AAAA-MM-JJ, heure de Paris)",
     "sealed {sealed} events; chain head: notification {head}":
         "{sealed} événements scellés ; tête de chaîne : notification {head}",
     "checkpoint {path}: {events} events up to notification {notification}, head {head}, "
@@ -779,6 +848,11 @@ TERMS: dict[str, str] = {
     "platform": "plateforme",
     "auditor": "auditeur",
     "voter": "votant",
+    # Who pays what a recall puts at stake, and the transfers' states.
+    "delivery": "livraison",
+    "transfer_pending": "réservé",
+    "transfer_posted": "versé",
+    "transfer_voided": "annulé",
     # Governance commands run from the command line.
     "submit_proposal": "proposition soumise",
     "cast_vote": "vote enregistré",
@@ -786,6 +860,9 @@ TERMS: dict[str, str] = {
 }
 
 ENGLISH_TERMS: dict[str, str] = {
+    "transfer_pending": "pending",
+    "transfer_posted": "posted",
+    "transfer_voided": "voided",
     "submit_proposal": "proposal submitted",
     "cast_vote": "vote cast",
     "close_proposal": "proposal closed",

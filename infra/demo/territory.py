@@ -28,10 +28,13 @@ from domain.allocations import AllocationRound
 from domain.baskets import Basket, BasketProgramme, Household
 from domain.codec import decode_event
 from domain.command_records import CommandRecord
+from domain.donations import Donation
 from domain.lots import Channel, Lot
 from domain.members import Member, MemberKind
 from domain.sites import SiteKind
+from domain.workshops import Workshop
 from infra.demo.governance import seed_governance
+from infra.demo.reports import seed_reports
 from infra.ledger.ledger import Ledger
 from projections.runner import stored_topics
 
@@ -110,6 +113,10 @@ class DemoSummary:
     baskets_prepared: int = 0
     baskets_collected: int = 0
     baskets_cancelled: int = 0
+    donations: int = 0
+    """Donations in kind recorded (and not cancelled)."""
+    workshops: int = 0
+    """Cooking, gardening and nutrition workshops held (and not cancelled)."""
     recalled_lot_codes: list[str] = field(default_factory=list)
     coordinator_id: UUID | None = None
     platform_ids: list[UUID] = field(default_factory=list)
@@ -198,16 +205,21 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
             garden_ids=[result.stream_id for result in members[1:1 + GARDENS_PER_PLATFORM]],
             outlet_ids=[result.stream_id for result in members[1 + GARDENS_PER_PLATFORM:]]))
     summary.platform_ids = [territory.platform_id for territory in territories]
+    governance = None
     if with_governance:
         # Colleges, a vote changing the allocation key in week 6, a basket programme.
-        seed_governance(ledger, summary=summary, territories=territories, weeks=weeks,
-                        start=FIRST_MONDAY)
+        governance = seed_governance(ledger, summary=summary, territories=territories,
+                                     weeks=weeks, start=FIRST_MONDAY)
 
     for week in range(weeks):
         for territory in territories:
             _run_week(send, rng, territory, week)
         if progress is not None:
             progress(week + 1, weeks, summary.events_written)
+    if governance is not None:
+        # Reference prices, a few donations, labelled lots and workshops for the reports.
+        seed_reports(ledger, governance, territories, coordinator_id=coordinator,
+                     weeks=weeks, start=FIRST_MONDAY, seed=seed)
     recall_territory = territories[0]
     _recall(send, rng, recall_territory, weeks - 1, summary)
     summary.seconds = time.perf_counter() - started
@@ -398,12 +410,14 @@ def count_history(ledger: Ledger, summary: DemoSummary) -> None:
 
     Lots offered and grams received go to the basket programme whose producer offered the
     lot, else to the supply chain; distributions count per outlet and per channel; commands
-    and the events they wrote come from their command records.
+    are counted by their command records, and every other stored event was written by one.
     """
     summary.commands = 0
     topics = stored_topics(CommandRecord.Handled, Member.Registered, BasketProgramme.Opened,
                            Lot.Offered, Lot.Received, Lot.Distributed, Household.Enrolled,
-                           Basket.Prepared, Basket.Collected, Basket.Cancelled)
+                           Basket.Prepared, Basket.Collected, Basket.Cancelled,
+                           Donation.Recorded, Donation.Cancelled, Workshop.Held,
+                           Workshop.Cancelled)
     names: dict[UUID, str] = {}
     programme_of_producer: dict[UUID, str] = {}
     programme_of_lot: dict[UUID, str] = {}
@@ -444,6 +458,10 @@ def count_history(ledger: Ledger, summary: DemoSummary) -> None:
                 summary.baskets_collected += 1
             elif isinstance(event, Basket.Cancelled):
                 summary.baskets_cancelled += 1
+            elif isinstance(event, Donation.Recorded | Donation.Cancelled):
+                summary.donations += 1 if isinstance(event, Donation.Recorded) else -1
+            elif isinstance(event, Workshop.Held | Workshop.Cancelled):
+                summary.workshops += 1 if isinstance(event, Workshop.Held) else -1
         if len(page) < SUMMARY_PAGE_SIZE:
             break
         position = page[-1].id + 1

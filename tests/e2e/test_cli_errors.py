@@ -63,7 +63,7 @@ def value_for(action: argparse.Action, tmp: Path) -> str:
         return str(tmp / "out.file")
     if action.type is UUID:
         return str(uuid4())
-    for candidate in ("2026-03-01", PAYLOAD, "1", "x"):
+    for candidate in ("2026-03-01", PAYLOAD, "2026", "x"):
         try:
             if action.type is not None and callable(action.type):
                 action.type(candidate)

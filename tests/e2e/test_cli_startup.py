@@ -19,8 +19,9 @@ from tests.integration.test_projections_trace import build_graph
 
 HEAVY = ("kafka", "litestar", "uvicorn", "openpyxl", "cryptography", "psycopg", "structlog",
          "prometheus_client", "reportlab", "infra.ledger", "infra.api", "infra.demo",
-         "infra.audit", "infra.exports", "consumers")
-"""Packages a query has no use for (``infra.ledger`` is the write application)."""
+         "infra.audit", "consumers")
+"""Packages a query has no use for (``infra.ledger`` is the write application; ``recall``
+reads the money at stake through ``infra.exports.recall_money``)."""
 PROBE = """
 import json, sys
 from infra.cli.main import main

@@ -48,6 +48,7 @@ CODE_MESSAGES: dict[str, str] = {
     "voting_not_open": "Le vote n’est pas encore ouvert",
     "voting_still_open": "Le vote est encore ouvert",
     "budget_exceeded": "Le budget ne suffit pas",
+    "no_reference_price": "Aucun prix de référence pour ce produit : déclarez la valeur du don",
     "too_large": "La demande est trop volumineuse",
     "unavailable": "Le service est momentanément indisponible : réessayez",
     "internal": "Le serveur n’a pas pu répondre",
@@ -103,6 +104,10 @@ REASON_MESSAGES: dict[str, str] = {
     "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
+    "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
+                          "et aucun prix de référence pour {product} au {donated_date}.",
+    "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
+                                  "{on_hand_g} en stock (enregistrez le don à sa réception).",
 }
 
 
