@@ -149,7 +149,7 @@ def test_the_cli_issues_a_household_its_own_token(demo: Demo,
     """``cocagne token create --member HOUSEHOLD_ID`` signs in as that household."""
     household = demo.members["household"]
     assert demo.location.sqlite_path is not None
-    assert main(["token", "create", "--db", str(demo.location.sqlite_path),
+    assert main(["--lang", "en", "token", "create", "--db", str(demo.location.sqlite_path),
                  "--member", str(household), "--label", "foyer"]) == 0
     captured = capsys.readouterr()
     assert "for household CCAS-" in captured.err
