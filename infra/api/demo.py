@@ -10,6 +10,7 @@ exported from the dashboard's store verifies alone against the published public 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, TextIO
 from uuid import UUID
@@ -80,23 +81,33 @@ def household_with_baskets(ledger: Ledger) -> UUID | None:
     return household_id
 
 
-def prepare_demo(location: StoreLocation, host: str, port: int,
-                 out: TextIO = sys.stdout, *, signs_checkpoints: bool = False) -> dict[str, str]:
-    """Seed if empty, issue tokens, print how to connect; the tokens by role."""
+def issue_demo_tokens(location: StoreLocation,
+                      on_seeding: Callable[[], None] | None = None) -> dict[Role, str]:
+    """Seed the demo territory if the store is empty (``on_seeding`` is told first), then
+    issue one token per role; the tokens by role."""
     ledger = Ledger(location)
     try:
         if not ledger.recorder.max_notification_id():
-            print(f"seeding the demo territory into {location.url} …", file=out, flush=True)
+            if on_seeding is not None:
+                on_seeding()
             generate_demo(ledger)
         members = demo_members(ledger)
     finally:
         ledger.close()
     tokens = TokenStore(location)
     try:
-        issued: dict[Role, str] = {role: tokens.create(member_id, label=f"demo {role}")[1]
-                  for role, member_id in members.items()}
+        return {role: tokens.create(member_id, label=f"demo {role}")[1]
+                for role, member_id in members.items()}
     finally:
         tokens.close()
+
+
+def prepare_demo(location: StoreLocation, host: str, port: int,
+                 out: TextIO = sys.stdout, *, signs_checkpoints: bool = False) -> dict[str, str]:
+    """Seed if empty, issue tokens, print how to connect; the tokens by role. (``cocagne
+    serve --demo`` prints the same in the command's language, ``infra.cli.server``.)"""
+    issued = issue_demo_tokens(location, on_seeding=lambda: print(
+        f"seeding the demo territory into {location.url} …", file=out, flush=True))
     url = f"http://{host}:{port}"
     print(f"\nCocagne ledger: {url}/espace  (dashboard: {url}/dashboard, API reference: "
           f"{url}/api/schema)", file=out)

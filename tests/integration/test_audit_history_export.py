@@ -301,8 +301,8 @@ def _logging_back_to_stderr() -> Iterator[None]:
 
 
 def cocagne(arguments: list[str]) -> int:
-    """Run ``cocagne`` quietly (warnings only)."""
-    code: int = cocagne_main(["--log-level", "warning", *arguments])
+    """Run ``cocagne`` quietly (warnings only), in English (the messages checked below)."""
+    code: int = cocagne_main(["--lang", "en", "--log-level", "warning", *arguments])
     return code
 
 

@@ -33,6 +33,7 @@ from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
 from infra.demo.territory import generate_demo
 from infra.store import StoreLocation, sqlite_location
+from tests.builders import DEMO_END
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -177,7 +178,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     location = sqlite_location(Path(tmp_path_factory.mktemp("pages")) / "ledger.db")
     app = create_app(location)
     ledger = app.state.services.ledger
-    generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1)
+    generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1, end=DEMO_END)
     chosen = demo_members(ledger)
     members = {str(role): member_id for role, member_id in chosen.items()}
     port = free_port()
