@@ -165,6 +165,9 @@ POLICY: dict[str, Access] = {
     "prepare_basket": command(O, note="from lots the collection point itself holds"),
     "collect_basket": command(O, note="at the outlet's own collection point"),
     "cancel_basket": command(O, note="at the outlet's own collection point"),
+    "state_basket_preferences": command(H, O, note="the household itself (signed in as its "
+                                                   "own household) or the outlet that "
+                                                   "referred it"),
 }
 
 

@@ -25,6 +25,7 @@ from domain.rules import (
     SetAllocationKey,
     SetBasketTerms,
     SetPriceGrid,
+    SetReplayWeeks,
     normalised_payload,
 )
 from domain.transfers import AccountKind, CauseKind, record_transfer
@@ -132,7 +133,7 @@ def close_proposal(command: g.CloseProposal, uow: UnitOfWork) -> list[UUID]:
 def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
-    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid):
+    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

@@ -16,7 +16,16 @@ import msgspec
 
 from domain import commands as c
 from domain import governance_commands as g
-from infra.ledger import allocations, baskets, deliveries, funding, governance, lots, members
+from infra.ledger import (
+    allocations,
+    baskets,
+    deliveries,
+    funding,
+    governance,
+    lots,
+    members,
+    preferences,
+)
 from infra.ledger.unit_of_work import UnitOfWork
 
 Handler = Callable[[Any, UnitOfWork], list[UUID]]
@@ -74,6 +83,7 @@ HANDLERS: dict[type[msgspec.Struct], Handler] = {
     g.PrepareBasket: baskets.prepare_basket,
     g.CollectBasket: baskets.collect_basket,
     g.CancelBasket: baskets.cancel_basket,
+    g.StateBasketPreferences: preferences.state_basket_preferences,
 }
 
 
