@@ -15,8 +15,11 @@ The PostgreSQL password may stay out of the URL (and out of ``docker-compose.yml
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_SQLITE_PATH = Path("var/cocagne.db")
@@ -167,3 +170,39 @@ def location_from_eventsourcing_env(env: dict[str, str]) -> StoreLocation | None
             postgres_password=env.get("POSTGRES_PASSWORD", ""),
             postgres_dbname=env.get("POSTGRES_DBNAME", ""))
     return None
+
+
+class StoreHead:
+    """The id of the last stored event, read cheaply and often (the stream cache asks for it
+    at the start of every unit of work).
+
+    eventsourcing's ``max_notification_id`` takes a pooled connection and a transaction
+    (40 µs here); on SQLite a dedicated autocommit connection answers the same in 7 µs. On
+    PostgreSQL, and for the in-memory store, the recorder answers.
+    """
+
+    def __init__(self, location: StoreLocation | None, recorder: Any) -> None:
+        self._recorder = recorder
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        if location is not None and location.kind == "sqlite":
+            assert location.sqlite_path is not None
+            table = getattr(recorder, "events_table_name", "stored_events")
+            self._statement = f"SELECT MAX(rowid) FROM {table}"
+            self._connection = sqlite3.connect(location.sqlite_path, isolation_level=None,
+                                               check_same_thread=False,
+                                               timeout=SQLITE_LOCK_TIMEOUT_S)
+
+    def read(self) -> int:
+        """The last notification id (0 when the store is empty)."""
+        if self._connection is None:
+            return int(self._recorder.max_notification_id() or 0)
+        with self._lock:
+            row = self._connection.execute(self._statement).fetchone()
+        return int(row[0] or 0)
+
+    def close(self) -> None:
+        """Close the dedicated connection, if any."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

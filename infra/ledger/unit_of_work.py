@@ -9,6 +9,7 @@ keys).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar, cast
 from uuid import UUID
@@ -17,12 +18,19 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from domain.base import Aggregate, Context, Event, project_events
+from domain.baskets import HouseholdReference
+from domain.command_records import CommandRecord
 from domain.errors import NotFound
+from domain.lots import LotCode
 from domain.transfers import Account
+from infra.ledger.snapshots import SNAPSHOTTED, Snapshots
+from infra.ledger.stream_cache import StreamCache
 from infra.personal_data_store import PersonalDataStore
 from infra.site_index import SiteLotsIndex
 
 T = TypeVar("T", bound=Aggregate)
+WRITE_ONCE: frozenset[type[Aggregate]] = frozenset({CommandRecord, LotCode, HouseholdReference})
+"""Index streams written once and read only on a replay or a clash: not worth caching."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,10 @@ class Stores:
     """Which lots have stock at which site (allocation rounds look candidates up here)."""
     personal_data: PersonalDataStore
     """Households' sealed names and contacts, and the keys that open them."""
+    cache: StreamCache | None = None
+    """Streams as this process last saved them (``infra.ledger.stream_cache``)."""
+    snapshots: Snapshots | None = None
+    """Snapshots of long-lived streams (``infra.ledger.snapshots``)."""
 
 
 class UnitOfWork:
@@ -43,11 +55,24 @@ class UnitOfWork:
 
     def __init__(self, stores: Stores) -> None:
         self.stores = stores
+        self._cache = stores.cache
+        self._start_head = self._cache.begin() if self._cache is not None else 0
         self._aggregates: dict[UUID, Aggregate] = {}
         self._missing: set[UUID] = set()
         self._baseline: dict[UUID, int] = {}
         self.context: Context | None = None
         """The context of the current command's act, set by ``infra.ledger.actors.act``."""
+
+    def finish(self, saved_ids: Sequence[int] | None) -> None:
+        """Give the streams held back to the cache (after a save, or after a refusal).
+
+        A unit of work whose save failed must not call this: its streams hold changes that
+        were never stored.
+        """
+        if self._cache is not None:
+            self._cache.finish(self._start_head,
+                               (aggregate for aggregate in self._aggregates.values()
+                                if type(aggregate) not in WRITE_ONCE), saved_ids)
 
     # ------------------------------------------------------------ per command
 
@@ -65,19 +90,34 @@ class UnitOfWork:
 
     def get(self, cls: type[T], aggregate_id: UUID, what: str) -> T:
         """Load a stream (once per unit of work); refuse if absent or of another kind."""
-        aggregate = self.find(aggregate_id)
+        aggregate = self.find(aggregate_id, cls)
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} {aggregate_id} does not exist")
         return aggregate
 
-    def find(self, aggregate_id: UUID) -> Aggregate | None:
-        """Load a stream, or None if it does not exist."""
+    def find(self, aggregate_id: UUID,
+             expected: type[Aggregate] | None = None) -> Aggregate | None:
+        """Load a stream, or None if it does not exist.
+
+        ``expected``: the kind of stream the caller wants; long-lived kinds load from their
+        latest snapshot and the events after it.
+        """
         aggregate = self._aggregates.get(aggregate_id)
         if aggregate is not None:
             self._baseline.setdefault(aggregate_id, len(aggregate.pending_events))
             return aggregate
         if aggregate_id in self._missing:
             return None
+        cached = self._cache.take(aggregate_id) if self._cache is not None else None
+        if cached is not None:
+            self._track(cached)
+            return cached
+        snapshots = self.stores.snapshots
+        if snapshots is not None and expected in SNAPSHOTTED:
+            resumed = snapshots.load(expected, aggregate_id)
+            if resumed is not None:
+                self._track(resumed)
+                return resumed
         try:
             loaded = cast(Aggregate, self.stores.repository.get(
                 aggregate_id, projector_func=project_events))
@@ -119,6 +159,10 @@ class UnitOfWork:
             return tracked
         if account_id in self._missing:
             return None
+        cached = self._cache.take(account_id) if self._cache is not None else None
+        if isinstance(cached, Account):
+            self._track(cached)
+            return cached
         recorder, mapper = self.stores.recorder, self.stores.mapper
         first = recorder.select_events(account_id, limit=1)
         if not first:

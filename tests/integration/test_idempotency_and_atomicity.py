@@ -30,6 +30,7 @@ from domain.errors import (
     ConcurrencyConflict,
     InsufficientStock,
     InvalidCommand,
+    RoleRequired,
 )
 from domain.ids import name_id
 from domain.lots import Lot, LotCode
@@ -400,6 +401,21 @@ def test_one_command_sent_to_two_ledgers_at_once_takes_effect_once(
         assert without_replay_fields(answers[0]) == without_replay_fields(answers[1])
         assert territory.lot(lot_id).reserved_g == {territory.outlet_id: 25_000}
         assert len(reserved_events(first, lot_id)) == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_member_suspended_by_another_process_is_refused_at_once(
+        store: StoreLocation) -> None:
+    """A ledger that cached the producer sees another ledger's suspension on its next act."""
+    first, second = Ledger(store), Ledger(store)
+    try:
+        territory = found_territory(first)
+        territory.offer()  # The producer is now cached by the first ledger.
+        second.execute(c.SuspendMember(command_id="suspend", actor_id=territory.coordinator_id,
+                                       member_id=territory.producer_id, reason="enquête"))
+        assert_refused(first, territory.offer_command(), RoleRequired, "is suspended")
     finally:
         first.close()
         second.close()
