@@ -37,6 +37,9 @@ def _household_context(command: g.StateBasketPreferences, uow: UnitOfWork,
             occurred_at=aware(command.occurred_at) if command.occurred_at else utc_now())
         uow.context = context
         return context
+    if isinstance(uow.find(command.actor_id), Household):
+        raise RoleRequired(f"a household states only its own preferences, not those of "
+                           f"household {household.reference}")
     context, referrer = act(uow, command, Role.OUTLET)
     if referrer.id != household.referrer_id:
         raise RoleRequired(f"only household {household.reference} itself or the outlet that "
