@@ -27,9 +27,10 @@ posted for what arrived (and, for baskets, the programme's price of each collect
 per funder and outlet the euros they paid; per programme the households' share, the baskets
 collected and the number of households — never which household paid what.
 
-The replay writes nothing. What it cannot know it says in ``notes``: a round adjusted by hand
-is replayed as computed; a costlier grid is not checked against the funders' budgets (a real
-dispatch might have been refused); a basket is collected or not as it really was.
+The replay writes nothing. What it cannot know it says in ``notes`` (``Note`` codes, worded by
+whoever shows them): a round adjusted by hand is replayed as computed; a costlier grid is not
+checked against the funders' budgets (a real dispatch might have been refused); a basket is
+collected or not as it really was.
 """
 
 from __future__ import annotations
@@ -74,6 +75,19 @@ class Measure(enum.StrEnum):
     BASKETS_COLLECTED = "baskets_collected"
     HOUSEHOLDS_SERVED = "households_served"
     """Per programme: how many households collected at least one basket."""
+
+
+class Note(enum.StrEnum):
+    """What a simulation cannot know, or found."""
+
+    ADJUSTED_ROUNDS = "adjusted_rounds"
+    """Some rounds were adjusted by hand: they count as computed (``adjusted_rounds``)."""
+    BUDGETS_NOT_CHECKED = "budgets_not_checked"
+    """A costlier grid is not checked against budgets: a dispatch might have been refused."""
+    COLLECTED_AS_RECORDED = "collected_as_recorded"
+    """Each basket is collected or not as it really was."""
+    NOT_CONSISTENT = "not_consistent"
+    """Replaying the rules in force did not give what was recorded (see ``consistent``)."""
 
 
 class Unit(enum.StrEnum):
@@ -220,7 +234,8 @@ class Simulation(msgspec.Struct, frozen=True, kw_only=True):
     sections: list[Section]
     consistent: bool
     """Replaying the rules in force gave exactly what the ledger recorded."""
-    notes: list[str]
+    notes: list[Note]
+    adjusted_rounds: int = 0
 
 
 def iso_week(day: date) -> str:
@@ -416,7 +431,8 @@ def simulate(rule: StandingRule, inputs: ReplayInputs, book: RuleBook | None, wi
              *, proposal_id: UUID | None = None, title: str = "") -> Simulation:
     """Replay the window's recorded inputs under ``rule``, beside what happened."""
     kind = rule_kind(rule)
-    notes: list[str] = []
+    notes: list[Note] = []
+    adjusted = 0
     if isinstance(rule, SetReplayWeeks) or kind is None:
         raise InvalidCommand("only an allocation key, a price grid or a programme's basket "
                              "terms can be simulated")
@@ -425,24 +441,21 @@ def simulate(rule: StandingRule, inputs: ReplayInputs, book: RuleBook | None, wi
         acts = len(inputs.rounds)
         adjusted = sum(1 for allocation in inputs.rounds if allocation.adjusted)
         if adjusted:
-            notes.append(f"{adjusted} round(s) were adjusted by hand after computing: "
-                         "they count as computed (an adjustment is not a rule's effect)")
+            notes.append(Note.ADJUSTED_ROUNDS)
     elif isinstance(rule, SetPriceGrid):
         actual, replayed, proposed = replay_deliveries(inputs.deliveries, inputs.lots, book,
                                                        rule)
         acts = len(inputs.deliveries)
-        notes.append("funders' budgets are not checked: a costlier grid could have refused "
-                     "a dispatch its budget could not cover")
+        notes.append(Note.BUDGETS_NOT_CHECKED)
     else:
         actual, replayed, proposed = replay_baskets(inputs.baskets, inputs.opening_terms, book,
                                                     rule)
         acts = sum(1 for basket in inputs.baskets if basket.programme_id == rule.programme_id)
-        notes.append("each basket is collected or not as it really was")
+        notes.append(Note.COLLECTED_AS_RECORDED)
     sections = compare(kind, actual, replayed, proposed)
     consistent = all(row.actual == row.replayed for section in sections for row in section.rows)
     if not consistent:
-        notes.append("replaying the rules in force does NOT give what was recorded: see the "
-                     "rows whose replayed figure differs from the actual one")
+        notes.append(Note.NOT_CONSISTENT)
     return Simulation(kind=kind, rule=rule, proposal_id=proposal_id, title=title,
                       window=window, acts=acts, sections=sections, consistent=consistent,
-                      notes=notes)
+                      notes=notes, adjusted_rounds=adjusted)

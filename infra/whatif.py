@@ -23,6 +23,7 @@ saves.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -229,13 +230,18 @@ def gather_inputs(reader: StreamReader, kind: RuleKind, window: Window,
     return gathered.inputs(), gathered.names
 
 
+def sort_key(label: str) -> str:
+    """A name as French readers sort it: accents and case aside (É with E)."""
+    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
+
+
 def _labelled(simulation: Simulation, names: dict[UUID, str]) -> Simulation:
     """Each row named (members and programmes by name, anything else by its id)."""
     sections = []
     for section in simulation.sections:
         rows = [msgspec.structs.replace(row, label=names.get(row.party_id, str(row.party_id)))
                 for row in section.rows]
-        rows.sort(key=lambda row: (row.label.casefold(), str(row.party_id)))
+        rows.sort(key=lambda row: (sort_key(row.label), str(row.party_id)))
         sections.append(msgspec.structs.replace(section, rows=rows))
     return msgspec.structs.replace(simulation, sections=sections)
 

@@ -28,8 +28,9 @@ from uuid import UUID, uuid4
 import msgspec
 
 from domain import governance_commands as g
-from domain.proposals import Choice, Proposal, Tally
+from domain.proposals import Choice, Proposal, Tally, participation
 from domain.rules import Payload
+from infra.cli.decisions import run_rule_history
 from infra.cli.support import add_store_arguments, parse_time, print_table, store_from_arguments
 from infra.ledger.ledger import Ledger
 from infra.projections_wiring import open_projections
@@ -110,6 +111,9 @@ def register(subparsers: Any) -> None:
     add_store_arguments(rules)
     rules.add_argument("--as-of", type=parse_date, metavar="DATE",
                        help="the day (default: today, UTC)")
+    rules.add_argument("--history", action="store_true",
+                       help="every rule ever in force: the proposal, tally and dates that set "
+                            "it and how many acts applied it")
     rules.add_argument("--json", action="store_true", help="JSON output")
     rules.set_defaults(func=run_rules)
 
@@ -182,10 +186,15 @@ def _percent(value_bp: int) -> str:
 
 
 def _print_tally(result: Tally) -> None:
-    print_table(["college", "weight", "members", "yes", "no", "abstain"],
-                 [[college.college, _percent(college.weight_bp), college.members, college.yes,
-                   college.no, college.abstain] for college in result.colleges],
-                 right=(1, 2, 3, 4, 5))
+    turnout = {item.college: item for item in participation(result)}
+    print_table(["college", "weight", "members", "yes", "no", "abstain", "voters",
+                 "participation"],
+                [[college.college, _percent(college.weight_bp), college.members, college.yes,
+                  college.no, college.abstain,
+                  f"{turnout[college.college].voters}/{college.members}",
+                  _percent(turnout[college.college].participation_bp)]
+                 for college in result.colleges],
+                right=(1, 2, 3, 4, 5, 6, 7))
     print(f"one member, one vote: {result.yes} yes, {result.no} no, {result.abstain} "
           f"abstain of {result.members} on the roll")
     print(f"participation {_percent(result.participation_bp)} (quorum "
@@ -225,6 +234,8 @@ def run_tally(arguments: argparse.Namespace) -> int:
 
 def run_rules(arguments: argparse.Namespace) -> int:
     """Print the rules in force on a day."""
+    if arguments.history:
+        return run_rule_history(arguments)
     day = arguments.as_of or datetime.now(tz=UTC).date()
     history = _history(arguments)
     try:

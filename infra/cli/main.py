@@ -1,8 +1,8 @@
 """The ``cocagne`` command: one parser built from each area's module.
 
-Each area module (``infra.cli.demo``, ``views``, ``governance``, ``broker``, ``audit``,
-``server``) exposes ``register(subparsers)``; every subcommand stores a handler in ``func``
-that takes the parsed arguments and returns an exit code.
+Each area module (``infra.cli.demo``, ``views``, ``governance``, ``decisions``, ``broker``,
+``audit``, ``server``) exposes ``register(subparsers)``; every subcommand stores a handler in
+``func`` that takes the parsed arguments and returns an exit code.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from domain.errors import DomainError
-from infra.cli import audit, broker, demo, governance, server, views
+from infra.cli import audit, broker, decisions, demo, governance, server, views
 from infra.logs import configure_logging
 from infra.store import StoreConfigurationError
 
-AREAS = (demo, views, governance, broker, audit, server)
+AREAS = (demo, views, governance, decisions, broker, audit, server)
 
 
 def build_parser() -> argparse.ArgumentParser:

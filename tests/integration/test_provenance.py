@@ -1,0 +1,59 @@
+"""Decision provenance on a governed territory, on SQLite and PostgreSQL: a basket prepared
+under voted terms leads back to the vote, the rule history counts it, and the terms' what-if
+over that week replays it exactly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.proposals import Proposal
+from domain.rules import FunderShare, SetBasketTerms
+from domain.transfers import Transfer
+from domain.whatif import Measure, replay_window
+from infra.ledger.ledger import Ledger
+from infra.provenance import acts_of_decision, provenance_of, rule_history
+from infra.whatif import simulate_proposal, simulate_rule
+from tests.governance_support import MONDAY, at, governed_territory
+
+
+def test_a_basket_leads_to_the_terms_it_applied_and_back(ledger: Ledger) -> None:
+    """Terms voted, a basket prepared: the basket and its transfers name the decision; the
+    history counts one basket; replaying the terms over its week changes nothing."""
+    governed = governed_territory(ledger)
+    programme = governed.open_programme()
+    funders = governed.funder_ids
+    for funder_id, share in ((funders[0], 7_000), (funders[1], 3_000)):
+        governed.commit(funder_id, 100_000 * share // 10_000, programme)
+    decided = SetBasketTerms(programme_id=programme, basket_price_cents=1_200,
+                             household_share_cap_bp=2_500,
+                             funders=[FunderShare(funders[0], 5_000),
+                                      FunderShare(funders[1], 5_000)])
+    decision = governed.adopt(decided, effective_from=MONDAY + timedelta(days=6))
+    household = governed.enrol(programme, "CCAS-0001")
+    lot = governed.basket_stock()
+    basket = governed.prepare(household, lot, when=at(7, 10))
+    governed.collect(basket)
+    found = provenance_of(ledger, basket)
+    assert found.kind == "basket"
+    assert [item.decision_id for item in found.decisions] == [decision]
+    assert found.decisions[0].link == f"/api/proposals/{decision}"
+    prepared = ledger.repository.get(basket)
+    transfer_id = prepared.transfer_ids()[0]
+    assert isinstance(ledger.repository.get(transfer_id), Transfer)
+    assert provenance_of(ledger, transfer_id).decisions[0].decision_id == decision
+    history = rule_history(ledger)
+    entry = next(item for item in history if item.decision_id == decision)
+    assert entry.acts_by_kind == {"basket.prepared": 1}
+    assert entry.scope_name == "Paniers Solidaires"
+    assert acts_of_decision(ledger, decision)[0] == 1
+    proposal = governed.proposal(decision)
+    assert isinstance(proposal, Proposal)
+    week = replay_window(MONDAY + timedelta(days=14), 1)
+    same = simulate_rule(ledger, decided, week)
+    assert same.consistent
+    assert all(row.difference == 0 for section in same.sections for row in section.rows)
+    paid = {section.measure: section.actual_total for section in same.sections}
+    assert paid[Measure.HOUSEHOLDS_PAID_CENTS] == 1_200 * 2_500 // 10_000
+    assert paid[Measure.PRODUCER_PAID_CENTS] == 1_200
+    earlier = simulate_proposal(ledger, decision, weeks=1, before=MONDAY + timedelta(days=14))
+    assert earlier.consistent
