@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.metrics
+	$(BIN)/python -m bench.whatif
 
 ## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
 ## relay, consumers, Prometheus, Grafana)

@@ -97,6 +97,11 @@ def _events(reader: StreamReader, classes: Sequence[type[Event]]) -> Iterator[Ev
         position = page[-1].id + 1
 
 
+def input_events(reader: StreamReader, kind: RuleKind) -> Iterator[Event]:
+    """Every event a simulation of ``kind`` reads (the names of members included)."""
+    return _events(reader, (Member.Registered, *TOPICS_BY_KIND[kind]))
+
+
 def _day(moment: datetime) -> date:
     """The business day of a moment (naive moments are UTC, as the ledger stores them)."""
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).date()
@@ -225,7 +230,7 @@ def gather_inputs(reader: StreamReader, kind: RuleKind, window: Window,
                   ) -> tuple[ReplayInputs, dict[UUID, str]]:
     """The recorded inputs of a rule kind over a window, and the names of the parties."""
     gathered = _Gathered(window)
-    for event in _events(reader, (Member.Registered, *TOPICS_BY_KIND[kind])):
+    for event in input_events(reader, kind):
         gathered.take(event)
     return gathered.inputs(), gathered.names
 

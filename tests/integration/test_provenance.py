@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from domain.errors import InvalidCommand
 from domain.proposals import Proposal
-from domain.rules import FunderShare, SetBasketTerms
+from domain.rules import FunderShare, SetAllocationKey, SetBasketTerms, SetReplayWeeks
 from domain.transfers import Transfer
 from domain.whatif import Measure, replay_window
 from infra.ledger.ledger import Ledger
@@ -57,3 +60,24 @@ def test_a_basket_leads_to_the_terms_it_applied_and_back(ledger: Ledger) -> None
     assert paid[Measure.PRODUCER_PAID_CENTS] == 1_200
     earlier = simulate_proposal(ledger, decision, weeks=1, before=MONDAY + timedelta(days=14))
     assert earlier.consistent
+
+
+def test_the_weeks_a_simulation_replays_are_voted(ledger: Ledger) -> None:
+    """Until decided a simulation replays 8 weeks; a vote for 3 makes later ones replay 3."""
+    governed = governed_territory(ledger)
+    key = SetAllocationKey(key="proportional_to_households")
+    before_vote = governed.propose(key, title="Clé, avant la décision")
+    assert len(simulate_proposal(ledger, before_vote).window.weeks) == 8
+    decision = governed.adopt(SetReplayWeeks(weeks=3), title="Trois semaines suffisent")
+    later = governed.propose(key, opens=at(8), closes=at(12), title="Clé, après la décision")
+    simulation = simulate_proposal(ledger, later)
+    assert len(simulation.window.weeks) == 3
+    assert simulation.window.last_day == MONDAY + timedelta(days=6)
+    assert len(simulate_proposal(ledger, later, weeks=5).window.weeks) == 5
+    entry = next(item for item in rule_history(ledger) if item.decision_id == decision)
+    assert entry.kind == "replay_weeks"
+    assert entry.rule == {"kind": "set_replay_weeks", "weeks": 3}
+    with pytest.raises(InvalidCommand, match="nothing to simulate"):
+        simulate_proposal(ledger, decision)
+    with pytest.raises(InvalidCommand, match="1 to 52 weeks"):
+        governed.propose(SetReplayWeeks(weeks=53))
