@@ -191,7 +191,8 @@ def check_amount(amount_cents: int, *, what: str = "amount") -> None:
     """Refuse amounts that are not positive or absurdly large."""
     if not 0 < amount_cents <= AMOUNT_CENTS_MAX:
         raise InvalidCommand(f"{what} must be 1 to {AMOUNT_CENTS_MAX} cents, "
-                             f"got {amount_cents}")
+                             f"got {amount_cents}", reason="amount_out_of_range",
+                             amount_cents=amount_cents, maximum_cents=AMOUNT_CENTS_MAX)
 
 
 def check_payload(payload: Payload) -> None:

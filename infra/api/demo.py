@@ -13,6 +13,7 @@ from litestar import Litestar
 
 from domain import commands as c
 from domain.base import Role
+from domain.baskets import Basket
 from domain.members import Member, MemberKind
 from infra.api.app import create_app
 from infra.api.auth import TokenStore
@@ -24,7 +25,7 @@ DEMO_AUDITOR_COMMAND_ID = "demo-api-auditor"
 """A stable id: serving the demo twice registers the auditor once."""
 SHUTDOWN_GRACE_S = 3  # Open live feeds are closed by the app; requests get this long to end.
 DEMO_ROLES = (Role.COORDINATOR, Role.PLATFORM, Role.PRODUCER, Role.OUTLET, Role.FUNDER,
-              Role.HOUSEHOLD, Role.AUDITOR)
+              Role.VOTER, Role.HOUSEHOLD, Role.AUDITOR)
 
 
 def demo_members(ledger: Ledger) -> dict[Role, UUID]:
@@ -38,17 +39,35 @@ def demo_members(ledger: Ledger) -> dict[Role, UUID]:
         for notification in page:
             member: Any = ledger.repository.get(UUID(str(notification.originator_id)))
             for role in DEMO_ROLES:
+                if role == Role.VOTER and set(member.roles) != {Role.VOTER}:
+                    continue  # The voter's link is a college member with no other role.
+                if role == Role.HOUSEHOLD:
+                    continue  # A household signs in as its own enrolled household, below.
                 if role in member.roles and role not in chosen and not member.suspended:
                     chosen[role] = member.id
         if len(page) < page_size:
             break
         position = page[-1].id + 1
+    household = household_with_baskets(ledger)
+    if household is not None:
+        chosen[Role.HOUSEHOLD] = household
     if Role.AUDITOR not in chosen and Role.COORDINATOR in chosen:
         result = ledger.execute(c.RegisterMember(
             command_id=DEMO_AUDITOR_COMMAND_ID, actor_id=chosen[Role.COORDINATOR],
             name="Commissaire aux comptes", kind=MemberKind.NETWORK, roles=[Role.AUDITOR]))
         chosen[Role.AUDITOR] = result.stream_id
     return chosen
+
+
+def household_with_baskets(ledger: Ledger) -> UUID | None:
+    """An enrolled household that collected baskets: the demo's household signs in as it
+    (its token names its Household stream; see ``infra.api.access.load_caller``)."""
+    page = ledger.recorder.select_notifications(1, 1, topics=[Basket.Collected.TOPIC])
+    if not page:
+        return None
+    basket: Any = ledger.repository.get(UUID(str(page[0].originator_id)))
+    household_id: UUID = basket.household_id
+    return household_id
 
 
 def prepare_demo(location: StoreLocation, host: str, port: int,
@@ -69,11 +88,12 @@ def prepare_demo(location: StoreLocation, host: str, port: int,
     finally:
         tokens.close()
     url = f"http://{host}:{port}"
-    print(f"\nCocagne ledger: {url}/dashboard  (API reference: {url}/api/schema)", file=out)
+    print(f"\nCocagne ledger: {url}/espace  (dashboard: {url}/dashboard, API reference: "
+          f"{url}/api/schema)", file=out)
     print("Demo tokens (Authorization: Bearer …); open a role's link to sign in as it:",
           file=out)
     for role, token in issued.items():
-        print(f"  {role:<12} {token}\n  {'':<12} {url}/dashboard#token={token}", file=out)
+        print(f"  {role:<12} {token}\n  {'':<12} {url}/espace#token={token}", file=out)
     print(flush=True, file=out)
     return {role.value: token for role, token in issued.items()}
 

@@ -192,11 +192,12 @@ def whoami(request: Request[Any, Any, Any]) -> Me:
 def open_session(request: Request[Any, Any, Any]) -> Response[Me]:
     """The dashboard's live feed (EventSource) cannot send headers: it sends this cookie.
 
-    The cookie is HttpOnly and SameSite=Strict, and is accepted for GET requests only.
+    The cookie is HttpOnly and SameSite=Strict, and is accepted for GET requests only; its
+    path is the whole site, so that the work pages (``/espace``) and downloads read with it.
     """
     caller: Caller = request.state.caller
     token = bearer_token(request) or ""
-    cookie = Cookie(key=SESSION_COOKIE, value=token, path="/api", httponly=True,
+    cookie = Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True,
                     samesite="strict", secure=request.url.scheme == "https",
                     max_age=SESSION_MAX_AGE_S)
     return Response(Me(member_id=caller.member_id, kind=caller.kind, roles=sorted(caller.roles)),
@@ -205,7 +206,7 @@ def open_session(request: Request[Any, Any, Any]) -> Response[Me]:
 
 @delete("/api/session", name="close_session", tags=["session"], sync_to_thread=False,
         status_code=204, responses=QUERY_ERRORS, summary="Clear the dashboard's cookie",
-        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/api", max_age=0,
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0,
                                  httponly=True, samesite="strict")])
 def close_session() -> None:
     """Sign the dashboard out."""
@@ -227,6 +228,8 @@ def list_members(request: Request[Any, Any, Any]) -> list[MemberEntry]:
     entries = []
     for member_id in ids:
         member: Any = services.ledger.repository.get(member_id)
+        if not isinstance(member, Member):
+            continue  # A household's own token names its Household stream, not a member.
         entries.append(MemberEntry(member_id=member.id, name=member.name, kind=str(member.kind),
                                    roles=sorted(member.roles), suspended=member.suspended))
     return entries

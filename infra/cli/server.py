@@ -7,6 +7,7 @@ import sys
 from typing import Any
 from uuid import UUID
 
+from domain.baskets import Household
 from domain.members import Member
 from infra.cli.support import add_store_arguments, store_from_arguments
 
@@ -91,7 +92,7 @@ def run_token_create(arguments: argparse.Namespace) -> int:
                 member = ledger.repository.get(member_id)
             except Exception:
                 member = None
-        if not isinstance(member, Member):
+        if not isinstance(member, Member | Household):
             print(f"no member {arguments.member!r} in {location.url}", file=sys.stderr)
             return 1
     finally:
@@ -101,8 +102,13 @@ def run_token_create(arguments: argparse.Namespace) -> int:
         token_id, token = tokens.create(member.id, arguments.label)
     finally:
         tokens.close()
-    print(f"token {token_id} for {member.name} ({', '.join(sorted(member.roles))}):",
-          file=sys.stderr)
+    if isinstance(member, Household):
+        # An enrolled household signs in as itself: its own account, nothing else.
+        print(f"token {token_id} for household {member.reference} (household):",
+              file=sys.stderr)
+    else:
+        print(f"token {token_id} for {member.name} ({', '.join(sorted(member.roles))}):",
+              file=sys.stderr)
     print(token)
     return 0
 

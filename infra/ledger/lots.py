@@ -176,7 +176,8 @@ def record_loss(command: c.RecordLoss, uow: UnitOfWork) -> list[UUID]:
     lot = uow.get(Lot, command.lot_id, "lot")
     at_outlet = context.role == Role.OUTLET
     if not at_outlet and lot.platform_id != holder.id:
-        raise RoleRequired(f"lot {lot.code} is not held by {holder.name}")
+        raise RoleRequired(f"lot {lot.code} is not held by {holder.name}",
+                           reason="lot_not_held", lot=lot.code)
     lot.lose(context, holder_id=holder.id, at_outlet=at_outlet,
              quantity_g=command.quantity_g, reason=command.reason)
     return [lot.id]
@@ -196,9 +197,11 @@ def recall_lot(command: c.RecallLot, uow: UnitOfWork) -> list[UUID]:
     context, actor = act(uow, command, Role.COORDINATOR, Role.PLATFORM, Role.PRODUCER)
     origin = uow.get(Lot, command.lot_id, "lot")
     if context.role == Role.PRODUCER and origin.producer_id != actor.id:
-        raise RoleRequired(f"producer {actor.name} may only recall its own lots")
+        raise RoleRequired(f"producer {actor.name} may only recall its own lots",
+                           reason="recall_not_own_lot")
     if origin.recalled:
-        raise InvalidState(f"lot {origin.code} is already recalled")
+        raise InvalidState(f"lot {origin.code} is already recalled",
+                           reason="already_recalled", lot=origin.code)
     recalled: list[UUID] = []
     for lot in recall_walk(origin, lambda lot_id: uow.get(Lot, lot_id, "lot")):
         if not lot.recalled:
