@@ -17,16 +17,22 @@ fetch it.
 
 from __future__ import annotations
 
+import threading
+from uuid import UUID
+
 from markupsafe import Markup, escape
 
 from domain.whatif import Section, Simulation
 from infra import decision_words as words
+from infra.reader import StreamReader
+from infra.whatif import simulate_proposal
 
 WIDTH = 340  # The pages' charts fit a 390 px phone screen with margins.
 BAR_HEIGHT = 16
 LABEL_WIDTH = 120
 ROWS_CHARTED_MAX = 24  # More bars than this cannot be read on a phone: the table has them all.
 LABEL_LENGTH_MAX = 18  # Characters of a name beside a bar (the table has the full name).
+CACHE_ENTRIES_MAX = 64  # Proposals shown on a governance page: twenty at most, a few heads.
 PLUS_COLOUR = "#24502f"
 MINUS_COLOUR = "#8b1111"
 
@@ -94,11 +100,14 @@ def _table(section: Section, table_id: str) -> Markup:
             value, words.figure(section.unit, value, signed=signed))
         for value, signed in ((section.actual_total, False), (section.replayed_total, False),
                               (section.proposed_total, False), (section.difference_total, True))]
+    caption = words.MEASURES[section.measure]
+    # A region a keyboard can reach: on a phone the table scrolls sideways (as the pages'
+    # own tables do, infra.api.pages.html.table).
     return Markup(
-        '<div class="defilement"><table id="{}" class="simulation-table"><caption>{}</caption>'
+        '<div class="defilement" role="region" aria-label="{}" tabindex="0">'
+        '<table id="{}" class="simulation-table"><caption>{}</caption>'
         "<thead><tr>{}</tr></thead><tbody>{}</tbody><tfoot><tr>{}</tr></tfoot></table></div>"
-    ).format(table_id, words.MEASURES[section.measure], head, Markup("").join(body),
-             Markup("").join(totals))
+    ).format(caption, table_id, caption, head, Markup("").join(body), Markup("").join(totals))
 
 
 def simulation_section(simulation: Simulation) -> Markup:
@@ -119,3 +128,30 @@ def simulation_section(simulation: Simulation) -> Markup:
              chart(simulation, f"{base_id}-graphique"), tables,
              words.consistency(simulation),
              Markup('<ul class="notes">{}</ul>').format(notes) if notes else Markup(""))
+
+
+_cache: dict[tuple[UUID, int], Markup] = {}
+_cache_lock = threading.Lock()
+
+
+def proposal_section(reader: StreamReader, proposal_id: UUID, *, open_vote: bool) -> Markup:
+    """The section of one proposal on the governance page, folded away once the vote closed.
+
+    Cached per proposal and store head: reloading a page while nothing was written costs a
+    dictionary lookup; any new event recomputes (a replay of 8 weeks is a fraction of a
+    second, ``bench.whatif``).
+    """
+    head = int(reader.recorder.max_notification_id() or 0)
+    key = (proposal_id, head)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is None:
+        cached = simulation_section(simulate_proposal(reader, proposal_id))
+        with _cache_lock:
+            if len(_cache) >= CACHE_ENTRIES_MAX:
+                _cache.clear()
+            _cache[key] = cached
+    summary = ("Et si cette règle avait été en vigueur ? Ce qu’elle aurait donné ces dernières "
+               "semaines")
+    return Markup('<details class="simulation-details"{}><summary>{}</summary>{}</details>'
+                  ).format(Markup(" open") if open_vote else Markup(""), summary, cached)
