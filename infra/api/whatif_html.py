@@ -113,6 +113,12 @@ def _table(section: Section, table_id: str) -> Markup:
 def simulation_section(simulation: Simulation) -> Markup:
     """The proposal page's "what if" section."""
     base_id = f"simulation-{simulation.proposal_id or 'regle'}"
+    if simulation.acts == 0:
+        return Markup(
+            '<section class="simulation" id="{}" data-coherent="oui">'
+            "<h3>Et si cette règle avait été en vigueur ?</h3><p>{} — {} : rien à rejouer, "
+            "la coopérative n’a rien enregistré que cette règle aurait changé.</p></section>"
+        ).format(base_id, words.KINDS[simulation.kind], words.window(simulation))
     tables = Markup("").join(_table(section, f"{base_id}-{section.measure}")
                              for section in simulation.sections)
     notes = Markup("").join(Markup("<li>{}</li>").format(note)

@@ -185,3 +185,16 @@ def test_the_page_section_escapes_what_the_ledger_holds() -> None:
     assert "&lt;script&gt;" in html
     assert 'class="ecart-plus"' in html
     assert "+2\u00a0kg" in html
+
+
+def test_a_window_with_nothing_recorded_says_so() -> None:
+    """No round in the weeks replayed: one sentence, no empty table or chart."""
+    simulation = Simulation(kind="allocation_key", rule=SetAllocationKey(
+        key="proportional_to_needs"), proposal_id=UUID(int=8), title="Clé",
+        window=Window(weeks=["2026-W49"], first_day=date(2026, 11, 30),
+                      last_day=date(2026, 12, 6)), acts=0, sections=[], consistent=True,
+        notes=[])
+    html = str(simulation_section(simulation))
+    assert "rien à rejouer" in html
+    assert "<table" not in html
+    assert "<svg" not in html

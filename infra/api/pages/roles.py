@@ -38,6 +38,10 @@ from infra.api.pages.html import (
     table,
     tag,
 )
+from infra.api.pages.preferences import (
+    household_preferences_section,
+    outlet_preferences_section,
+)
 from infra.api.pages.refusals import STATUS_WORDS
 from infra.api.policy import POLICY
 from infra.api.services import Services
@@ -529,6 +533,7 @@ def outlet_page(page: Page) -> Markup:
                    for holding in holdings][:ROWS_MAX])
     return join([
         section("besoins", "Besoins de la semaine", page.forms(need)),
+        outlet_preferences_section(page),
         section("receptions", "Livraisons à signer",
                 page.forms(*receipts) if receipts else tag("p", "Aucune livraison en route "
                                                                 "vers vous.")),
@@ -841,6 +846,7 @@ def household_page(page: Page) -> Markup:
              for basket in baskets], table_id="table-mes-paniers",
             sort_keys=[[basket.week, basket.price_cents, basket.household_cents, basket.status]
                        for basket in baskets])),
+        household_preferences_section(page),
     ])
 
 
