@@ -103,7 +103,8 @@ def check_preferences(basket_size: BasketSize, wanted: list[str],
     avoided_clean = _products(avoided, "avoid")
     both = sorted(set(wanted_clean) & set(avoided_clean))
     if both:
-        raise InvalidCommand(f"a product cannot be both wanted and avoided: {', '.join(both)}")
+        raise InvalidCommand(f"a product cannot be both wanted and avoided: {', '.join(both)}",
+                             reason="wanted_and_avoided", products=", ".join(both))
     return Preferences(basket_size=basket_size, wanted=wanted_clean, avoided=avoided_clean)
 
 
@@ -165,7 +166,7 @@ class SeasonPlan(Aggregate):
         """Record a household's preferences (restating replaces them)."""
         if self.by_household.get(household_id) == preferences:
             raise InvalidState(f"these preferences are already recorded for season "
-                               f"{self.season}")
+                               f"{self.season}", reason="same_preferences", season=self.season)
         if (household_id not in self.by_household
                 and len(self.by_household) >= HOUSEHOLDS_PER_PLAN_MAX):
             raise InvalidState(f"a season plan holds at most {HOUSEHOLDS_PER_PLAN_MAX} "

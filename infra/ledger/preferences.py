@@ -39,12 +39,14 @@ def _household_context(command: g.StateBasketPreferences, uow: UnitOfWork,
         return context
     if isinstance(uow.find(command.actor_id), Household):
         raise RoleRequired(f"a household states only its own preferences, not those of "
-                           f"household {household.reference}")
+                           f"household {household.reference}", reason="preferences_not_own",
+                           reference=household.reference)
     context, referrer = act(uow, command, Role.OUTLET)
     if referrer.id != household.referrer_id:
         raise RoleRequired(f"only household {household.reference} itself or the outlet that "
                            f"referred it may state its preferences; {referrer.name} did not "
-                           "refer it")
+                           "refer it", reason="preferences_not_referrer",
+                           reference=household.reference)
     return context
 
 

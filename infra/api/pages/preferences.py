@@ -15,18 +15,36 @@ its needs will carry), else today's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
 from domain.allocations import week_monday
 from domain.preferences import BasketSize, SeasonPlan, season_of, season_plan_id
 from infra import decision_words as words
+from infra.api.access import Caller
+from infra.api.pages.directory import Directory
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
+from infra.api.services import Services
 from infra.reader import find_stream
 
-if TYPE_CHECKING:
-    from infra.api.pages.roles import Page
+
+class Page(Protocol):
+    """What these sections read of a page (``infra.api.pages.roles.Page``)."""
+
+    services: Services
+    caller: Caller
+    directory: Directory
+    today: date
+
+    def may(self, name: str) -> bool:
+        """Whether the policy table lets the caller use this route."""
+        ...
+
+    def forms(self, *specs: Form | None) -> Markup:
+        """The forms the caller may send."""
+        ...
 
 SIZE_OPTIONS = [Option(str(size), words.SIZES[size]) for size in BasketSize]
 PRODUCTS_HELP = "Séparez les produits par des virgules : carotte, poireau"

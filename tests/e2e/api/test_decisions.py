@@ -211,9 +211,12 @@ def test_households_preferences_reach_their_outlet_as_counts(served: Served) -> 
     assert own.json()["preferences"]["wanted"] == ["carotte"]
     other = served.get("outlet", f"/api/households/{first}/preferences?season=2026-winter")
     assert other.status_code == 403
-    refused = served.post("outlet", "state_basket_preferences", {
-        "household_id": str(first), "basket_size": "small", "season": "2026-winter"})
+    refused = served.client.post("/api/commands/state_basket_preferences", json={
+        "household_id": str(first), "basket_size": "small", "season": "2026-winter"},
+        headers={"Authorization": f"Bearer {served.tokens['outlet']}",
+                 "Idempotency-Key": new_id("refused"), "Accept-Language": "fr-FR"})
     assert refused.status_code == 403
+    assert refused.json()["message"].startswith("Seuls le foyer CCAS-")
     assert served.get("outlet", "/api/preferences?season=2026-winter").json()[
         "households_stated"] == 0
 
