@@ -8,7 +8,8 @@ functions with another grid over the deliveries the ledger recorded.
 - ``lot_price``: the grid's price for the lot's product, else the offer price of the lot (or
   of the one lot it was split or made from, up to ``PARENT_DEPTH_MAX`` steps back);
 - ``price_stop``: one stop's lines grouped by producer, each producer's amount rounded once
-  (``domain.transfers.payment_cents``), and the lines nobody is paid for, with the reason;
+  (``domain.transfers.payment_cents``), and the lines nobody is paid for, with the reason
+  (the platform's own produce, a lot mixing producers, a donation, no price at all);
 - ``payer_shares``: who finances a producer's payment (the outlet's floor share first, then
   the funders by largest remainder);
 - ``received_payment``: what is posted on receipt for what actually arrived, each payer's
@@ -32,6 +33,7 @@ PARENT_DEPTH_MAX = 20
 """Splits of splits a lot's price is looked up through: deeper chains are data errors."""
 OWN_PRODUCE = "the producer delivers its own produce"
 SEVERAL_PRODUCERS = "made from several producers' lots"
+DONATION = "a donation"
 NO_PRICE = "no price on the grid or the offer"
 
 
@@ -46,14 +48,17 @@ class LotPricing(msgspec.Struct, frozen=True, kw_only=True):
     """Its own offer price (0 for a lot made from other lots)."""
     single_parent_id: UUID | None = None
     """The one lot it was made from, when there was exactly one."""
+    donated: bool = False
+    """The lot, or a lot it was made from, was given (a donation in force when priced)."""
 
 
-def lot_pricing(lot: Lot) -> LotPricing:
-    """The pricing facts of a loaded lot."""
+def lot_pricing(lot: Lot, *, donated: bool = False) -> LotPricing:
+    """The pricing facts of a loaded lot (``donated``: as the donations say)."""
     parents = lot.parents
     return LotPricing(lot_id=lot.id, product=lot.product, producer_id=lot.producer_id,
                       price_cents_per_kg=lot.price_cents_per_kg,
-                      single_parent_id=parents[0].lot_id if len(parents) == 1 else None)
+                      single_parent_id=parents[0].lot_id if len(parents) == 1 else None,
+                      donated=donated)
 
 
 ParentLookup = Callable[[UUID], LotPricing]
@@ -80,6 +85,8 @@ def unpaid_reason(lot: LotPricing, dispatcher_id: UUID, grid: SetPriceGrid,
         return OWN_PRODUCE, 0
     if lot.producer_id is None:
         return SEVERAL_PRODUCERS, 0
+    if lot.donated:
+        return DONATION, 0
     price = lot_price(lot, grid, parent_of)
     if price == 0:
         return NO_PRICE, 0

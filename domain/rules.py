@@ -7,6 +7,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
   ``SetPriceGrid`` (the prices paid to producers and who finances them) and
   ``SetReplayWeeks`` (how many past weeks a what-if simulation replays, see
   ``domain.whatif``);
+- ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
+  when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
   member in a college) and ``CommitBudget`` (move a funder's money into a budget).
 
@@ -30,6 +32,11 @@ from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidCommand
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
+from domain.reference_prices import (
+    SetReferencePrices,
+    check_reference_prices,
+    normalised_reference_prices,
+)
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
 """Allocation key: proportional to the households each outlet serves."""
@@ -124,9 +131,10 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     programme_id: UUID | None = None
 
 
-Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks | AdmitMember
-           | CommitBudget)
-StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+           | SetReferencePrices | AdmitMember | CommitBudget)
+StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+                | SetReferencePrices)
 
 
 class RuleKind(enum.StrEnum):
@@ -136,6 +144,7 @@ class RuleKind(enum.StrEnum):
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
     REPLAY_WEEKS = "replay_weeks"
+    REFERENCE_PRICES = "reference_prices"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -148,6 +157,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.PRICE_GRID
     if isinstance(payload, SetReplayWeeks):
         return RuleKind.REPLAY_WEEKS
+    if isinstance(payload, SetReferencePrices):
+        return RuleKind.REFERENCE_PRICES
     return None
 
 
@@ -226,6 +237,8 @@ def check_payload(payload: Payload) -> None:
         if not 1 <= payload.weeks <= REPLAY_WEEKS_MAX:
             raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, "
                                  f"got {payload.weeks}")
+    elif isinstance(payload, SetReferencePrices):
+        check_reference_prices(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
 
@@ -236,6 +249,8 @@ def normalised_payload(payload: Payload) -> Payload:
         prices = sorted((ProductPrice(price.product.strip().lower(), price.price_cents_per_kg)
                          for price in payload.prices), key=lambda price: price.product)
         return msgspec.structs.replace(payload, prices=prices)
+    if isinstance(payload, SetReferencePrices):
+        return normalised_reference_prices(payload)
     return payload
 
 
@@ -396,3 +411,14 @@ def replay_weeks_in_force(book: RuleBook | None, at: date) -> tuple[int, UUID | 
     rule = enactment.rule
     assert isinstance(rule, SetReplayWeeks)
     return rule.weeks, enactment.decision_id
+
+
+def reference_prices_in_force(book: RuleBook | None, at: date
+                              ) -> tuple[SetReferencePrices, UUID] | None:
+    """The reference prices in force on day ``at`` and the decision that set them, if any."""
+    enactment = None if book is None else book.in_force(RuleKind.REFERENCE_PRICES, at)
+    if enactment is None:
+        return None
+    rule = enactment.rule
+    assert isinstance(rule, SetReferencePrices)
+    return rule, enactment.decision_id

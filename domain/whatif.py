@@ -11,8 +11,8 @@ rule                inputs (as recorded)                        the act's own fu
 allocation key      each round's computation: needs, available  ``allocation_keys.allocate_with``
                     lots, key parameters, lines
 price grid          each dispatched delivery: stops, lines,     ``pricing.price_stop``,
-                    lots' pricing facts, grams received         ``pricing.payer_shares``,
-                                                                ``pricing.received_payment``
+                    lots' pricing facts (donations too),        ``pricing.payer_shares``,
+                    grams received                              ``pricing.received_payment``
 basket terms        each prepared basket: its programme, the    ``baskets.share_under``,
                     household's own share, collected or not     ``baskets.basket_shares``
 ==================  ==========================================  ===================================
@@ -54,7 +54,6 @@ from domain.rules import (
     SetAllocationKey,
     SetBasketTerms,
     SetPriceGrid,
-    SetReplayWeeks,
     StandingRule,
     allocation_parameters,
     allocation_rule,
@@ -157,6 +156,8 @@ class DeliveryInput(msgspec.Struct, frozen=True, kw_only=True):
     stops: list[StopInput]
     recorded: dict[tuple[Measure, UUID], int] = msgspec.field(default_factory=dict)
     """What was posted: per producer, per funder, per outlet (empty without a price grid)."""
+    donated_lots: list[UUID] = msgspec.field(default_factory=list)
+    """Its lots that were (or were made from) a donation when it was dispatched: unpaid."""
 
 
 class BasketInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -296,9 +297,15 @@ def delivery_money(delivery: DeliveryInput, grid: SetPriceGrid | None,
     money: Tally = {}
     if grid is None:
         return money
+    donated = set(delivery.donated_lots)
+
+    def line_lot(lot_id: UUID) -> LotPricing:
+        lot = lots[lot_id]
+        return msgspec.structs.replace(lot, donated=True) if lot_id in donated else lot
+
     for stop in delivery.stops:
         payments, _ = price_stop(
-            stop.outlet_id, [(lots[line.lot_id], line.quantity_g) for line in stop.lines],
+            stop.outlet_id, [(line_lot(line.lot_id), line.quantity_g) for line in stop.lines],
             dispatcher_id=delivery.dispatcher_id, grid=grid, parent_of=lots.__getitem__)
         if stop.received_g is None:
             continue
@@ -433,7 +440,7 @@ def simulate(rule: StandingRule, inputs: ReplayInputs, book: RuleBook | None, wi
     kind = rule_kind(rule)
     notes: list[Note] = []
     adjusted = 0
-    if isinstance(rule, SetReplayWeeks) or kind is None:
+    if not isinstance(rule, SetAllocationKey | SetPriceGrid | SetBasketTerms) or kind is None:
         raise InvalidCommand("only an allocation key, a price grid or a programme's basket "
                              "terms can be simulated")
     if isinstance(rule, SetAllocationKey):

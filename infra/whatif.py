@@ -10,7 +10,9 @@ rule kind       topics read
 ==============  ==============================================================================
 allocation key  ``allocation_round.computed``, ``allocation_round.adjusted``
 price grid      ``delivery.planned/dispatched/stop_received``, ``delivery_settlement.priced/
-                stop_settled``, ``lot.offered``, ``lot.derived`` (the lots' pricing facts)
+                stop_settled``, ``lot.offered``, ``lot.derived`` (the lots' pricing facts),
+                ``donation.recorded/cancelled`` (a donated lot is never paid: which lots
+                were donations when each delivery was dispatched)
 basket terms    ``basket_programme.opened``, ``household.enrolled`` (the household's own
                 share only), ``basket.prepared/collected``
 ==============  ==============================================================================
@@ -36,6 +38,7 @@ from domain.base import Event
 from domain.baskets import Basket, BasketProgramme, Household
 from domain.codec import stored_topic
 from domain.deliveries import Delivery, Stop
+from domain.donations import Donation
 from domain.errors import InvalidCommand, NotFound
 from domain.lots import Lot
 from domain.members import Member
@@ -68,13 +71,16 @@ from domain.whatif import (
 from infra.reader import StreamReader, find_stream, rule_book
 
 NOTIFICATIONS_PAGE = 2_000  # Notifications per select: one round trip per page.
+ANCESTORS_MAX = 100
+"""Lots looked at above a dispatched lot for a donation, as the settlement does
+(``infra.ledger.donations.ANCESTORS_MAX``)."""
 PAGES_MAX = 100_000
 """200 million notifications: far beyond any cooperative's history; a loop guard."""
 
 _ROUND_TOPICS = (AllocationRound.Opened, AllocationRound.Computed, AllocationRound.Adjusted)
 _DELIVERY_TOPICS = (Delivery.Planned, Delivery.Dispatched, Delivery.StopReceived,
                     DeliverySettlement.Priced, DeliverySettlement.StopSettled, Lot.Offered,
-                    Lot.Derived)
+                    Lot.Derived, Donation.Recorded, Donation.Cancelled)
 _BASKET_TOPICS = (BasketProgramme.Opened, Household.Enrolled, Basket.Prepared,
                   Basket.Collected)
 TOPICS_BY_KIND: dict[RuleKind, tuple[type[Event], ...]] = {
@@ -122,6 +128,11 @@ class _Gathered:
         self.payers: dict[UUID, tuple[Measure, UUID]] = {}
         self.recorded: dict[UUID, dict[tuple[Measure, UUID], int]] = {}
         self.lots: dict[UUID, LotPricing] = {}
+        self.parents: dict[UUID, list[UUID]] = {}
+        self.donations: dict[UUID, UUID] = {}
+        """Donations in force: donation stream id -> the donated lot."""
+        self.donated: dict[UUID, list[UUID]] = {}
+        """Per delivery dispatched in the window: its lots that were donations then."""
         self.programmes: dict[UUID, BasketProgramme.Opened] = {}
         self.own_shares: dict[UUID, int | None] = {}
         self.baskets: dict[UUID, Basket.Prepared] = {}
@@ -155,6 +166,7 @@ class _Gathered:
             day = _day(event.context.occurred_at)
             if self.in_window(day):
                 self.dispatched[event.originator_id] = day
+                self.donated[event.originator_id] = self._donated_now(event.originator_id)
         elif isinstance(event, Delivery.StopReceived):
             self.received[(event.originator_id, event.outlet_id)] = {
                 line.lot_id: line.received_g for line in event.lines}
@@ -179,7 +191,12 @@ class _Gathered:
             self.lots[event.originator_id] = LotPricing(
                 lot_id=event.originator_id, product=event.product,
                 producer_id=event.producer_id, price_cents_per_kg=event.price_cents_per_kg)
+        elif isinstance(event, Donation.Recorded):
+            self.donations[event.originator_id] = event.lot_id
+        elif isinstance(event, Donation.Cancelled):
+            self.donations.pop(event.originator_id, None)
         elif isinstance(event, Lot.Derived):
+            self.parents[event.originator_id] = [parent.lot_id for parent in event.parents]
             self.lots[event.originator_id] = LotPricing(
                 lot_id=event.originator_id, product=event.product,
                 producer_id=event.producer_id, price_cents_per_kg=0,
@@ -195,6 +212,25 @@ class _Gathered:
         elif isinstance(event, Basket.Collected):
             self.collected.add(event.originator_id)
 
+    def _donated_now(self, delivery_id: UUID) -> list[UUID]:
+        """The delivery's lots that are, or were made from, a donation in force now."""
+        given = set(self.donations.values())
+        found = []
+        for stop in self.planned[delivery_id].stops:
+            for line in stop.lines:
+                queue: list[UUID] = [line.lot_id]
+                seen: set[UUID] = set()
+                while queue and len(seen) < ANCESTORS_MAX:
+                    current = queue.pop()
+                    if current in seen:
+                        continue
+                    seen.add(current)
+                    if current in given:
+                        found.append(line.lot_id)
+                        break
+                    queue.extend(self.parents.get(current, []))
+        return found
+
     def inputs(self) -> ReplayInputs:
         deliveries = []
         for delivery_id, day in self.dispatched.items():
@@ -202,7 +238,8 @@ class _Gathered:
             deliveries.append(DeliveryInput(
                 delivery_id=delivery_id, dispatched_on=day, dispatcher_id=planned.platform_id,
                 stops=[_stop(delivery_id, stop, self.received) for stop in planned.stops],
-                recorded=self.recorded.get(delivery_id, {})))
+                recorded=self.recorded.get(delivery_id, {}),
+                donated_lots=self.donated.get(delivery_id, [])))
         baskets = [BasketInput(
             basket_id=basket_id, programme_id=prepared.programme_id,
             household_id=prepared.household_id, producer_id=prepared.producer_id,

@@ -16,9 +16,10 @@ Called by the delivery handlers (``infra.ledger.deliveries``), in their unit of 
 Without a price grid in force, deliveries post nothing: money moves only as rules say.
 Lines are paid to the lot's producer at the grid's price for its product, else at the offer
 price of the lot (or of the lot it was split from). Lines are left unpaid, with the reason
-recorded, when the lot mixes several producers (a merge) or when the dispatching platform is
+recorded, when the lot mixes several producers (a merge), when the dispatching platform is
 the producer itself (a garden moving its own produce, e.g. to a basket collection point:
-baskets pay for it).
+baskets pay for it), or when the lot or a lot it was made from was given (a donation,
+``infra.ledger.donations``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from domain.transfers import (
     void_pending,
 )
 from infra.ledger.actors import aware
+from infra.ledger.donations import donated_lot
 from infra.ledger.funding import account_of, transfer_accounts
 from infra.ledger.rules import rule_book
 from infra.ledger.unit_of_work import UnitOfWork
@@ -83,12 +85,16 @@ def _price_delivery(uow: UnitOfWork, context: Context, delivery: Delivery, grid:
     def parent_of(lot_id: UUID) -> LotPricing:
         return lot_pricing(uow.get(Lot, lot_id, "lot"))
 
+    def line_lot(lot_id: UUID) -> LotPricing:
+        lot = uow.get(Lot, lot_id, "lot")
+        return lot_pricing(lot, donated=donated_lot(uow, lot))
+
     payments: list[ProducerPayment] = []
     unpaid: list[UnpaidLine] = []
     touched: list[UUID] = []
     for stop in delivery.stops:
         priced, stop_unpaid = price_stop(
-            stop.outlet_id, [(parent_of(line.lot_id), line.quantity_g) for line in stop.lines],
+            stop.outlet_id, [(line_lot(line.lot_id), line.quantity_g) for line in stop.lines],
             dispatcher_id=delivery.platform_id, grid=grid, parent_of=parent_of)
         unpaid += stop_unpaid
         for payment in priced:

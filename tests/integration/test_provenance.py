@@ -1,4 +1,4 @@
-"""Decision provenance on a governed territory, on SQLite and PostgreSQL: a basket prepared
+"""Decision provenance and replays on a governed territory, on SQLite and PostgreSQL: a basket prepared
 under voted terms leads back to the vote, the rule history counts it, and the terms' what-if
 over that week replays it exactly."""
 
@@ -8,9 +8,20 @@ from datetime import timedelta
 
 import pytest
 
+from domain import commands as c
+from domain import reporting_commands as r
 from domain.errors import InvalidCommand
 from domain.proposals import Proposal
-from domain.rules import FunderShare, SetAllocationKey, SetBasketTerms, SetReplayWeeks
+from domain.reference_prices import ReferencePrice
+from domain.rules import (
+    FunderShare,
+    ProductPrice,
+    SetAllocationKey,
+    SetBasketTerms,
+    SetPriceGrid,
+    SetReferencePrices,
+    SetReplayWeeks,
+)
 from domain.transfers import Transfer
 from domain.whatif import Measure, replay_window
 from infra.ledger.ledger import Ledger
@@ -81,3 +92,40 @@ def test_the_weeks_a_simulation_replays_are_voted(ledger: Ledger) -> None:
         simulate_proposal(ledger, decision)
     with pytest.raises(InvalidCommand, match="1 to 52 weeks"):
         governed.propose(SetReplayWeeks(weeks=53))
+
+
+def test_a_donated_lot_stays_unpaid_in_the_replay_as_in_the_act(ledger: Ledger) -> None:
+    """A donated lot's delivery is unpaid, under the grid in force and any proposed grid;
+    once the donation is cancelled, the next delivery of that lot is paid in both."""
+    governed = governed_territory(ledger)
+    base = governed.base
+    governed.adopt(SetReferencePrices(prices=[ReferencePrice("carrot", 150)]),
+                   effective_from=MONDAY + timedelta(days=6), title="Prix de référence")
+    grid = SetPriceGrid(prices=[ProductPrice("carrot", 200)], outlet_share_bp=2_000,
+                        funders=[FunderShare(governed.funder_ids[0], 10_000)])
+    governed.adopt(grid, effective_from=MONDAY + timedelta(days=6), title="Grille")
+    governed.commit(governed.funder_ids[0], 100_000)
+    lot_id = base.stocked_lot(10_000)
+    governed.run(r.RecordDonation, actor_id=base.platform_id, lot_id=lot_id,
+                 donor_id=base.producer_id, occurred_at=at(7))
+    deliveries = []
+    for day, hour in ((8, 9), (9, 9)):
+        delivery = base.plan(lot_id, 4_000)
+        base.run(c.DispatchDelivery(command_id=base.command_id("dispatch"),
+                                    actor_id=base.platform_id, delivery_id=delivery,
+                                    occurred_at=at(day, hour)))
+        base.receive_delivery(delivery, lot_id, 4_000)
+        deliveries.append(delivery)
+        if day == 8:
+            governed.run(r.CancelDonation, actor_id=base.platform_id, lot_id=lot_id,
+                         reason="erreur de saisie", occurred_at=at(8, 10))
+    week = replay_window(MONDAY + timedelta(days=14), 1)
+    dearer = SetPriceGrid(prices=[ProductPrice("carrot", 300)], outlet_share_bp=2_000,
+                          funders=[FunderShare(governed.funder_ids[0], 10_000)])
+    simulation = simulate_rule(ledger, dearer, week)
+    assert simulation.consistent
+    assert simulation.acts == 2
+    paid = {section.measure: section for section in simulation.sections}
+    producer = paid[Measure.PRODUCER_PAID_CENTS]
+    assert (producer.actual_total, producer.proposed_total) == (800, 1_200), (
+        "only the delivery after the cancellation is paid")

@@ -48,6 +48,7 @@ CODE_MESSAGES: dict[str, str] = {
     "voting_not_open": "Le vote n’est pas encore ouvert",
     "voting_still_open": "Le vote est encore ouvert",
     "budget_exceeded": "Le budget ne suffit pas",
+    "no_reference_price": "Aucun prix de référence pour ce produit : déclarez la valeur du don",
     "too_large": "La demande est trop volumineuse",
     "unavailable": "Le service est momentanément indisponible : réessayez",
     "internal": "Le serveur n’a pas pu répondre",
@@ -110,6 +111,10 @@ REASON_MESSAGES: dict[str, str] = {
     "wanted_and_avoided": "Un produit ne peut pas être à la fois voulu et à éviter : "
                           "{products}.",
     "same_preferences": "Ces souhaits sont déjà enregistrés pour cette saison.",
+    "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
+                          "et aucun prix de référence pour {product} au {donated_date}.",
+    "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
+                                  "{on_hand_g} en stock (enregistrez le don à sa réception).",
 }
 
 
