@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     RuleKind.PRICE_GRID: "Grille de prix",
     RuleKind.BASKET_TERMS: "Conditions des paniers",
     RuleKind.REPLAY_WEEKS: "Semaines rejouées par les simulations",
+    RuleKind.REFERENCE_PRICES: "Prix de référence des dons",
 }
 MEASURES: dict[str, str] = {
     Measure.OUTLET_ALLOCATED_G: "Kilos attribués par structure",
@@ -54,6 +55,7 @@ ACT_KINDS = {
     "delivery_settlement.priced": "livraisons tarifées",
     "delivery_settlement.stop_settled": "réceptions payées",
     "basket.prepared": "paniers préparés",
+    "donation.recorded": "dons valorisés",
 }
 SEASONS = {"spring": "printemps", "summer": "été", "autumn": "automne", "winter": "hiver"}
 

@@ -11,8 +11,9 @@
 
 An act applied a decision when its events' context names it (``Context.decision_id``): the
 real acts record it (a round's computation and confirmation, a delivery's pricing and its
-receipts' posting, a basket's preparation). Counting reads those topics only
-(``ACT_TOPICS``), one pass over the notification log, filtered in SQL.
+receipts' posting, a basket's preparation, a donation valued at the reference prices).
+Counting reads those topics only (``ACT_CLASSES``), one pass over the notification log,
+filtered in SQL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from domain.base import Event
 from domain.baskets import Basket, BasketProgramme
 from domain.codec import stored_topic
 from domain.deliveries import Delivery
+from domain.donations import Donation
 from domain.errors import NotFound
 from domain.proposals import CollegeParticipation, Proposal, Tally, participation
 from domain.rules import Enactment
@@ -37,7 +39,7 @@ from infra.reader import StreamReader, find_stream, rule_book
 
 ACT_CLASSES: tuple[type[Event], ...] = (
     AllocationRound.Computed, AllocationRound.Confirmed, DeliverySettlement.Priced,
-    DeliverySettlement.StopSettled, Basket.Prepared)
+    DeliverySettlement.StopSettled, Basket.Prepared, Donation.Recorded)
 """The events that open an act applying a standing rule (one per command)."""
 NOTIFICATIONS_PAGE = 2_000  # Notifications per select: one round trip per page.
 PAGES_MAX = 100_000  # 200 million notifications: a loop guard far beyond any history.

@@ -1,6 +1,7 @@
-"""Decision provenance and replays on a governed territory, on SQLite and PostgreSQL: a basket prepared
-under voted terms leads back to the vote, the rule history counts it, and the terms' what-if
-over that week replays it exactly."""
+"""Decision provenance and replays on a governed territory, on SQLite and PostgreSQL: a
+basket prepared under voted terms leads back to the vote, the rule history counts it, and
+the terms' what-if over that week replays it exactly; the weeks replayed are voted; a donated
+lot stays unpaid in the replay as in the act."""
 
 from __future__ import annotations
 

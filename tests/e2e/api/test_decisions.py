@@ -157,8 +157,9 @@ def test_rules_history_leads_to_the_acts_and_each_act_back_to_its_decision(
         served: Served) -> None:
     """History -> a decision's acts -> a round -> its lines, each naming the decision."""
     history = served.get("producer", "/api/rules/history").json()
-    assert [entry["kind"] for entry in history] == ["price_grid", "allocation_key"]
-    key = history[1]
+    kinds = {entry["kind"]: entry for entry in history}
+    assert sorted(kinds) == ["allocation_key", "price_grid", "reference_prices"]
+    key = kinds["allocation_key"]
     assert key["decision_id"] == str(served.key_proposal)
     assert key["effective_from"] == "2026-02-09"
     assert key["acts_by_kind"] == {"allocation_round.computed": 2,
@@ -173,7 +174,7 @@ def test_rules_history_leads_to_the_acts_and_each_act_back_to_its_decision(
     assert provenance["lines"]
     assert {line["link"] for line in provenance["lines"]} == {
         f"/api/proposals/{served.key_proposal}"}
-    grid = history[0]
+    grid = kinds["price_grid"]
     payment = next(act for act in served.get("producer", grid["acts_link"]).json()["acts"]
                    if act["kind"] == "delivery_settlement.priced")
     priced = served.get("producer", payment["link"]).json()
