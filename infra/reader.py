@@ -50,7 +50,9 @@ class Reader:
 
     def __init__(self, location: StoreLocation) -> None:
         self.location = location
-        env = Environment(APPLICATION_NAME, {**os.environ, **location.eventsourcing_env()})
+        # The plain recorder: a reader writes nothing, not even a sealing catch-up.
+        env = Environment(APPLICATION_NAME, {**os.environ,
+                                             **location.eventsourcing_env(sealing=False)})
         self._factory = InfrastructureFactory.construct(env)
         self.recorder: ApplicationRecorder = self._factory.application_recorder()
         self.mapper: Mapper[UUID] = StructMapper()

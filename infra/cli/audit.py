@@ -4,11 +4,19 @@
   following the store, writing a signed checkpoint every ``--checkpoint-every-s``).
 - ``cocagne checkpoint``: seal, then sign the chain head into a JSON file members keep;
   ``cocagne checkpoint keygen --out FILE`` makes the Ed25519 signing key.
-- ``cocagne verify [--from-checkpoint FILE]``: recompute the chain and name the first event
-  that no longer matches; exit code 1 when one does.
+- ``cocagne verify [--from-checkpoint FILE]… [--public-key KEY]``: recompute the chain
+  (also against the signed checkpoints the store keeps) and name the first event that no
+  longer matches; ``--file EXPORT`` does the same on an exported history, with no database.
+  Exit code 0 only when every event read was checked and matches; 1 when one was changed,
+  removed or inserted, or when some are not sealed; 2 on an error.
+- ``cocagne export history [--member M]``: the stored events with their chain links and the
+  latest signed checkpoint (``infra.audit.history_file``), verifiable alone.
 - ``cocagne export epcis|trace|register|funder-report``: the standard exports; the report
   exports (``casf-register``, ``donation-attestation``, ``activity``) are
   ``infra.cli.reports``'.
+
+Since issue 13 every event is sealed as it is written (``infra.audit.sealing``): ``seal``
+only links events stored before sealing was on (a ledger opening such a store does it too).
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
+from domain.members import Member
 from infra.audit.chain import ChainError, Sealer, open_chain_store
 from infra.audit.checkpoints import (
     CheckpointError,
@@ -35,7 +45,8 @@ from infra.audit.checkpoints import (
     read_checkpoint,
     write_checkpoint,
 )
-from infra.audit.verify import verify
+from infra.audit.history_file import HistoryFileError, verify_file, write_history
+from infra.audit.verify import verify_database
 from infra.cli.reports import TABLE_KEYS, now, register_exports
 from infra.cli.support import add_store_arguments, store_from_arguments
 from infra.exports.history import HistoryError
@@ -49,6 +60,9 @@ FOLLOW_INTERVAL_S = 2.0
 """Polling period of ``seal --follow``: events are sealed within seconds of being stored."""
 CHECKPOINT_EVERY_S = 3600.0
 """One signed checkpoint an hour by default: a member keeping them loses at most an hour."""
+MEMBER_PAGES_MAX = 1_000
+"""Pages of member registrations read to find a member by name: a million members."""
+MEMBER_PAGE_SIZE = 1_000
 
 log = get_logger("cocagne.audit")
 
@@ -74,7 +88,8 @@ def _guarded(handler: Callable[[argparse.Namespace], int]
     def run(arguments: argparse.Namespace) -> int:
         try:
             return handler(arguments)
-        except (ChainError, CheckpointError, HistoryError, ValueError) as error:
+        except (ChainError, CheckpointError, HistoryError, HistoryFileError, OSError,
+                ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
     return run
@@ -122,14 +137,22 @@ def register(subparsers: Any) -> None:
     keygen.set_defaults(func=_guarded(run_keygen))
 
     check = subparsers.add_parser(
-        "verify", help="recompute the hash chain and name the first event that fails",
-        description="Recompute the chain from the stored events; compare it with event_chain "
-                    "and with kept checkpoints. Exit code 0: intact; 1: tampered; 2: error.")
+        "verify", help="recompute the hash chain of the store or of an exported history",
+        description="Recompute the chain from the stored events (or from an exported history "
+                    "with --file, no database needed); compare it with its links and with "
+                    "signed checkpoints. Exit code 0: every event read was checked and "
+                    "matches; 1: an event was changed, removed or inserted, or some events "
+                    "are not sealed; 2: error.")
     add_store_arguments(check)
+    check.add_argument("--file", type=Path, default=None, metavar="EXPORT",
+                       help="an exported history (cocagne export history) instead of a store")
     check.add_argument("--from-checkpoint", type=Path, action="append", default=[],
                        metavar="FILE", help="a kept checkpoint file (repeatable)")
-    check.add_argument("--public-key", type=Path, default=None,
-                       help="only trust checkpoints signed by this key (PEM or base64)")
+    check.add_argument("--public-key", type=Path, default=None, metavar="KEY",
+                       help="only trust checkpoints signed by this key (PEM or base64), as "
+                            "published at /api/checkpoints/public-key")
+    check.add_argument("--no-stored-checkpoints", action="store_true",
+                       help="do not check the signed checkpoints kept in the store")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=_guarded(run_verify))
 
@@ -137,6 +160,16 @@ def register(subparsers: Any) -> None:
                                                   "funder reports")
     kinds = export.add_subparsers(dest="export_kind", metavar="KIND")
     kinds.required = True
+
+    history = kinds.add_parser(
+        "history", help="the stored events with their chain links and the latest signed "
+                        "checkpoint, verifiable alone (cocagne verify --file)")
+    add_store_arguments(history)
+    history.add_argument("--member", default=None,
+                         help="only the history that concerns this member (id or exact "
+                              "name); other events are left out, their links kept")
+    history.add_argument("--out", default="-", help="file to write (default: stdout)")
+    history.set_defaults(func=_guarded(run_export_history))
 
     epcis = kinds.add_parser("epcis", help="GS1 EPCIS 2.0 JSON-LD document")
     add_store_arguments(epcis)
@@ -262,20 +295,18 @@ def run_keygen(arguments: argparse.Namespace) -> int:
 
 
 def run_verify(arguments: argparse.Namespace) -> int:
-    """Verify the chain; exit 1 on the first mismatch."""
+    """Verify a store or an exported file; 0 only when every event read was checked."""
     trusted = load_public_key(arguments.public_key) if arguments.public_key else None
     kept = [(path, read_checkpoint(path, trusted)) for path in arguments.from_checkpoint]
-    store = open_chain_store(_store(arguments))
-    try:
-        report = verify(store, kept)
-    finally:
-        store.close()
+    if arguments.file is not None:
+        report = verify_file(arguments.file, trusted, kept)
+    else:
+        report = verify_database(_store(arguments), kept, trusted,
+                                 use_stored=not arguments.no_stored_checkpoints)
     if arguments.json:
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(report)) + b"\n")
     else:
         print(report.describe())
-        if report.unsealed and report.ok:
-            print(f"note: {report.unsealed} events are not sealed yet (run `cocagne seal`)")
     return 0 if report.ok else 1
 
 
@@ -298,6 +329,60 @@ def _export(arguments: argparse.Namespace, build: Callable[[Reader], bytes]) -> 
     finally:
         history.close()
     return 0
+
+
+def run_export_history(arguments: argparse.Namespace) -> int:
+    """Write the history export (one member's with ``--member``)."""
+    location = _store(arguments)
+    if location.kind == "sqlite" and location.sqlite_path is not None and \
+            not location.sqlite_path.exists():
+        raise ChainError(f"no event store at {location.url}")
+    member_id = _member_id(location, arguments.member) if arguments.member else None
+    store = open_chain_store(location)
+    try:
+        if str(arguments.out) == "-":
+            summary = write_history(store, sys.stdout.buffer, member_id)
+            sys.stdout.buffer.flush()
+        else:
+            with Path(arguments.out).open("wb") as out:
+                summary = write_history(store, out, member_id)
+    finally:
+        store.close()
+    signed = (f"signed checkpoint at notification {summary.checkpoint_notification_id}"
+              if summary.checkpoint_notification_id else "no signed checkpoint yet")
+    scope = (f", {summary.outside_scope} outside the member's scope (links only)"
+             if member_id else "")
+    written = "" if str(arguments.out) == "-" else f"; written to {arguments.out}"
+    print(f"history to notification {summary.head_notification_id}: {summary.events} events"
+          f"{scope}; {signed}{written}", file=sys.stderr)
+    return 0
+
+
+def _member_id(location: StoreLocation, reference: str) -> UUID:
+    """A member's id from its id or exact name."""
+    try:
+        return UUID(reference)
+    except ValueError:
+        pass
+    reader = Reader(location)
+    try:
+        matches: list[UUID] = []
+        position = 1
+        for _ in range(MEMBER_PAGES_MAX):
+            page = reader.recorder.select_notifications(position, MEMBER_PAGE_SIZE,
+                                                        topics=[Member.Registered.TOPIC])
+            for notification in page:
+                event = reader.mapper.to_domain_event(notification)
+                if isinstance(event, Member.Registered) and event.name == reference:
+                    matches.append(event.originator_id)
+            if len(page) < MEMBER_PAGE_SIZE:
+                break
+            position = page[-1].id + 1
+    finally:
+        reader.close()
+    if len(matches) != 1:
+        raise ChainError(f"{len(matches)} members are named {reference!r}: give the member id")
+    return matches[0]
 
 
 def run_export_epcis(arguments: argparse.Namespace) -> int:

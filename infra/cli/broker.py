@@ -165,7 +165,8 @@ def run_relay(arguments: argparse.Namespace) -> int:
         RELAY_POSITION.set(relay.position)
         RELAY_LAG.set(relay.lag)
 
-    return relay_module.run_from_arguments(arguments, location.eventsourcing_env(),
+    # The relay only reads: eventsourcing's plain recorder (see eventsourcing_env).
+    return relay_module.run_from_arguments(arguments, location.eventsourcing_env(sealing=False),
                                            on_progress=report)
 
 

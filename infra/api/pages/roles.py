@@ -868,7 +868,8 @@ def audit_page(page: Page) -> Markup:
     history = stock_history(stock, page.services.views.position("stock"), None, page.today)
     totals = stock.totals()
     status = ("Chaîne scellée jusqu’à l’événement "
-              f"{french.count(sealed)} sur {french.count(head)}" if sealed else
+              f"{french.count(sealed)} sur {french.count(head)} (chaque événement est scellé "
+              "dans la transaction qui l’enregistre)" if sealed else
               f"Historique de {french.count(head)} événements, pas encore scellé")
     return join([
         figures([("Événements", french.count(head), {"id": "evenements"}),
@@ -928,6 +929,13 @@ def downloads(page: Page) -> Markup:
     if page.may("export_epcis"):
         links.append(("Événements de traçabilité EPCIS 2.0 (JSON-LD)",
                       f"/api/exports/epcis?{period}"))
+    if page.may("export_history"):
+        # Verified alone: cocagne verify --file FICHIER --public-key CLE (see docs/audit.md).
+        links.append(("Historique vérifiable, avec sa chaîne et son point de contrôle signé "
+                      "(JSON Lines)", "/api/history/export"))
+        if page.services.extras.get("checkpoint_key") is not None:
+            links.append(("Clé publique des points de contrôle (PEM)",
+                          "/api/checkpoints/public-key"))
     if not links and not page.may("export_trace"):
         return Markup("")
     items = [tag("li", tag("a", label, href=href, download=True, class_="bouton"))
