@@ -26,6 +26,7 @@ from domain.rules import (
     SetAllocationKey,
     SetBasketTerms,
     SetPriceGrid,
+    SetReplayWeeks,
     normalised_payload,
 )
 from domain.transfers import AccountKind, CauseKind, record_transfer
@@ -133,8 +134,8 @@ def close_proposal(command: g.CloseProposal, uow: UnitOfWork) -> list[UUID]:
 def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
-    if isinstance(payload,
-                  SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices):
+    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+                  | SetReferencePrices):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

@@ -79,7 +79,8 @@ def _request(world: World, path: str, handler: HTTPRouteHandler,
     name = route_name(handler)
     url = (path.replace("{lot:str}", str(world.lot))
            .replace("{stream_id:uuid}", str(world.lot))
-           .replace("{proposal_id:uuid}", str(uuid4())))
+           .replace("{proposal_id:uuid}", str(uuid4()))
+           .replace("{household_id:uuid}", str(uuid4())))
     body = command_body(command_types[name]) if name in command_types else None
     return url, body
 
