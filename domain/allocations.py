@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -18,6 +19,12 @@ from domain.errors import InvalidCommand, InvalidState
 
 WEEK_PATTERN = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 NEEDS_MAX = 1_000  # Outlets x products in one round; a platform serves tens of outlets.
+
+
+def week_monday(week: str) -> date:
+    """The Monday of an ISO week like ``2026-W07``."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
 
 
 class RoundStatus(enum.StrEnum):

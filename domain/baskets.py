@@ -43,7 +43,7 @@ from domain.errors import InvalidCommand, InvalidState
 from domain.governance import BASIS_POINTS
 from domain.ids import name_id
 from domain.personal_data import check_sealed
-from domain.rules import FunderShare, check_basket_terms
+from domain.rules import FunderShare, RuleBook, basket_terms_in_force, check_basket_terms
 from domain.transfers import split_by_shares
 
 NAME_LENGTH_MAX = 200
@@ -87,6 +87,26 @@ def basket_shares(price_cents: int, household_share_bp: int,
     funder_cents = split_by_shares(rest_cents, [(funder.funder_id, funder.share_bp)
                                                 for funder in funders])
     return household_cents, funder_cents
+
+
+def terms_in_force(book: RuleBook | None, programme_id: UUID, opening_terms: BasketTerms,
+                   at: date) -> tuple[BasketTerms, UUID | None]:
+    """A programme's terms on day ``at`` and the decision that set them (None: its own).
+
+    The terms a decision set for the programme, in force that day, else those it opened with.
+    """
+    decided = basket_terms_in_force(book, programme_id, at)
+    if decided is None:
+        return opening_terms, None
+    rule, decision_id = decided
+    return BasketTerms(basket_price_cents=rule.basket_price_cents,
+                       household_share_cap_bp=rule.household_share_cap_bp,
+                       funders=list(rule.funders)), decision_id
+
+
+def share_under(own_share_bp: int | None, cap_bp: int) -> int:
+    """A household's share under a cap: its own share (the cap when it has none), never more."""
+    return cap_bp if own_share_bp is None else min(own_share_bp, cap_bp)
 
 
 def check_reference(reference: str) -> str:
@@ -221,7 +241,7 @@ class Household(Aggregate):
 
     def share_under(self, cap_bp: int) -> int:
         """The share this household pays under a cap: its own share, never above the cap."""
-        return cap_bp if self.share_bp is None else min(self.share_bp, cap_bp)
+        return share_under(self.share_bp, cap_bp)
 
 
 Household.Enrolled.AGGREGATE = Household

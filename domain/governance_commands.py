@@ -15,6 +15,7 @@ import msgspec
 
 from domain.commands import Command, Grams, ShortText
 from domain.governance import College, CollegeWeight
+from domain.preferences import BasketSize
 from domain.proposals import Choice
 from domain.rules import DEFAULT_HOUSEHOLD_SHARE_CAP_BP, FunderShare, Payload
 from domain.transfers import AccountKind
@@ -22,6 +23,8 @@ from domain.transfers import AccountKind
 BasisPoints = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=10_000_000_000)]
 Week = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-W\d{2}$")]
+ProductName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+SeasonLabel = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(spring|summer|autumn|winter)$")]
 
 
 class ConstituteColleges(Command, frozen=True, kw_only=True):
@@ -147,6 +150,24 @@ class EraseHousehold(Command, frozen=True, kw_only=True):
     NAME: ClassVar[str] = "erase_household"
     household_id: UUID
     reason: ShortText
+
+
+class StateBasketPreferences(Command, frozen=True, kw_only=True):
+    """A household says what its basket should hold or avoid, and its size, for a season.
+
+    Sent by the household itself (``actor_id`` is then its own household id, as its own page
+    signs in) or by the outlet that referred it.
+    """
+
+    NAME: ClassVar[str] = "state_basket_preferences"
+    household_id: UUID
+    basket_size: BasketSize
+    wanted: Annotated[list[ProductName], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=list)
+    avoided: Annotated[list[ProductName], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=list)
+    season: SeasonLabel | None = None
+    """``2026-spring`` …; defaults to the season of the act's business day."""
 
 
 class BasketLineInput(msgspec.Struct, frozen=True):

@@ -114,6 +114,27 @@ class Tally(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
+class CollegeParticipation(msgspec.Struct, frozen=True, kw_only=True):
+    """How many of a college's members took part in a vote (yes, no or abstain)."""
+
+    college: College
+    members: int
+    voters: int
+    participation_bp: int
+    """``voters / members`` in basis points, rounded down (0 for an empty college)."""
+
+
+def participation(result: Tally) -> list[CollegeParticipation]:
+    """Voters over members, college by college (one member, one vote inside a college)."""
+    found = []
+    for college in result.colleges:
+        voters = college.yes + college.no + college.abstain
+        share_bp = voters * BASIS_POINTS // college.members if college.members else 0
+        found.append(CollegeParticipation(college=college.college, members=college.members,
+                                          voters=voters, participation_bp=share_bp))
+    return found
+
+
 def tally(roll: list[RollEntry], weights: list[CollegeWeight], ballots: dict[UUID, Choice],
           *, quorum_bp: int, threshold_bp: int) -> Tally:
     """Count a vote per college, weight the colleges, apply quorum and threshold.

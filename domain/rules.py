@@ -3,8 +3,10 @@
 A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``):
 
 - standing rules, which stay in force from their effective date until a later decision
-  replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme) and
-  ``SetPriceGrid`` (the prices paid to producers and who finances them);
+  replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme),
+  ``SetPriceGrid`` (the prices paid to producers and who finances them) and
+  ``SetReplayWeeks`` (how many past weeks a what-if simulation replays, see
+  ``domain.whatif``);
 - ``SetStockRules`` (``domain.stock_rules``): shelf lives, DDM grace, remaining life at
   dispatch and cold-chain ranges, with defaults in force until a first decision;
 - ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
@@ -61,6 +63,10 @@ FUNDERS_MAX = 20  # Co-financers of one programme: the network and a handful of 
 AMOUNT_CENTS_MAX = 10_000_000_000
 """100 million EUR: far above the basket programme's yearly 335 k EUR; larger is a typo."""
 ENACTMENTS_MAX = 10_000  # Rules enacted over the ledger's life: a few a month for decades.
+REPLAY_WEEKS_DEFAULT = 8
+"""Past weeks a what-if simulation replays until the cooperative decides otherwise."""
+REPLAY_WEEKS_MAX = 52
+"""A year of weekly rounds: beyond that the territory has changed more than the rule."""
 
 
 class FunderShare(msgspec.Struct, frozen=True):
@@ -109,6 +115,13 @@ class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     funders: list[FunderShare] = msgspec.field(default_factory=list)
 
 
+class SetReplayWeeks(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                     tag="set_replay_weeks"):
+    """How many past weeks a what-if simulation of a proposal replays (8 until decided)."""
+
+    weeks: int
+
+
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                   tag="admit_member"):
     """Admit a registered member into a college."""
@@ -126,10 +139,10 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     programme_id: UUID | None = None
 
 
-Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
-           | SetStockRules | AdmitMember | CommitBudget)
-StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
-                | SetStockRules)
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+           | SetReferencePrices | SetStockRules | AdmitMember | CommitBudget)
+StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+                | SetReferencePrices | SetStockRules)
 
 
 class RuleKind(enum.StrEnum):
@@ -138,6 +151,7 @@ class RuleKind(enum.StrEnum):
     ALLOCATION_KEY = "allocation_key"
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
+    REPLAY_WEEKS = "replay_weeks"
     REFERENCE_PRICES = "reference_prices"
     STOCK_RULES = "stock_rules"
 
@@ -150,6 +164,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.BASKET_TERMS
     if isinstance(payload, SetPriceGrid):
         return RuleKind.PRICE_GRID
+    if isinstance(payload, SetReplayWeeks):
+        return RuleKind.REPLAY_WEEKS
     if isinstance(payload, SetReferencePrices):
         return RuleKind.REFERENCE_PRICES
     if isinstance(payload, SetStockRules):
@@ -228,6 +244,10 @@ def check_payload(payload: Payload) -> None:
             check_funder_shares(payload.funders, what="price grid")
         elif payload.funders:
             raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+    elif isinstance(payload, SetReplayWeeks):
+        if not 1 <= payload.weeks <= REPLAY_WEEKS_MAX:
+            raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, "
+                                 f"got {payload.weeks}")
     elif isinstance(payload, SetReferencePrices):
         check_reference_prices(payload)
     elif isinstance(payload, SetStockRules):
@@ -408,6 +428,16 @@ def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, 
     rule = enactment.rule
     assert isinstance(rule, SetPriceGrid)
     return rule, enactment.decision_id
+
+
+def replay_weeks_in_force(book: RuleBook | None, at: date) -> tuple[int, UUID | None]:
+    """How many weeks a what-if simulation replays on day ``at``, and who decided it."""
+    enactment = None if book is None else book.in_force(RuleKind.REPLAY_WEEKS, at)
+    if enactment is None:
+        return REPLAY_WEEKS_DEFAULT, None
+    rule = enactment.rule
+    assert isinstance(rule, SetReplayWeeks)
+    return rule.weeks, enactment.decision_id
 
 
 def reference_prices_in_force(book: RuleBook | None, at: date

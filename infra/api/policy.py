@@ -205,6 +205,15 @@ POLICY: dict[str, Access] = {
     "get_proposal": read(all_roles=EVERY_ROLE,
                          note="with its per-college tally; ballots stay private but one's own"),
     "rules_in_force": read(all_roles=EVERY_ROLE, note="with the deciding proposals"),
+    "simulate_proposal": read(all_roles=EVERY_ROLE,
+                              note="any member sees what a rule would have done: figures per "
+                                   "outlet, producer, funder and programme, never a household"),
+    "simulation_fragment": read(all_roles=EVERY_ROLE, note="the same, as the page's section"),
+    "rule_history": read(all_roles=EVERY_ROLE,
+                         note="every rule ever in force, its decision and acts counted"),
+    "decision_acts": read(all_roles=EVERY_ROLE, note="the acts that applied a decision"),
+    "act_provenance": read(all_roles=EVERY_ROLE,
+                           note="the decision an act applied; no household is named"),
     # ------------------------------------------------------------ funding
     "commit_budget": command(F, note="a funder commits only its own money"),
     "open_account": command(C),
@@ -218,6 +227,13 @@ POLICY: dict[str, Access] = {
     "prepare_basket": command(O, note="from lots the collection point itself holds"),
     "collect_basket": command(O, note="at the outlet's own collection point"),
     "cancel_basket": command(O, note="at the outlet's own collection point"),
+    "preference_counts": read(all_roles=(C, PL, A), own_roles=(O,),
+                              note="counts only; an outlet sees its own households' counts"),
+    "household_preferences": read(all_roles=(C, A), own_roles=(H, O),
+                                  note="the household itself or the outlet that referred it"),
+    "state_basket_preferences": command(H, O, note="the household itself (signed in as its "
+                                                   "own household) or the outlet that "
+                                                   "referred it"),
     # ------------------------------------------------------------ donations, labels, workshops
     "record_donation": command(PL, note="a lot the platform received at its own site"),
     "cancel_donation": command(PL, note="a donation the platform itself recorded"),

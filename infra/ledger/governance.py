@@ -26,6 +26,7 @@ from domain.rules import (
     SetAllocationKey,
     SetBasketTerms,
     SetPriceGrid,
+    SetReplayWeeks,
     normalised_payload,
 )
 from domain.stock_rules import SetStockRules
@@ -134,8 +135,8 @@ def close_proposal(command: g.CloseProposal, uow: UnitOfWork) -> list[UUID]:
 def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
-    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
-                  | SetStockRules):
+    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+                  | SetReferencePrices | SetStockRules):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

@@ -135,6 +135,10 @@
       }
       return { valeur: parts.map(function (p) { return Math.round(p * 1000); }) };
     }
+    if (genre === "words") {
+      return { valeur: texte.split(/[;,]/).map(function (p) { return p.trim(); })
+        .filter(function (p) { return p !== ""; }) };
+    }
     if (genre === "int") {
       if (!/^\d+$/.test(texte)) return { erreur: "nombre entier attendu" };
       return { valeur: Number(texte) };

@@ -26,7 +26,8 @@ from markupsafe import Markup, escape
 DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
 """French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
 KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "datetime", "uuid",
-                   "choice", "int", "kg_list", "confirm", "textarea"})
+                   "choice", "int", "kg_list", "confirm", "textarea", "words"})
+"""``words``: a list of words separated by commas or semicolons (products to want or avoid)."""
 
 _ids = itertools.count(1)
 

@@ -111,6 +111,13 @@ REASON_MESSAGES: dict[str, str] = {
     "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
+    "preferences_not_own": "Un foyer ne dit que ses propres souhaits, pas ceux du foyer "
+                           "{reference}.",
+    "preferences_not_referrer": "Seuls le foyer {reference} et la structure qui l’a orienté "
+                                "peuvent dire ce que son panier doit contenir.",
+    "wanted_and_avoided": "Un produit ne peut pas être à la fois voulu et à éviter : "
+                          "{products}.",
+    "same_preferences": "Ces souhaits sont déjà enregistrés pour cette saison.",
     "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
                           "et aucun prix de référence pour {product} au {donated_date}.",
     "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "

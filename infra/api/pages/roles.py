@@ -19,6 +19,7 @@ from uuid import UUID
 from markupsafe import Markup
 
 from domain.base import Role
+from domain.proposals import participation
 from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
@@ -37,13 +38,20 @@ from infra.api.pages.html import (
     table,
     tag,
 )
+from infra.api.pages.preferences import (
+    household_preferences_section,
+    outlet_preferences_section,
+)
 from infra.api.pages.refusals import STATUS_WORDS
 from infra.api.policy import POLICY
 from infra.api.services import Services
+from infra.api.whatif_html import proposal_section
 
 ROWS_MAX = 200  # Rows of a list on a page; the exports hold everything.
 OPTIONS_MAX = 300  # Choices in a select (lots in stock at one platform: a few dozen).
 PROPOSALS_SHOWN_MAX = 20
+SIMULATED_KINDS = frozenset({"set_allocation_key", "set_price_grid", "set_basket_terms"})
+"""Proposals whose page shows what their rule would have given (``infra.whatif``)."""
 
 CHANNELS = (("food_aid", "Aide alimentaire"), ("canteen", "Restauration collective"),
             ("basket", "Panier solidaire"))
@@ -525,6 +533,7 @@ def outlet_page(page: Page) -> Markup:
                    for holding in holdings][:ROWS_MAX])
     return join([
         section("besoins", "Besoins de la semaine", page.forms(need)),
+        outlet_preferences_section(page),
         section("receptions", "Livraisons à signer",
                 page.forms(*receipts) if receipts else tag("p", "Aucune livraison en route "
                                                                 "vers vous.")),
@@ -628,18 +637,26 @@ def _proposal_block(page: Page, proposal: Any, now: datetime) -> Markup:
     if terms:
         lines.append(tag("p", f"Termes : {terms}"))
     tally = proposal.outcome if proposal.outcome is not None else proposal.count()
+    turnout = {item.college: item for item in participation(tally)}
     lines.append(table(
         ("Décompte par collège" if status != "open" else "Décompte provisoire par collège")
         + f" — {proposal.title}",
         [Column("Collège"), Column("Poids", number=True), Column("Membres", number=True),
          Column("Pour", number=True), Column("Contre", number=True),
-         Column("Abstention", number=True)],
+         Column("Abstention", number=True), Column("Votants", number=True)],
         [[word(str(college.college)), french.percent(college.weight_bp), college.members,
-          college.yes, college.no, college.abstain] for college in tally.colleges],
+          college.yes, college.no, college.abstain,
+          f"{turnout[college.college].voters}/{college.members}"]
+         for college in tally.colleges],
         table_id=f"decompte-{proposal.id}"))
     if status != "open":
         lines.append(tag("p", f"Participation {french.percent(tally.participation_bp)}, "
                               f"pour {french.percent(tally.yes_share_bp)} : {state}."))
+    if kind in SIMULATED_KINDS and page.may("simulation_fragment"):
+        # What the rule would have given over past weeks, beside what happened: open while
+        # the vote is, folded away after (infra.api.whatif_html).
+        lines.append(proposal_section(page.services.ledger, proposal.id,
+                                      open_vote=status == "open"))
     my_vote = proposal.ballots.get(page.caller.member_id)
     if status == "open" and now < closes_at and page.caller.member_id in proposal.roll:
         if my_vote is not None:
@@ -829,6 +846,7 @@ def household_page(page: Page) -> Markup:
              for basket in baskets], table_id="table-mes-paniers",
             sort_keys=[[basket.week, basket.price_cents, basket.household_cents, basket.status]
                        for basket in baskets])),
+        household_preferences_section(page),
     ])
 
 

@@ -82,7 +82,8 @@ def _request(world: World, path: str, handler: HTTPRouteHandler,
            .replace("{proposal_id:uuid}", str(uuid4()))
            .replace("{delivery_id:uuid}", str(uuid4()))
            .replace("{site_id:uuid}", str(uuid4()))
-           .replace("{gtin:str}", "3769999000015"))
+           .replace("{gtin:str}", "3769999000015")
+           .replace("{household_id:uuid}", str(uuid4())))
     body = command_body(command_types[name]) if name in command_types else None
     return url, body
 

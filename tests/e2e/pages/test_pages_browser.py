@@ -387,7 +387,9 @@ def test_a_household_sees_its_own_baskets_and_nothing_else(browser: Browser,
     others = [entry.reference for entry in demo.app.state.services.extras[
         "page_directory"].households.values() if entry.household_id != household]
     assert not any(other in text for other in others)
-    assert page.locator("form.acte").count() == 0
+    # Its one act: saying what its basket should hold (tests/e2e/pages/test_whatif_page.py).
+    assert page.locator("form.acte").evaluate_all(
+        "forms => forms.map(form => form.dataset.command)") == ["state_basket_preferences"]
     assert page.locator("nav a").all_inner_texts() == ["Mon compte"]
     page.context.close()
 
