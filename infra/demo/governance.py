@@ -200,19 +200,13 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
     grid = SetPriceGrid(
         prices=[ProductPrice("carotte", 180), ProductPrice("pomme de terre", 120),
                 ProductPrice("poireau", 250), ProductPrice("courge", 200),
-                ProductPrice("chou", 150), ProductPrice("pomme", 220)],
+                ProductPrice("chou", 150), ProductPrice("pomme", 220),
+                ProductPrice("yaourt", 350)],
         outlet_share_bp=2_000,
         funders=[FunderShare(funders[0], 6_000), FunderShare(funders[1], 4_000)])
     grid_id, _ = decide("Grille de prix solidaires et financement des livraisons", grid,
                         grid_opens, grid_opens + timedelta(days=4),
                         dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
-    stock_rules = msgspec.structs.replace(DEFAULT_STOCK_RULES, products=[
-        msgspec.structs.replace(rule, gtin=NETWORK_SOUP_GTIN)
-        if rule.product == "soupe de courge" else rule
-        for rule in DEFAULT_STOCK_RULES.products])
-    decide("Règles de stock du réseau : durées de conservation, tolérances DDM, chaîne du froid",
-           stock_rules, grid_opens + timedelta(hours=1), grid_opens + timedelta(days=4, hours=1),
-           dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
 
     programme = run(g.OpenBasketProgramme, actor_id=coordinator_id, name="Paniers Solidaires",
                     producer_id=garden, basket_price_cents=1_500, household_share_cap_bp=3_000,
@@ -250,6 +244,16 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
         "Clé de répartition : au prorata des foyers servis, 5 % minimum par structure",
         SetAllocationKey(key="proportional_to_households", minimum_share_bp=500),
         _at(vote_day, 9), _at(vote_day + timedelta(days=4), 18), choices, effective)
+    # Voted in the days of the price grid's vote, before the demo's first week, but written
+    # after the allocation key's vote: the rule book lists it after (enactments keep the order
+    # they are written in).
+    stock_rules = msgspec.structs.replace(DEFAULT_STOCK_RULES, products=[
+        msgspec.structs.replace(rule, gtin=NETWORK_SOUP_GTIN)
+        if rule.product == "soupe de courge" else rule
+        for rule in DEFAULT_STOCK_RULES.products])
+    decide("Règles de stock du réseau : durées de conservation, tolérances DDM, chaîne du froid",
+           stock_rules, grid_opens + timedelta(hours=1), grid_opens + timedelta(days=4, hours=1),
+           dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
 
     created = GovernanceSeed(
         seed=seed, colleges=seats, price_grid_proposal_id=grid_id,
