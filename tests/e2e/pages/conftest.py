@@ -39,7 +39,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGE_TIMEOUT_MS = 15_000
 SERVER_START_S = 30
-DEMO_WEEKS = 2  # Enough for every kind of stream (rounds, deliveries, votes, baskets).
+DEMO_WEEKS = 3
+"""Enough for every kind of stream (rounds, deliveries, votes, baskets), and for the key
+vote to come after a first round (the demo holds no act after its end)."""
 TESTS = Path(__file__).parents[2]
 AXE = next(path for path in (TESTS / "api" / "vendor" / "axe.min.js",
                              TESTS / "e2e" / "api" / "vendor" / "axe.min.js") if path.exists())
