@@ -3,11 +3,11 @@
 - ``GET /espace`` (public): signs in from the demo link's ``#token=…`` or a pasted token
   (the script posts it to ``/api/session``, which sets the HttpOnly cookie), then leads to
   the caller's main page.
-- ``GET /espace/{page}``: a role's page (``infra.api.pages.roles``), behind the same guard
-  and policy table as the API: each page has its own entry (``page_producer``…). The
-  session cookie authenticates these GETs; commands are posted by the page's script with
-  the bearer token, never by the cookie. ``?apres=N`` waits until the views have applied
-  notification N, so the page shows the act just sent.
+- ``GET /espace/{page}``: a role's page (``infra.api.pages.roles`` names each builder),
+  behind the same guard and policy table as the API: each page has its own entry
+  (``page_producer``…). The session cookie authenticates these GETs; commands are posted
+  by the page's script with the bearer token, never by the cookie. ``?apres=N`` waits until
+  the views have applied notification N, so the page shows the act just sent.
 - ``GET /espace/sw.js``, ``/espace/manifest.webmanifest`` (public): the service worker
   (scope ``/espace/``) and the manifest that make the pages installable and readable
   offline.
@@ -38,7 +38,8 @@ from infra.api.errors import EXCEPTION_HANDLERS, ApiError
 from infra.api.pages import french
 from infra.api.pages.directory import Directory, directory_of
 from infra.api.pages.html import join, tag
-from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES, Page
+from infra.api.pages.page import Page
+from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES
 from infra.api.policy import POLICY
 from infra.api.queries import wait_for
 from infra.api.services import Services
