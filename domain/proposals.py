@@ -37,7 +37,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.base import Aggregate, Context, Created, Event
+from domain.base import Aggregate, Context, Created, Event, Role
 from domain.errors import DomainError, InvalidCommand, InvalidState
 from domain.governance import BASIS_POINTS, College, CollegeWeight, NotOnRoll, RollEntry
 from domain.rules import Payload, check_payload, earliest_effective_date, rule_kind
@@ -269,7 +269,7 @@ class Proposal(Aggregate):
                opens_at: datetime, closes_at: datetime, quorum_bp: int, threshold_bp: int,
                effective_from: date | None, weights: list[CollegeWeight],
                roll: list[RollEntry], colleges_version: int) -> Proposal:
-        """Open a vote (the proposer must be on ``roll``)."""
+        """Open a vote (a voter proposing must be on ``roll``; the coordinator need not)."""
         title = title.strip()
         if not title or len(title) > TITLE_LENGTH_MAX:
             raise InvalidCommand(f"a proposal's title is 1 to {TITLE_LENGTH_MAX} characters")
@@ -299,7 +299,10 @@ class Proposal(Aggregate):
                                  f"day {closes_at.date()}")
         if not roll:
             raise InvalidState("nobody sits in a college: there is no one to vote")
-        if context.member_id not in {entry.member_id for entry in roll}:
+        # The coordinator (the cooperative's secretariat) submits in the cooperative's name
+        # without sitting in a college; a voter proposes only from its seat.
+        if context.role != Role.COORDINATOR and context.member_id not in {
+                entry.member_id for entry in roll}:
             raise NotOnRoll(f"member {context.member_id} sits in no college and may not "
                             "make proposals", reason="propose_not_on_roll")
         return cls._create(cls.Submitted, proposal_id, context=context,

@@ -159,7 +159,8 @@ POLICY: dict[str, Access] = {
     "constitute_colleges": command(C),
     "seat_member": command(C),
     "unseat_member": command(C),
-    "submit_proposal": command(V, note="a voter on the roll, in its own name"),
+    "submit_proposal": command(V, C, note="a voter on the roll, in its own name; the "
+                                         "coordinator for the cooperative's secretariat"),
     "cast_vote": command(V, note="a voter casts only its own vote"),
     "close_proposal": command(V, C),
     "list_proposals": read(all_roles=EVERY_ROLE, note="governance is open to every member"),

@@ -91,9 +91,14 @@ def _check_payload_references(uow: UnitOfWork, payload: Payload, colleges: Colle
 
 
 def submit_proposal(command: g.SubmitProposal, uow: UnitOfWork) -> list[UUID]:
-    """A voter submits a proposal, with the roll and weights as they stand."""
-    context, _ = act(uow, command, Role.VOTER)
+    """A voter on the roll, or the coordinator, submits a proposal, with the roll and
+    weights as they stand."""
     colleges = uow.get(Colleges, Colleges.ID, "colleges")
+    # A member seated in a college proposes as a voter; the secretariat (which holds the
+    # voter role by default but sits in no college) proposes as the coordinator.
+    seated = command.actor_id in colleges.members
+    roles = (Role.VOTER, Role.COORDINATOR) if seated else (Role.COORDINATOR, Role.VOTER)
+    context, _ = act(uow, command, *roles)
     payload = normalised_payload(command.payload)
     _check_payload_references(uow, payload, colleges)
     proposal = Proposal.submit(

@@ -194,7 +194,7 @@
       }
       placer(corpsCommande, champ.name, r.valeur);
     });
-    Object.keys(listes).forEach(function (nom) { corpsCommande[nom] = listes[nom]; });
+    Object.keys(listes).forEach(function (nom) { placer(corpsCommande, nom, listes[nom]); });
     var zone = form.querySelector(".erreur-formulaire");
     if (erreurs.length) {
       zone.textContent = "À corriger : " + erreurs.join(" ; ");

@@ -9,11 +9,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from domain.governance import Colleges
+from domain.base import Role
+from domain.governance import College, Colleges
 from infra import reader
 from infra.api.pages import french
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
-from infra.api.pages.page import ALLOCATION_KEYS, PROPOSALS_SHOWN_MAX, Page, word
+from infra.api.pages.page import ALLOCATION_KEYS, MEMBER_KINDS, PROPOSALS_SHOWN_MAX, Page, word
 
 
 def governance_page(page: Page) -> Markup:
@@ -30,27 +31,73 @@ def governance_page(page: Page) -> Markup:
     for proposal_id in list(reversed(page.directory.proposal_ids))[:PROPOSALS_SHOWN_MAX]:
         proposal: Any = page.services.ledger.repository.get(proposal_id)
         blocks.append(_proposal_block(page, proposal, now))
-    submit = Form("submit_proposal", "Soumettre une proposition (clé de répartition)", [
-        Field("title", "Titre"),
-        Field("payload.key", "Clé proposée", kind="choice",
-              options=[Option(value, label) for value, label in ALLOCATION_KEYS]),
-        Field("payload.minimum_share_bp", "Minimum par structure (%)", kind="percent",
-              value="0"),
-        Field("closes_at", "Fin du vote", kind="datetime",
-              value=(datetime.now(tz=UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")),
-        Field("quorum_bp", "Quorum (%)", kind="percent", value="30"),
-        Field("threshold_bp", "Seuil d’adoption (%)", kind="percent", value="50"),
-    ], fixed={"payload": {"kind": "set_allocation_key"}}, submit="Soumettre au vote")
     rules = _rules_table(page)
     parts = [section("propositions", "Propositions", join(blocks) if blocks else
                      tag("p", "Aucune proposition."))]
-    if seated:
-        parts.append(section("proposer-vote", "Proposer", page.forms(submit)))
-    else:
+    secretariat = Role.COORDINATOR in page.caller.roles
+    if seated or secretariat:
+        parts.append(section(
+            "proposer-vote", "Proposer", page.forms(*proposal_forms(page, colleges)),
+            intro="Le secrétariat soumet au nom de la coopérative sans siéger dans un "
+                  "collège." if secretariat and not seated else ""))
+    if not seated:
         parts.append(tag("p", "Vous ne siégez dans aucun collège : vous suivez les votes sans "
                               "y prendre part.", class_="intro"))
     parts.append(section("regles", "Règles en vigueur", rules))
     return join(parts)
+
+
+def proposal_forms(page: Page, colleges: Any) -> list[Form]:
+    """One form per kind of proposal the page offers, each with the vote's terms."""
+    closes = french.paris(datetime.now(tz=UTC) + timedelta(days=7))
+
+    def vote_terms() -> list[Field]:
+        return [Field("closes_at", "Fin du vote (heure de Paris)", kind="datetime",
+                      value=closes.strftime("%Y-%m-%dT%H:%M")),
+                Field("quorum_bp", "Quorum (%)", kind="percent", value="30"),
+                Field("threshold_bp", "Seuil d’adoption (%)", kind="percent", value="50",
+                      help="Adoptée si le oui pondéré dépasse ce seuil")]
+
+    def kind(name: str) -> dict[str, Any]:
+        return {"payload": {"kind": name}}
+
+    funders = page.directory.members_of_kind("funder")
+    programmes = [Option(str(entry.programme_id), entry.name)
+                  for entry in list(page.directory.programmes.values())]
+    college_names = sorted(getattr(colleges, "weights", {}) or [str(c) for c in College])
+    seated = getattr(colleges, "members", {})
+    members = page.directory.members_of_kind(*(kind for kind, _ in MEMBER_KINDS))
+    return [
+        Form("submit_proposal", "Proposer une clé de répartition", [
+            Field("title", "Titre"),
+            Field("payload.key", "Clé proposée", kind="choice",
+                  options=[Option(value, label) for value, label in ALLOCATION_KEYS]),
+            Field("payload.minimum_share_bp", "Minimum par structure (%)", kind="percent",
+                  value="0"),
+            *vote_terms()], fixed=kind("set_allocation_key"), submit="Soumettre au vote"),
+        Form("submit_proposal", "Proposer les conditions des paniers", [
+            Field("title", "Titre"),
+            Field("payload.programme_id", "Programme", kind="uuid", options=programmes,
+                  value=programmes[0].value if len(programmes) == 1 else ""),
+            Field("payload.basket_price_cents", "Prix du panier (€)", kind="euros",
+                  help="Par exemple 12,50"),
+            Field("payload.household_share_cap_bp", "Part des foyers au plus (%)",
+                  kind="percent", value="30", help="30 % au plus"),
+            *(Field("share_bp", f"Part de {name} (%)", kind="percent", required=False,
+                    list_name="payload.funders", item={"funder_id": str(funder_id)})
+              for funder_id, name in funders),
+            *vote_terms()], fixed=kind("set_basket_terms"), submit="Soumettre au vote",
+            intro="Les parts des financeurs se partagent ce que les foyers ne paient pas "
+                  "et font 100 % ensemble."),
+        Form("submit_proposal", "Proposer l’admission d’un membre", [
+            Field("title", "Titre"),
+            Field("payload.member_id", "Membre", kind="uuid", options=[
+                Option(str(member_id), name) for member_id, name in members
+                if member_id not in seated]),
+            Field("payload.college", "Collège", kind="choice",
+                  options=[Option(name, word(name)) for name in college_names]),
+            *vote_terms()], fixed=kind("admit_member"), submit="Soumettre au vote"),
+    ]
 
 
 def _proposal_block(page: Page, proposal: Any, now: datetime) -> Markup:

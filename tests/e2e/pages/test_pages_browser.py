@@ -286,23 +286,27 @@ def test_an_outlet_enrols_a_household_and_hands_out_a_basket(browser: Browser,
     point.context.close()
 
 
-def test_a_member_votes_changes_its_vote_and_the_tally_closes(browser: Browser,
-                                                             demo: Demo) -> None:
-    """A college member submits a proposal, votes, changes its vote; after closing the
-    coordinator closes it and the page shows the tally per college."""
-    page = sign_in(browser, demo, "voter")
-    closes_at = datetime.now(tz=PARIS) + timedelta(seconds=12)
+def test_the_coordinator_submits_a_member_votes_and_the_coordinator_closes(
+        browser: Browser, demo: Demo) -> None:
+    """The secretariat submits a proposal from the governance page without sitting in a
+    college; a college member votes and changes its vote; after closing the coordinator
+    closes it and the page shows the tally per college."""
+    coordinator = sign_in(browser, demo, "coordinator")
+    coordinator.goto(f"{demo.url}/espace/gouvernance")
+    closes_at = datetime.now(tz=PARIS) + timedelta(seconds=14)
     closes = closes_at.strftime("%Y-%m-%dT%H:%M:%S")
     before = demo.head()
-    page.locator("form.acte[data-command='submit_proposal'] [name='closes_at']").evaluate(
+    key_form = coordinator.locator("form.acte[data-command='submit_proposal']").first
+    key_form.locator("[name='closes_at']").evaluate(
         "(element, value) => { element.step = 1; element.value = value; }", closes)
-    submit(page, "submit_proposal", {"title": "Clé au prorata des besoins, 10 % minimum",
-                                     "payload.key": "proportional_to_needs",
-                                     "payload.minimum_share_bp": "10"})
+    submit(coordinator, "submit_proposal", {"title": "Clé au prorata des besoins, 10 % minimum",
+                                            "payload.key": "proportional_to_needs",
+                                            "payload.minimum_share_bp": "10"})
     submitted = [event for _, event in demo.events_since(before, Proposal.Submitted.TOPIC)]
-    assert [(event.payload.minimum_share_bp, event.quorum_bp) for event in submitted] == [
-        (1_000, 3_000)]
-    article = page.locator("article.proposition", has_text="10 % minimum").first
+    assert [(event.payload.minimum_share_bp, event.quorum_bp, event.proposer_id,
+             str(event.context.role)) for event in submitted] == [
+        (1_000, 3_000, demo.members["coordinator"], "coordinator")]
+    page = sign_in(browser, demo, "voter")
     submit(page, "cast_vote", {"choice": "yes"}, index=0)
     article = page.locator("article.proposition", has_text="10 % minimum").first
     assert "Votre vote : pour" in article.inner_text()
@@ -313,8 +317,6 @@ def test_a_member_votes_changes_its_vote_and_the_tally_closes(browser: Browser,
     assert [str(event.choice) for event in votes] == ["yes", "no"]
     assert "Votre vote : contre" in page.locator("article.proposition").first.inner_text()
     page.context.close()
-    coordinator = sign_in(browser, demo, "coordinator")
-    coordinator.goto(f"{demo.url}/espace/gouvernance")
     early = demo.head()
     time.sleep(max(0.0, (closes_at - datetime.now(tz=PARIS)).total_seconds() + 1))
     coordinator.reload()
