@@ -21,6 +21,7 @@ from infra.api.pages import french
 from infra.api.pages.directory import Directory
 from infra.api.pages.html import Form, form_html, join
 from infra.api.pages.refusals import STATUS_WORDS
+from infra.api.pages.words import KIND_WORDS
 from infra.api.policy import POLICY
 from infra.api.services import Services
 
@@ -38,21 +39,6 @@ SITE_KINDS = (("warehouse", "Entrepôt"), ("garden", "Jardin"), ("outlet", "Poin
               "distribution"))
 ALLOCATION_KEYS = (("proportional_to_needs", "Au prorata des besoins déclarés"),
                    ("proportional_to_households", "Au prorata des foyers servis"))
-KIND_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "structure",
-              "funder": "financeur", "household": "foyer", "network": "réseau",
-              "funder_budget": "budget de livraison", "programme_fund": "fonds du programme",
-              "set_allocation_key": "Clé de répartition", "set_price_grid": "Grille de prix",
-              "set_basket_terms": "Conditions des paniers", "admit_member": "Admission",
-              "commit_budget": "Engagement budgétaire", "producers": "producteurs",
-              "outlets": "structures", "households": "foyers", "funders": "financeurs",
-              "employees": "salariés", "allocation_key": "Clé de répartition",
-              "price_grid": "Grille de prix", "basket_terms": "Conditions des paniers",
-              "delivery": "livraison", "basket": "panier", "decision": "décision",
-              "commitment": "engagement", "proportional_to_needs": "au prorata des besoins",
-              "proportional_to_households": "au prorata des foyers servis",
-              "food_aid": "aide alimentaire", "canteen": "restauration collective",
-              "warehouse": "entrepôt", "garden": "jardin"}
-
 
 def word(code: str | None) -> str:
     """A code of the ledger in French."""

@@ -40,15 +40,13 @@ from infra.api.pages.directory import Directory, directory_of
 from infra.api.pages.html import join, tag
 from infra.api.pages.page import Page
 from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES
+from infra.api.pages.words import ROLE_WORDS
 from infra.api.policy import POLICY
 from infra.api.queries import wait_for
 from infra.api.services import Services
 
 HTML = "text/html; charset=utf-8"
 NOTIFICATION_MAX = 2**62
-ROLE_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "structure",
-              "funder": "financeur", "household": "foyer", "voter": "membre d’un collège",
-              "auditor": "contrôle", "coordinator": "coordination"}
 
 Apres = Annotated[int | None, QueryParameter(
     name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
