@@ -100,7 +100,7 @@ def check_text(name: str, value: str, *, required: bool = True) -> str:
 def check_code(code: str) -> str:
     """A lot code: printable, no spaces, bounded."""
     code = code.strip()
-    if not code or len(code) > CODE_LENGTH_MAX or any(c.isspace() for c in code):
+    if not code or len(code) > CODE_LENGTH_MAX or len(code.split()) != 1:
         raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
                              "without spaces", reason="lot_code_format", code_text=code[:80],
                              maximum=CODE_LENGTH_MAX)

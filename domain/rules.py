@@ -5,6 +5,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
 - standing rules, which stay in force from their effective date until a later decision
   replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme) and
   ``SetPriceGrid`` (the prices paid to producers and who finances them);
+- ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
+  when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
   member in a college) and ``CommitBudget`` (move a funder's money into a budget).
 
@@ -28,6 +30,11 @@ from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidCommand
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
+from domain.reference_prices import (
+    SetReferencePrices,
+    check_reference_prices,
+    normalised_reference_prices,
+)
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
 """Allocation key: proportional to the households each outlet serves."""
@@ -111,8 +118,9 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     programme_id: UUID | None = None
 
 
-Payload = SetAllocationKey | SetBasketTerms | SetPriceGrid | AdmitMember | CommitBudget
-StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices | AdmitMember
+           | CommitBudget)
+StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
 
 
 class RuleKind(enum.StrEnum):
@@ -121,6 +129,7 @@ class RuleKind(enum.StrEnum):
     ALLOCATION_KEY = "allocation_key"
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
+    REFERENCE_PRICES = "reference_prices"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -131,6 +140,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.BASKET_TERMS
     if isinstance(payload, SetPriceGrid):
         return RuleKind.PRICE_GRID
+    if isinstance(payload, SetReferencePrices):
+        return RuleKind.REFERENCE_PRICES
     return None
 
 
@@ -227,6 +238,8 @@ def check_payload(payload: Payload) -> None:
         elif payload.funders:
             raise InvalidCommand("a price grid where outlets pay 100 % names no funders",
                                  reason="price_grid_funders_unneeded")
+    elif isinstance(payload, SetReferencePrices):
+        check_reference_prices(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
 
@@ -237,6 +250,8 @@ def normalised_payload(payload: Payload) -> Payload:
         prices = sorted((ProductPrice(price.product.strip().lower(), price.price_cents_per_kg)
                          for price in payload.prices), key=lambda price: price.product)
         return msgspec.structs.replace(payload, prices=prices)
+    if isinstance(payload, SetReferencePrices):
+        return normalised_reference_prices(payload)
     return payload
 
 
@@ -387,4 +402,15 @@ def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, 
         return None
     rule = enactment.rule
     assert isinstance(rule, SetPriceGrid)
+    return rule, enactment.decision_id
+
+
+def reference_prices_in_force(book: RuleBook | None, at: date
+                              ) -> tuple[SetReferencePrices, UUID] | None:
+    """The reference prices in force on day ``at`` and the decision that set them, if any."""
+    enactment = None if book is None else book.in_force(RuleKind.REFERENCE_PRICES, at)
+    if enactment is None:
+        return None
+    rule = enactment.rule
+    assert isinstance(rule, SetReferencePrices)
     return rule, enactment.decision_id

@@ -151,6 +151,13 @@ POLICY: dict[str, Access] = {
                             note="each member exports only its own register"),
     "export_funder_report": read(all_roles=(C, A), own_roles=(F,),
                                  note="a funder exports only its own report"),
+    "export_casf_register": read(all_roles=(C, A), own_roles=(PL, O),
+                                 note="an organisation exports only its own register"),
+    "export_donation_attestation": read(all_roles=(C, A), own_roles=(PL, P, O, F),
+                                        note="a donor gets its own attestations; a platform "
+                                             "those of the donations it received"),
+    "export_activity": read(all_roles=(C, A, F), own_roles=(P, O),
+                            note="a garden or collection point: its own programmes only"),
     # ------------------------------------------------------------ balances
     "list_balances": read(all_roles=(C, A), own_roles=(PL, O, F, H, P),
                           note="each member sees only its own accounts: a household only "
@@ -180,6 +187,15 @@ POLICY: dict[str, Access] = {
     "prepare_basket": command(O, note="from lots the collection point itself holds"),
     "collect_basket": command(O, note="at the outlet's own collection point"),
     "cancel_basket": command(O, note="at the outlet's own collection point"),
+    # ------------------------------------------------------------ donations, labels, workshops
+    "record_donation": command(PL, note="a lot the platform received at its own site"),
+    "cancel_donation": command(PL, note="a donation the platform itself recorded"),
+    "declare_quality_label": command(P, PL, note="a producer on its own lots; a platform on "
+                                                 "the lots it holds"),
+    "withdraw_quality_label": command(P, PL, note="as declare_quality_label"),
+    "record_workshop": command(O, P, note="a workshop the outlet or garden itself held, for "
+                                          "a programme it serves"),
+    "cancel_workshop": command(O, P, note="a workshop the member itself recorded"),
 }
 
 

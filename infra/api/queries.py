@@ -25,6 +25,7 @@ from infra.api.access import SESSION_COOKIE, Caller, bearer_token
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.services import Services
+from infra.exports.recall_money import RecallMoney, RecallMoneyError, recall_money
 from projections.stock import StockLine, StockTotal
 from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
 
@@ -345,12 +346,22 @@ def trace_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
     return TraceAnswer(backward=backward, forward=forward)
 
 
+class RecallAnswer(RecallImpact, frozen=True, kw_only=True):
+    """What a recall reaches, and the money at stake."""
+
+    money: RecallMoney
+    """The transfers paying for the recalled lots (deliveries, baskets), pending or posted,
+    with the recalled lots' part, in cents."""
+
+
 @get("/api/lots/{lot:str}/recall-impact", name="recall_impact", tags=["traceability"],
      sync_to_thread=True, responses=QUERY_ERRORS,
-     summary="Every lot a recall reaches and who holds or received it")
+     summary="Every lot a recall reaches, who holds or received it, and the money at stake")
 def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
-                  as_of: AsOf = None, basis: Basis = "business") -> RecallImpact:
-    """The lot, every lot made from it, where they are, who received and distributed them."""
+                  as_of: AsOf = None, basis: Basis = "business") -> RecallAnswer:
+    """The lot, every lot made from it, where they are, who received and distributed them,
+    and the money at stake: every transfer paying for them (producer payments for
+    deliveries, baskets), reserved or posted, with the recalled lots' part."""
     found = checked_lot(request, lot, after)
     try:
         impact: RecallImpact | None = services_of(request).views.trace.recall_impact(
@@ -359,7 +370,12 @@ def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = N
         raise ApiError(422, "invalid", str(error)) from error
     if impact is None:
         raise ApiError(404, "not_found", f"lot {lot!r} did not exist at that moment")
-    return impact
+    try:
+        money = recall_money(services_of(request).ledger, str(found.lot_id), as_of=as_of,
+                             basis=basis)
+    except RecallMoneyError as error:
+        raise ApiError(422, "invalid", str(error)) from error
+    return RecallAnswer(**msgspec.structs.asdict(impact), money=money)
 
 
 # ------------------------------------------------------------------ history

@@ -6,7 +6,9 @@
   ``cocagne checkpoint keygen --out FILE`` makes the Ed25519 signing key.
 - ``cocagne verify [--from-checkpoint FILE]``: recompute the chain and name the first event
   that no longer matches; exit code 1 when one does.
-- ``cocagne export epcis|trace|register|funder-report``: the standard exports.
+- ``cocagne export epcis|trace|register|funder-report``: the standard exports; the report
+  exports (``casf-register``, ``donation-attestation``, ``activity``) are
+  ``infra.cli.reports``'.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from infra.audit.checkpoints import (
     write_checkpoint,
 )
 from infra.audit.verify import verify
+from infra.cli.reports import TABLE_KEYS, now, register_exports
 from infra.cli.support import add_store_arguments, store_from_arguments
 from infra.exports.history import HistoryError
 from infra.exports.tables import Format, Language
@@ -170,12 +173,16 @@ def register(subparsers: Any) -> None:
     funder.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
                         help="last day, included (YYYY-MM-DD)")
     _add_table_arguments(funder, default_format=Format.XLSX)
+    funder.add_argument("--table", choices=TABLE_KEYS["funder-report"], default=None,
+                        help="the table a CSV holds (default summary)")
     funder.set_defaults(func=_guarded(run_export_funder_report))
+    register_exports(kinds)
 
 
 def _add_table_arguments(parser: argparse.ArgumentParser, *, default_format: Format) -> None:
     parser.add_argument("--format", type=Format, choices=list(Format), default=default_format,
-                        help=f"csv (UTF-8 with BOM, ';') or xlsx (default {default_format})")
+                        help=f"csv (UTF-8 with BOM, ';'), xlsx or pdf (A4) "
+                             f"(default {default_format})")
     parser.add_argument("--lang", type=Language, choices=list(Language), default=Language.FR,
                         help="header language (default fr)")
     parser.add_argument("--out", default="-", help="file to write (default: stdout)")
@@ -322,8 +329,8 @@ def run_export_register(arguments: argparse.Namespace) -> int:
 
 def run_export_funder_report(arguments: argparse.Namespace) -> int:
     """Write the funder report."""
-    from infra.exports.funder import export_funder_report  # noqa: PLC0415
+    from infra.exports.funder_layout import export_funder_report  # noqa: PLC0415
 
     return _export(arguments, lambda ledger: export_funder_report(
         ledger, arguments.funder, arguments.start, arguments.end, arguments.format,
-        arguments.lang))
+        arguments.lang, table_key=arguments.table, generated_at=now()))

@@ -12,7 +12,8 @@ A proposal's payload is JSON with a ``kind``, for example::
         --payload '{"kind": "set_allocation_key", "key": "proportional_to_households",
                     "minimum_share_bp": 500}'
 
-Kinds: ``set_allocation_key``, ``set_basket_terms``, ``set_price_grid``, ``admit_member``,
+Kinds: ``set_allocation_key``, ``set_basket_terms``, ``set_price_grid``,
+``set_reference_prices`` (``domain/reference_prices.py``), ``admit_member``,
 ``commit_budget`` (fields in ``domain/rules.py``).
 """
 

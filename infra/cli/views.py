@@ -20,6 +20,8 @@ from typing import Any, TextIO
 import msgspec
 
 from infra.cli.support import add_store_arguments, parse_time, print_table, store_from_arguments
+from infra.exports import french
+from infra.exports.recall_money import Cause, PayerKind, RecallMoney, recall_money
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
 from infra.reader import Reader
 from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX
@@ -83,9 +85,11 @@ def register(subparsers: Any) -> None:
     trace.set_defaults(func=run_trace)
 
     recall = subparsers.add_parser(
-        "recall", help="what a recall of a lot reaches",
+        "recall", help="what a recall of a lot reaches, and the money at stake",
         description="Every lot derived from a lot, every current holder (sites and outlets) "
-                    "with quantities, stock in transit, and every outlet already served.")
+                    "with quantities, stock in transit, every outlet already served, and the "
+                    "money at stake: the transfers paying for those lots (deliveries and "
+                    "baskets), pending or posted, with the recalled lots' part, in euros.")
     add_store_arguments(recall)
     recall.add_argument("lot", metavar="LOT", help="a lot code or lot id")
     recall.add_argument("--json", action="store_true", help="JSON output")
@@ -274,7 +278,7 @@ def _print_reaches(title: str, reaches: Sequence[Reach], party: str,
 
 
 def _with_trace(arguments: argparse.Namespace,
-                body: Callable[[LedgerProjections, str], int]) -> int:
+                body: Callable[[LedgerProjections, str, Reader], int]) -> int:
     ledger, projections = _open(arguments, ["trace"])
     try:
         projections.catch_up()
@@ -283,7 +287,7 @@ def _with_trace(arguments: argparse.Namespace,
             print(f"no lot has the code or id {arguments.lot!r}", file=sys.stderr)
             return 1
         try:
-            return body(projections, lot_id)
+            return body(projections, lot_id, ledger)
         except TraceLimitExceeded as error:
             print(f"trace refused: {error}", file=sys.stderr)
             return 1
@@ -296,7 +300,7 @@ def run_trace(arguments: argparse.Namespace) -> int:
     """Print a lot's backward and/or forward trace."""
     basis: TimeBasis = "recorded" if arguments.recorded else "business"
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, _: Reader) -> int:
         trace = projections.trace
         backward = None if arguments.forward else trace.backward(
             lot_id, as_of=arguments.as_of, basis=basis)
@@ -349,11 +353,12 @@ def run_trace(arguments: argparse.Namespace) -> int:
 def run_recall(arguments: argparse.Namespace) -> int:
     """Print what a recall of a lot reaches."""
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, ledger: Reader) -> int:
         impact = projections.trace.recall_impact(lot_id)
         assert impact is not None
+        money = recall_money(ledger, lot_id)
         if arguments.json:
-            _emit_json(impact)
+            _emit_json({**msgspec.to_builtins(impact), "money": money})
             return 0
         _print_lots(f"RECALL of {impact.lot.code}: every lot concerned", impact.lots)
         print()
@@ -366,6 +371,41 @@ def run_recall(arguments: argparse.Namespace) -> int:
         _print_reaches("outlets already served (received)", impact.outlets_served, "outlet")
         print()
         _print_reaches("already distributed", impact.distributed, "outlet", with_channel=True)
+        print()
+        print_recall_money(money)
         return 0
 
     return _with_trace(arguments, body)
+
+
+PAYER_WORDS = {PayerKind.OUTLET: "point de distribution", PayerKind.FUNDER: "financeur",
+               PayerKind.HOUSEHOLD: "foyer"}
+PAYER_PLURALS = {PayerKind.OUTLET: "points de distribution", PayerKind.FUNDER: "financeurs",
+                 PayerKind.HOUSEHOLD: "foyers"}
+CAUSE_WORDS = {Cause.DELIVERY: "livraison", Cause.BASKET: "panier"}
+STATUS_WORDS = {"pending": "réservé", "posted": "versé", "voided": "annulé"}
+
+
+def print_recall_money(money: RecallMoney) -> None:
+    """The money a recall puts at stake, in French (``12,30 €``)."""
+    print("ARGENT EN JEU : virements qui paient les lots rappelés (livraisons et paniers)")
+    print_table(
+        ["payeur", "qui", "pour", "producteur", "état", "montant", "versé", "en jeu",
+         "virement"],
+        [[PAYER_WORDS[line.payer_kind], line.payer_name or "(foyer, pseudonyme)",
+          f"{CAUSE_WORDS[line.cause]} …{line.cause_id.hex[-8:]}", line.producer_name,
+          STATUS_WORDS.get(line.status, line.status), french.euros(line.amount_cents),
+          french.euros(line.posted_cents), french.euros(line.at_stake_cents),
+          str(line.transfer_id)] for line in money.transfers], right=(5, 6, 7))
+    totals = money.totals
+    print(f"réservé (en attente) : {french.euros(totals.pending_cents)}, dont en jeu "
+          f"{french.euros(totals.at_stake_pending_cents)}")
+    print(f"versé : {french.euros(totals.posted_cents)}, dont en jeu "
+          f"{french.euros(totals.at_stake_posted_cents)}")
+    for kind, words in PAYER_PLURALS.items():
+        part = money.by_payer[str(kind)]
+        if part.transfers:
+            print(f"  {words} : en jeu {french.euros(part.at_stake_pending_cents)} réservés, "
+                  f"{french.euros(part.at_stake_posted_cents)} versés "
+                  f"({part.transfers} virements)")
+    print(f"{money.deliveries} livraisons et {money.baskets} paniers concernés")

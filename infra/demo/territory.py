@@ -30,6 +30,7 @@ from domain.lots import Channel
 from domain.members import MemberKind
 from domain.sites import SiteKind
 from infra.demo.governance import seed_governance
+from infra.demo.reports import seed_reports
 from infra.ledger.ledger import Ledger
 
 FIRST_MONDAY = date(2026, 1, 5)
@@ -88,6 +89,8 @@ class DemoSummary:
     coordinator_id: UUID | None = None
     platform_ids: list[UUID] = field(default_factory=list)
     funder_ids: list[UUID] = field(default_factory=list)
+    donations: int = 0
+    workshops: int = 0
     seconds: float = 0.0
 
 
@@ -169,16 +172,22 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
             garden_ids=[result.stream_id for result in members[1:1 + GARDENS_PER_PLATFORM]],
             outlet_ids=[result.stream_id for result in members[1 + GARDENS_PER_PLATFORM:]]))
     summary.platform_ids = [territory.platform_id for territory in territories]
+    governance = None
     if with_governance:
         # Colleges, a vote changing the allocation key in week 6, a basket programme.
-        seed_governance(ledger, summary=summary, territories=territories, weeks=weeks,
-                        start=FIRST_MONDAY)
+        governance = seed_governance(ledger, summary=summary, territories=territories,
+                                     weeks=weeks, start=FIRST_MONDAY)
 
     for week in range(weeks):
         for territory in territories:
             _run_week(send, rng, territory, week, summary)
         if progress is not None:
             progress(f"week {week + 1}/{weeks}: {summary.events_written} events")
+    if governance is not None:
+        # Reference prices, a few donations, labelled lots and workshops for the reports.
+        seeded = seed_reports(ledger, governance, territories, coordinator_id=coordinator,
+                              weeks=weeks, start=FIRST_MONDAY, seed=seed)
+        summary.donations, summary.workshops = seeded.donations, seeded.workshops
     recall_territory = territories[0]
     _recall(send, rng, recall_territory, weeks - 1, summary)
     summary.seconds = time.perf_counter() - started
@@ -373,5 +382,7 @@ def print_summary(summary: DemoSummary, *, out: Any = sys.stdout) -> None:
     print("distributed per outlet:", file=out)
     for name, quantity_g in sorted(summary.distributed_g_by_outlet.items()):
         print(f"  {name:<40} {quantity_g / 1000:>10,.1f} kg", file=out)
+    if summary.donations or summary.workshops:
+        print(f"donations: {summary.donations}; workshops: {summary.workshops}", file=out)
     if summary.recalled_lot_codes:
         print(f"recalled: {', '.join(summary.recalled_lot_codes)}", file=out)

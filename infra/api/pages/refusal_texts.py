@@ -172,6 +172,28 @@ DOMAIN_REASONS: dict[str, str] = {
     "account_exists": "Le compte {kind} de {owner_id} existe déjà.",
     "transfer_settled_by_its_act": "Ce virement paie un(e) {kind} : il est payé ou annulé par "
                                    "les actes de ce(tte) {kind}.",
+    # ---------------------------------------------------------------- donations, labels, workshops
+    "donation_worth_less_than_a_cent": "Don de {quantity_g} de {product} : à {price_cents} "
+                                       "par kg il vaut moins d’un centime, déclarez sa valeur.",
+    "donated_after_recording": "Un don reçu le {donated_date} ne peut pas être enregistré le "
+                               "{act_date}, avant d’avoir été reçu.",
+    "donation_already_cancelled": "Ce don est déjà annulé.",
+    "donation_of_another_platform": "Seule la plateforme qui a enregistré ce don peut "
+                                    "l’annuler.",
+    "donation_exists": "Le lot {lot} est déjà enregistré comme un don.",
+    "donor_mismatch": "Le lot {lot} vient de {source_id} : {donor} ne peut pas en être le "
+                      "donateur.",
+    "label_already_withdrawn": "Le label {label} de ce lot est déjà retiré.",
+    "label_not_own_lot": "Le lot {lot} n’est ni produit ni détenu par vous.",
+    "label_exists": "Le lot {lot} porte déjà le label {label}.",
+    "attendance_range": "Participants : {count} ; il en faut 1 à {maximum}.",
+    "workshop_in_future": "Un atelier tenu le {held_date} ne peut pas être enregistré le "
+                          "{act_date}, avant d’avoir eu lieu.",
+    "workshop_of_another_member": "Seul le membre qui a enregistré cet atelier peut "
+                                  "l’annuler.",
+    "workshop_already_cancelled": "Cet atelier est déjà annulé.",
+    "workshop_not_in_programme": "{member} n’est ni le jardin ni un point de retrait du "
+                                 "programme {programme}.",
     # ---------------------------------------------------------------- the command path
     "batch_size": "Un lot de commandes en compte 1 à {maximum} ({count} envoyées).",
     "gave_up_after_conflicts": "D’autres personnes modifiaient les mêmes données : abandon "

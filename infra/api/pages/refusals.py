@@ -23,7 +23,7 @@ from datetime import datetime
 
 from infra.api.pages import french
 from infra.api.pages.refusal_texts import DOMAIN_REASONS
-from infra.api.pages.words import KIND_WORDS, ROLE_WORDS, roles_text, term
+from infra.api.pages.words import KIND_WORDS, LABEL_WORDS, ROLE_WORDS, roles_text, term
 
 Names = Callable[[str], str]
 """A member's, site's or household's name from its id (the pages' directory)."""
@@ -58,6 +58,7 @@ CODE_MESSAGES: dict[str, str] = {
     "voting_not_open": "Le vote n’est pas encore ouvert",
     "voting_still_open": "Le vote est encore ouvert",
     "budget_exceeded": "Le budget ne suffit pas",
+    "no_reference_price": "Aucun prix de référence pour ce produit : déclarez la valeur du don",
     "too_large": "La demande est trop volumineuse",
     "unavailable": "Le service est momentanément indisponible : réessayez",
     "internal": "Le serveur n’a pas pu répondre",
@@ -114,6 +115,10 @@ REASON_MESSAGES: dict[str, str] = {
     "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
+    "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
+                          "et aucun prix de référence pour {product} au {donated_date}.",
+    "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
+                                  "{on_hand_g} en stock (enregistrez le don à sa réception).",
 }
 
 
@@ -153,6 +158,8 @@ def _word(name: str, value: str, names: Names | None) -> str:
             ROLE_WORDS.get(code, code) for code in value.split()) or "aucun"
     if name in {"field", "what", "act", "command"}:
         return term(value)
+    if name == "label":
+        return LABEL_WORDS.get(value, value)
     if name in {"kind", "college"}:
         return KIND_WORDS.get(value, value.replace("_", " "))
     if name.endswith("_id"):

@@ -29,6 +29,9 @@ KIND_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "str
               "food_aid": "aide alimentaire", "canteen": "restauration collective",
               "warehouse": "entrepôt", "garden": "jardin", "hub": "plateforme logistique"}
 
+LABEL_WORDS = {"label_rouge": "Label Rouge", "aop": "AOP", "igp": "IGP", "stg": "STG",
+               "hve": "HVE (haute valeur environnementale)"}
+
 COMMAND_WORDS = {
     "found_cooperative": "fonder la coopérative", "register_member": "inscrire un membre",
     "grant_role": "donner un rôle", "revoke_role": "retirer un rôle",
@@ -54,7 +57,10 @@ COMMAND_WORDS = {
     "open_basket_programme": "ouvrir un programme de paniers",
     "enrol_household": "inscrire un foyer", "erase_household": "effacer un foyer",
     "prepare_basket": "préparer un panier", "collect_basket": "remettre un panier",
-    "cancel_basket": "annuler un panier",
+    "cancel_basket": "annuler un panier", "record_donation": "enregistrer un don",
+    "cancel_donation": "annuler un don", "declare_quality_label": "déclarer un label",
+    "withdraw_quality_label": "retirer un label", "record_workshop": "enregistrer un atelier",
+    "cancel_workshop": "annuler un atelier",
 }
 
 TERMS = {
@@ -73,6 +79,8 @@ TERMS = {
     "memo": "libellé du virement", "basket terms": "conditions des paniers",
     "price grid": "grille de prix", "budget commitment": "engagement budgétaire",
     "transfer amount": "montant du virement", "amount": "montant",
+    "donated quantity": "quantité donnée", "nature": "nature du don", "note": "note",
+    "certificate": "certificat", "title": "titre", "donor": "donateur",
     # Streams a command names (``what``).
     "member": "membre", "lot": "lot", "site": "site", "allocation round": "répartition",
     "delivery": "livraison", "proposal": "proposition", "colleges": "collèges",
@@ -80,6 +88,7 @@ TERMS = {
     "transfer": "virement", "account": "compte", "outlet": "structure",
     "operator": "exploitant", "owner": "titulaire", "funder": "financeur",
     "producer": "producteur", "collection point": "point de retrait",
+    "donation of lot": "don", "label of lot": "label", "workshop": "atelier",
     # Acts a refusal names (``act``): nouns, so that no elision is needed.
     "merge": "regroupement", "transform": "transformation", "split": "division",
     "dispatch": "expédition", "deliver": "livraison", "reserve": "réservation",

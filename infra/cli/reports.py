@@ -1,0 +1,152 @@
+"""The report exports under ``cocagne export`` (issue 13), beside the standard ones of
+``infra.cli.audit``:
+
+- ``cocagne export casf-register --member M --from D --to D [--format csv|xlsx|pdf]``: the
+  traceability register of an organisation authorised for food aid (CASF art. L266-2);
+- ``cocagne export donation-attestation --donor D --year Y [--organisation O]``: a donor's
+  yearly attestation (PDF, or its lines as CSV or XLSX);
+- ``cocagne export activity --year Y [--programme P]``: a basket programme's activity (or
+  the network's), as the network reports it.
+
+``cocagne export funder-report`` (in ``infra.cli.audit``) takes ``--format pdf`` and
+``--table`` too. CSV holds one table: ``--table`` names which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from infra.cli.support import add_store_arguments, store_from_arguments
+from infra.exports.activity import export_activity
+from infra.exports.casf import export_casf_register
+from infra.exports.donations import export_donation_attestation
+from infra.exports.history import HistoryError
+from infra.exports.tables import Format, Language
+from infra.reader import Reader
+
+TABLE_KEYS = {
+    "casf-register": ("lines", "summary"),
+    "activity": ("programmes", "months", "channels", "workshop-kinds", "workshops"),
+    "funder-report": ("summary", "outlets", "quality", "operations"),
+}
+
+
+def add_report_arguments(parser: argparse.ArgumentParser, *, default_format: Format,
+                         tables: tuple[str, ...] = ()) -> None:
+    """``--format``, ``--lang``, ``--out`` and, for reports of several tables, ``--table``."""
+    parser.add_argument("--format", type=Format, choices=list(Format), default=default_format,
+                        help=f"csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) "
+                             f"(default {default_format})")
+    parser.add_argument("--lang", type=Language, choices=list(Language), default=Language.FR,
+                        help="language of headers and text (default fr)")
+    parser.add_argument("--out", default="-", help="file to write (default: stdout)")
+    if tables:
+        parser.add_argument("--table", choices=tables, default=None,
+                            help=f"the table a CSV holds (default {tables[0]})")
+
+
+def register_exports(kinds: Any) -> None:
+    """Add the report exports to ``cocagne export``."""
+    casf = kinds.add_parser(
+        "casf-register", help="traceability register of an organisation (CASF art. L266-2)",
+        description="Every step of the food an organisation handled in a period (reception, "
+                    "transformation, storage, distribution), with quantities, values and the "
+                    "event each line rests on.")
+    add_store_arguments(casf)
+    casf.add_argument("--member", required=True, help="the organisation: member id or name")
+    _add_period(casf)
+    add_report_arguments(casf, default_format=Format.PDF, tables=TABLE_KEYS["casf-register"])
+    casf.set_defaults(func=_guarded(run_export_casf_register))
+
+    attestation = kinds.add_parser(
+        "donation-attestation", help="a donor's yearly attestation of donations in kind",
+        description="What a donor gave in a year, to which organisation, when, how much and "
+                    "worth what (declared value or reference price), with the events.")
+    add_store_arguments(attestation)
+    attestation.add_argument("--donor", required=True, help="donor: member id or exact name")
+    attestation.add_argument("--year", required=True, type=int, help="calendar year")
+    attestation.add_argument("--organisation", default=None,
+                             help="only the donations to this organisation (id or name)")
+    add_report_arguments(attestation, default_format=Format.PDF)
+    attestation.set_defaults(func=_guarded(run_export_donation_attestation))
+
+    activity = kinds.add_parser(
+        "activity", help="a basket programme's activity for a year (or the network's)",
+        description="Baskets distributed, households served (a count), kg per channel and "
+                    "garden, workshops held, per programme and month.")
+    add_store_arguments(activity)
+    activity.add_argument("--year", required=True, type=int, help="calendar year")
+    activity.add_argument("--programme", default=None,
+                          help="a programme id or exact name (default: every programme)")
+    add_report_arguments(activity, default_format=Format.PDF, tables=TABLE_KEYS["activity"])
+    activity.set_defaults(func=_guarded(run_export_activity))
+
+
+def _add_period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
+                        help="first day (YYYY-MM-DD, Europe/Paris)")
+    parser.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
+                        help="last day, included (YYYY-MM-DD)")
+
+
+def _guarded(handler: Callable[[argparse.Namespace], int]
+             ) -> Callable[[argparse.Namespace], int]:
+    """A report that cannot be made prints why and exits 2."""
+    def run(arguments: argparse.Namespace) -> int:
+        try:
+            return handler(arguments)
+        except (HistoryError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    return run
+
+
+def write_report(arguments: argparse.Namespace, build: Callable[[Reader], bytes]) -> int:
+    """Open the store read-only, write what ``build`` makes of it to ``--out``, close it."""
+    location = store_from_arguments(arguments)
+    if location.kind == "sqlite" and location.sqlite_path is not None and \
+            not location.sqlite_path.exists():
+        raise ValueError(f"no event store at {location.url}")
+    reader = Reader(location)
+    try:
+        data = build(reader)
+    finally:
+        reader.close()
+    if arguments.out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        Path(arguments.out).write_bytes(data)
+        print(f"wrote {len(data)} bytes to {arguments.out}", file=sys.stderr)
+    return 0
+
+
+def now() -> datetime:
+    """When a PDF is made (shown in its footer, in Europe/Paris time)."""
+    return datetime.now(UTC)
+
+
+def run_export_casf_register(arguments: argparse.Namespace) -> int:
+    """Write the CASF register."""
+    return write_report(arguments, lambda reader: export_casf_register(
+        reader, arguments.member, arguments.start, arguments.end, arguments.format,
+        arguments.lang, table_key=arguments.table, generated_at=now()))
+
+
+def run_export_donation_attestation(arguments: argparse.Namespace) -> int:
+    """Write the donor's attestation."""
+    return write_report(arguments, lambda reader: export_donation_attestation(
+        reader, arguments.donor, arguments.year, arguments.format, arguments.lang,
+        organisation=arguments.organisation, generated_at=now()))
+
+
+def run_export_activity(arguments: argparse.Namespace) -> int:
+    """Write the activity report."""
+    return write_report(arguments, lambda reader: export_activity(
+        reader, arguments.year, arguments.format, arguments.lang,
+        programme=arguments.programme, table_key=arguments.table, generated_at=now()))
