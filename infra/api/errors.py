@@ -98,12 +98,15 @@ class ApiError(Exception):
     """An error raised by the API layer itself (not the domain)."""
 
     def __init__(self, status_code: int, code: str, message: str,
-                 details: list[FieldError] | None = None) -> None:
+                 details: list[FieldError] | None = None, *, reason: str = "",
+                 facts: dict[str, int | str] | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.details = details or []
+        self.reason = reason
+        self.facts = facts or {}
 
 
 def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
@@ -160,7 +163,8 @@ def _on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Res
 
 
 def _on_api_error(request: Request[Any, Any, Any], error: ApiError) -> Response[ErrorBody]:
-    return error_response(request, error.status_code, error.code, error.message, error.details)
+    return error_response(request, error.status_code, error.code, error.message, error.details,
+                          reason=error.reason, facts=error.facts)
 
 
 def _on_validation(request: Request[Any, Any, Any],

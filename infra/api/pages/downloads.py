@@ -46,8 +46,7 @@ def downloads(page: Page) -> Markup:
                                 tag("option", "CSV", value="csv")]),
                 id="export-format", name="format"),
             tag("button", "Télécharger la fiche de rappel du lot", type="submit"),
-        ]), class_="export-lot filtres", data_export="trace", method="get",
-            action="/api/exports/trace")
+        ]), class_="export-lot filtres", method="get", action="/espace/fiche-de-rappel")
     funder_forms: Any = ""
     if page.may("export_funder_report") and page.caller.kind != "funder":
         funders = page.directory.members_of_kind("funder")

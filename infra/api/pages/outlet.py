@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from infra.api.pages import french
+from infra.api.pages.baskets import baskets_section
 from infra.api.pages.downloads import downloads
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
 from infra.api.pages.page import CHANNELS, OPTIONS_MAX, ROWS_MAX, Page
@@ -81,36 +82,3 @@ def outlet_page(page: Page) -> Markup:
         baskets_section(page),
         downloads(page),
     ])
-
-
-def baskets_section(page: Page) -> Markup:
-    """Enrol households; record the collection of the baskets prepared here."""
-    me = page.caller.member_id
-    programmes = [Option(str(entry.programme_id), entry.name)
-                  for entry in list(page.directory.programmes.values())]
-    enrol = Form("enrol_household", "Inscrire un foyer", [
-        Field("programme_id", "Programme", kind="uuid", options=programmes,
-              value=programmes[0].value if len(programmes) == 1 else ""),
-        Field("reference", "Référence (pseudonyme)", help="Lettres, chiffres, tirets : "
-              "jamais un nom"),
-        Field("name", "Nom (scellé, jamais dans le journal)"),
-        Field("contact", "Contact (scellé)", required=False),
-        Field("share_bp", "Part payée par le foyer (%)", kind="percent", required=False,
-              help="Vide : le plafond en vigueur (30 % au plus)"),
-    ], submit="Inscrire")
-    waiting = sorted((basket for basket in list(page.directory.baskets.values())
-                      if basket.collection_point_id == me and basket.status == "prepared"),
-                     key=lambda basket: (basket.week, page.name(basket.household_id)))
-    rows = [[page.name(basket.household_id), french.iso_week_fr(basket.week),
-             french.euros(basket.household_cents),
-             page.forms(Form("collect_basket", f"Panier récupéré — "
-                                               f"{page.name(basket.household_id)}",
-                             fixed={"basket_id": str(basket.basket_id)}, compact=True,
-                             submit="Récupéré"))]
-            for basket in waiting[:ROWS_MAX]]
-    if not page.may("collect_basket") and not page.may("enrol_household"):
-        return Markup("")
-    return section("paniers", "Paniers solidaires", page.forms(enrol), table(
-        "Paniers préparés à remettre", [Column("Foyer"), Column("Semaine"),
-                                        Column("Part du foyer"), Column("Action")],
-        rows, table_id="table-paniers", empty="Aucun panier en attente ici."))

@@ -89,6 +89,8 @@ DOMAIN_REASONS: dict[str, str] = {
     "role_already_held": "{member} a déjà le rôle {role}.",
     "role_not_held": "{member} n’a pas le rôle {role}.",
     "already_suspended": "{member} est déjà suspendu·e.",
+    "household_gone": "Les données du foyer {reference} ont été effacées : ce lien ne sert "
+                      "plus.",
     "cooperative_exists": "La coopérative est déjà fondée.",
     "stream_missing": "Introuvable : ce {what} n’existe pas dans le registre.",
     # ---------------------------------------------------------------- governance

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from domain.base import Role
+from infra.api.access import Caller
 from infra.api.pages.audit import audit_page
 from infra.api.pages.coordination import coordination_page
 from infra.api.pages.funder import funder_page
@@ -21,6 +22,7 @@ from infra.api.pages.outlet import outlet_page
 from infra.api.pages.page import Page
 from infra.api.pages.producer import producer_page
 from infra.api.pages.warehouse import platform_page
+from infra.api.policy import POLICY
 
 PAGES: dict[str, tuple[str, str, Callable[[Page], Markup]]] = {
     # slug: (policy name, title, builder)
@@ -37,3 +39,20 @@ MAIN_PAGE_BY_ROLE: tuple[tuple[Role, str], ...] = (
     (Role.HOUSEHOLD, "foyer"), (Role.AUDITOR, "controle"), (Role.PRODUCER, "producteur"),
     (Role.PLATFORM, "plateforme"), (Role.OUTLET, "structure"), (Role.FUNDER, "financeur"),
     (Role.COORDINATOR, "coordination"), (Role.VOTER, "gouvernance"))
+
+
+def pages_for(caller: Caller) -> list[tuple[str, str]]:
+    """The pages the policy table opens to the caller: (slug, title), main page first."""
+    allowed = [(slug, title) for slug, (name, title, _) in PAGES.items()
+               if (access := POLICY.get(name)) is not None
+               and caller.scope_for(access) is not None]
+    main = main_page(caller)
+    return sorted(allowed, key=lambda item: item[0] != main)
+
+
+def main_page(caller: Caller) -> str | None:
+    """The page a caller lands on."""
+    for role, slug in MAIN_PAGE_BY_ROLE:
+        if role in caller.roles:
+            return slug
+    return None

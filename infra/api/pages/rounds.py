@@ -24,7 +24,7 @@ def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
         Field("site_id", "Site", kind="uuid",
               options=[Option(str(site_id), name) for site_id, name in my_sites],
               value=str(my_sites[0][0]) if len(my_sites) == 1 else ""),
-        Field("week", "Semaine (AAAA-Snn)", value=week_of(page.today),
+        Field("week", "Semaine (AAAA-Snn)", kind="week", value=week_of(page.today),
               help="Par exemple 2026-W07"),
     ], submit="Ouvrir"))]
     key = _allocation_key_in_force(page)
@@ -127,6 +127,17 @@ def deliveries_section(page: Page) -> Markup:
         rows.append([french.day(entry.planned_for), page.name(entry.site_id),
                      ", ".join(page.name(outlet) for outlet in entry.outlet_ids),
                      word(entry.status), actions])
+    planned = [entry for entry in mine if entry.status == "planned"]
+    cancel = Form("cancel_delivery", "Annuler une livraison planifiée", [
+        Field("delivery_id", "Livraison", kind="uuid", options=[
+            Option(str(entry.delivery_id), f"{french.day(entry.planned_for)} — "
+                   + ", ".join(page.name(outlet) for outlet in entry.outlet_ids))
+            for entry in planned]),
+        Field("reason", "Motif"),
+    ], submit="Annuler la livraison",
+        confirm="Je confirme l’annulation : la livraison ne partira pas ; ses lots restent "
+                "sur le site.") if planned else None
     return section("livraisons", "Livraisons", table(
         "Mes livraisons", [Column("Date"), Column("Depuis"), Column("Arrêts"), Column("État"),
-                           Column("Action")], rows, table_id="table-livraisons"))
+                           Column("Action")], rows, table_id="table-livraisons"),
+        page.forms(cancel))

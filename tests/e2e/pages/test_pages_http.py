@@ -77,6 +77,23 @@ def test_a_browser_without_a_session_is_led_to_the_sign_in_page(demo: Demo) -> N
         assert "Jeton d’accès" in http.get("/espace").text
 
 
+def test_the_sign_in_form_works_without_a_script_and_only_from_this_site(demo: Demo) -> None:
+    """A pasted token signs in by a plain form post (cookie, main page); a post from
+    another site, or an unknown token, leads back to the sign-in page."""
+    with httpx.Client(base_url=demo.url, timeout=10) as http:
+        signed = http.post("/espace/connexion", data={"jeton": demo.tokens["outlet"]},
+                           headers={"Origin": demo.url})
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/espace/structure"
+        assert "cocagne_session" in signed.headers["set-cookie"]
+        foreign = http.post("/espace/connexion", data={"jeton": demo.tokens["outlet"]},
+                            headers={"Origin": "https://ailleurs.example",
+                                     "Sec-Fetch-Site": "cross-site"})
+        unknown = http.post("/espace/connexion", data={"jeton": "coc_inconnu"})
+    assert foreign.headers["location"] == unknown.headers["location"] == "/espace?refus=1"
+    assert "set-cookie" not in foreign.headers
+
+
 def test_refusals_are_french_with_their_numbers_when_asked(demo: Demo) -> None:
     """The same refused distribution: French with kilograms for fr, English otherwise."""
     body = {"lot_id": str(demo.held_lot), "quantity_g": 123_456_0, "channel": "food_aid"}
