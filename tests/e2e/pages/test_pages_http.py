@@ -68,6 +68,30 @@ def test_a_page_shows_only_the_forms_the_policy_allows(demo: Demo, who: str) -> 
         assert commands
 
 
+DESTRUCTIVE = ("erase_household", "cancel_basket", "cancel_delivery", "suspend_member",
+               "recall_lot")
+
+
+@pytest.mark.parametrize(("who", "slug", "shown"), [
+    ("outlet", "structure", ()), ("collection_point", "structure", ("cancel_basket",)),
+    ("platform", "plateforme", ()), ("coordinator", "coordination",
+                                     ("erase_household", "suspend_member")),
+    ("producer", "producteur", ("recall_lot",))])
+def test_every_destructive_form_asks_for_a_confirmation(demo: Demo, who: str, slug: str,
+                                                        shown: tuple[str, ...]) -> None:
+    """Erasing, cancelling, suspending and recalling each carry a box to tick (a form shows
+    when there is something to act on: a household referred, a delivery planned…)."""
+    if who not in demo.tokens:
+        demo.tokens[who] = demo.app.state.services.tokens.create(demo.members[who])[1]
+    with client(demo, who) as http:
+        html = http.get(f"/espace/{slug}").text
+    forms = re.findall(r'<form[^>]*data-command="([a-z_]+)"[^>]*>(.*?)</form>', html, re.S)
+    destructive = [(command, body) for command, body in forms if command in DESTRUCTIVE]
+    assert set(shown) <= {command for command, _ in destructive}
+    assert [command for command, body in destructive
+            if 'data-kind="confirm"' not in body] == []
+
+
 def test_a_browser_without_a_session_is_led_to_the_sign_in_page(demo: Demo) -> None:
     """No cookie, no token: the page redirects to /espace, which offers to sign in."""
     with httpx.Client(base_url=demo.url, timeout=10) as http:
