@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.api --pages --scale 10
 	$(BIN)/python -m bench.metrics
+	$(BIN)/python -m bench.startup
 
 ## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
 ## relay, consumers, Prometheus, Grafana)

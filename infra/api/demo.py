@@ -1,14 +1,22 @@
 """``make demo``: seed the demo territory if the store is empty, issue one token per role,
-print the URL and the tokens, and serve the API and dashboard."""
+print the URL and the tokens, and serve the API and dashboard.
+
+The demo signs checkpoints of its hash chain like a production server: with the key named by
+``COCAGNE_CHECKPOINT_KEY_FILE`` if set, else with a key of its own made once beside the
+SQLite file (``cocagne.db.checkpoint-key.pem``, readable by its owner only), so the history
+exported from the dashboard's store verifies alone against the published public key.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, TextIO
 from uuid import UUID
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
 from domain import commands as c
@@ -17,6 +25,8 @@ from domain.baskets import Basket
 from domain.members import Member, MemberKind
 from infra.api.app import create_app
 from infra.api.auth import TokenStore
+from infra.audit.checkpoints import generate_key_file, load_private_key
+from infra.audit.schedule import configured_key
 from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation
@@ -24,6 +34,7 @@ from infra.store import StoreLocation
 DEMO_AUDITOR_COMMAND_ID = "demo-api-auditor"
 """A stable id: serving the demo twice registers the auditor once."""
 SHUTDOWN_GRACE_S = 3  # Open live feeds are closed by the app; requests get this long to end.
+DEMO_KEY_SUFFIX = ".checkpoint-key.pem"
 DEMO_ROLES = (Role.COORDINATOR, Role.PLATFORM, Role.PRODUCER, Role.OUTLET, Role.FUNDER,
               Role.VOTER, Role.HOUSEHOLD, Role.AUDITOR)
 
@@ -70,23 +81,33 @@ def household_with_baskets(ledger: Ledger) -> UUID | None:
     return household_id
 
 
-def prepare_demo(location: StoreLocation, host: str, port: int,
-                 out: TextIO = sys.stdout) -> dict[str, str]:
-    """Seed if empty, issue tokens, print how to connect; the tokens by role."""
+def issue_demo_tokens(location: StoreLocation,
+                      on_seeding: Callable[[], None] | None = None) -> dict[Role, str]:
+    """Seed the demo territory if the store is empty (``on_seeding`` is told first), then
+    issue one token per role; the tokens by role."""
     ledger = Ledger(location)
     try:
         if not ledger.recorder.max_notification_id():
-            print(f"seeding the demo territory into {location.url} …", file=out, flush=True)
+            if on_seeding is not None:
+                on_seeding()
             generate_demo(ledger)
         members = demo_members(ledger)
     finally:
         ledger.close()
     tokens = TokenStore(location)
     try:
-        issued: dict[Role, str] = {role: tokens.create(member_id, label=f"demo {role}")[1]
-                  for role, member_id in members.items()}
+        return {role: tokens.create(member_id, label=f"demo {role}")[1]
+                for role, member_id in members.items()}
     finally:
         tokens.close()
+
+
+def prepare_demo(location: StoreLocation, host: str, port: int,
+                 out: TextIO = sys.stdout, *, signs_checkpoints: bool = False) -> dict[str, str]:
+    """Seed if empty, issue tokens, print how to connect; the tokens by role. (``cocagne
+    serve --demo`` prints the same in the command's language, ``infra.cli.server``.)"""
+    issued = issue_demo_tokens(location, on_seeding=lambda: print(
+        f"seeding the demo territory into {location.url} …", file=out, flush=True))
     url = f"http://{host}:{port}"
     print(f"\nCocagne ledger: {url}/espace  (dashboard: {url}/dashboard, API reference: "
           f"{url}/api/schema)", file=out)
@@ -94,14 +115,30 @@ def prepare_demo(location: StoreLocation, host: str, port: int,
           file=out)
     for role, token in issued.items():
         print(f"  {role:<12} {token}\n  {'':<12} {url}/espace#token={token}", file=out)
+    if signs_checkpoints:
+        print(f"Signed checkpoints of the hash chain: {url}/api/checkpoints (public key: "
+              f"{url}/api/checkpoints/public-key; history: {url}/api/history/export)", file=out)
     print(flush=True, file=out)
     return {role.value: token for role, token in issued.items()}
 
 
+def demo_checkpoint_key(location: StoreLocation) -> Ed25519PrivateKey | None:
+    """The configured checkpoint key, else the demo's own beside its SQLite file."""
+    configured = configured_key()
+    if configured is not None or location.kind != "sqlite" or location.sqlite_path is None:
+        return configured
+    path = location.sqlite_path.with_name(location.sqlite_path.name + DEMO_KEY_SUFFIX)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate_key_file(path)
+    return load_private_key(path)
+
+
 def serve_demo(location: StoreLocation, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Seed, print the URL and tokens, serve until interrupted."""
-    prepare_demo(location, host, port)
-    serve(location, host, port)
+    """Seed, print the URL and tokens, serve until interrupted (signing checkpoints)."""
+    key = demo_checkpoint_key(location)
+    prepare_demo(location, host, port, signs_checkpoints=key is not None)
+    serve(location, host, port, checkpoint_key=key)
 
 
 class _Server(uvicorn.Server):
@@ -117,9 +154,10 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(location: StoreLocation, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(location: StoreLocation, host: str = "127.0.0.1", port: int = 8000,
+          checkpoint_key: Ed25519PrivateKey | None = None) -> None:
     """Serve the API and dashboard with uvicorn (one process, one event loop)."""
-    app = create_app(location)
+    app = create_app(location, checkpoint_key=checkpoint_key)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=SHUTDOWN_GRACE_S, lifespan="on")
     _Server(config, app).run()

@@ -41,7 +41,8 @@ class Access:
     writes: bool = False
     """True when the route changes the ledger (a command)."""
     public: bool = False
-    """Health, metrics, the API description and the dashboard's static files: no token."""
+    """Health, metrics, the API description, the dashboard's static files and the checkpoint
+    public key: no token."""
     note: str = ""
 
 
@@ -162,6 +163,13 @@ POLICY: dict[str, Access] = {
                                              "those of the donations it received"),
     "export_activity": read(all_roles=(C, A, F), own_roles=(P, O),
                             note="a garden or collection point: its own programmes only"),
+    # ------------------------------------------------------------ audit
+    "export_history": read(all_roles=(C, A), own_roles=(P, PL, O, F, H, V),
+                           note="stored events with their links, verifiable alone; a member "
+                                "exports the history that concerns it"),
+    "list_checkpoints": read(all_roles=EVERY_ROLE,
+                             note="signed chain heads: every member may keep them"),
+    "checkpoint_public_key": PUBLIC,
     # ------------------------------------------------------------ balances
     "list_balances": read(all_roles=(C, A), own_roles=(PL, O, F, H, P),
                           note="each member sees only its own accounts: a household only "

@@ -17,11 +17,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.cli.support import add_store_arguments, store_from_arguments
+from infra.cli.errors import EXIT_USAGE, CliError, one_line
+from infra.cli.support import (
+    add_store_arguments,
+    bounded_int,
+    parse_date,
+    store_from_arguments,
+)
+from infra.cli.words import language, number, t
 from infra.exports.activity import export_activity
 from infra.exports.casf import export_casf_register
 from infra.exports.donations import export_donation_attestation
@@ -40,79 +47,83 @@ def add_report_arguments(parser: argparse.ArgumentParser, *, default_format: For
                          tables: tuple[str, ...] = ()) -> None:
     """``--format``, ``--lang``, ``--out`` and, for reports of several tables, ``--table``."""
     parser.add_argument("--format", type=Format, choices=list(Format), default=default_format,
-                        help=f"csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) "
-                             f"(default {default_format})")
-    parser.add_argument("--lang", type=Language, choices=list(Language), default=Language.FR,
-                        help="language of headers and text (default fr)")
-    parser.add_argument("--out", default="-", help="file to write (default: stdout)")
+                        help=t("csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) "
+                               "(default {format})", format=default_format))
+    # Headers and text follow the command's language (--lang before the command, or LANG).
+    parser.add_argument("--lang", type=Language, choices=list(Language),
+                        default=Language(language()),
+                        help=t("language of headers and text (default: the command's, "
+                               "{language})", language=language()))
+    parser.add_argument("--out", default="-", metavar=t("FILE"),
+                        help=t("file to write (default: stdout)"))
     if tables:
         parser.add_argument("--table", choices=tables, default=None,
-                            help=f"the table a CSV holds (default {tables[0]})")
+                            help=t("the table a CSV holds (default {table})", table=tables[0]))
 
 
 def register_exports(kinds: Any) -> None:
     """Add the report exports to ``cocagne export``."""
     casf = kinds.add_parser(
-        "casf-register", help="traceability register of an organisation (CASF art. L266-2)",
-        description="Every step of the food an organisation handled in a period (reception, "
-                    "transformation, storage, distribution), with quantities, values and the "
-                    "event each line rests on.")
+        "casf-register",
+        help=t("traceability register of an organisation (CASF art. L266-2)"),
+        description=t("Every step of the food an organisation handled in a period "
+                      "(reception, transformation, storage, distribution), with quantities, "
+                      "values and the event each line rests on."))
     add_store_arguments(casf)
-    casf.add_argument("--member", required=True, help="the organisation: member id or name")
+    casf.add_argument("--member", required=True, metavar=t("MEMBER"),
+                      help=t("the organisation: member id or name"))
     _add_period(casf)
     add_report_arguments(casf, default_format=Format.PDF, tables=TABLE_KEYS["casf-register"])
     casf.set_defaults(func=_guarded(run_export_casf_register))
 
     attestation = kinds.add_parser(
-        "donation-attestation", help="a donor's yearly attestation of donations in kind",
-        description="What a donor gave in a year, to which organisation, when, how much and "
-                    "worth what (declared value or reference price), with the events.")
+        "donation-attestation", help=t("a donor's yearly attestation of donations in kind"),
+        description=t("What a donor gave in a year, to which organisation, when, how much "
+                      "and worth what (declared value or reference price), with the events."))
     add_store_arguments(attestation)
-    attestation.add_argument("--donor", required=True, help="donor: member id or exact name")
-    attestation.add_argument("--year", required=True, type=int, help="calendar year")
-    attestation.add_argument("--organisation", default=None,
-                             help="only the donations to this organisation (id or name)")
+    attestation.add_argument("--donor", required=True, metavar=t("MEMBER"),
+                             help=t("donor: member id or exact name"))
+    attestation.add_argument("--year", required=True, type=bounded_int(1900, 9999),
+                             metavar=t("YEAR"), help=t("calendar year"))
+    attestation.add_argument("--organisation", default=None, metavar=t("MEMBER"),
+                             help=t("only the donations to this organisation (id or name)"))
     add_report_arguments(attestation, default_format=Format.PDF)
     attestation.set_defaults(func=_guarded(run_export_donation_attestation))
 
     activity = kinds.add_parser(
-        "activity", help="a basket programme's activity for a year (or the network's)",
-        description="Baskets distributed, households served (a count), kg per channel and "
-                    "garden, workshops held, per programme and month.")
+        "activity", help=t("a basket programme's activity for a year (or the network's)"),
+        description=t("Baskets distributed, households served (a count), kg per channel and "
+                      "garden, workshops held, per programme and month."))
     add_store_arguments(activity)
-    activity.add_argument("--year", required=True, type=int, help="calendar year")
-    activity.add_argument("--programme", default=None,
-                          help="a programme id or exact name (default: every programme)")
+    activity.add_argument("--year", required=True, type=bounded_int(1900, 9999),
+                          metavar=t("YEAR"), help=t("calendar year"))
+    activity.add_argument("--programme", default=None, metavar=t("PROGRAMME"),
+                          help=t("a programme id or exact name (default: every programme)"))
     add_report_arguments(activity, default_format=Format.PDF, tables=TABLE_KEYS["activity"])
     activity.set_defaults(func=_guarded(run_export_activity))
 
 
 def _add_period(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
-                        help="first day (YYYY-MM-DD, Europe/Paris)")
-    parser.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
-                        help="last day, included (YYYY-MM-DD)")
+    parser.add_argument("--from", dest="start", required=True, type=parse_date,
+                        metavar=t("DATE"), help=t("first day (YYYY-MM-DD, Europe/Paris)"))
+    parser.add_argument("--to", dest="end", required=True, type=parse_date,
+                        metavar=t("DATE"), help=t("last day, included (YYYY-MM-DD)"))
 
 
 def _guarded(handler: Callable[[argparse.Namespace], int]
              ) -> Callable[[argparse.Namespace], int]:
-    """A report that cannot be made prints why and exits 2."""
+    """A report that cannot be made says why in one line, exit code 2."""
     def run(arguments: argparse.Namespace) -> int:
         try:
             return handler(arguments)
         except (HistoryError, ValueError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+            raise CliError(t("error: {error}", error=one_line(error)), EXIT_USAGE) from error
     return run
 
 
 def write_report(arguments: argparse.Namespace, build: Callable[[Reader], bytes]) -> int:
     """Open the store read-only, write what ``build`` makes of it to ``--out``, close it."""
-    location = store_from_arguments(arguments)
-    if location.kind == "sqlite" and location.sqlite_path is not None and \
-            not location.sqlite_path.exists():
-        raise ValueError(f"no event store at {location.url}")
-    reader = Reader(location)
+    reader = Reader(store_from_arguments(arguments))
     try:
         data = build(reader)
     finally:
@@ -122,7 +133,8 @@ def write_report(arguments: argparse.Namespace, build: Callable[[Reader], bytes]
         sys.stdout.buffer.flush()
     else:
         Path(arguments.out).write_bytes(data)
-        print(f"wrote {len(data)} bytes to {arguments.out}", file=sys.stderr)
+        print(t("wrote {size} bytes to {path}", size=number(len(data)), path=arguments.out),
+              file=sys.stderr)
     return 0
 
 

@@ -28,7 +28,8 @@ def audit_page(page: Page) -> Markup:
     history = stock_history(stock, page.services.views.position("stock"), None, page.today)
     totals = stock.totals()
     status = ("Chaîne scellée jusqu’à l’événement "
-              f"{french.count(sealed)} sur {french.count(head)}" if sealed else
+              f"{french.count(sealed)} sur {french.count(head)} (chaque événement est scellé "
+              "dans la transaction qui l’enregistre)" if sealed else
               f"Historique de {french.count(head)} événements, pas encore scellé")
     return join([
         figures([("Événements", french.count(head), {"id": "evenements"}),

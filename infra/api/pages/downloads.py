@@ -31,6 +31,13 @@ def downloads(page: Page) -> Markup:
     if page.may("export_epcis"):
         links.append(("Événements de traçabilité EPCIS 2.0 (JSON-LD)",
                       f"/api/exports/epcis?{period}"))
+    if page.may("export_history"):
+        # Verified alone: cocagne verify --file FICHIER --public-key CLE (see docs/audit.md).
+        links.append(("Historique vérifiable, avec sa chaîne et son point de contrôle signé "
+                      "(JSON Lines)", "/api/history/export"))
+        if page.services.extras.get("checkpoint_key") is not None:
+            links.append(("Clé publique des points de contrôle (PEM)",
+                          "/api/checkpoints/public-key"))
     if not links and not page.may("export_trace"):
         return Markup("")
     items = [tag("li", tag("a", label, href=href, download=True, class_="bouton"))

@@ -235,8 +235,13 @@ def _verification(services: Services, caller: Caller) -> str:
     finally:
         store.close()
     if report.ok:
-        verdict = (f"Historique intact : {french.count(report.sealed_checked)} événements "
-                   f"scellés vérifiés, {french.count(report.unsealed)} pas encore scellés.")
+        verdict = (f"Historique intact : les {french.count(report.sealed_checked)} événements "
+                   "enregistrés ont tous été vérifiés, chacun contre son maillon de la chaîne.")
+    elif report.finding is not None and report.finding.problem == "unsealed":
+        # Never called intact: nothing vouches for events without a link.
+        verdict = (f"Vérification incomplète : {french.count(report.unsealed)} événements "
+                   "n’ont pas de maillon dans la chaîne et n’ont donc pas pu être vérifiés "
+                   f"({report.finding.describe()}).")
     else:
         verdict = "L’historique ne correspond plus à la chaîne : " + (
             report.finding.describe() if report.finding is not None else "voir le CLI")

@@ -169,6 +169,7 @@ def prepare(demo: Demo) -> None:
                                       lines=[g.BasketLineInput(lot, 2_000)])).stream_id
     demo.members["collection_point"] = point
     demo.extra["basket_household"] = household
+    demo.extra["point_lot"] = lot
     demo.extra["programme"] = programme.programme_id
     demo.extra["site"] = site
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +28,7 @@ from domain.members import Member
 from domain.proposals import Proposal
 from domain.sites import Site
 from domain.transfers import Transfer
+from infra.audit.history_file import verify_file
 from tests.e2e.pages.conftest import (
     DESKTOP,
     MAIN_PAGES,
@@ -481,7 +483,8 @@ def test_a_household_sees_its_own_baskets_and_nothing_else(browser: Browser,
 
 def test_the_auditor_reads_everything_and_verifies_the_history(browser: Browser,
                                                                demo: Demo) -> None:
-    """No form at all; the sum of balances is zero; the chain verifies; EPCIS downloads."""
+    """No form at all; the sum of balances is zero; the chain verifies; EPCIS and the
+    verifiable history download, and the history verifies alone."""
     page = sign_in(browser, demo, "auditor")
     assert page.locator("form.acte").count() == 0
     assert page.get_attribute("#somme-soldes", "data-centimes") == "0"
@@ -500,6 +503,12 @@ def test_the_auditor_reads_everything_and_verifies_the_history(browser: Browser,
     with page.expect_download() as download:
         page.locator("a", has_text="EPCIS 2.0").click()
     assert download.value.suggested_filename.endswith(".jsonld")
+    with page.expect_download() as download:
+        page.locator("a", has_text="Historique vérifiable").click()
+    assert download.value.suggested_filename.startswith("historique-")
+    exported = verify_file(Path(download.value.path()))  # Alone: no database, no server.
+    assert exported.ok, exported.describe()
+    assert exported.sealed_checked == exported.events_read > 0
     page.locator("a", has_text="Vérifier toute la chaîne").click()
     page.wait_for_selector("#verdict")
     assert page.get_attribute("#verdict", "data-ok") == "oui"
