@@ -24,7 +24,8 @@ ROLES = ("producer", "platform", "outlet", "funder", "voter", "auditor", "coordi
 
 
 def coordination_page(page: Page) -> Markup:
-    """Register members and sites; the directory."""
+    """Register members and sites, give and take roles, suspend; programmes and erasure;
+    the directory with roles and states."""
     members = sorted(page.directory.members.items(), key=lambda item: item[1][0].lower())
     operators = [Option(str(member_id), name) for member_id, (name, kind) in members
                  if kind in {"platform", "producer", "outlet"}]
