@@ -163,7 +163,7 @@ def _word(name: str, value: str, names: Names | None) -> str:
     if name in {"kind", "college"}:
         return KIND_WORDS.get(value, value.replace("_", " "))
     if name.endswith("_id"):
-        return names(value) if names is not None else "(inconnu)"
+        return names(value) if names is not None else value
     return value
 
 
