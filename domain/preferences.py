@@ -70,7 +70,7 @@ def check_season(season: str) -> str:
     season = season.strip()
     if not SEASON_PATTERN.match(season):
         raise InvalidCommand(f"season {season!r} is not like 2026-spring (spring, summer, "
-                             "autumn or winter)")
+                             "autumn or winter)", reason="season_format", season_text=season)
     return season
 
 
@@ -78,11 +78,13 @@ def _products(products: list[str], what: str) -> list[str]:
     cleaned = sorted({product.strip().lower() for product in products})
     if len(cleaned) > PRODUCTS_LISTED_MAX:
         raise InvalidCommand(f"a household lists at most {PRODUCTS_LISTED_MAX} products to "
-                             f"{what}, got {len(cleaned)}")
+                             f"{what}, got {len(cleaned)}", reason="products_listed_too_many",
+                             count=len(cleaned), maximum=PRODUCTS_LISTED_MAX)
     for product in cleaned:
         if not 0 < len(product) <= PRODUCT_LENGTH_MAX:
             raise InvalidCommand(f"a product to {what} is 1 to {PRODUCT_LENGTH_MAX} "
-                                 "characters")
+                                 "characters", reason="product_name_length",
+                                 maximum=PRODUCT_LENGTH_MAX)
     return cleaned
 
 
@@ -170,7 +172,8 @@ class SeasonPlan(Aggregate):
         if (household_id not in self.by_household
                 and len(self.by_household) >= HOUSEHOLDS_PER_PLAN_MAX):
             raise InvalidState(f"a season plan holds at most {HOUSEHOLDS_PER_PLAN_MAX} "
-                               "households")
+                               "households", reason="season_plan_full",
+                               maximum=HOUSEHOLDS_PER_PLAN_MAX)
         self._trigger(self.PreferencesStated, context=context, household_id=household_id,
                       preferences=preferences)
 

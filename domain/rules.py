@@ -183,18 +183,24 @@ def rule_scope(payload: Payload) -> UUID | None:
 def check_funder_shares(funders: list[FunderShare], *, what: str) -> None:
     """Funders listed once each, each share positive, the shares summing to 100 %."""
     if not 1 <= len(funders) <= FUNDERS_MAX:
-        raise InvalidCommand(f"{what} names 1 to {FUNDERS_MAX} funders, got {len(funders)}")
+        raise InvalidCommand(f"{what} names 1 to {FUNDERS_MAX} funders, got {len(funders)}",
+                             reason="funders_count", field=what, count=len(funders),
+                             maximum=FUNDERS_MAX)
     ids = [funder.funder_id for funder in funders]
     if len(set(ids)) != len(ids):
-        raise InvalidCommand(f"{what} lists a funder twice")
+        raise InvalidCommand(f"{what} lists a funder twice", reason="funder_twice", field=what)
     for funder in funders:
         if not 0 < funder.share_bp <= BASIS_POINTS:
             raise InvalidCommand(f"{what}: funder {funder.funder_id} has a share of "
-                                 f"{funder.share_bp} bp; shares are 1 to {BASIS_POINTS} bp")
+                                 f"{funder.share_bp} bp; shares are 1 to {BASIS_POINTS} bp",
+                                 reason="funder_share_range", field=what,
+                                 funder_id=str(funder.funder_id), share_bp=funder.share_bp,
+                                 maximum_bp=BASIS_POINTS)
     total_bp = sum(funder.share_bp for funder in funders)
     if total_bp != BASIS_POINTS:
         raise InvalidCommand(f"{what}: funders' shares sum to {total_bp} bp, "
-                             f"not {BASIS_POINTS} bp")
+                             f"not {BASIS_POINTS} bp", reason="funder_shares_sum",
+                             field=what, total_bp=total_bp, expected_bp=BASIS_POINTS)
 
 
 def check_basket_terms(basket_price_cents: int, household_share_cap_bp: int,
@@ -202,10 +208,14 @@ def check_basket_terms(basket_price_cents: int, household_share_cap_bp: int,
     """Refuse basket terms with a price out of range, a cap above 30 %, or a bad split."""
     if not 0 < basket_price_cents <= BASKET_PRICE_CENTS_MAX:
         raise InvalidCommand(f"basket price must be 1 to {BASKET_PRICE_CENTS_MAX} cents, "
-                             f"got {basket_price_cents}")
+                             f"got {basket_price_cents}", reason="basket_price_range",
+                             price_cents=basket_price_cents,
+                             maximum_cents=BASKET_PRICE_CENTS_MAX)
     if not 0 <= household_share_cap_bp <= HOUSEHOLD_SHARE_CAP_BP_MAX:
         raise InvalidCommand(f"household share cap must be 0 to {HOUSEHOLD_SHARE_CAP_BP_MAX} "
-                             f"bp (30 %), got {household_share_cap_bp} bp")
+                             f"bp (30 %), got {household_share_cap_bp} bp",
+                             reason="household_cap_range", cap_bp=household_share_cap_bp,
+                             maximum_bp=HOUSEHOLD_SHARE_CAP_BP_MAX)
     check_funder_shares(funders, what="basket terms")
 
 
@@ -222,32 +232,45 @@ def check_payload(payload: Payload) -> None:
     if isinstance(payload, SetAllocationKey):
         if not 0 <= payload.minimum_share_bp <= MINIMUM_SHARE_BP_MAX:
             raise InvalidCommand(f"minimum share must be 0 to {MINIMUM_SHARE_BP_MAX} bp, "
-                                 f"got {payload.minimum_share_bp} bp")
+                                 f"got {payload.minimum_share_bp} bp",
+                                 reason="minimum_share_range",
+                                 minimum_share_bp=payload.minimum_share_bp,
+                                 maximum_bp=MINIMUM_SHARE_BP_MAX)
     elif isinstance(payload, SetBasketTerms):
         check_basket_terms(payload.basket_price_cents, payload.household_share_cap_bp,
                            payload.funders)
     elif isinstance(payload, SetPriceGrid):
         if len(payload.prices) > PRICES_MAX:
-            raise InvalidCommand(f"a price grid lists at most {PRICES_MAX} products")
+            raise InvalidCommand(f"a price grid lists at most {PRICES_MAX} products",
+                                 reason="price_grid_size", count=len(payload.prices),
+                                 maximum=PRICES_MAX)
         products = [price.product.strip().lower() for price in payload.prices]
         if len(set(products)) != len(products) or "" in products:
-            raise InvalidCommand("a price grid names each product once, none empty")
+            raise InvalidCommand("a price grid names each product once, none empty",
+                                 reason="price_grid_products")
         for price in payload.prices:
             if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
                 raise InvalidCommand(f"price of {price.product} must be 0 to "
                                      f"{PRICE_CENTS_PER_KG_MAX} cents/kg, "
-                                     f"got {price.price_cents_per_kg}")
+                                     f"got {price.price_cents_per_kg}", reason="price_range",
+                                     price_cents=price.price_cents_per_kg,
+                                     maximum_cents=PRICE_CENTS_PER_KG_MAX,
+                                     product=price.product)
         if not 0 <= payload.outlet_share_bp <= BASIS_POINTS:
             raise InvalidCommand(f"outlet share must be 0 to {BASIS_POINTS} bp, "
-                                 f"got {payload.outlet_share_bp} bp")
+                                 f"got {payload.outlet_share_bp} bp", reason="outlet_share_range",
+                                 outlet_share_bp=payload.outlet_share_bp,
+                                 maximum_bp=BASIS_POINTS)
         if payload.outlet_share_bp < BASIS_POINTS:
             check_funder_shares(payload.funders, what="price grid")
         elif payload.funders:
-            raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+            raise InvalidCommand("a price grid where outlets pay 100 % names no funders",
+                                 reason="price_grid_funders_unneeded")
     elif isinstance(payload, SetReplayWeeks):
         if not 1 <= payload.weeks <= REPLAY_WEEKS_MAX:
             raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, "
-                                 f"got {payload.weeks}")
+                                 f"got {payload.weeks}", reason="replay_weeks_out_of_range",
+                                 weeks=payload.weeks, weeks_max=REPLAY_WEEKS_MAX)
     elif isinstance(payload, SetReferencePrices):
         check_reference_prices(payload)
     elif isinstance(payload, SetStockRules):
@@ -369,7 +392,8 @@ class RuleBook(Aggregate):
         kind = rule_kind(rule)
         assert kind is not None
         if len(self.enactments) >= ENACTMENTS_MAX:
-            raise InvalidCommand(f"the rule book holds at most {ENACTMENTS_MAX} enactments")
+            raise InvalidCommand(f"the rule book holds at most {ENACTMENTS_MAX} enactments",
+                                 reason="rule_book_full", maximum=ENACTMENTS_MAX)
         enactment = Enactment(sequence=len(self.enactments) + 1, kind=kind,
                               scope_id=rule_scope(rule), rule=rule,
                               effective_from=effective_from, decision_id=decision_id,

@@ -248,7 +248,9 @@ def iso_week(day: date) -> str:
 def replay_window(before: date, weeks: int) -> Window:
     """The ``weeks`` whole ISO weeks that end before the week of ``before``."""
     if not 1 <= weeks <= REPLAY_WEEKS_MAX:
-        raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, got {weeks}")
+        raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, got {weeks}",
+                             reason="replay_weeks_out_of_range", weeks=weeks,
+                             weeks_max=REPLAY_WEEKS_MAX)
     monday = before - timedelta(days=before.weekday())
     first_day = monday - timedelta(weeks=weeks)
     return Window(weeks=[iso_week(first_day + timedelta(weeks=index)) for index in range(weeks)],
@@ -442,7 +444,7 @@ def simulate(rule: StandingRule, inputs: ReplayInputs, book: RuleBook | None, wi
     adjusted = 0
     if not isinstance(rule, SetAllocationKey | SetPriceGrid | SetBasketTerms) or kind is None:
         raise InvalidCommand("only an allocation key, a price grid or a programme's basket "
-                             "terms can be simulated")
+                             "terms can be simulated", reason="rule_not_simulated")
     if isinstance(rule, SetAllocationKey):
         actual, replayed, proposed = replay_rounds(inputs.rounds, book, rule)
         acts = len(inputs.rounds)

@@ -1,8 +1,8 @@
 """The ``cocagne`` command: one parser built from each area's module.
 
 Each area module (``infra.cli.demo``, ``views``, ``printouts``, ``governance``, ``decisions``,
-``broker``, ``audit``, ``server``) exposes ``register(subparsers)``; every subcommand stores a handler in
-``func`` that takes the parsed arguments and returns an exit code.
+``broker``, ``audit``, ``server``) exposes ``register(subparsers)``; every subcommand stores a
+handler in ``func`` that takes the parsed arguments and returns an exit code.
 
 Start-up stays short (``cocagne --help`` loads no store, projection, Kafka, web or
 spreadsheet code): area modules import only light modules at their top; a subcommand's

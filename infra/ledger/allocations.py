@@ -24,7 +24,8 @@ from infra.ledger.unit_of_work import UnitOfWork
 def _own_round(uow: UnitOfWork, round_id: UUID, platform: Member) -> AllocationRound:
     allocation = uow.get(AllocationRound, round_id, "allocation round")
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     return allocation
 
 
@@ -60,7 +61,8 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
     context, platform = act(uow, command, Role.PLATFORM, decision_id=decision_id)
     rules, _ = stock_rules(uow, context)
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     products = {need.product for need in allocation.needs.values()}
     lots: list[LotAvailability] = []
     for lot_id in uow.lots_at_site(allocation.site_id):
@@ -97,7 +99,8 @@ def confirm_round(command: c.ConfirmRound, uow: UnitOfWork) -> list[UUID]:
     context, platform = act(uow, command, Role.PLATFORM, decision_id=allocation.decision_id)
     rules, _ = stock_rules(uow, context)
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     allocation.check_confirmable()
     # Check every line before reserving any: a round whose stock moved since it was
     # computed is refused whole (adjust it, then confirm).
