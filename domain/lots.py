@@ -722,7 +722,9 @@ class Lot(Aggregate):
         corrected = best_before if best_before != self.best_before else None
         if corrected is not None and self.harvest_date and corrected < self.harvest_date:
             raise InvalidCommand(f"best-before {corrected} is before harvest "
-                                 f"{self.harvest_date}")
+                                 f"{self.harvest_date}", reason="best_before_before_harvest",
+                                 best_before=corrected.isoformat(),
+                                 harvest_date=self.harvest_date.isoformat())
         kind = date_kind if date_kind != self.date_kind else None
         temperature_range = rules.temperature_range(self.product)
         if temperature_range is None:
@@ -880,10 +882,12 @@ class Lot(Aggregate):
         self.check_in_stock("sort")
         if not self.bulk:
             raise InvalidState(f"cannot sort lot {self.code}: it is not an unsorted bulk "
-                               "donation (split or transform it instead)")
+                               "donation (split or transform it instead)",
+                               reason="sort_not_bulk", lot=self.code)
         if not 1 <= len(outputs_g) <= PARTS_MAX:
             raise InvalidCommand(f"sorting makes 1 to {PARTS_MAX} product lots, "
-                                 f"got {len(outputs_g)}")
+                                 f"got {len(outputs_g)}", reason="sorted_lots_count",
+                                 lot=self.code, count=len(outputs_g), maximum=PARTS_MAX)
         for output_g in outputs_g:
             check_quantity("sorted quantity", output_g)
         check_quantity("waste", waste_g, allow_zero=True)
@@ -891,7 +895,9 @@ class Lot(Aggregate):
             raise QuantityMismatch(
                 f"sorting refused: products {sum(outputs_g)} g + waste {waste_g} g = "
                 f"{sum(outputs_g) + waste_g} g, but bulk lot {self.code} weighs "
-                f"{self.available_g} g")
+                f"{self.available_g} g", reason="sort_balance", lot=self.code,
+                outputs_g=sum(outputs_g), waste_g=waste_g,
+                total_g=sum(outputs_g) + waste_g, available_g=self.available_g)
 
     def sort(self, context: Context, children: list[ChildShare], waste_g: int) -> None:
         """Record the sorting of the bulk donation into ``children`` and waste."""
@@ -1045,21 +1051,25 @@ class Lot(Aggregate):
         reason = check_text("reason", reason)
         if self.status != LotStatus.RECEIVED:
             raise InvalidState(f"cannot hold lot {self.code}: it has not been received "
-                               f"(it is {self.status})")
+                               f"(it is {self.status})", reason="lot_not_received",
+                               lot=self.code, status=str(self.status))
         if self.recalled:
             raise Recalled(f"cannot hold lot {self.code}: it is recalled, which holds it "
-                           "for good")
+                           "for good", reason="lot_recalled", lot=self.code)
         if self.on_hold is not None:
             raise InvalidState(f"lot {self.code} is already held since "
                                f"{french_date(paris_day(self.on_hold.since))} "
-                               f"({self.on_hold.reason})")
+                               f"({self.on_hold.reason})", reason="lot_already_held",
+                               lot=self.code, held_at=self.on_hold.since.isoformat(),
+                               hold_reason=self.on_hold.reason)
         self._trigger(self.Held, context=context, reason=reason)
 
     def release_hold(self, context: Context, *, reason: str) -> None:
         """Lift the lot's hold, saying why (a recall is never lifted)."""
         reason = check_text("reason", reason)
         if self.on_hold is None:
-            raise InvalidState(f"lot {self.code} is not held")
+            raise InvalidState(f"lot {self.code} is not held", reason="lot_not_on_hold",
+                               lot=self.code)
         self._trigger(self.HoldReleased, context=context, reason=reason)
 
     def recall(self, context: Context, *, reason: str, origin_lot_id: UUID) -> None:

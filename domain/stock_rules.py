@@ -174,43 +174,59 @@ def gtin_is_valid(gtin: str) -> bool:
 def check_stock_rules(rules: SetStockRules) -> None:
     """Refuse a table with duplicates, unknown categories or values out of bounds."""
     if len(rules.products) > PRODUCT_RULES_MAX:
-        raise InvalidCommand(f"stock rules list at most {PRODUCT_RULES_MAX} products")
+        raise InvalidCommand(f"stock rules list at most {PRODUCT_RULES_MAX} products",
+                             reason="stock_rules_products_count",
+                             count=len(rules.products), maximum=PRODUCT_RULES_MAX)
     if len(rules.categories) > CATEGORIES_MAX:
-        raise InvalidCommand(f"stock rules list at most {CATEGORIES_MAX} categories")
+        raise InvalidCommand(f"stock rules list at most {CATEGORIES_MAX} categories",
+                             reason="stock_rules_categories_count",
+                             count=len(rules.categories), maximum=CATEGORIES_MAX)
     products = [rule.product for rule in rules.products]
     if len(set(products)) != len(products) or "" in products:
-        raise InvalidCommand("stock rules name each product once, none empty")
+        raise InvalidCommand("stock rules name each product once, none empty",
+                             reason="stock_rules_products_twice")
     categories = [rule.category for rule in rules.categories]
     if len(set(categories)) != len(categories) or "" in categories:
-        raise InvalidCommand("stock rules name each category once, none empty")
+        raise InvalidCommand("stock rules name each category once, none empty",
+                             reason="stock_rules_categories_twice")
     for product in rules.products:
         if product.category not in categories and product.category != FRESH_PRODUCE:
             raise InvalidCommand(f"product {product.product} is in category "
-                                 f"{product.category}, which the rules do not list")
-        _check_days(f"shelf life of {product.product}", product.shelf_life_days,
-                    SHELF_LIFE_DAYS_MAX)
+                                 f"{product.category}, which the rules do not list",
+                                 reason="stock_rules_unknown_category",
+                                 product=product.product, category=product.category)
+        _check_days(product.shelf_life_days, SHELF_LIFE_DAYS_MAX, subject=product.product)
         if product.gtin and not gtin_is_valid(product.gtin):
             raise InvalidCommand(f"product {product.product}: {product.gtin!r} is not a "
-                                 "GTIN-8, -12, -13 or -14 with a valid check digit")
+                                 "GTIN-8, -12, -13 or -14 with a valid check digit",
+                                 reason="gtin_invalid", product=product.product,
+                                 gtin=product.gtin)
     for category in rules.categories:
         low, high = category.temperature_min_dc, category.temperature_max_dc
         if (low is None) != (high is None):
             raise InvalidCommand(f"category {category.category} sets one temperature bound; "
-                                 "set both or neither")
+                                 "set both or neither",
+                                 reason="temperature_bound_alone", category=category.category)
         if low is not None and high is not None and not (
                 TEMPERATURE_DC_MIN <= low <= high <= TEMPERATURE_DC_MAX):
             raise InvalidCommand(
                 f"category {category.category}: range {low} to {high} tenths of a degree "
-                f"must be ordered and within {TEMPERATURE_DC_MIN} to {TEMPERATURE_DC_MAX}")
+                f"must be ordered and within {TEMPERATURE_DC_MIN} to {TEMPERATURE_DC_MAX}",
+                reason="temperature_range_invalid", category=category.category,
+                temperature_min_dc=low, temperature_max_dc=high,
+                lowest_dc=TEMPERATURE_DC_MIN, highest_dc=TEMPERATURE_DC_MAX)
         if category.ddm_grace_days is not None:
-            _check_days(f"DDM grace of {category.category}", category.ddm_grace_days,
-                        GRACE_DAYS_MAX)
-    _check_days("default shelf life", rules.shelf_life_days_default, SHELF_LIFE_DAYS_MAX)
-    _check_days("DDM grace", rules.ddm_grace_days, GRACE_DAYS_MAX)
+            _check_days(category.ddm_grace_days, GRACE_DAYS_MAX, subject=category.category,
+                        grace=True)
+    _check_days(rules.shelf_life_days_default, SHELF_LIFE_DAYS_MAX, subject=DEFAULT_SUBJECT)
+    _check_days(rules.ddm_grace_days, GRACE_DAYS_MAX, subject=DEFAULT_SUBJECT, grace=True)
     if not 0 <= rules.use_by_min_remaining_hours <= REMAINING_HOURS_MAX:
         raise InvalidCommand(f"minimum remaining life at dispatch must be 0 to "
                              f"{REMAINING_HOURS_MAX} hours, "
-                             f"got {rules.use_by_min_remaining_hours}")
+                             f"got {rules.use_by_min_remaining_hours}",
+                             reason="remaining_hours_range",
+                             hours=rules.use_by_min_remaining_hours,
+                             maximum=REMAINING_HOURS_MAX)
 
 
 def normalised_stock_rules(rules: SetStockRules) -> SetStockRules:
@@ -225,6 +241,18 @@ def normalised_stock_rules(rules: SetStockRules) -> SetStockRules:
     return msgspec.structs.replace(rules, products=products, categories=categories)
 
 
-def _check_days(what: str, days: int, days_max: int) -> None:
-    if not 0 <= days <= days_max:
-        raise InvalidCommand(f"{what} must be 0 to {days_max} days, got {days}")
+DEFAULT_SUBJECT = "par défaut"
+"""The ``subject`` a refusal names for the table's default shelf life or DDM grace."""
+
+
+def _check_days(days: int, days_max: int, *, subject: str, grace: bool = False) -> None:
+    """Refuse a shelf life (of a product) or a DDM grace (of a category) out of bounds."""
+    if 0 <= days <= days_max:
+        return
+    if grace:
+        raise InvalidCommand(f"DDM grace ({subject}) must be 0 to {days_max} days, got {days}",
+                             reason="ddm_grace_days_range", subject=subject, days=days,
+                             maximum=days_max)
+    raise InvalidCommand(f"shelf life ({subject}) must be 0 to {days_max} days, got {days}",
+                         reason="shelf_life_days_range", subject=subject, days=days,
+                         maximum=days_max)

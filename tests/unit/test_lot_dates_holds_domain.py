@@ -502,7 +502,7 @@ def test_stock_rules_are_checked_and_normalised() -> None:
          "one temperature bound"),
         (rules(products=[], categories=[CategoryStockRule(category="x", temperature_min_dc=50,
                                              temperature_max_dc=10)]), "must be ordered"),
-        (rules(ddm_grace_days=-1), "DDM grace must be 0 to 3650 days, got -1"),
+        (rules(ddm_grace_days=-1), r"DDM grace \(par défaut\) must be 0 to 3650 days, got -1"),
         (rules(use_by_min_remaining_hours=1_000), "got 1000"),
         (rules(products=[ProductStockRule(product="a", shelf_life_days=1,
                                           gtin="3769999000016")]),

@@ -157,6 +157,37 @@ REASON_MESSAGES: dict[str, str] = {
     "temperature_out_of_range": "Réception refusée : le lot {lot} est à {temperature_dc}, hors "
                                 "plage {temperature_min_dc} à {temperature_max_dc} : "
                                 "refusez-le ou acceptez-le en le bloquant.",
+    "sort_not_bulk": "Le lot {lot} n’est pas un don en vrac à trier : divisez-le ou "
+                     "transformez-le.",
+    "sorted_lots_count": "Le tri du lot {lot} donne 1 à {maximum} lots de produits ({count} "
+                         "indiqués).",
+    "sort_balance": "Tri refusé : produits {outputs_g} + déchets {waste_g} = {total_g}, mais "
+                    "le lot en vrac {lot} pèse {available_g}.",
+    "lot_already_held": "Le lot {lot} est déjà bloqué depuis le {held_at} ({hold_reason}).",
+    "lot_not_on_hold": "Le lot {lot} n’est pas bloqué : rien à lever.",
+    "stock_rules_products_count": "Les règles de stock citent au plus {maximum} produits "
+                                  "({count} indiqués).",
+    "stock_rules_categories_count": "Les règles de stock citent au plus {maximum} catégories "
+                                    "({count} indiquées).",
+    "stock_rules_products_twice": "Les règles de stock citent chaque produit une seule fois, "
+                                  "sans nom vide.",
+    "stock_rules_categories_twice": "Les règles de stock citent chaque catégorie une seule "
+                                    "fois, sans nom vide.",
+    "stock_rules_unknown_category": "Le produit {product} est rangé dans la catégorie "
+                                    "{category}, que les règles ne décrivent pas.",
+    "gtin_invalid": "Produit {product} : « {gtin} » n’est pas un GTIN-8, -12, -13 ou -14 à "
+                    "clé de contrôle valide.",
+    "temperature_bound_alone": "La catégorie {category} ne fixe qu’une borne de température : "
+                               "fixez les deux ou aucune.",
+    "temperature_range_invalid": "Catégorie {category} : la plage {temperature_min_dc} à "
+                                 "{temperature_max_dc} doit être ordonnée et comprise entre "
+                                 "{lowest_dc} et {highest_dc}.",
+    "remaining_hours_range": "La durée de vie minimale à l’expédition doit être de 0 à "
+                             "{maximum} heures ({hours} indiquées).",
+    "shelf_life_days_range": "Durée de conservation refusée ({subject}) : {days} jours ; elle "
+                             "doit être de 0 à {maximum} jours.",
+    "ddm_grace_days_range": "Tolérance après la DDM refusée ({subject}) : {days} jours ; elle "
+                            "doit être de 0 à {maximum} jours.",
     "pick_more_than_stock": "Prélèvement de {quantity_g} refusé : le lot {lot} n’a plus que "
                             "{available_g} disponibles sur cette liste.",
 }
