@@ -14,13 +14,16 @@ from uuid import UUID
 import msgspec
 
 from domain.base import Role
-from domain.lots import Channel
+from domain.dates import DateKind
+from domain.lots import Channel, OutOfRange
 from domain.members import MemberKind
 from domain.sites import SiteKind
 
 CommandId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Grams = Annotated[int, msgspec.Meta(ge=0, le=50_000_000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+TemperatureDc = Annotated[int, msgspec.Meta(ge=-500, le=600)]
+"""Tenths of a degree Celsius, -50 °C to +60 °C: beyond any freezer or loading dock."""
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,7 +106,10 @@ class OfferLot(Command, frozen=True, kw_only=True):
     quantity_g: Grams
     price_cents_per_kg: Annotated[int, msgspec.Meta(ge=0)]
     harvest_date: date
-    best_before: date
+    best_before: date | None = None
+    """The lot's date; without one, the product's governed shelf life suggests it."""
+    date_kind: DateKind | None = None
+    """DLC, DDM or none (a suggested date); without one, the product's usual kind."""
     organic_certificate: ShortText = ""
     origin: ShortText = ""
     code: str = ""
@@ -134,6 +140,68 @@ class ReceiveLot(Command, frozen=True, kw_only=True):
     lot_id: UUID
     site_id: UUID
     measured_g: Grams
+    temperature_dc: TemperatureDc | None = None
+    """Measured temperature, in tenths of a degree: required for chilled and frozen food."""
+    if_out_of_range: OutOfRange | None = None
+    """Outside the product's range: ``refuse`` the lot or accept it under ``hold``; without
+    a choice, the reception is refused with the temperature and the range."""
+    best_before: date | None = None
+    """The receiver's correction of the lot's date."""
+    date_kind: DateKind | None = None
+    """The receiver's correction of the kind of date."""
+
+
+class ReceiveDonation(Command, frozen=True, kw_only=True):
+    """A platform receives an unsorted bulk donation at its site, weighed as one lot."""
+
+    NAME: ClassVar[str] = "receive_donation"
+    site_id: UUID
+    donor_id: UUID
+    description: ShortText
+    quantity_g: Grams
+    best_before: date | None = None
+    """The day it should be sorted by; the bulk shelf life suggests it (the next day)."""
+    organic_certificate: ShortText = ""
+    code: str = ""
+    """Generated when empty."""
+
+
+class SortedOutput(msgspec.Struct, frozen=True, kw_only=True):
+    """A product lot sorted out of a bulk donation."""
+
+    product: ShortText
+    variety: ShortText = ""
+    quantity_g: Grams
+    date_kind: DateKind | None = None
+    best_before: date | None = None
+    """Without a date, the product's shelf life from the sorting day suggests one."""
+    code: str = ""
+    """The product lot's code; ``{donation code}-{n}`` when empty."""
+
+
+class SortDonation(Command, frozen=True, kw_only=True):
+    """A platform sorts a bulk donation into product lots: outputs + waste = the donation."""
+
+    NAME: ClassVar[str] = "sort_donation"
+    lot_id: UUID
+    outputs: list[SortedOutput]
+    waste_g: Grams = 0
+
+
+class HoldLot(Command, frozen=True, kw_only=True):
+    """Block a lot pending an analysis or a check (its platform, or a coordinator)."""
+
+    NAME: ClassVar[str] = "hold_lot"
+    lot_id: UUID
+    reason: ShortText
+
+
+class ReleaseHold(Command, frozen=True, kw_only=True):
+    """Lift a lot's hold, saying why (its platform, or a coordinator)."""
+
+    NAME: ClassVar[str] = "release_hold"
+    lot_id: UUID
+    reason: ShortText
 
 
 class SplitLot(Command, frozen=True, kw_only=True):
@@ -166,6 +234,11 @@ class TransformOutput(msgspec.Struct, frozen=True, kw_only=True):
     variety: ShortText = ""
     quantity_g: Grams
     best_before: date | None = None
+    """Without a date, the product's shelf life from the day it is made suggests one."""
+    date_kind: DateKind | None = None
+    """Without a kind, the product's usual kind (a soup has a DLC)."""
+    code: str = ""
+    """The output's lot code; generated when empty."""
 
 
 class TransformLots(Command, frozen=True, kw_only=True):

@@ -7,6 +7,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
   ``SetPriceGrid`` (the prices paid to producers and who finances them) and
   ``SetReplayWeeks`` (how many past weeks a what-if simulation replays, see
   ``domain.whatif``);
+- ``SetStockRules`` (``domain.stock_rules``): shelf lives, DDM grace, remaining life at
+  dispatch and cold-chain ranges, with defaults in force until a first decision;
 - ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
   when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
@@ -36,6 +38,12 @@ from domain.reference_prices import (
     SetReferencePrices,
     check_reference_prices,
     normalised_reference_prices,
+)
+from domain.stock_rules import (
+    DEFAULT_STOCK_RULES,
+    SetStockRules,
+    check_stock_rules,
+    normalised_stock_rules,
 )
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
@@ -132,9 +140,9 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
 
 
 Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-           | SetReferencePrices | AdmitMember | CommitBudget)
+           | SetReferencePrices | SetStockRules | AdmitMember | CommitBudget)
 StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-                | SetReferencePrices)
+                | SetReferencePrices | SetStockRules)
 
 
 class RuleKind(enum.StrEnum):
@@ -145,6 +153,7 @@ class RuleKind(enum.StrEnum):
     PRICE_GRID = "price_grid"
     REPLAY_WEEKS = "replay_weeks"
     REFERENCE_PRICES = "reference_prices"
+    STOCK_RULES = "stock_rules"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -159,6 +168,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.REPLAY_WEEKS
     if isinstance(payload, SetReferencePrices):
         return RuleKind.REFERENCE_PRICES
+    if isinstance(payload, SetStockRules):
+        return RuleKind.STOCK_RULES
     return None
 
 
@@ -262,6 +273,8 @@ def check_payload(payload: Payload) -> None:
                                  weeks=payload.weeks, weeks_max=REPLAY_WEEKS_MAX)
     elif isinstance(payload, SetReferencePrices):
         check_reference_prices(payload)
+    elif isinstance(payload, SetStockRules):
+        check_stock_rules(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
 
@@ -274,6 +287,8 @@ def normalised_payload(payload: Payload) -> Payload:
         return msgspec.structs.replace(payload, prices=prices)
     if isinstance(payload, SetReferencePrices):
         return normalised_reference_prices(payload)
+    if isinstance(payload, SetStockRules):
+        return normalised_stock_rules(payload)
     return payload
 
 
@@ -328,6 +343,18 @@ def in_force(enactments: list[Enactment], kind: RuleKind, at: date,
                 best.effective_from, best.sequence):
             best = enactment
     return best
+
+
+def stock_rules_at(enactments: list[Enactment], at: date) -> tuple[SetStockRules, UUID | None]:
+    """The stock rules in force on day ``at`` and the decision that set them.
+
+    Until a proposal sets them, the defaults apply and no decision is named.
+    """
+    enactment = in_force(enactments, RuleKind.STOCK_RULES, at)
+    if enactment is None:
+        return DEFAULT_STOCK_RULES, None
+    assert isinstance(enactment.rule, SetStockRules)
+    return enactment.rule, enactment.decision_id
 
 
 class RuleBook(Aggregate):
