@@ -25,10 +25,13 @@ from markupsafe import Markup, escape
 
 DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
 """French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
+CELSIUS_PATTERN = r"\s*[-−]?[0-9]{1,2}([,.][0-9])?\s*"
+"""A temperature with one decimal at most: ``3,5``, ``-18``, ``−18,5``."""
 KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "datetime", "uuid",
                    "choice", "int", "kg_list", "confirm", "textarea", "uuid_set", "week",
-                   "words"})
-"""``words``: a list of words separated by commas or semicolons (products to want or avoid)."""
+                   "words", "celsius"})
+"""``words``: a list of words separated by commas or semicolons (products to want or avoid);
+``celsius``: a temperature in degrees with one decimal (``3,5``, ``-18``), sent in tenths."""
 
 _ids = itertools.count(1)
 
@@ -57,6 +60,14 @@ def tag(element: str, content: Any = "", /, **values: Any) -> Markup:
     return Markup(f"<{element}{attrs(**values)}>{escape(content)}</{element}>")  # noqa: S704 - values are escaped
 
 
+def short_link(text: str, context: str, href: str, **values: Any) -> Markup:
+    """A link whose visible text is short (« PDF ») and whose accessible name goes on with
+    its context (« PDF — étiquette du lot L261207-00042 »): the context is read aloud, not
+    shown, so the visible text stays the start of the name (WCAG 2.5.3)."""
+    return tag("a", join([text, tag("span", f" — {context}", class_="lecteur")]), href=href,
+               **values)
+
+
 def join(items: Iterable[Any]) -> Markup:
     """Several pieces of HTML one after the other."""
     return Markup("").join(escape(item) for item in items)
@@ -75,11 +86,13 @@ class Column:
 
 def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
           table_id: str, empty: str = "Rien pour l’instant.",
-          sort_keys: Iterable[Sequence[Any]] | None = None) -> Markup:
+          sort_keys: Iterable[Sequence[Any]] | None = None,
+          row_classes: Sequence[str] | None = None) -> Markup:
     """A sortable, filterable table in a scrolling region (the script adds the filter box).
 
     ``sort_keys`` gives, per row, the raw value of each cell (grams, cents, ISO dates) that
-    sorting uses instead of the displayed French text.
+    sorting uses instead of the displayed French text; ``row_classes`` a class per row (a
+    held or expired lot's row is highlighted, and its state cell says it in words).
     """
     heads = join(tag("th", column.heading, scope="col",
                      data_type="nombre" if column.number else "texte") for column in columns)
@@ -91,7 +104,8 @@ def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
             key = keys[index][position] if keys is not None else None
             cells.append(tag("td", value, class_="nombre" if column.number else None,
                              data_cle=key))
-        body_rows.append(tag("tr", join(cells)))
+        row_class = row_classes[index] if row_classes is not None else ""
+        body_rows.append(tag("tr", join(cells), class_=row_class or None))
     if not body_rows:
         body_rows.append(tag("tr", tag("td", empty, colspan=str(len(columns)))))
     return tag("div", tag(
@@ -130,7 +144,16 @@ class Field:
     item: dict[str, Any] | None = None
     maximum: int | None = None
     fills: str = ""
-    """For a select: the option's ``data-kg`` fills the field of that name."""
+    """For a select: fields the chosen option fills, ``target`` (from the option's
+    ``data-kg``) or ``target:key`` (from its ``data-key``), separated by spaces."""
+    line: int = 0
+    """Within a list, the line this field belongs to (1, 2…): lines are then told apart by
+    number, so that a line's optional fields may stay empty."""
+    line_required: bool = False
+    """With ``line``: once anything of its line is filled, this field must be too."""
+    only_if: str = ""
+    """For a confirmation: ``field=value``, the box is required only when that field has
+    that value (refusing a lot at the dock, not accepting it)."""
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, self.kind
@@ -161,6 +184,9 @@ def field_html(form_id: str, spec: Field) -> Markup:
         "required": spec.required, "data_list": spec.list_name or None,
         "data_item": json.dumps(spec.item, sort_keys=True) if spec.item is not None else None,
         "data_remplit": spec.fills or None,
+        "data_ligne": str(spec.line) if spec.line else None,
+        "data_ligne_requis": "oui" if spec.line_required else None,
+        "data_si": spec.only_if or None,
     }
     help_id = f"{element_id}-aide" if spec.help else None
     if help_id:
@@ -212,6 +238,11 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
                         "autocomplete": "off", "data_max": spec.maximum}
     if spec.kind == "kg_list":
         return "text", {"inputmode": "decimal", "autocomplete": "off"}
+    if spec.kind == "celsius":
+        # No numeric keypad: a phone's decimal pad has no minus sign, and frozen food is
+        # measured below zero.
+        return "text", {"pattern": CELSIUS_PATTERN, "autocomplete": "off",
+                        "placeholder": "3,5"}
     if spec.kind == "int":
         return "number", {"min": "0", "step": "1", "inputmode": "numeric"}
     if spec.kind == "date":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -55,6 +55,15 @@ class Page:
     caller: Caller
     directory: Directory
     today: date
+    as_of_day: date | None = None
+    """A past day whose stock the page shows (``?au=2026-12-03``); None: now."""
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The end of the past day shown, in Paris (as ``cocagne stock --as-of DAY``)."""
+        if self.as_of_day is None:
+            return None
+        return datetime.combine(self.as_of_day, time.max, tzinfo=french.PARIS)
 
     def may(self, name: str) -> bool:
         """Whether the policy table lets the caller use this route (command or read)."""
@@ -83,11 +92,12 @@ def week_of(day: date) -> str:
 
 def lot_rows(stock: Any, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Rows of the stock view's lots: id, code, product, variety, status, site, best-before,
-    on hand, reserved, in transit, recalled, producer, platform."""
+    on hand, reserved, in transit, recalled, producer, platform, date kind, bulk."""
     lots = stock.table("stock_lots")
     rows: list[tuple[Any, ...]] = stock.database.query(
         "SELECT lot_id, code, product, variety, status, site_id, best_before, on_hand_g, "
-        f"reserved_g, in_transit_g, recalled_at_us IS NOT NULL, producer_id, platform_id "
+        f"reserved_g, in_transit_g, recalled_at_us IS NOT NULL, producer_id, platform_id, "
+        f"date_kind, bulk "
         f"FROM {lots} WHERE {where} ORDER BY code DESC LIMIT {ROWS_MAX}", list(params))
     return rows
 

@@ -7,7 +7,8 @@
   behind the same guard and policy table as the API: each page has its own entry
   (``page_producer``…). The session cookie authenticates these GETs; commands are posted
   by the page's script with the bearer token, never by the cookie. ``?apres=N`` waits until
-  the views have applied notification N, so the page shows the act just sent.
+  the views have applied notification N, so the page shows the act just sent; ``?au=DAY``
+  shows the stock sections as they were at the end of that day (Paris), without a script.
 - ``GET /espace/sw.js``, ``/espace/manifest.webmanifest`` (public): the service worker
   (scope ``/espace/``) and the manifest that make the pages installable and readable
   offline.
@@ -21,7 +22,7 @@ not open answers a French page saying so.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -52,6 +53,8 @@ NOTIFICATION_MAX = 2**62
 Apres = Annotated[int | None, QueryParameter(
     name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
     description="Wait until the views have applied this notification (read your writes)")]
+Au = Annotated[date | None, QueryParameter(
+    name="au", required=False, description="Show the stock as at the end of this day (Paris)")]
 
 
 def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
@@ -123,13 +126,15 @@ def html_response(text: str, status_code: int = 200) -> Response[str]:
     return Response(text, media_type=HTML, status_code=status_code, headers=headers)
 
 
-def render_page(services: Services, caller: Caller, slug: str, apres: int | None) -> str:
+def render_page(services: Services, caller: Caller, slug: str, apres: int | None,
+                au: date | None = None) -> str:
     """A role's page (runs in a worker thread: it reads views and streams)."""
     wait_for(services, apres, ["stock", "trace", "balances"])
     directory = directory_of(services)
     _, title, build = PAGES[slug]
-    page = Page(services=services, caller=caller, directory=directory,
-                today=french.paris(datetime.now(tz=UTC)).date())
+    today = french.paris(datetime.now(tz=UTC)).date()
+    page = Page(services=services, caller=caller, directory=directory, today=today,
+                as_of_day=au if au is not None and au < today else None)
     body = build(page)
     position = int(services.ledger.recorder.max_notification_id() or 0)
     return layout(title, body, slug=slug, caller=caller, directory=directory,
@@ -140,10 +145,11 @@ def page_route(slug: str) -> HTTPRouteHandler:
     """The GET route of one role's page."""
     name, title, _ = PAGES[slug]
 
-    async def handle(request: Request[Any, Any, Any], apres: Apres = None) -> Response[str]:
+    async def handle(request: Request[Any, Any, Any], apres: Apres = None,
+                     au: Au = None) -> Response[str]:
         services: Services = request.app.state.services
         caller: Caller = request.state.caller
-        text = await anyio.to_thread.run_sync(render_page, services, caller, slug, apres)
+        text = await anyio.to_thread.run_sync(render_page, services, caller, slug, apres, au)
         return html_response(text)
 
     handle.__name__ = name
