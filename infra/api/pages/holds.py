@@ -51,17 +51,16 @@ def hold_forms(page: Page, lines: Sequence[Any]) -> tuple[Form, Form | None]:
 def held_table(page: Page, lines: Sequence[Any], *, table_id: str) -> Markup:
     """The held lots: why, since when, how much (recalled lots are held for good)."""
     held = [line for line in lines if line.on_hold or line.recalled]
-    rows = [[line.code, line.product, page.name(line.site_id),
-             dated(line.best_before, line.date_kind),
-             "rappel (pour toujours)" if line.recalled else french.day(line.held_since),
+    rows = [[line.code, line.product,
              "Rappelé : ne pas distribuer" if line.recalled else line.hold_reason,
-             french.kg_number(line.on_hand_g)] for line in held]
-    keys = [[line.code, line.product, None, line.best_before,
-             "" if line.recalled else line.held_since, None, line.on_hand_g] for line in held]
+             "rappel (pour toujours)" if line.recalled else french.day(line.held_since),
+             french.kg_number(line.on_hand_g), dated(line.best_before, line.date_kind),
+             page.name(line.site_id)] for line in held]
+    keys = [[line.code, line.product, None, "" if line.recalled else line.held_since,
+             line.on_hand_g, line.best_before, None] for line in held]
     return table("Lots bloqués ou rappelés",
-                 [Column("Lot"), Column("Produit"), Column("Site"), Column("Date"),
-                  Column("Bloqué depuis"), Column("Motif"),
-                  Column("En stock (kg)", number=True)],
+                 [Column("Lot"), Column("Produit"), Column("Motif"), Column("Bloqué depuis"),
+                  Column("En stock (kg)", number=True), Column("Date"), Column("Site")],
                  rows, table_id=table_id, sort_keys=keys,
                  row_classes=["etat-rappele" if line.recalled else "etat-bloque"
                               for line in held],

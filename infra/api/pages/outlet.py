@@ -117,15 +117,15 @@ def _holdings_section(page: Page, holdings: Sequence[Any]) -> Markup:
     shown = list(holdings)[:ROWS_MAX]
     states = [holding_state(holding) for holding in shown]
     holdings_table = table(
-        "Ce que je détiens", [Column("Lot"), Column("Produit"), Column("Date"),
-                              Column("Détenu (kg)", number=True), Column("État")],
-        [[holding.code, holding.product, dated(holding.best_before, holding.date_kind),
-          french.kg_number(holding.held_g), tag("span", words, class_="badge " + (
-              css.removeprefix("etat-") if css else "disponible"))]
+        "Ce que je détiens", [Column("Lot"), Column("Produit"), Column("État"),
+                              Column("Date"), Column("Détenu (kg)", number=True)],
+        [[holding.code, holding.product, tag("span", words, class_="badge " + (
+            css.removeprefix("etat-") if css else "disponible")),
+          dated(holding.best_before, holding.date_kind), french.kg_number(holding.held_g)]
          for holding, (words, css) in zip(shown, states, strict=True)],
         table_id="table-detenu", row_classes=[css for _, css in states],
-        sort_keys=[[holding.code, holding.product, holding.best_before, holding.held_g,
-                    css or "z"] for holding, (_, css) in zip(shown, states, strict=True)])
+        sort_keys=[[holding.code, holding.product, css or "z", holding.best_before,
+                    holding.held_g] for holding, (_, css) in zip(shown, states, strict=True)])
     return section("distributions", "Distributions et pertes", holdings_table,
                    page.forms(distribute, loss),
                    intro="Un lot rappelé, bloqué ou dont la DLC est passée ne se distribue "

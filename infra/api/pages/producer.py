@@ -33,11 +33,11 @@ def producer_page(page: Page) -> Markup:
         quantity_g = lot.quantity_g if lot is not None else 0
         state = ("rappelé" if row[10] else f"bloqué : {held[row[0]]}" if row[0] in held
                  else word(row[4]))
-        table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), french.kg_number(quantity_g),
-                           dated(row[6], row[13]), state,
+        table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), state,
+                           french.kg_number(quantity_g), dated(row[6], row[13]),
                            page.name(row[5]) if row[5] else "—",
                            french.kg_number(int(row[7])), journeys.get(row[0], "")])
-        keys.append([row[1], row[2], quantity_g, row[6], state, None, int(row[7]), None])
+        keys.append([row[1], row[2], state, quantity_g, row[6], None, int(row[7]), None])
     offer = Form("offer_lot", "Proposer un lot", [
         Field("product", "Produit"),
         Field("variety", "Variété", required=False),
@@ -63,8 +63,8 @@ def producer_page(page: Page) -> Markup:
         section("proposer", "Proposer un lot", page.forms(offer)),
         section("mes-lots", "Mes lots", table(
             "Mes lots et leur parcours",
-            [Column("Lot"), Column("Produit"), Column("Proposé (kg)", number=True),
-             Column("Date"), Column("État"), Column("Site"),
+            [Column("Lot"), Column("Produit"), Column("État"),
+             Column("Proposé (kg)", number=True), Column("Date"), Column("Site"),
              Column("En stock (kg)", number=True), Column("Parcours")], table_rows,
             table_id="table-mes-lots", sort_keys=keys,
             row_classes=["etat-rappele" if row[10] else "etat-bloque" if row[0] in held
