@@ -20,7 +20,6 @@ from markupsafe import Markup
 from infra.api.pages import french
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table
 from infra.api.pages.page import OPTIONS_MAX, ROWS_MAX, Page
-from infra.api.pages.reception import DONOR_KINDS
 from infra.api.pages.words import LABEL_WORDS
 
 CANCEL_DONATION_CONFIRMATION = ("Je confirme l’annulation : ce don ne comptera plus nulle "
@@ -41,8 +40,10 @@ def donation_forms(page: Page, rows: Sequence[Sequence[Any]]) -> Markup:
                            f"{french.kg(int(row[7]))} (de {page.name(row[11])})",
                    {"donneur": row[11] or "", "kg": french.kg_number(int(row[7]))})
             for row in rows if str(row[0]) not in given]
-    donors = [Option(str(member_id), name)
-              for member_id, name in page.directory.members_of_kind(*DONOR_KINDS)]
+    # A lot is given by whom it came from: the donors offered are the lots' own.
+    sources = {str(row[11]): page.name(row[11]) for row in rows if row[11]}
+    donors = [Option(donor_id, name)
+              for donor_id, name in sorted(sources.items(), key=lambda item: item[1].lower())]
     record = Form("record_donation", "Enregistrer un don", [
         Field("lot_id", "Lot donné", kind="uuid", options=lots[:OPTIONS_MAX],
               fills="donor_id:donneur"),

@@ -32,8 +32,9 @@ OUT_OF_RANGE_CHOICES = (("refuse", "Refuser le lot à quai : il n’entre pas en
                         ("hold", "L’accepter en le bloquant (motif : la température)"))
 REFUSE_CONFIRMATION = ("Si je refuse le lot à quai : je confirme le refus, le lot n’entrera "
                        "jamais en stock.")
-DONOR_KINDS = ("producer", "outlet", "funder", "network", "platform")
-"""Who gives food: gardens, farms and shops (registered as producers), and any member."""
+DONOR_KINDS = ("producer",)
+"""Who gives food in bulk: gardens, farms and shops, registered as producers (a shop with no
+role in the cooperative but its gifts)."""
 
 
 def stock_rules(page: Page) -> SetStockRules:

@@ -21,6 +21,7 @@ not open answers a French page saying so.
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -48,6 +49,8 @@ from infra.api.queries import wait_for
 from infra.api.services import Services
 
 HTML = "text/html; charset=utf-8"
+GZIP_LEVEL = 6  # zlib's default: nearly all of the gain, about 2 ms for a 160 KiB page.
+GZIP_BYTES_MIN = 1_400  # Below one packet, compressing gains nothing.
 NOTIFICATION_MAX = 2**62
 
 Apres = Annotated[int | None, QueryParameter(
@@ -119,11 +122,18 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         f"{header}\n{nav}\n{main}\n{footer}\n</body>\n</html>\n")
 
 
-def html_response(text: str, status_code: int = 200) -> Response[str]:
+def html_response(text: str, status_code: int = 200, *,
+                  accept_encoding: str = "") -> Response[Any]:
     """An HTML page with the dashboard's security headers (pages are never cached by
-    intermediaries: they hold a member's data; the service worker keeps its own copy)."""
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
-    return Response(text, media_type=HTML, status_code=status_code, headers=headers)
+    intermediaries: they hold a member's data; the service worker keeps its own copy),
+    gzipped for a browser that accepts it: a platform's page shrinks about tenfold, which a
+    phone on a warehouse's poor connection feels more than the server's millisecond."""
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    body = text.encode()
+    if "gzip" in accept_encoding.lower() and len(body) >= GZIP_BYTES_MIN:
+        body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=HTML, status_code=status_code, headers=headers)
 
 
 def render_page(services: Services, caller: Caller, slug: str, apres: int | None,
@@ -150,7 +160,7 @@ def page_route(slug: str) -> HTTPRouteHandler:
         services: Services = request.app.state.services
         caller: Caller = request.state.caller
         text = await anyio.to_thread.run_sync(render_page, services, caller, slug, apres, au)
-        return html_response(text)
+        return html_response(text, accept_encoding=request.headers.get("accept-encoding", ""))
 
     handle.__name__ = name
     handle.__qualname__ = name

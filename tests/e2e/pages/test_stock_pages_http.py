@@ -213,3 +213,16 @@ def test_each_download_link_answers_its_document(demo: Demo, stock_acts: dict[st
         answer = http.get(address, headers={"Accept": "*/*"})
     assert answer.status_code == 200, (address, answer.text[:300])
     assert answer.content[:len(kind)].decode("latin-1").lower() == kind.lower(), address
+
+
+def test_a_page_travels_gzipped_to_a_browser_that_accepts_it(demo: Demo) -> None:
+    """The platform's page crosses the network compressed (several times smaller), and
+    plain to a client that does not accept gzip."""
+    with client(demo, "platform") as http:
+        packed = http.get("/espace/plateforme", headers={"Accept-Encoding": "gzip"})
+        unpacked = http.get("/espace/plateforme", headers={"Accept-Encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) * 4 < len(packed.content)
+    assert "content-encoding" not in unpacked.headers
+    assert "<main" in packed.text
+    assert "<main" in unpacked.text
