@@ -5,7 +5,9 @@ every ``POLL_INTERVAL_S`` so writes by other processes show up too), waits until
 view has applied them, and sends each connected client one message per batch and kind:
 
 - ``stock``: for every (site, product) the batch touched, the full current lines of that
-  group (so a client replaces the group: lots that left stock simply disappear);
+  group with their states, its totals and what is on the road from it, per delivery (so a
+  client replaces the group: lots that left stock simply disappear); a producer gets its
+  own lots only, totals recounted from them;
 - ``governance``: proposals, votes, colleges or rules changed (the client refetches them);
 - ``balances``: transfers were recorded (the client refetches them);
 - ``reset``: the client fell too far behind to catch up message by message: reload.
