@@ -17,9 +17,9 @@ from typing import Any
 from markupsafe import Markup
 
 from infra.api.pages import french
-from infra.api.pages.html import Column, Field, Form, Option, section, table
-from infra.api.pages.page import OPTIONS_MAX, Page
-from infra.api.pages.stock_states import dated
+from infra.api.pages.html import Column, Field, Form, Option, join, section, table
+from infra.api.pages.page import OPTIONS_MAX, ROWS_MAX, Page
+from infra.api.pages.stock_states import dated, more_note
 
 RELEASE_CONFIRMATION = ("Je confirme la levée du blocage : ce lot pourra de nouveau être "
                         "réservé, expédié et distribué.")
@@ -51,6 +51,8 @@ def hold_forms(page: Page, lines: Sequence[Any]) -> tuple[Form, Form | None]:
 def held_table(page: Page, lines: Sequence[Any], *, table_id: str) -> Markup:
     """The held lots: why, since when, how much (recalled lots are held for good)."""
     held = [line for line in lines if line.on_hold or line.recalled]
+    count = len(held)
+    held = held[:ROWS_MAX]
     rows = [[line.code, line.product,
              "Rappelé : ne pas distribuer" if line.recalled else line.hold_reason,
              "rappel (pour toujours)" if line.recalled else french.day(line.held_since),
@@ -58,13 +60,13 @@ def held_table(page: Page, lines: Sequence[Any], *, table_id: str) -> Markup:
              page.name(line.site_id)] for line in held]
     keys = [[line.code, line.product, None, "" if line.recalled else line.held_since,
              line.on_hand_g, line.best_before, None] for line in held]
-    return table("Lots bloqués ou rappelés",
-                 [Column("Lot"), Column("Produit"), Column("Motif"), Column("Bloqué depuis"),
-                  Column("En stock (kg)", number=True), Column("Date"), Column("Site")],
-                 rows, table_id=table_id, sort_keys=keys,
-                 row_classes=["etat-rappele" if line.recalled else "etat-bloque"
-                              for line in held],
-                 empty="Aucun lot bloqué.")
+    columns = [Column("Lot"), Column("Produit"), Column("Motif"), Column("Bloqué depuis"),
+               Column("En stock (kg)", number=True), Column("Date"), Column("Site")]
+    return join([table("Lots bloqués ou rappelés", columns, rows, table_id=table_id,
+                       sort_keys=keys, empty="Aucun lot bloqué.",
+                       row_classes=["etat-rappele" if line.recalled else "etat-bloque"
+                                    for line in held]),
+                 more_note(count)])
 
 
 def holds_section(page: Page, lines: Sequence[Any], *, table_id: str) -> Markup:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from infra.api.pages import french
 from infra.api.pages.html import Column, figures, join, short_link, table, tag
-from infra.api.pages.page import Page
+from infra.api.pages.page import ROWS_MAX, Page
 
 DATE_KIND_WORDS = {"dlc": "DLC", "ddm": "DDM", "none": "date conseillée"}
 """The kind of a lot's date, as a label reads it (docs/stock.md)."""
@@ -102,9 +102,21 @@ def stock_figures(lines: Sequence[Any], transit: Sequence[Any], *, prefix: str) 
                     for label, key, slug in labels])
 
 
+def more_note(count: int) -> Markup:
+    """What a bounded table left out, and where it all is."""
+    if count <= ROWS_MAX:
+        return Markup("")
+    return tag("p", f"Les {french.count(ROWS_MAX)} premières lignes sur {french.count(count)} : "
+                    "le tableau de bord et les exports les montrent toutes.", class_="intro")
+
+
 def lines_table(page: Page, lines: Sequence[Any], *, caption: str, table_id: str,
                 labels: bool = False) -> Markup:
-    """Each lot's stock and state; with ``labels``, a link to print its label."""
+    """Each lot's stock and state (the first ``ROWS_MAX``, the most urgent first); with
+    ``labels``, a link to print its label."""
+    count = len(lines)
+    if count > ROWS_MAX:
+        lines = sorted(lines, key=state_key)[:ROWS_MAX]
     columns = [Column("Lot"), Column("Produit"), Column("État"), Column("Date"),
                Column("En stock (kg)", number=True), Column("Réservé (kg)", number=True),
                Column("Disponible (kg)", number=True), Column("Site")]
@@ -126,25 +138,28 @@ def lines_table(page: Page, lines: Sequence[Any], *, caption: str, table_id: str
             key.append(None)
         rows.append(row)
         keys.append(key)
-    return table(caption, columns, rows, table_id=table_id, sort_keys=keys,
-                 row_classes=[row_class(line) for line in lines],
-                 empty="Aucun lot en stock.")
+    return join([table(caption, columns, rows, table_id=table_id, sort_keys=keys,
+                       row_classes=[row_class(line) for line in lines],
+                       empty="Aucun lot en stock."), more_note(count)])
 
 
 def transit_table(page: Page, transit: Sequence[Any], *, caption: str,
                   table_id: str) -> Markup:
-    """What is on the road, per delivery line: from where, to whom, since when."""
+    """What is on the road, per delivery line: from where, to whom, since when (the first
+    ``ROWS_MAX``)."""
+    count = len(transit)
+    transit = list(transit)[:ROWS_MAX]
     rows = [[item.code, item.product, page.name(item.site_id), page.name(item.outlet_id),
              french.moment(_moment(item.since)), french.kg_number(item.quantity_g),
              _transit_state(item)] for item in transit]
     keys = [[item.code, item.product, None, None, _moment(item.since).isoformat(),
              item.quantity_g, None] for item in transit]
-    return table(caption, [Column("Lot"), Column("Produit"), Column("Depuis"),
-                           Column("Vers"), Column("Parti le"), Column("En route (kg)",
-                                                                     number=True),
-                           Column("État")],
-                 rows, table_id=table_id, sort_keys=keys,
-                 row_classes=["etat-en-route"] * len(rows), empty="Rien en route.")
+    return join([table(caption, [Column("Lot"), Column("Produit"), Column("Depuis"),
+                                 Column("Vers"), Column("Parti le"),
+                                 Column("En route (kg)", number=True), Column("État")],
+                       rows, table_id=table_id, sort_keys=keys,
+                       row_classes=["etat-en-route"] * len(rows), empty="Rien en route."),
+                 more_note(count)])
 
 
 def _transit_state(item: Any) -> Markup:
