@@ -33,6 +33,10 @@ KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "date
 """``words``: a list of words separated by commas or semicolons (products to want or avoid);
 ``celsius``: a temperature in degrees with one decimal (``3,5``, ``-18``), sent in tenths."""
 
+BACKDATING_HELP = ("Vide : maintenant. Jusqu’à une semaine en arrière (la fenêtre votée par "
+                   "la coopérative) ; au-delà, seule la coordination le peut, en donnant une "
+                   "raison.")
+
 _ids = itertools.count(1)
 
 
@@ -186,6 +190,9 @@ class Form:
     """A one-button form (dispatch, collect, confirm) shown inline in a list."""
     confirm: str = ""
     """A sentence the person must tick before sending (a recall)."""
+    dated: bool = False
+    """An act often typed after the fact (a van's paper notes): a folded « Fait plus tôt ? »
+    field gives its business time (``occurred_at``); empty, the act happens now."""
 
 
 def field_html(form_id: str, spec: Field) -> Markup:
@@ -278,6 +285,10 @@ def form_html(spec: Form) -> Markup:
     """A command's form; the script sends it (or keeps it until the network returns)."""
     form_id = new_id(f"f-{spec.command}")
     fields = [field_html(form_id, item) for item in spec.fields]
+    if spec.dated:
+        fields.append(details("Fait plus tôt ? (saisie tardive)", field_html(form_id, Field(
+            "occurred_at", "Fait le (date et heure)", kind="datetime",
+            required=False, help=BACKDATING_HELP))))
     if spec.confirm:
         fields.append(field_html(form_id, Field("_confirmation", spec.confirm, kind="confirm")))
     parts: list[Any] = []

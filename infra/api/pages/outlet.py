@@ -74,7 +74,8 @@ def _receipt_forms(page: Page) -> list[Form]:
                     item={"lot_id": str(line.lot_id)})
               for line in stop.lines if str(line.lot_id) in lots),
             Field("signer", "Signé par (nom)"),
-        ], fixed={"delivery_id": str(entry.delivery_id)}, submit="Signer la réception"))
+        ], fixed={"delivery_id": str(entry.delivery_id)}, submit="Signer la réception",
+            dated=True))
     return receipts
 
 
@@ -108,12 +109,12 @@ def _holdings_section(page: Page, holdings: Sequence[Any]) -> Markup:
         Field("quantity_g", "Quantité distribuée (kg)", kind="kg"),
         Field("channel", "Canal", kind="choice",
               options=[Option(value, label) for value, label in CHANNELS], value="food_aid"),
-    ], submit="Enregistrer la distribution")
+    ], submit="Enregistrer la distribution", dated=True)
     loss = Form("record_loss", "Déclarer une perte", [
         Field("lot_id", "Lot", kind="uuid", options=every),
         Field("quantity_g", "Quantité perdue (kg)", kind="kg"),
         Field("reason", "Motif", value="Produits abîmés"),
-    ], submit="Déclarer la perte")
+    ], submit="Déclarer la perte", dated=True)
     shown = list(holdings)[:ROWS_MAX]
     states = [holding_state(holding) for holding in shown]
     holdings_table = table(

@@ -87,7 +87,7 @@ def receive_form(page: Page, awaited: Sequence[Sequence[Any]],
               options=[Option(value, label) for value, label in DATE_KIND_CHOICES]),
         Field("_confirmation", REFUSE_CONFIRMATION, kind="confirm", required=False,
               only_if="if_out_of_range=refuse"),
-    ], submit="Enregistrer la réception")
+    ], submit="Enregistrer la réception", dated=True)
 
 
 def bulk_forms(page: Page, site_options: list[Option], bulk: Sequence[Any]) -> Markup:
@@ -101,8 +101,9 @@ def bulk_forms(page: Page, site_options: list[Option], bulk: Sequence[Any]) -> M
         Field("description", "Ce que c’est", value="Invendus fruits et légumes"),
         Field("quantity_g", "Poids du don (kg)", kind="kg", help="Pesé en un seul lot"),
         Field("organic_certificate", "Certificat bio", required=False),
-    ], submit="Recevoir le don", intro="Un don non trié ne peut qu’être trié, bloqué ou "
-                                       "perdu : triez-le au plus tard le lendemain.")
+    ], submit="Recevoir le don", dated=True,
+        intro="Un don non trié ne peut qu’être trié, bloqué ou perdu : triez-le au plus tard "
+              "le lendemain.")
     to_sort = [Option(line.lot_id, f"{line.code} — {line.variety or 'vrac'} "
                                    f"({page.name(line.site_id)}), {french.kg(line.on_hand_g)}",
                       {"kg": french.kg_number(line.on_hand_g)})
@@ -132,7 +133,7 @@ def sort_form(lots: list[Option]) -> Form:
         *lines,
         Field("waste_g", "Déchets (kg)", kind="kg", value="0",
               help="Produits + déchets = le poids du don"),
-    ], submit="Enregistrer le tri")
+    ], submit="Enregistrer le tri", dated=True)
 
 
 def reception_section(page: Page, site_options: list[Option], bulk: Sequence[Any]) -> Markup:

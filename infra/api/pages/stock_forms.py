@@ -59,7 +59,7 @@ def gestures_section(page: Page, lines: Sequence[Any]) -> Markup:
             Field("lot_id", "Lot", kind="uuid", options=on_hand),
             Field("quantity_g", "Quantité perdue (kg)", kind="kg"),
             Field("reason", "Motif"),
-        ], submit="Déclarer la perte",
+        ], submit="Déclarer la perte", dated=True,
             intro="Un lot bloqué peut être détruit : déclarez-le ici."),
     ), intro="Seuls les lots disponibles sont proposés : ni bloqués, ni rappelés, ni en vrac "
              "à trier, ni interdits par leur date.")

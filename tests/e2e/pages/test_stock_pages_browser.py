@@ -2,8 +2,9 @@
 
 A platform holds a lot pending an analysis and lifts the hold after confirming; a warm
 delivery of yoghurts is refused with the temperature and the range in French, then refused
-at the dock once the platform says so; a bulk donation is received and sorted into product
-lots with its waste; an outlet records a workshop. The live dashboard shows what is on the
+at the dock once the platform says so; a bulk donation is received (typed the next morning,
+dated the evening before) and sorted into product lots with its waste; an outlet records a
+workshop. The live dashboard shows what is on the
 road (from where, to whom, since when) and a held lot, follows a hold within seconds, and
 shows the stock as it was at the end of a past day. axe finds nothing serious at 390 px and
 1280 px.
@@ -14,7 +15,8 @@ shows the stock as it was at the end of a past day. axe finds nothing serious at
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -36,6 +38,7 @@ from tests.e2e.pages.conftest import (
 )
 
 pytestmark = pytest.mark.slow
+PARIS = ZoneInfo("Europe/Paris")
 LIVE_WAIT_MS = 5_000
 """A change reaches the dashboard within a second or two; the wait allows for a loaded
 machine, and the test asserts no timing."""
@@ -124,11 +127,16 @@ def test_a_bulk_donation_is_received_then_sorted_with_its_waste(browser: Browser
     page = sign_in(browser, demo, "platform")
     donor = str(demo.members["producer"])
     before = demo.head()
+    # Typed the morning after, from the van's notes: « Fait plus tôt ? », yesterday 18:30.
+    page.locator("form.acte[data-command='receive_donation'] details summary").click()
+    yesterday = date.today() - timedelta(days=1)
     submit(page, "receive_donation", {"donor_id": donor, "description": "Invendus du marché",
-                                      "quantity_g": "30"})
+                                      "quantity_g": "30", "occurred_at": f"{yesterday}T18:30"})
     received = [event for _, event in demo.events_since(before, Lot.DonationReceived.TOPIC)]
     assert [(event.quantity_g, event.donor_id) for event in received] == [
         (30_000, demo.members["producer"])]
+    assert received[0].context.occurred_at == datetime.combine(yesterday, time(18, 30),
+                                                               tzinfo=PARIS)
     bulk = str(received[0].originator_id)
     assert "Vrac à trier" in stock_row(page, received[0].code)
     dated = (date.today() + timedelta(days=4)).isoformat()
