@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -144,10 +144,11 @@ def prepare(demo: Demo) -> None:
     # Stock acts of the stock tests: a lot to hold and release, and yoghurts accepted and
     # awaited at the dock (a chilled product: its reception needs a temperature).
     demo.extra["hold_lot"] = received_lot("céleri", 15_000)
-    today = date.today()
+    # Dated before the demo's last weeks: an offer's harvest is never after the offer,
+    # whatever "now" the ledger is given while the fixture writes (tests/conftest.py).
     chilled = run(c.OfferLot(command_id=key("offer"), actor_id=producer, product="yaourt",
                              variety="nature", quantity_g=6_000, price_cents_per_kg=350,
-                             harvest_date=today, best_before=today + timedelta(days=20),
+                             harvest_date=date(2026, 11, 20), best_before=date(2026, 12, 31),
                              organic_certificate="FR-BIO-01")).stream_id
     run(c.AcceptOffer(command_id=key("accept"), actor_id=platform, lot_id=chilled,
                       site_id=site, accepted_g=6_000))
