@@ -316,6 +316,14 @@ def section(section_id: str, title: str, *content: Any, intro: str = "") -> Mark
     return tag("section", join(parts), id=section_id, aria_labelledby=heading_id)
 
 
+def contents(sections: Sequence[tuple[str, str]]) -> Markup:
+    """Links to a long page's sections (id, title): on a phone, the way to the stock or the
+    rounds without scrolling past every form."""
+    return tag("nav", tag("ul", join(tag("li", tag("a", title, href=f"#{section_id}"))
+                                     for section_id, title in sections)),
+               class_="sommaire", aria_label="Sur cette page")
+
+
 def figures(items: Sequence[tuple[str, str, dict[str, Any]]]) -> Markup:
     """Key figures in boxes: (label, value, data attributes)."""
     return tag("div", join(tag("p", join([escape(label), " : ",

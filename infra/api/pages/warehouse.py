@@ -18,7 +18,17 @@ from infra.api.pages.chart import chart_html, stock_history
 from infra.api.pages.donations import donations_section
 from infra.api.pages.downloads import downloads
 from infra.api.pages.holds import holds_section
-from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
+from infra.api.pages.html import (
+    Column,
+    Field,
+    Form,
+    Option,
+    contents,
+    join,
+    section,
+    table,
+    tag,
+)
 from infra.api.pages.page import Page, lot_label, lot_rows
 from infra.api.pages.reception import reception_section
 from infra.api.pages.rounds import deliveries_section, rounds_section
@@ -42,6 +52,10 @@ def platform_page(page: Page) -> Markup:
     in_stock = lot_rows(page.view("stock"), f"site_id IN ({', '.join('?' for _ in site_ids)}) "
                         "AND on_hand_g > 0 AND status = 'received'", site_ids) if site_ids else []
     return join([
+        contents([("offres", "Offres"), ("reception", "Réception"), ("stock", "Stock"),
+                  ("blocages", "Blocages"), ("gestes", "Diviser, réserver"),
+                  ("dons", "Dons et signes"), ("repartition", "Répartition"),
+                  ("livraisons", "Livraisons"), ("telechargements", "Télécharger")]),
         offers_section(page, site_options),
         reception_section(page, site_options, [line for line in live
                                                if line.bulk and line.on_hand_g > 0]),
