@@ -13,7 +13,6 @@ together build the one view.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import random
@@ -23,21 +22,19 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.projection_consumer import (
     BatchOutcome,
-    ConsumerError,
     ConsumerSettings,
+    DeadLetter,
     Delivered,
     HandlerError,
     ProjectionConsumer,
@@ -360,27 +357,6 @@ def test_a_gap_is_applied_once_the_missing_version_arrives(sqlite_store: StoreLo
     assert handler.view.dump() == expected["stock"]
 
 
-def test_an_undecodable_record_fails_its_batch_and_writes_nothing(
-        sqlite_store: StoreLocation, tmp_path: Path) -> None:
-    """A record the view reads but cannot decode (or from a newer ledger) names itself, and
-    its batch leaves no trace: no view row, no stream version, no stored offset."""
-    demo_store(sqlite_store)
-    records = relayed_records(sqlite_store.eventsourcing_env())
-    handler = ProjectionHandler(StockView(SQLiteViewDatabase(tmp_path / "views.db")))
-    handler.setup()
-    offered = next(r for r in records if r.event_type == "lot.offered")
-    newer = dataclasses.replace(offered, event_type="lot.offered#v9")
-    garbled = dataclasses.replace(offered, value=b"\xc1")
-
-    for poison in (newer, garbled):
-        with pytest.raises(HandlerError) as caught:
-            handler.handle([*records[:5], poison])
-        assert caught.value.record == poison
-    assert handler.state.stream_count() == 0
-    assert handler.state.stored_offsets(DEFAULT_TOPIC) == {}
-    assert all(rows == [] for rows in handler.view.dump().values())
-
-
 def test_a_record_without_the_relay_headers_is_refused_by_name() -> None:
     """A foreign record on the topic (no stream-version header) is a handler error."""
     message = ConsumerRecord(topic=DEFAULT_TOPIC, partition=2, leader_epoch=0, offset=7,
@@ -448,8 +424,9 @@ def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_rep
     crashed: list[BatchOutcome] = []
 
     class CrashingHandler(ProjectionHandler):
-        def handle(self, records: Sequence[Delivered]) -> BatchOutcome:
-            outcome = super().handle(records)
+        def handle(self, records: Sequence[Delivered],
+                   rejected: Sequence[DeadLetter] = ()) -> BatchOutcome:
+            outcome = super().handle(records, rejected)
             if outcome.applied:
                 crashed.append(outcome)
                 raise Crash  # After the view's commit, before the offset commit.
@@ -469,46 +446,6 @@ def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_rep
         wait_for_views({"stock": second.handler.view}, expected)
     assert (second.applied_total, second.duplicates_total) == (
         head - lost_commit.applied, lost_commit.applied)
-    database.close()
-
-
-@pytest.mark.kafka
-def test_a_poison_record_stops_the_consumer_uncommitted_and_named(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """A record that cannot be applied is retried, then the consumer stops naming its topic,
-    partition and offset; its offset is never committed, so nothing after it is lost."""
-    demo_store(sqlite_store)
-    relay_catch_up(sqlite_store.eventsourcing_env(), kafka_bootstrap_servers)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap_servers, acks="all")
-    metadata = producer.send(DEFAULT_TOPIC, key=str(uuid.uuid4()).encode(), value=b"\xc1",
-                             headers=[("event-type", b"lot.offered"),
-                                      ("notification-id", b"999999"),
-                                      ("stream-version", b"1"),
-                                      ("correlation-id", b"")]).get(timeout=10)
-    producer.close()
-    database = SQLiteViewDatabase(tmp_path / "kafka-views.db")
-    consumer = ProjectionConsumer(
-        ConsumerSettings(bootstrap_servers=kafka_bootstrap_servers, group_id="test.poison",
-                         batch_attempts_max=2), ProjectionHandler(StockView(database)))
-
-    with pytest.raises(ConsumerError) as caught:
-        consumer.run(threading.Event())
-
-    assert (caught.value.topic, caught.value.partition, caught.value.offset) == (
-        DEFAULT_TOPIC, metadata.partition, metadata.offset)
-    failures = [json.loads(line) for line in capsys.readouterr().err.splitlines()
-                if '"consumer.record_failed"' in line]
-    assert failures
-    assert {(line["topic"], line["partition"], line["offset"]) for line in failures} == {
-        (DEFAULT_TOPIC, metadata.partition, metadata.offset)}
-    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap_servers, group_id="test.poison",
-                           enable_auto_commit=False)
-    try:
-        committed = reader.committed(TopicPartition(DEFAULT_TOPIC, metadata.partition))
-    finally:
-        reader.close()
-    assert committed is None or committed <= metadata.offset
     database.close()
 
 
