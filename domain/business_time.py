@@ -41,6 +41,7 @@ from domain.errors import (
     HarvestAfterReception,
     HarvestTooOld,
     InvalidCommand,
+    MomentOutsideCalendar,
 )
 
 COOPERATIVE_TIME_ZONE = ZoneInfo("Europe/Paris")
@@ -96,6 +97,20 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def check_in_calendar(name: str, moment: datetime) -> datetime:
+    """``moment`` in UTC; :class:`MomentOutsideCalendar` when it has none.
+
+    ``0001-01-01T00:00:00+01:00`` is a valid RFC 3339 date-time, but an hour before the
+    first moment Python's calendar (and the stored events' timestamps) can hold in UTC.
+    """
+    try:
+        return aware(moment).astimezone(UTC)
+    except OverflowError:
+        raise MomentOutsideCalendar(
+            f"{name} {moment.isoformat()} falls outside the calendar once in UTC (years 1 to "
+            "9999)") from None
+
+
 def business_day(moment: datetime) -> date:
     """The cooperative's calendar day of ``moment``."""
     return aware(moment).astimezone(COOPERATIVE_TIME_ZONE).date()
@@ -116,7 +131,8 @@ def check_occurred_at(occurred_at: datetime, *, now: datetime, founded_at: datet
     then the founding (no reason can date an act before the ledger existed), then the
     window (a coordinator with a reason passes it).
     """
-    occurred_at, now, founded_at = aware(occurred_at), aware(now), aware(founded_at)
+    occurred_at = check_in_calendar("occurred_at", occurred_at)
+    now, founded_at = aware(now), aware(founded_at)
     latest = now + future_tolerance
     if occurred_at > latest:
         minutes = int(future_tolerance.total_seconds() // 60)

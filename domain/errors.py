@@ -80,6 +80,12 @@ class Recalled(DomainError):
 # Business time and lot dates (domain.business_time): each refusal names the dates.
 
 
+class MomentOutsideCalendar(DomainError):
+    """A date-time has no UTC moment within years 1 to 9999 (year 1 at +01:00)."""
+
+    code = "moment_outside_calendar"
+
+
 class BusinessTimeInFuture(DomainError):
     """The act is dated later than now plus the future tolerance."""
 

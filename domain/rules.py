@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, timedelta
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -26,6 +26,16 @@ import msgspec
 from domain.allocation_keys import PROPORTIONAL_TO_NEEDS
 from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidCommand
+from domain.fields import (
+    EXAMPLE_FUNDER_ID,
+    EXAMPLE_MEMBER_ID,
+    EXAMPLE_PROGRAMME_ID,
+    BasisPoints,
+    Cents,
+    PricePerKg,
+    Text,
+    described,
+)
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
 
@@ -46,28 +56,38 @@ FUNDERS_MAX = 20  # Co-financers of one programme: the network and a handful of 
 AMOUNT_CENTS_MAX = 10_000_000_000
 """100 million EUR: far above the basket programme's yearly 335 k EUR; larger is a typo."""
 ENACTMENTS_MAX = 10_000  # Rules enacted over the ledger's life: a few a month for decades.
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
+
+# The bounds below (msgspec Meta) also apply when stored events holding these structs are
+# decoded: each is no tighter than what check_payload and check_funder_shares refused before
+# any event was recorded, so every stored event still decodes. Unknown fields are refused at
+# the edge (infra.api.bodies), not here: a reader of an older version must still decode an
+# event to which a newer one added a field with a default.
 
 
 class FunderShare(msgspec.Struct, frozen=True):
     """A funder and its share (in basis points) of what it co-finances."""
 
-    funder_id: UUID
-    share_bp: int
+    funder_id: Annotated[UUID, described("The funder", EXAMPLE_FUNDER_ID)]
+    share_bp: Annotated[BasisPoints, described("Its share, in basis points", 10_000)]
 
 
 class ProductPrice(msgspec.Struct, frozen=True):
     """The price paid to producers for a product."""
 
-    product: str
-    price_cents_per_kg: int
+    product: Annotated[Text, described("The product", "poireau")]
+    price_cents_per_kg: Annotated[PricePerKg, described("Euro cents paid per kg", 240)]
 
 
 class SetAllocationKey(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                        tag="set_allocation_key"):
     """How platforms share stock among outlets in allocation rounds."""
 
-    key: AllocationKeyName
-    minimum_share_bp: int = 0
+    key: Annotated[AllocationKeyName, described("The allocation key",
+                                                "proportional_to_households")]
+    minimum_share_bp: Annotated[BasisPoints, described(
+        "Each outlet with a need first gets at least this share of a product's stock, in "
+        "basis points (at most 5 000)", 500)] = 0
     """Each outlet with a need first gets at least this share of a product's stock."""
 
 
@@ -75,10 +95,15 @@ class SetBasketTerms(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"
                      tag="set_basket_terms"):
     """A basket programme's price, household share cap and funders' split of the rest."""
 
-    programme_id: UUID
-    basket_price_cents: int
-    household_share_cap_bp: int = DEFAULT_HOUSEHOLD_SHARE_CAP_BP
-    funders: list[FunderShare]
+    programme_id: Annotated[UUID, described("The basket programme", EXAMPLE_PROGRAMME_ID)]
+    basket_price_cents: Annotated[Cents, described("A basket's price in euro cents (at most "
+                                                   "100 000)", 1_200)]
+    household_share_cap_bp: Annotated[BasisPoints, described(
+        "Most a household pays, in basis points (at most 3 000)",
+        3_000)] = DEFAULT_HOUSEHOLD_SHARE_CAP_BP
+    funders: Annotated[list[FunderShare], msgspec.Meta(
+        max_length=FUNDERS_MAX, description="Who co-finances the rest, in which shares",
+        examples=[[{"funder_id": EXAMPLE_FUNDER_ID, "share_bp": 10_000}]])]
 
 
 class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
@@ -89,26 +114,36 @@ class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     ``outlet_share_bp`` of each payment; the funders split the rest.
     """
 
-    prices: list[ProductPrice] = msgspec.field(default_factory=list)
-    outlet_share_bp: int = 0
-    funders: list[FunderShare] = msgspec.field(default_factory=list)
+    prices: Annotated[list[ProductPrice], msgspec.Meta(
+        max_length=PRICES_MAX, description="Price per product",
+        examples=[[{"product": "poireau", "price_cents_per_kg": 240}]],
+    )] = msgspec.field(default_factory=list)
+    outlet_share_bp: Annotated[BasisPoints, described(
+        "Share of each payment the receiving outlet pays, in basis points", 2_000)] = 0
+    funders: Annotated[list[FunderShare], msgspec.Meta(
+        max_length=FUNDERS_MAX, description="Who pays the rest, in which shares (none when "
+                                            "outlets pay 100 %)",
+        examples=[[{"funder_id": EXAMPLE_FUNDER_ID, "share_bp": 10_000}]],
+    )] = msgspec.field(default_factory=list)
 
 
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                   tag="admit_member"):
     """Admit a registered member into a college."""
 
-    member_id: UUID
-    college: College
+    member_id: Annotated[UUID, described("The member admitted", EXAMPLE_MEMBER_ID)]
+    college: Annotated[College, described("Its college", "households")]
 
 
 class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                    tag="commit_budget"):
     """Move money from a funder into its budget (for deliveries) or a programme's fund."""
 
-    funder_id: UUID
-    amount_cents: int
-    programme_id: UUID | None = None
+    funder_id: Annotated[UUID, described("The funder", EXAMPLE_FUNDER_ID)]
+    amount_cents: Annotated[Cents, described("Euro cents moved", 1_500_000)]
+    programme_id: Annotated[UUID, described("The programme whose fund receives it (absent: "
+                                            "the delivery budget)", EXAMPLE_PROGRAMME_ID),
+                            ] | None = None
 
 
 Payload = SetAllocationKey | SetBasketTerms | SetPriceGrid | AdmitMember | CommitBudget
@@ -192,6 +227,10 @@ def check_payload(payload: Payload) -> None:
         products = [price.product.strip().lower() for price in payload.prices]
         if len(set(products)) != len(products) or "" in products:
             raise InvalidCommand("a price grid names each product once, none empty")
+        too_long = [product for product in products if len(product) > PRODUCT_LENGTH_MAX]
+        if too_long:
+            raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters, "
+                                 f"got {len(too_long[0])}")
         for price in payload.prices:
             if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
                 raise InvalidCommand(f"price of {price.product} must be 0 to "

@@ -23,6 +23,7 @@ from domain.business_time import (
     BusinessTimeRule,
     business_day,
     check_best_before,
+    check_in_calendar,
     check_occurred_at,
     check_offer_dates,
     check_reception_date,
@@ -39,6 +40,7 @@ from domain.errors import (
     HarvestAfterReception,
     HarvestTooOld,
     InvalidCommand,
+    MomentOutsideCalendar,
 )
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -133,6 +135,20 @@ def test_naive_times_are_read_as_utc_and_offsets_are_honoured() -> None:
         check_occurred_at(ahead, now=NOW, founded_at=FOUNDED)
 
 
+def test_a_moment_with_no_utc_time_is_refused_not_crashed_on() -> None:
+    """Year 1 at +01:00 is valid RFC 3339 yet has no UTC moment: a refusal, not an overflow."""
+    early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    late = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))
+    for moment in (early, late):
+        with pytest.raises(MomentOutsideCalendar, match="outside the calendar") as caught:
+            check_in_calendar("occurred_at", moment)
+        assert caught.value.code == "moment_outside_calendar"
+        with pytest.raises(MomentOutsideCalendar):
+            RULE.check(moment, now=NOW)
+    assert check_in_calendar("at", datetime(2026, 3, 2, 10, 30, tzinfo=timezone(
+        timedelta(hours=1)))) == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
 @given(offset_s=st.integers(min_value=-400 * 86_400, max_value=400 * 86_400),
        coordinator=st.booleans(), reason=st.sampled_from(["", "archives"]))
 def test_the_rule_accepts_exactly_the_allowed_interval(offset_s: int, coordinator: bool,
@@ -211,10 +227,10 @@ def test_a_reception_before_the_harvest_is_refused() -> None:
 
 
 def test_every_refusal_has_its_own_code() -> None:
-    """Nine refusals, nine distinct codes, none shared with an older refusal."""
-    classes = [BusinessTimeInFuture, BusinessTimeBeforeFounding, BackdatedTooFar,
-               BackdatingReasonRequired, HarvestAfterOffer, HarvestAfterReception,
-               HarvestTooOld, BestBeforeBeforeHarvest, BestBeforeTooFar]
+    """Ten refusals, ten distinct codes, none shared with an older refusal."""
+    classes = [MomentOutsideCalendar, BusinessTimeInFuture, BusinessTimeBeforeFounding,
+               BackdatedTooFar, BackdatingReasonRequired, HarvestAfterOffer,
+               HarvestAfterReception, HarvestTooOld, BestBeforeBeforeHarvest, BestBeforeTooFar]
     codes = {error_class.code for error_class in classes}
     older = {subclass.code for subclass in DomainError.__subclasses__()
              if subclass not in classes}

@@ -9,7 +9,10 @@
 Spreadsheets are CSV for French spreadsheets (UTF-8 with BOM, ``;``) or XLSX, sent as an
 attachment. Who sees what is the policy table's; the scoping of ``OWN`` callers is here: a
 producer exports only its own lots, a member only its own register, a funder only its own
-report. Unknown lots and members answer 404, bad periods 400, in the API's error shape.
+report. Unknown lots and members answer 404; a day or moment that is not one answers 400
+(the document types them: ``format: date`` or ``date-time``); a period that ends before it
+starts, or a lot and a period together, answer 422 (well formed, refused on its values);
+all in the API's error shape.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
+    Example,
     OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -58,17 +62,26 @@ UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 EXPORT_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
     404: error_spec("No such lot, member or funder (code not_found)"),
-    422: error_spec("The export is too large to build (code invalid)"),
+    422: error_spec("The period ends before it starts, a lot and a period were both given, "
+                    "or the export is too large to build (code invalid)"),
 }
+DAY_OR_MOMENT = [Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+                 Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)]
+"""A period bound (``anyOf``): a day (taken whole) or a moment (RFC 3339)."""
 
 OutputFormat = Annotated[Format, QueryParameter(
     name="format", description="csv (UTF-8 with BOM, ';') or xlsx: always named, so a client "
-                               "never gets a binary it did not ask for")]
+                               "never gets a binary it did not ask for",
+    examples=[Example(value="xlsx")])]
 HeaderLanguage = Annotated[Language, QueryParameter(
-    name="lang", required=False, description="Header language")]
-FirstDay = Annotated[date, QueryParameter(name="from", description="First day (YYYY-MM-DD)")]
+    name="lang", required=False, description="Header language",
+    examples=[Example(value="fr")])]
+FirstDay = Annotated[date, QueryParameter(name="from", description="First day (YYYY-MM-DD)",
+                                          examples=[Example(value="2026-01-01")])]
 LastDay = Annotated[date, QueryParameter(name="to",
-                                         description="Last day, included (YYYY-MM-DD)")]
+                                         description="Last day, included (YYYY-MM-DD); not "
+                                                     "before the first (else 422)",
+                                         examples=[Example(value="2026-03-31")])]
 MemberRef = Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
                                          description="A member id or exact name")]
 
@@ -142,21 +155,29 @@ def check_own_lot(request: Request[Any, Any, Any], lot: LotInfo) -> None:
 
 
 def check_period(start: date, end: date) -> None:
-    """Both days included, in order, and within the calendar (400 otherwise)."""
+    """Both days included, in order, and within the calendar (422 otherwise: well-formed
+    days, refused together)."""
     if end < start:
-        raise ApiError(400, "invalid_request",
-                       f"the period ends ({end}) before it starts ({start})")
+        raise ApiError(422, "invalid", f"the period ends ({end}) before it starts ({start})")
     if end >= date.max - timedelta(days=1):
-        raise ApiError(400, "invalid_request", f"the period ends too far away ({end})")
+        raise ApiError(422, "invalid", f"the period ends too far away ({end}): the last day "
+                                       f"a period may end is {date.max - timedelta(days=2)}")
 
 
 def instant(text: str | None, *, end: bool, name: str) -> datetime | None:
-    """A period bound from a date or ISO date-time (400 when it is neither)."""
+    """A period bound from a date or RFC 3339 date-time (400 when it is neither).
+
+    RFC 3339 allows a lower-case ``t`` and ``z``; a moment beyond what Python's calendar
+    holds once in UTC (year 1 at +01:00) is the calendar's first or last moment.
+    """
     if text is None:
         return None
     try:
-        return parse_instant(text.strip(), end=end)
-    except (ValueError, OverflowError) as error:
+        return parse_instant(text.strip().upper(), end=end)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if text.strip()[:4] == "0001" else \
+            datetime.max.replace(tzinfo=UTC)
+    except ValueError as error:
         raise ApiError(400, "invalid_request",
                        f"{name}={text!r} is neither a date (YYYY-MM-DD) nor an ISO date-time"
                        ) from error
@@ -181,27 +202,33 @@ def built(make: Callable[P, T], *arguments: P.args, **keywords: P.kwargs) -> T:
 def export_epcis(request: Request[Any, Any, Any],
                  lot: Annotated[str | None, QueryParameter(
                      required=False, min_length=1, max_length=LOT_REF_LENGTH_MAX,
-                     description="A lot code or id: the lot, its parents and descendants")
+                     description="A lot code or id: the lot, its parents and descendants "
+                                 "(not with from/to: 422)",
+                     examples=[Example(value="L260105-CHALON-42")])
                  ] = None,
                  start: Annotated[str | None, QueryParameter(
                      name="from", required=False, max_length=INSTANT_LENGTH_MAX,
-                     description="Period start (date or ISO date-time)")] = None,
+                     schema_extra={"any_of": DAY_OR_MOMENT},
+                     description="Period start: a day (YYYY-MM-DD) or an RFC 3339 moment",
+                     examples=[Example(value="2026-01-01")])] = None,
                  end: Annotated[str | None, QueryParameter(
                      name="to", required=False, max_length=INSTANT_LENGTH_MAX,
-                     description="Period end (a date is included whole)")] = None,
+                     schema_extra={"any_of": DAY_OR_MOMENT},
+                     description="Period end: a day (included whole) or an RFC 3339 moment; "
+                                 "after the start (else 422)",
+                     examples=[Example(value="2026-03-31T18:00:00+02:00")])] = None,
                  ) -> Response[bytes]:
     """Every tracking event of the lot's genealogy, or of the period, as EPCIS events.
 
     A producer exports its own lots only: by ``lot``, one of its own; by period, the events
     of the lots it produced.
     """
-    if lot is not None and (start is not None or end is not None):
-        raise ApiError(400, "invalid_request", "give either lot or a period (from/to), not both")
     low = instant(start, end=False, name="from")
     high = instant(end, end=True, name="to")
+    if lot is not None and (start is not None or end is not None):
+        raise ApiError(422, "invalid", "give either lot or a period (from/to), not both")
     if low is not None and high is not None and high <= low:
-        raise ApiError(400, "invalid_request", f"the period ends ({end}) before it starts "
-                                               f"({start})")
+        raise ApiError(422, "invalid", f"the period ends ({end}) before it starts ({start})")
     history = load_history(services_of(request).ledger)
     if lot is not None:
         found = lot_of(history, lot)

@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, PathParameter, QueryParameter
 
 from domain.base import Role
@@ -38,13 +39,17 @@ SESSION_MAX_AGE_S = 12 * 3600  # One working day: a dashboard left open overnigh
 
 QUERY_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
-    404: error_spec("No such lot, stream or account (code not_found)"),
+    404: error_spec("No such lot, stream, account or notification (code not_found)"),
     503: error_spec("The view is not part of this build, or is behind (code unavailable)"),
 }
 
 After = Annotated[int | None, QueryParameter(
     required=False, ge=0, le=2**62,
-    description="Wait until the views have applied this notification id (read your writes)")]
+    # Litestar drops a bound of 0 from the document (it copies only truthy ones).
+    schema_extra={"minimum": 0},
+    description="Wait until the views have applied this notification id (read your writes: "
+                "a command's notification_id); 404 when the log has no such notification",
+    examples=[Example(value=1_042)])]
 AsOf = Annotated[datetime | None, QueryParameter(
     required=False,
     description="Answer as of this moment (ISO 8601; business time unless basis=recorded)")]
@@ -151,8 +156,8 @@ def wait_for(services: Services, after: int | None, names: list[str]) -> None:
         return
     head = int(services.ledger.recorder.max_notification_id() or 0)
     if after > head:
-        raise ApiError(400, "invalid_request", f"notification {after} does not exist: the log "
-                                               f"ends at {head}")
+        raise ApiError(404, "not_found", f"notification {after} does not exist: the log ends "
+                                         f"at {head}")
     if not services.views.wait_for(after, names=names):
         raise ApiError(503, "unavailable",
                        f"the views have not reached notification {after} yet; retry shortly")
