@@ -34,16 +34,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: write, rebuild and relay benchmarks (ratios against same-run baselines)
+## bench: write, rebuild, relay, latency, API and /metrics benchmarks (ratios against
+## same-run baselines)
 bench: $(STAMP)
 	$(BIN)/python -m bench.write
 	$(BIN)/python -m bench.rebuild
 	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.metrics
 
-## up: start the full stack (PostgreSQL, Kafka, relay, consumers, Prometheus, Grafana)
+## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
+## relay, consumers, Prometheus, Grafana)
 up:
+	bash scripts/compose-secrets
 	docker compose up --build
 
 clean:

@@ -43,7 +43,7 @@ from domain import commands as c
 from domain.members import MemberKind
 from domain.sites import SiteKind
 from infra.api.auth import TokenStore
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.projections_wiring import open_projections
 from infra.store import sqlite_location

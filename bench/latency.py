@@ -37,7 +37,7 @@ from pathlib import Path
 import structlog
 
 from domain import commands as c
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.projections_wiring import open_projections
 from infra.store import sqlite_location
 from projections.view_store import SQLiteViewDatabase

@@ -45,7 +45,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from domain.codec import decode_event
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.projections_wiring import postgres_conninfo
 from infra.store import StoreLocation, parse_database_url, sqlite_location
@@ -87,7 +87,7 @@ def stored_events(location: StoreLocation) -> int:
 
 def generate_history(events: int) -> Path:
     """Generate (or reuse) a demo history of at least ``events`` events."""
-    from infra.demo import generate_demo  # noqa: PLC0415 - only when generating.
+    from infra.demo.territory import generate_demo  # noqa: PLC0415 - only when generating.
 
     path = history_path(events)
     if path.exists() and stored_events(sqlite_location(path)) >= events:

@@ -4,8 +4,13 @@ The event store is the only truth; the topic is a copy that can be deleted and r
 relay reads the store's notification log (eventsourcing's ``ApplicationRecorder``) after a
 tracked position, and publishes each stored event with kafka-python:
 
-- **topic**: ``cocagne.events`` unless told otherwise, created with a chosen partition count
-  if missing (auto-creation would take the broker's default, often one partition).
+- **topic**: ``cocagne.events`` unless told otherwise, created if missing with a chosen
+  partition count (auto-creation would take the broker's default, often one partition), a
+  replication factor and a ``min.insync.replicas`` (``$COCAGNE_KAFKA_REPLICATION_FACTOR`` and
+  ``$COCAGNE_KAFKA_MIN_INSYNC_REPLICAS``, 1 and 1 by default for a single broker; 3 and 2 on
+  the three-broker cluster, so that an acknowledged event survives the loss of a broker and
+  writes go on meanwhile). A topic that exists is left as it is, and a warning says so when
+  its replication differs from the settings.
 - **key**: the stream id (``originator_id``) in its canonical string form, 36 ASCII bytes
   such as ``b"0190d7a8-...-..."``. Keying by stream keeps each stream's events in one
   partition, hence in order. The string form costs 20 bytes more than the raw 16 bytes, and
@@ -85,6 +90,15 @@ DEFAULT_APPLICATION_NAME = "Ledger"
 """The eventsourcing application whose notification log is relayed (names its tables)."""
 DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092"
 BOOTSTRAP_SERVERS_VARIABLE = "KAFKA_BOOTSTRAP_SERVERS"
+REPLICATION_FACTOR_VARIABLE = "COCAGNE_KAFKA_REPLICATION_FACTOR"
+MIN_INSYNC_REPLICAS_VARIABLE = "COCAGNE_KAFKA_MIN_INSYNC_REPLICAS"
+# Why 1 and 1: the default deployment has one broker, which can hold one replica only. The
+# cluster profile of docker-compose.yml sets 3 and 2 through the variables above.
+DEFAULT_REPLICATION_FACTOR = 1
+DEFAULT_MIN_INSYNC_REPLICAS = 1
+# Kafka's own bound on replicas is the broker count; 7 is more copies than any deployment
+# of this ledger would run, so a larger number is a typing mistake.
+REPLICATION_FACTOR_MAX = 7
 POSITION_TABLE = "relay_position"
 LAST_RECORD_TABLE = "relay_last_record"
 
@@ -391,19 +405,63 @@ def new_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
     )
 
 
-def ensure_topic(bootstrap_servers: str, topic: str, partitions: int, client_id: str) -> bool:
-    """Create ``topic`` with ``partitions`` partitions unless it exists; True if created."""
+def new_topic(topic: str, partitions: int, *,
+              replication_factor: int = DEFAULT_REPLICATION_FACTOR,
+              min_insync_replicas: int = DEFAULT_MIN_INSYNC_REPLICAS) -> NewTopic:
+    """The creation request of the events topic: partitions, replicas and the in-sync
+    replicas a write needs (with the producer's ``acks="all"``) before it is acknowledged."""
+    check_replication(replication_factor, min_insync_replicas)
+    return NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor,
+                    topic_configs={"min.insync.replicas": str(min_insync_replicas)})
+
+
+def check_replication(replication_factor: int, min_insync_replicas: int) -> None:
+    """Refuse settings Kafka would refuse later, or that could never accept a write."""
+    if not 1 <= replication_factor <= REPLICATION_FACTOR_MAX:
+        raise ValueError(f"replication factor {replication_factor} is not in "
+                         f"1..{REPLICATION_FACTOR_MAX}")
+    if not 1 <= min_insync_replicas <= replication_factor:
+        raise ValueError(f"min.insync.replicas {min_insync_replicas} is not in "
+                         f"1..{replication_factor} (the replication factor)")
+
+
+def ensure_topic(bootstrap_servers: str, topic: str, partitions: int, client_id: str, *,
+                 replication_factor: int = DEFAULT_REPLICATION_FACTOR,
+                 min_insync_replicas: int = DEFAULT_MIN_INSYNC_REPLICAS) -> bool:
+    """Create ``topic`` unless it exists (see :func:`new_topic`); True if created.
+
+    An existing topic is left as it is (Kafka cannot lower partitions, and changing replicas
+    is an operator's reassignment); a warning names any difference in its replica count.
+    """
+    request = new_topic(topic, partitions, replication_factor=replication_factor,
+                        min_insync_replicas=min_insync_replicas)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers.split(","),
                              client_id=f"{client_id}-admin",
                              request_timeout_ms=ADMIN_TIMEOUT_MS)
     try:
-        admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=-1)],
-                            timeout_ms=ADMIN_TIMEOUT_MS)
+        admin.create_topics([request], timeout_ms=ADMIN_TIMEOUT_MS)
     except TopicAlreadyExistsError:
+        warn_if_replicas_differ(admin, topic, replication_factor)
         return False
     finally:
         admin.close()
     return True
+
+
+def warn_if_replicas_differ(admin: KafkaAdminClient, topic: str, replication_factor: int) -> None:
+    """Log a warning when an existing topic's partitions hold another number of replicas."""
+    try:
+        described = admin.describe_topics([topic])
+    except KafkaError as error:  # Only a diagnosis: publishing goes on regardless.
+        log.warning("relay.topic_not_described", topic=topic,
+                    error=f"{type(error).__name__}: {error}")
+        return
+    counts = sorted({len(partition.get("replica_nodes", partition.get("replicas", [])))
+                     for description in described if description.get("name") == topic
+                     for partition in description.get("partitions", [])})
+    if counts and counts != [replication_factor]:
+        log.warning("relay.topic_replication_differs", topic=topic,
+                    replicas=counts, replication_factor=replication_factor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,8 +479,11 @@ class RelaySettings:
     batch_size_max: int = DEFAULT_BATCH_SIZE_MAX
     idle_sleep_ms: int = DEFAULT_IDLE_SLEEP_MS
     send_attempts_max: int = SEND_ATTEMPTS_MAX
+    replication_factor: int = DEFAULT_REPLICATION_FACTOR
+    min_insync_replicas: int = DEFAULT_MIN_INSYNC_REPLICAS
 
     def __post_init__(self) -> None:
+        check_replication(self.replication_factor, self.min_insync_replicas)
         if not 1 <= self.batch_size_max <= BATCH_SIZE_LIMIT:
             raise ValueError(f"batch_size_max {self.batch_size_max} is not in "
                              f"1..{BATCH_SIZE_LIMIT}")
@@ -668,11 +729,16 @@ class Relay:
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
-            created = ensure_topic(self.settings.bootstrap_servers, self.settings.topic,
-                                   self.settings.partitions, self._client_id)
+            settings = self.settings
+            created = ensure_topic(settings.bootstrap_servers, settings.topic,
+                                   settings.partitions, self._client_id,
+                                   replication_factor=settings.replication_factor,
+                                   min_insync_replicas=settings.min_insync_replicas)
             if created:
-                log.info("relay.topic_created", topic=self.settings.topic,
-                         partitions=self.settings.partitions)
+                log.info("relay.topic_created", topic=settings.topic,
+                         partitions=settings.partitions,
+                         replication_factor=settings.replication_factor,
+                         min_insync_replicas=settings.min_insync_replicas)
             self._producer = new_producer(self.settings.bootstrap_servers, self._client_id)
             self.producers_created += 1
             last = self.last_record
@@ -801,6 +867,32 @@ def add_arguments(parser: argparse.ArgumentParser,
                         help="partitions of the topic when the relay creates it")
     parser.add_argument("--idle-sleep-ms", type=int, default=DEFAULT_IDLE_SLEEP_MS,
                         help="pause between polls of an idle log")
+    # A string default goes through ``type`` like a typed value, so a bad environment
+    # variable is reported as a usage error, not a traceback.
+    parser.add_argument("--replication-factor", type=replica_count,
+                        default=environ.get(REPLICATION_FACTOR_VARIABLE,
+                                            str(DEFAULT_REPLICATION_FACTOR)),
+                        help=f"replicas of each partition when the relay creates the topic "
+                             f"(default: ${REPLICATION_FACTOR_VARIABLE} or "
+                             f"{DEFAULT_REPLICATION_FACTOR})")
+    parser.add_argument("--min-insync-replicas", type=replica_count,
+                        default=environ.get(MIN_INSYNC_REPLICAS_VARIABLE,
+                                            str(DEFAULT_MIN_INSYNC_REPLICAS)),
+                        help=f"replicas that must hold a write before the broker acknowledges "
+                             f"it, set on the topic the relay creates (default: "
+                             f"${MIN_INSYNC_REPLICAS_VARIABLE} or {DEFAULT_MIN_INSYNC_REPLICAS})")
+
+
+def replica_count(text: str) -> int:
+    """A number of replicas, 1 to ``REPLICATION_FACTOR_MAX``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= REPLICATION_FACTOR_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of replicas from 1 to {REPLICATION_FACTOR_MAX}")
+    return value
 
 
 def settings_from_arguments(arguments: argparse.Namespace) -> RelaySettings:
@@ -812,12 +904,21 @@ def settings_from_arguments(arguments: argparse.Namespace) -> RelaySettings:
         partitions=arguments.partitions,
         batch_size_max=arguments.batch_size_max,
         idle_sleep_ms=arguments.idle_sleep_ms,
+        replication_factor=arguments.replication_factor,
+        min_insync_replicas=arguments.min_insync_replicas,
     )
 
 
 def run_from_arguments(arguments: argparse.Namespace, store_env: Mapping[str, str],
                        on_progress: Callable[[Relay], None] | None = None) -> int:
     """Run the relay as a process: stops cleanly on SIGTERM or SIGINT; the exit status."""
+    try:
+        settings = settings_from_arguments(arguments)
+    except ValueError as error:
+        # Settings that contradict each other: a usage error, whose message says it all (a
+        # traceback would not help).
+        log.error("relay.invalid_settings", error=str(error))  # noqa: TRY400
+        return 2
     stop = threading.Event()
 
     def request_stop(signal_number: int, _frame: FrameType | None) -> None:
@@ -827,7 +928,7 @@ def run_from_arguments(arguments: argparse.Namespace, store_env: Mapping[str, st
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        run_relay(store_env, settings_from_arguments(arguments),
+        run_relay(store_env, settings,
                   from_position=arguments.from_position,
                   until_caught_up=arguments.until_caught_up, stop=stop,
                   on_progress=on_progress)

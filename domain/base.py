@@ -14,6 +14,7 @@ rewrites nested event classes with ``dataclasses``, which msgspec Structs cannot
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
@@ -57,6 +58,17 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
             allowed = " or ".join(str(role) for role in roles)
             raise RoleRequired(f"member {self.member_id} acting as {self.role} may not do this: "
                                f"it takes the role {allowed}")
+
+
+def project_events(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Fold events into an aggregate (the projector given to eventsourcing's repository).
+
+    eventsourcing's default projector checks each event against a runtime Protocol, which
+    cost 40 % of command time here; our events are all ``Event``.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def utc_now() -> datetime:

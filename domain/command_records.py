@@ -64,9 +64,11 @@ class CommandRecord(Aggregate):
 
     @classmethod
     def handled(cls, context: Context, *, command_type: str, digest: str,
-                stream_ids: list[UUID], events_written: int) -> CommandRecord:
-        """Record a handled command."""
-        return cls._create(cls.Handled, command_record_id(context.command_id), context=context,
+                stream_ids: list[UUID], events_written: int,
+                record_id: UUID | None = None) -> CommandRecord:
+        """Record a handled command (``record_id``: its ``command_record_id``, if known)."""
+        return cls._create(cls.Handled, record_id or command_record_id(context.command_id),
+                           context=context,
                            command_type=command_type, digest=digest, stream_ids=stream_ids,
                            events_written=events_written)
 

@@ -358,3 +358,48 @@ class RuleBook(Aggregate):
 
 
 RuleBook.Opened.AGGREGATE = RuleBook
+
+
+def standing_rules(book: RuleBook | None, at: date) -> list[Enactment]:
+    """Every standing rule in force on day ``at``: one per kind and scope, in a stable order."""
+    if book is None:
+        return []
+    scopes = {(enactment.kind, enactment.scope_id) for enactment in book.enactments}
+    found = [book.in_force(kind, at, scope) for kind, scope in scopes]
+    return sorted((enactment for enactment in found if enactment is not None),
+                  key=lambda enactment: (enactment.kind, str(enactment.scope_id)))
+
+
+def allocation_rule(book: RuleBook | None, at: date) -> tuple[str, dict[str, int], UUID | None]:
+    """The allocation key in force on day ``at``: its name, parameters and deciding proposal.
+
+    Until the cooperative votes a key, rounds allocate in proportion to declared needs.
+    """
+    enactment = None if book is None else book.in_force(RuleKind.ALLOCATION_KEY, at)
+    if enactment is None:
+        return PROPORTIONAL_TO_NEEDS, {}, None
+    rule = enactment.rule
+    assert isinstance(rule, SetAllocationKey)
+    key, parameters = allocation_parameters(rule)
+    return key, parameters, enactment.decision_id
+
+
+def basket_terms_in_force(book: RuleBook | None, scope_id: UUID, at: date
+                          ) -> tuple[SetBasketTerms, UUID] | None:
+    """The basket terms a decision set for a programme, in force on day ``at``, if any."""
+    enactment = None if book is None else book.in_force(RuleKind.BASKET_TERMS, at, scope_id)
+    if enactment is None:
+        return None
+    rule = enactment.rule
+    assert isinstance(rule, SetBasketTerms)
+    return rule, enactment.decision_id
+
+
+def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, UUID] | None:
+    """The price grid in force on day ``at`` and the decision that set it, if any."""
+    enactment = None if book is None else book.in_force(RuleKind.PRICE_GRID, at)
+    if enactment is None:
+        return None
+    rule = enactment.rule
+    assert isinstance(rule, SetPriceGrid)
+    return rule, enactment.decision_id

@@ -109,6 +109,18 @@ class AccountTotals(msgspec.Struct, frozen=True, kw_only=True):
     credits_pending: int = 0
     credits_posted: int = 0
 
+    def plus(self, change: AccountTotals) -> AccountTotals:
+        """These totals moved by ``change``."""
+        return AccountTotals(debits_pending=self.debits_pending + change.debits_pending,
+                             debits_posted=self.debits_posted + change.debits_posted,
+                             credits_pending=self.credits_pending + change.credits_pending,
+                             credits_posted=self.credits_posted + change.credits_posted)
+
+    @property
+    def balance_cents(self) -> int:
+        """Posted credits minus posted debits."""
+        return self.credits_posted - self.debits_posted
+
 
 class Account(Aggregate):
     """An account's pending and posted totals.
@@ -157,11 +169,7 @@ class Account(Aggregate):
         """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
-            if self.pending:
-                account.debits_pending += self.amount_cents
-            else:
-                account.debits_posted += self.amount_cents
-            account.check_totals(self.totals)
+            account.move(self, self.totals)
 
     class Credited(Event, frozen=True, kw_only=True):
         """A transfer credited the account (reserved only, when pending)."""
@@ -174,11 +182,7 @@ class Account(Aggregate):
         """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
-            if self.pending:
-                account.credits_pending += self.amount_cents
-            else:
-                account.credits_posted += self.amount_cents
-            account.check_totals(self.totals)
+            account.move(self, self.totals)
 
     class PendingPosted(Event, frozen=True, kw_only=True):
         """A pending transfer was posted: ``posted_cents`` moved, the rest was released."""
@@ -192,13 +196,7 @@ class Account(Aggregate):
         """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
-            if self.side == Side.DEBIT:
-                account.debits_pending -= self.pending_cents
-                account.debits_posted += self.posted_cents
-            else:
-                account.credits_pending -= self.pending_cents
-                account.credits_posted += self.posted_cents
-            account.check_totals(self.totals)
+            account.move(self, self.totals)
 
     class PendingVoided(Event, frozen=True, kw_only=True):
         """A pending transfer was voided: its reservation was released."""
@@ -211,11 +209,7 @@ class Account(Aggregate):
         """The account's totals after this event."""
 
         def apply(self, account: Account) -> None:
-            if self.side == Side.DEBIT:
-                account.debits_pending -= self.pending_cents
-            else:
-                account.credits_pending -= self.pending_cents
-            account.check_totals(self.totals)
+            account.move(self, self.totals)
 
     @classmethod
     def open(cls, context: Context, kind: AccountKind, owner_id: UUID,
@@ -258,6 +252,11 @@ class Account(Aggregate):
         self.debits_posted = totals.debits_posted
         self.credits_pending = totals.credits_pending
         self.credits_posted = totals.credits_posted
+
+    def move(self, event: Event, carried: AccountTotals) -> None:
+        """Apply an account event's change, which must give the totals it carries."""
+        self.set_totals(self.totals().plus(totals_change(event)))
+        self.check_totals(carried)
 
     def check_totals(self, carried: AccountTotals) -> None:
         """The totals an event carries must be what its movement gives."""
@@ -328,6 +327,28 @@ class Account(Aggregate):
                   else self._after(credits_pending=-pending_cents))
         self._trigger(self.PendingVoided, context=context, transfer_id=transfer_id, side=side,
                       pending_cents=pending_cents, totals=totals)
+
+
+def totals_change(event: Event) -> AccountTotals:
+    """What an account event changes in its account's four totals (nothing for ``Opened``).
+
+    The one fold of account events: the aggregate, the balance fold and the balances view
+    (``projections/balances.py``) all apply account events through it.
+    """
+    if isinstance(event, Account.Debited | Account.Credited):
+        debit = isinstance(event, Account.Debited)
+        cents = event.amount_cents
+        return AccountTotals(
+            debits_pending=cents if debit and event.pending else 0,
+            debits_posted=cents if debit and not event.pending else 0,
+            credits_pending=cents if not debit and event.pending else 0,
+            credits_posted=cents if not debit and not event.pending else 0)
+    if isinstance(event, Account.PendingPosted | Account.PendingVoided):
+        posted = event.posted_cents if isinstance(event, Account.PendingPosted) else 0
+        if event.side == Side.DEBIT:
+            return AccountTotals(debits_pending=-event.pending_cents, debits_posted=posted)
+        return AccountTotals(credits_pending=-event.pending_cents, credits_posted=posted)
+    return AccountTotals()
 
 
 Account.Opened.AGGREGATE = Account

@@ -28,7 +28,10 @@ Apply is batch-at-a-time and never reads the view back: lots created in the batc
 inserted whole, quantity changes to older lots are summed per lot and added in bulk
 (``UPDATE ... SET on_hand_g = on_hand_g + ?``), holdings upserted with their summed change;
 memory is bounded by the batch size, never by history length. Expiring-soon is computed at
-query time (it depends on today, not on events); recalled comes from ``lot.recalled``.
+query time (it depends on today, not on events), today being the day in Europe/Paris (where
+the cooperative's best-before dates are read, whatever the server's clock zone); recalled
+comes from ``lot.recalled``. :meth:`StockView.grams_by_site_and_product` sums the lots in
+stock per site and product in one aggregate query (the API's ``/metrics`` reads it).
 
 **As-of** uses business time (``context.occurred_at``: when the act happened in the world) by
 default, or recorded time (the event's ``timestamp``) on request. Lot attributes never change
@@ -41,6 +44,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -56,6 +60,16 @@ EXPIRING_DAYS_DEFAULT = 3
 """A lot within three days of its best-before must be distributed first (a platform's weekly
 round plus delivery takes about that long)."""
 STOCK_LINES_MAX = 100_000  # Rows one stock query returns; a national network holds far fewer.
+STOCK_GROUPS_MAX = 100_000
+"""(site, product) groups one aggregate returns: a national network has a few hundred sites
+and a few dozen products, so this bound is never reached in practice."""
+COOPERATIVE_ZONE = ZoneInfo("Europe/Paris")
+"""Where best-before dates are read: a lot expires at the end of its day in France."""
+
+
+def cooperative_today(now: datetime | None = None) -> date:
+    """Today's date in Europe/Paris (a server on UTC is a day behind from 22:00 or 23:00)."""
+    return (now or datetime.now(tz=COOPERATIVE_ZONE)).astimezone(COOPERATIVE_ZONE).date()
 
 # Column order of a stock_lots row held in memory during a batch.
 _ON_HAND, _RESERVED, _IN_TRANSIT = range(9, 12)
@@ -96,6 +110,22 @@ class StockTotal(msgspec.Struct, frozen=True, kw_only=True):
     recalled_g: int
 
 
+class StockGrams(msgspec.Struct, frozen=True, kw_only=True):
+    """What one site holds of one product, in grams, split by expiry (for metrics)."""
+
+    site_id: str
+    site_name: str
+    product: str
+    on_hand_g: int
+    reserved_g: int
+    available_g: int
+    expiring_g: int
+    """On hand with a best-before from today to ``expiring_days`` days ahead."""
+    expired_g: int
+    """On hand with a best-before before today."""
+    recalled_g: int
+
+
 class OutletHolding(msgspec.Struct, frozen=True, kw_only=True):
     """What an outlet holds of a lot."""
 
@@ -112,7 +142,8 @@ class StockView(View):
     """Stock per site, product and lot."""
 
     name: ClassVar[str] = "stock"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
+    """2: the on-hand index covers the aggregate of the stock metrics (rebuilt once)."""
     event_classes: ClassVar[tuple[type[Event], ...]] = (
         Lot.Offered, Lot.OfferAccepted, Lot.OfferDeclined, Lot.Received, Lot.Derived,
         Lot.Split, Lot.MergedInto, Lot.TransformedInto, Lot.Reserved, Lot.ReservationReleased,
@@ -134,8 +165,11 @@ class StockView(View):
             "status TEXT NOT NULL, best_before TEXT NOT NULL, on_hand_g BIGINT NOT NULL, "
             "reserved_g BIGINT NOT NULL, in_transit_g BIGINT NOT NULL, recalled_at_us BIGINT, "
             f"recalled_recorded_us BIGINT){without_rowid}",
-            f"CREATE INDEX IF NOT EXISTS {lots}_on_hand ON {lots} (site_id, product) "
-            "WHERE on_hand_g > 0",
+            # Lots in stock only; it carries the columns the per-site-and-product aggregate
+            # reads (grams_by_site_and_product), so that query never visits the table: six
+            # times faster at 100,000 lots on hand (python -m bench.metrics).
+            f"CREATE INDEX IF NOT EXISTS {lots}_on_hand ON {lots} (site_id, product, "
+            "best_before, on_hand_g, reserved_g, recalled_at_us) WHERE on_hand_g > 0",
             f"CREATE TABLE IF NOT EXISTS {holdings} ("
             "lot_id TEXT NOT NULL, outlet_id TEXT NOT NULL, held_g BIGINT NOT NULL, "
             f"PRIMARY KEY (lot_id, outlet_id)){without_rowid}",
@@ -165,7 +199,7 @@ class StockView(View):
               as_of: datetime | None = None, basis: TimeBasis = "business",
               ) -> list[StockLine]:
         """Lots in stock (on hand > 0) per site and product, now or as of a moment."""
-        today = today or date.today()  # noqa: DTZ011 - best-before dates are local dates.
+        today = today or cooperative_today()
         expiry_limit = (today + timedelta(days=expiring_days)).isoformat()
         lots, sites = self.table("stock_lots"), self.table("stock_sites")
         filters, params = _filters(site_id, product)
@@ -226,6 +260,37 @@ class StockView(View):
                            available_g=entry[2] - entry[3], expiring_soon_g=entry[4],
                            recalled_g=entry[5])
                 for (site, product_name), entry in totals.items()]
+
+    def grams_by_site_and_product(self, *, today: date | None = None,
+                                  expiring_days: int = EXPIRING_DAYS_DEFAULT,
+                                  ) -> list[StockGrams]:
+        """Grams on hand, reserved, expiring, expired and recalled per site and product.
+
+        One aggregate over the lots in stock (the ``on_hand`` partial index holds exactly
+        them), so its cost follows what sites hold now, never the length of the history.
+        Expiring counts from today to ``today + expiring_days`` inclusive; expired is before
+        today; a lot past its date is expired, not expiring.
+        """
+        today = today or cooperative_today()
+        first_day = today.isoformat()
+        last_day = (today + timedelta(days=expiring_days)).isoformat()
+        lots, sites = self.table("stock_lots"), self.table("stock_sites")
+        rows = self.database.query(
+            "SELECT l.site_id, COALESCE(MAX(s.name), ''), l.product, SUM(l.on_hand_g), "
+            "SUM(l.reserved_g), "
+            "SUM(CASE WHEN l.best_before >= ? AND l.best_before <= ? THEN l.on_hand_g "
+            "ELSE 0 END), "
+            "SUM(CASE WHEN l.best_before < ? THEN l.on_hand_g ELSE 0 END), "
+            "SUM(CASE WHEN l.recalled_at_us IS NOT NULL THEN l.on_hand_g ELSE 0 END) "
+            f"FROM {lots} l LEFT JOIN {sites} s ON s.site_id = l.site_id "
+            "WHERE l.on_hand_g > 0 AND l.site_id IS NOT NULL "
+            "GROUP BY l.site_id, l.product ORDER BY l.site_id, l.product "
+            f"LIMIT {STOCK_GROUPS_MAX}", (first_day, last_day, first_day))
+        return [StockGrams(site_id=row[0], site_name=row[1], product=row[2],
+                           on_hand_g=int(row[3]), reserved_g=int(row[4]),
+                           available_g=int(row[3]) - int(row[4]), expiring_g=int(row[5]),
+                           expired_g=int(row[6]), recalled_g=int(row[7]))
+                for row in rows]
 
     def outlet_holdings(self, *, outlet_id: str | None = None,
                         product: str | None = None) -> list[OutletHolding]:

@@ -18,7 +18,7 @@ from domain import commands as c
 from domain.lots import Channel, Lot
 from domain.members import MemberKind
 from domain.sites import SiteKind
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 
 
 @dataclass

@@ -29,7 +29,7 @@ from domain.errors import DomainError
 from domain.lots import Lot
 from domain.members import Member, MemberKind
 from domain.sites import SiteKind
-from infra.application import Ledger, iter_events
+from infra.ledger.ledger import Ledger, iter_events
 
 HARVEST_DATE = date(2026, 11, 2)
 BEST_BEFORE = date(2026, 11, 20)

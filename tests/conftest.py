@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.store import StoreLocation, sqlite_location
 

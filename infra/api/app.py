@@ -41,7 +41,7 @@ from infra.api.ops import OPS_ROUTES
 from infra.api.queries import QUERY_ROUTES
 from infra.api.services import Services, Views, open_views
 from infra.api.sql import StoreDatabase
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
 from infra.logs import get_logger
 from infra.metrics import HTTP_REQUEST_LATENCY, HTTP_REQUESTS
 from infra.store import StoreLocation
@@ -126,7 +126,7 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     if location.kind == "sqlite" and location.sqlite_path is not None:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     the_ledger = ledger if ledger is not None else Ledger(location)
-    the_views = views if views is not None else open_views(the_ledger, location)
+    the_views = views if views is not None else open_views(the_ledger)
     if views is not None:
         the_views.owns_runner = False
     tokens = TokenStore(location)
@@ -193,5 +193,5 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
 
 
 def ledger_handlers(ledger: Ledger) -> dict[type[Any], str]:
-    """Every command the ledger handles (core and registered by other modules)."""
+    """Every command the ledger handles (``infra.ledger.registry``)."""
     return ledger.command_types()

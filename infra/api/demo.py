@@ -16,8 +16,8 @@ from domain.base import Role
 from domain.members import Member, MemberKind
 from infra.api.app import create_app
 from infra.api.auth import TokenStore
-from infra.application import Ledger
-from infra.demo import generate_demo
+from infra.demo.territory import generate_demo
+from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation
 
 DEMO_AUDITOR_COMMAND_ID = "demo-api-auditor"

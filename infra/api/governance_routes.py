@@ -21,10 +21,11 @@ from litestar.params import FromPath, QueryParameter
 
 from domain.proposals import Proposal, Tally
 from domain.rules import Enactment, Payload
+from infra import reader
 from infra.api.access import Caller
 from infra.api.errors import ApiError
 from infra.api.policy import Scope
-from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, view, wait_for
+from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, wait_for
 from infra.api.services import Services
 from projections.balances import AccountBalance
 
@@ -155,14 +156,9 @@ def rules_in_force(request: Request[Any, Any, Any],
                    at: Annotated[date | None, QueryParameter(required=False)] = None,
                    ) -> RulesAnswer:
     """One rule per kind and scope; the default applies where none was voted."""
-    from infra.governance_app import governance_of  # noqa: PLC0415 - optional module.
-
     services = services_of(request)
     day = at or date.today()  # noqa: DTZ011 - rules take effect on local calendar days.
-    try:
-        enactments: list[Enactment] = governance_of(services.ledger).rules_in_force(day)
-    except KeyError:
-        raise ApiError(503, "unavailable", "governance is not part of this build") from None
+    enactments: list[Enactment] = reader.rules_in_force(services.ledger, day)
     return RulesAnswer(at=day, rules=[
         RuleEntry(kind=str(enactment.kind), scope_id=enactment.scope_id,
                   effective_from=enactment.effective_from, decision_id=enactment.decision_id,
@@ -182,7 +178,7 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
     """Every account (coordinator, auditor), or the caller's own accounts."""
     services = services_of(request)
     wait_for(services, after, ["balances"])
-    balances = view(services, "balances")
+    balances = services.views.balances
     caller: Caller = request.state.caller
     scope_all = request.state.scope == Scope.ALL
     if not scope_all:

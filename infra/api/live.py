@@ -271,9 +271,7 @@ class LiveFeed:
         return messages
 
     def _stock_message(self, last_id: int, lot_ids: list[UUID]) -> LiveMessage | None:
-        stock = self.services.views.get("stock")
-        if stock is None:
-            return None
+        stock = self.services.views.stock
         self.services.views.wait_for(last_id, VIEW_WAIT_S, names=["stock"])
         groups: dict[tuple[str, str], None] = {}
         for lot_id in dict.fromkeys(lot_ids):

@@ -4,7 +4,20 @@
 store answers and that every view is caught up within ``READY_LAG_EVENTS_MAX`` notifications
 (and its last batch did not fail): a load balancer sends traffic only to a ready server.
 ``/metrics`` refreshes the gauges read from elsewhere (view positions, the relay's stored
-position) and then renders the registry in Prometheus' text format.
+position, stock per site and product) and then renders the registry in Prometheus' text
+format.
+
+Stock gauges are computed when ``/metrics`` is scraped, not after each projection batch:
+expiring and expired grams depend on today's date (Europe/Paris), which changes with no
+event at all, so a value computed at the last batch would go stale overnight in a quiet
+network; and under load the runner applies batches far more often than Prometheus scrapes
+(every 5 s), so computing per scrape is also the cheaper side. A scrape that finds the stock
+view at the same position on the same day reuses the last snapshot, so a quiet network
+costs nothing. The query is one aggregate over the lots in stock now
+(``StockView.grams_by_site_and_product``, answered from the view's covering index on lots on
+hand): its cost follows what sites hold, never the history's length (``python -m
+bench.metrics`` measures it). The whole refresh and the rendering run in a worker thread,
+away from the event loop that serves the API and its live feed.
 """
 
 from __future__ import annotations
@@ -19,7 +32,17 @@ from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import REGISTRY, generate_latest
 
 from infra.api.services import Services
-from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION, RELAY_LAG, RELAY_POSITION
+from infra.logs import get_logger
+from infra.metrics import (
+    PROJECTION_LAG,
+    PROJECTION_POSITION,
+    RELAY_LAG,
+    RELAY_POSITION,
+    STOCK,
+)
+from projections.stock import cooperative_today
+
+log = get_logger("cocagne.api.ops")
 
 METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
 """The text format ``generate_latest`` writes (Litestar appends the charset)."""
@@ -94,8 +117,14 @@ def check_readiness(services: Services) -> Readiness:
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Refresh the gauges read from the store, then render every metric."""
     services: Services = request.app.state.services
-    await anyio.to_thread.run_sync(refresh_gauges, services)
-    return Response(generate_latest(REGISTRY), media_type=METRICS_MEDIA_TYPE)
+    text = await anyio.to_thread.run_sync(render_metrics, services)
+    return Response(text, media_type=METRICS_MEDIA_TYPE)
+
+
+def render_metrics(services: Services) -> bytes:
+    """Refresh the gauges, then render the registry (both in a worker thread)."""
+    refresh_gauges(services)
+    return generate_latest(REGISTRY)
 
 
 def refresh_gauges(services: Services) -> None:
@@ -108,6 +137,27 @@ def refresh_gauges(services: Services) -> None:
     if relay_position is not None:
         RELAY_POSITION.set(relay_position)
         RELAY_LAG.set(max(head - relay_position, 0))
+    refresh_stock_gauges(services)
+
+
+def refresh_stock_gauges(services: Services) -> None:
+    """Grams per site and product from the stock view, expiry counted from today in Paris.
+
+    A failing view leaves the previous snapshot in place (and logs why): ``/metrics`` keeps
+    answering, and ``/readyz`` reports a view in trouble.
+    """
+    stock = services.views.stock
+    today = cooperative_today()
+    version = (services.views.position("stock"), today)
+    if STOCK.is_current(stock, version):
+        return  # Same view position, same day: the same grams.
+    try:
+        groups = stock.grams_by_site_and_product(today=today)
+    except Exception as error:  # Any failure of the view database: keep the last snapshot.
+        log.warning("stock metrics refresh failed", error_type=type(error).__name__,
+                    error=str(error)[:200])
+        return
+    STOCK.update(groups, source=stock, version=version)
 
 
 def read_relay_position(services: Services) -> int | None:

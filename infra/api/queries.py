@@ -21,7 +21,6 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, PathParameter, QueryParameter
 
 from domain.base import Role
-from domain.lots import Lot
 from domain.members import Member
 from infra.api.access import SESSION_COOKIE, Caller, bearer_token
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
@@ -142,14 +141,6 @@ def services_of(request: Request[Any, Any, Any]) -> Services:
     return services
 
 
-def view(services: Services, name: str) -> Any:
-    """A view, or 503 when this build lacks it."""
-    found = services.views.get(name)
-    if found is None:
-        raise ApiError(503, "unavailable", f"the {name} view is not part of this build")
-    return found
-
-
 def wait_for(services: Services, after: int | None, names: list[str]) -> None:
     """Read-your-writes, or 503 when the views lag too far behind."""
     if after is None:
@@ -170,7 +161,7 @@ def owns_lot(caller: Caller, lot: TraceLot) -> bool:
 
 def resolve_lot(services: Services, reference: str) -> str:
     """A lot id from an id or code, or 404."""
-    trace = view(services, "trace")
+    trace = services.views.trace
     lot_id: str | None = trace.resolve(reference.strip())
     if lot_id is None:
         raise ApiError(404, "not_found", f"lot {reference!r} does not exist (or the views "
@@ -183,7 +174,7 @@ def checked_lot(request: Request[Any, Any, Any], reference: str, after: int | No
     services = services_of(request)
     wait_for(services, after, ["trace"])
     lot_id = resolve_lot(services, reference)
-    lot: TraceLot = view(services, "trace").lots([lot_id])[lot_id]
+    lot: TraceLot = services.views.trace.lots([lot_id])[lot_id]
     if request.state.scope == Scope.OWN and not owns_lot(request.state.caller, lot):
         raise ApiError(403, "forbidden", f"lot {lot.code} is not one of the caller's own lots")
     return lot
@@ -287,7 +278,7 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
     """Lots with stock on hand, expiring-soon and recalled flags, and totals per product."""
     services = services_of(request)
     wait_for(services, after, ["stock"])
-    stock = view(services, "stock")
+    stock = services.views.stock
     position = services.views.position("stock")
     site = str(site_id) if site_id else None
     name = product.strip().lower() if product else None
@@ -303,16 +294,8 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
 
 def own_lot_ids(services: Services, caller: Caller, lot_ids: list[str]) -> set[str]:
     """Which of ``lot_ids`` the caller produced."""
-    trace = services.views.get("trace")
-    if trace is not None:
-        lots: dict[str, TraceLot] = trace.lots(lot_ids)
-        return {lot_id for lot_id, lot in lots.items() if owns_lot(caller, lot)}
-    own = set()
-    for lot_id in lot_ids:
-        lot: Any = services.ledger.repository.get(UUID(lot_id))
-        if isinstance(lot, Lot) and lot.producer_id == caller.member_id:
-            own.add(lot_id)
-    return own
+    lots: dict[str, TraceLot] = services.views.trace.lots(lot_ids)
+    return {lot_id for lot_id, lot in lots.items() if owns_lot(caller, lot)}
 
 
 def totals_of(lines: list[StockLine]) -> list[StockTotal]:
@@ -340,7 +323,7 @@ def get_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
             as_of: AsOf = None, basis: Basis = "business") -> LotAnswer:
     """What a lot is (origin, certificate, dates) and its movements."""
     found = checked_lot(request, lot, after)
-    movements: list[Movement] = view(services_of(request), "trace").movements(
+    movements: list[Movement] = services_of(request).views.trace.movements(
         [found.lot_id], as_of=as_of, basis=basis)
     return LotAnswer(lot=found, movements=movements)
 
@@ -353,7 +336,7 @@ def trace_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
               direction: Direction = "both") -> TraceAnswer:
     """Backward: ancestors, origins and sites; forward: descendants, outlets, losses."""
     found = checked_lot(request, lot, after)
-    trace = view(services_of(request), "trace")
+    trace = services_of(request).views.trace
     try:
         backward = (trace.backward(found.lot_id, as_of=as_of, basis=basis)
                     if direction in {"backward", "both"} else None)
@@ -372,7 +355,7 @@ def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = N
     """The lot, every lot made from it, where they are, who received and distributed them."""
     found = checked_lot(request, lot, after)
     try:
-        impact: RecallImpact | None = view(services_of(request), "trace").recall_impact(
+        impact: RecallImpact | None = services_of(request).views.trace.recall_impact(
             found.lot_id, as_of=as_of, basis=basis)
     except ValueError as error:
         raise ApiError(422, "invalid", str(error)) from error

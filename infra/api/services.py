@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra.api.auth import TokenStore
-from infra.application import Ledger
+from infra.ledger.ledger import Ledger
+from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation
+from projections.balances import BalancesView
+from projections.runner import ProjectionRunner
+from projections.stock import StockView
+from projections.trace import TraceView
 
 READ_YOUR_WRITES_TIMEOUT_S = 5.0
 """How long a query with ``?after=N`` waits for the views to reach notification N: a batch
@@ -19,75 +23,64 @@ applies in well under a second; longer means the views are stuck, which /readyz 
 class Views:
     """The projections the API reads, kept current by one in-process runner."""
 
-    runner: Any
-    """A ``projections.runner.ProjectionRunner`` (or the wiring's equivalent)."""
-    by_name: dict[str, Any] = field(default_factory=dict)
+    projections: LedgerProjections
     owns_runner: bool = True
 
-    def get(self, name: str) -> Any | None:
-        """The view of that name, if this build has it."""
-        return self.by_name.get(name)
+    @property
+    def stock(self) -> StockView:
+        """Stock per site, product and lot, now or as of a moment."""
+        return self.projections.stock
+
+    @property
+    def trace(self) -> TraceView:
+        """Lots' genealogy and movements, backward and forward."""
+        return self.projections.trace
+
+    @property
+    def balances(self) -> BalancesView:
+        """Accounts and transfers."""
+        return self.projections.balances
+
+    @property
+    def runner(self) -> ProjectionRunner:
+        """The runner that applies events to the views."""
+        return self.projections.runner
 
     def wait_for(self, notification_id: int | None, timeout_s: float = READ_YOUR_WRITES_TIMEOUT_S,
                  names: list[str] | None = None) -> bool:
         """Read-your-writes: wait until the views have applied ``notification_id``."""
-        if notification_id is None or self.runner is None:
+        if notification_id is None:
             return True
-        wanted = [name for name in (names or list(self.by_name)) if name in self.by_name]
-        result: bool = self.runner.wait_for(notification_id, timeout_s, names=wanted or None)
-        return result
+        return self.projections.wait_for(notification_id, timeout_s, names=names)
 
     def position(self, name: str) -> int:
         """A view's position (0 if unknown)."""
-        if self.runner is None or name not in self.by_name:
-            return 0
         return int(self.runner.positions().get(name, 0))
 
     def status(self) -> dict[str, dict[str, Any]]:
         """Position and lag of each view."""
-        if self.runner is None:
-            return {}
         status: dict[str, dict[str, Any]] = self.runner.status()
         return status
 
     def wake(self) -> None:
         """Tell the runner there is something new."""
-        if self.runner is not None and hasattr(self.runner, "wake"):
-            self.runner.wake()
+        self.runner.wake()
 
     def start(self) -> None:
         """Follow the store in the background."""
-        if self.runner is not None and self.owns_runner:
-            self.runner.catch_up()
-            self.runner.start()
+        if self.owns_runner:
+            self.projections.catch_up()
+            self.projections.start()
 
     def stop(self) -> None:
         """Stop following and close the view database."""
-        if self.runner is not None and self.owns_runner:
-            self.runner.stop()
-            database = getattr(self.runner, "database", None)
-            if database is not None:
-                database.close()
+        if self.owns_runner:
+            self.projections.close()
 
 
-def open_views(ledger: Ledger, location: StoreLocation) -> Views:
-    """The views of the store (``infra.projections_wiring``), not yet following."""
-    del location  # The wiring reads it from the ledger.
-    wiring = _optional_module("infra.projections_wiring")
-    if wiring is None:
-        return Views(runner=None)
-    projections = wiring.open_projections(ledger, follow=False)
-    runner = projections.runner
-    return Views(runner=runner, by_name=dict(runner.views))
-
-
-def _optional_module(name: str) -> Any | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name != name:
-            raise
-        return None
+def open_views(ledger: Ledger) -> Views:
+    """The views of the ledger's store, not yet following."""
+    return Views(open_projections(ledger, follow=False))
 
 
 @dataclass

@@ -46,9 +46,9 @@ from uuid import UUID, uuid4, uuid5
 import msgspec
 
 from domain.ids import LEDGER_NAMESPACE
-from infra.application import Ledger
 from infra.exports.history import History, LotInfo, TrackingEvent, TrackingKind, load_history
 from infra.exports.tables import grams_to_kg
+from infra.reader import StreamReader
 
 BASE_URI = "https://id.cocagne-ledger.example"
 VOCABULARY_URI = f"{BASE_URI}/voc/"
@@ -380,7 +380,7 @@ def encode_document(document: dict[str, Any]) -> bytes:
     return msgspec.json.format(_encoder.encode(document), indent=2) + b"\n"
 
 
-def export_epcis(ledger: Ledger, *, lot_code: str | None = None,
+def export_epcis(ledger: StreamReader, *, lot_code: str | None = None,
                  start: datetime | None = None, end: datetime | None = None) -> bytes:
     """The EPCIS 2.0 JSON-LD document for a lot's genealogy or a period."""
     history = load_history(ledger)

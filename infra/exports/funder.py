@@ -37,10 +37,10 @@ from domain.baskets import Basket
 from domain.codec import split_stored_topic
 from domain.members import Member
 from domain.transfers import Account, AccountKind, DeliverySettlement, Transfer
-from infra.application import Ledger
 from infra.exports.history import HistoryError, Party
 from infra.exports.register import period_bounds
 from infra.exports.tables import CellValue, Column, Format, Kind, Language, Table, render
+from infra.reader import StreamReader
 
 PAGE_SIZE = 1_000  # Notifications per query, as in ``history``.
 _TOPICS = frozenset({
@@ -88,7 +88,7 @@ class FunderReport:
     outlets_households_served: int = 0
 
 
-def _events(ledger: Ledger) -> Iterator[Event]:
+def _events(ledger: StreamReader) -> Iterator[Event]:
     """The events the report reads, in notification order (pages of ``PAGE_SIZE``)."""
     position = 1
     while True:
@@ -102,7 +102,7 @@ def _events(ledger: Ledger) -> Iterator[Event]:
         position = page[-1].id + 1
 
 
-def funder_report(ledger: Ledger, funder: str, start: date, end: date) -> tuple[
+def funder_report(ledger: StreamReader, funder: str, start: date, end: date) -> tuple[
         FunderReport, dict[UUID, Party]]:
     """Compute the report of ``funder`` (id or exact name) and the members' names."""
     low, high = period_bounds(start, end)
@@ -259,7 +259,7 @@ def funder_tables(report: FunderReport, members: dict[UUID, Party],
     ]
 
 
-def export_funder_report(ledger: Ledger, funder: str, start: date, end: date,
+def export_funder_report(ledger: StreamReader, funder: str, start: date, end: date,
                          output_format: Format, language: Language = Language.FR) -> bytes:
     """The funder report as CSV (two sections) or XLSX (two sheets)."""
     report, members = funder_report(ledger, funder, start, end)

@@ -26,7 +26,7 @@ from domain.codec import split_stored_topic
 from domain.lots import Lot
 from domain.members import Member
 from domain.sites import Site
-from infra.application import Ledger
+from infra.reader import StreamReader
 
 PAGE_SIZE = 1_000
 """Notifications read per query: bounds memory while keeping round trips few."""
@@ -229,7 +229,7 @@ class History:
         return sorted(chosen, key=lambda event: (event.occurred_at, event.notification_id))
 
 
-def _notifications(ledger: Ledger) -> Iterator[tuple[int, Event]]:
+def _notifications(ledger: StreamReader) -> Iterator[tuple[int, Event]]:
     """Members, sites and lot events in notification order, decoded.
 
     Pages are bounded by ``PAGE_SIZE``; their number by the history itself. Other topics
@@ -248,7 +248,7 @@ def _notifications(ledger: Ledger) -> Iterator[tuple[int, Event]]:
         position = page[-1].id + 1
 
 
-def load_history(ledger: Ledger) -> History:
+def load_history(ledger: StreamReader) -> History:
     """Read the whole notification log into a ``History``."""
     history = History()
     builder = _Builder(history)

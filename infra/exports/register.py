@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
-from infra.application import Ledger
 from infra.exports.history import History, Party, TrackingEvent, TrackingKind, load_history
 from infra.exports.tables import CellValue, Column, Format, Kind, Language, Table, render
 from infra.exports.trace import (
@@ -25,6 +24,7 @@ from infra.exports.trace import (
     product_text,
     related_text,
 )
+from infra.reader import StreamReader
 
 
 class Direction:
@@ -139,7 +139,7 @@ def register_table(history: History, member: Party, start: date, end: date,
         columns=COLUMNS, rows=rows)
 
 
-def export_register(ledger: Ledger, member: str, start: date, end: date,
+def export_register(ledger: StreamReader, member: str, start: date, end: date,
                     output_format: Format, language: Language = Language.FR) -> bytes:
     """The register of ``member`` (id or exact name) as CSV or XLSX bytes."""
     history = load_history(ledger)

@@ -13,7 +13,6 @@ check any row against the ledger (``cocagne verify`` names events the same way).
 from __future__ import annotations
 
 from domain.lots import Channel
-from infra.application import Ledger
 from infra.exports.history import History, LotInfo, TrackingEvent, TrackingKind, load_history
 from infra.exports.tables import (
     CellValue,
@@ -25,6 +24,7 @@ from infra.exports.tables import (
     csv_text,
     render,
 )
+from infra.reader import StreamReader
 
 UNIT = "kg"
 
@@ -196,7 +196,7 @@ def trace_table(history: History, lot_code: str, language: Language) -> Table:
                  columns=COLUMNS, rows=rows)
 
 
-def export_trace(ledger: Ledger, lot_code: str, output_format: Format,
+def export_trace(ledger: StreamReader, lot_code: str, output_format: Format,
                  language: Language = Language.FR) -> bytes:
     """The recall spreadsheet of ``lot_code`` as CSV or XLSX bytes."""
     history = load_history(ledger)

@@ -1,0 +1,103 @@
+"""Handlers for a platform's weekly allocation round: open it, collect outlets' needs,
+compute the lines with the allocation key in force, adjust them, confirm (reserving stock)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain import commands as c
+from domain.allocation_keys import Line, LotAvailability, Need, allocate
+from domain.allocations import AllocationRound
+from domain.base import Role, utc_now
+from domain.errors import RoleRequired
+from domain.ids import uuid7
+from domain.lots import Lot, LotStatus
+from domain.members import Member
+from domain.rules import allocation_rule
+from infra.ledger.actors import act, held_lot, operated_site, outlet
+from infra.ledger.rules import rule_book
+from infra.ledger.unit_of_work import UnitOfWork
+
+
+def _own_round(uow: UnitOfWork, round_id: UUID, platform: Member) -> AllocationRound:
+    allocation = uow.get(AllocationRound, round_id, "allocation round")
+    if allocation.platform_id != platform.id:
+        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+    return allocation
+
+
+def open_round(command: c.OpenRound, uow: UnitOfWork) -> list[UUID]:
+    """A platform opens the week's round at one of its sites."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    operated_site(uow, command.site_id, platform)
+    allocation = AllocationRound.open(uuid7(), context, site_id=command.site_id,
+                                      week=command.week)
+    uow.add(allocation)
+    return [allocation.id]
+
+
+def declare_need(command: c.DeclareNeed, uow: UnitOfWork) -> list[UUID]:
+    """An outlet declares what it needs this week."""
+    context, declarer = act(uow, command, Role.OUTLET)
+    allocation = uow.get(AllocationRound, command.round_id, "allocation round")
+    allocation.declare_need(context, Need(declarer.id, command.product.strip().lower(),
+                                          command.quantity_g, declarer.households_served))
+    return [allocation.id]
+
+
+def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
+    """Compute the lines with the allocation key in force on the round's business day."""
+    allocation = uow.get(AllocationRound, command.round_id, "allocation round")
+    occurred = command.occurred_at or utc_now()
+    key, parameters, decision_id = allocation_rule(rule_book(uow), occurred.date())
+    context, platform = act(uow, command, Role.PLATFORM, decision_id=decision_id)
+    if allocation.platform_id != platform.id:
+        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+    products = {need.product for need in allocation.needs.values()}
+    lots: list[LotAvailability] = []
+    for lot_id in uow.lots_at_site(allocation.site_id):
+        lot = uow.get(Lot, lot_id, "lot")
+        if (lot.product in products and lot.status == LotStatus.RECEIVED
+                and not lot.recalled and lot.available_g > 0):
+            lots.append(LotAvailability(lot.id, lot.product, lot.available_g,
+                                        lot.best_before.isoformat()))
+    lines = allocate(list(allocation.needs.values()), lots,
+                     weight_of="households" if parameters.get("by_households") else "need",
+                     minimum_share_bp=parameters.get("minimum_share_bp", 0))
+    allocation.record_computation(context, key=key, key_parameters=parameters,
+                                  decision_id=decision_id, lots=lots, lines=lines)
+    return [allocation.id]
+
+
+def adjust_round(command: c.AdjustRound, uow: UnitOfWork) -> list[UUID]:
+    """Replace the computed lines, with the reason."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    allocation = _own_round(uow, command.round_id, platform)
+    allocation.adjust(context, lines=[Line(line.lot_id, line.outlet_id, line.quantity_g)
+                                      for line in command.lines], reason=command.reason)
+    return [allocation.id]
+
+
+def confirm_round(command: c.ConfirmRound, uow: UnitOfWork) -> list[UUID]:
+    """Confirm the round: every line's stock is reserved for its outlet, or none is."""
+    allocation = uow.get(AllocationRound, command.round_id, "allocation round")
+    context, platform = act(uow, command, Role.PLATFORM, decision_id=allocation.decision_id)
+    if allocation.platform_id != platform.id:
+        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+    allocation.check_confirmable()
+    # Check every line before reserving any: a round whose stock moved since it was
+    # computed is refused whole (adjust it, then confirm).
+    wanted: dict[UUID, int] = {}
+    for line in allocation.lines:
+        wanted[line.lot_id] = wanted.get(line.lot_id, 0) + line.quantity_g
+        outlet(uow, line.outlet_id)
+    for lot_id, quantity_g in wanted.items():
+        held_lot(uow, lot_id, platform).check_available("reserve", quantity_g)
+    allocation.confirm(context)
+    changed = [allocation.id]
+    for line in allocation.lines:
+        lot = uow.get(Lot, line.lot_id, "lot")
+        lot.reserve(context, outlet_id=line.outlet_id, quantity_g=line.quantity_g,
+                    round_id=allocation.id)
+        changed.append(lot.id)
+    return list(dict.fromkeys(changed))

@@ -1,0 +1,207 @@
+"""Handlers for lots: offers, receptions, splits, merges, transformations, reservations,
+losses, distributions and recalls."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain import commands as c
+from domain.base import Context, Role
+from domain.errors import AlreadyExists, InvalidCommand, InvalidState, RoleRequired
+from domain.ids import name_id, uuid7
+from domain.lot_graph import (
+    check_inputs,
+    check_inputs_available,
+    check_transformation_balance,
+    merged_identity,
+    recall_walk,
+)
+from domain.lots import ChildShare, Lot, LotCode, Process
+from domain.members import Member
+from infra.ledger.actors import act, held_lot, operated_site, outlet
+from infra.ledger.unit_of_work import UnitOfWork
+
+
+def claim_code(uow: UnitOfWork, context: Context, code: str, lot_id: UUID, *,
+               generated: bool = False) -> None:
+    """Reserve a lot code.
+
+    A code the client chose is checked first, to refuse it clearly. A generated code embeds
+    the new lot's time-ordered id, so it is not looked up: in the unlikely event of a
+    collision the save fails on the index's unique key and the retry generates a fresh id
+    and code.
+    """
+    index_id = name_id("lot-code", code)
+    if not generated and uow.find(index_id) is not None:
+        raise AlreadyExists(f"lot code {code} is already used by another lot")
+    uow.add(LotCode.claim(index_id, context, code, lot_id))
+
+
+def offer_lot(command: c.OfferLot, uow: UnitOfWork) -> list[UUID]:
+    """A producer offers a harvested lot of its own."""
+    context, producer = act(uow, command, Role.PRODUCER)
+    lot_id = uuid7()
+    code = command.code or f"L{command.harvest_date:%y%m%d}-{lot_id.hex[-8:].upper()}"
+    lot = Lot.offer(
+        lot_id, context, code=code, producer_id=producer.id, product=command.product,
+        variety=command.variety, quantity_g=command.quantity_g,
+        price_cents_per_kg=command.price_cents_per_kg, harvest_date=command.harvest_date,
+        best_before=command.best_before, organic_certificate=command.organic_certificate,
+        origin=command.origin)
+    claim_code(uow, context, lot.code, lot_id, generated=not command.code)
+    uow.add(lot)
+    return [lot_id]
+
+
+def accept_offer(command: c.AcceptOffer, uow: UnitOfWork) -> list[UUID]:
+    """A platform accepts all or part of an offer, to be received at one of its sites."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    operated_site(uow, command.site_id, platform)
+    lot = uow.get(Lot, command.lot_id, "lot")
+    lot.accept(context, site_id=command.site_id, accepted_g=command.accepted_g)
+    return [lot.id]
+
+
+def decline_offer(command: c.DeclineOffer, uow: UnitOfWork) -> list[UUID]:
+    """A platform declines an offer, with the reason."""
+    context, _ = act(uow, command, Role.PLATFORM)
+    lot = uow.get(Lot, command.lot_id, "lot")
+    lot.decline(context, reason=command.reason)
+    return [lot.id]
+
+
+def receive_lot(command: c.ReceiveLot, uow: UnitOfWork) -> list[UUID]:
+    """A platform receives and weighs an accepted lot at one of its sites."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    operated_site(uow, command.site_id, platform)
+    lot = held_lot(uow, command.lot_id, platform)
+    lot.receive(context, site_id=command.site_id, measured_g=command.measured_g)
+    return [lot.id]
+
+
+def split_lot(command: c.SplitLot, uow: UnitOfWork) -> list[UUID]:
+    """Split a lot's available stock into new lots (crates, pallets)."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    parent = held_lot(uow, command.lot_id, platform)
+    parent.check_split(list(command.parts_g))
+    first_index = len(parent.children) + 1
+    children = [ChildShare(uuid7(), f"{parent.code}-{first_index + index}", quantity_g)
+                for index, quantity_g in enumerate(command.parts_g)]
+    for child in children:
+        claim_code(uow, context, child.code, child.lot_id)
+    parent.split(context, children)
+    for child in children:
+        uow.add(Lot.derive(child.lot_id, context, code=child.code, process=Process.SPLIT,
+                           product=parent.product, variety=parent.variety,
+                           parents=[(parent, child.quantity_g)], quantity_g=child.quantity_g))
+    return [parent.id, *(child.lot_id for child in children)]
+
+
+def _inputs(uow: UnitOfWork, platform: Member, parts: list[c.ParentPart],
+            act_name: str) -> list[tuple[Lot, int]]:
+    """The input lots of a merge or transformation with the grams taken from each."""
+    check_inputs(act_name, [part.lot_id for part in parts])
+    parents = [(held_lot(uow, part.lot_id, platform), part.quantity_g) for part in parts]
+    check_inputs_available(act_name, parents)
+    return parents
+
+
+def merge_lots(command: c.MergeLots, uow: UnitOfWork) -> list[UUID]:
+    """Merge lots of one product at one site into a new lot."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    if len(command.parents) < 2:
+        raise InvalidCommand("a merge takes at least two lots")
+    parents = _inputs(uow, platform, list(command.parents), "merge")
+    product, variety, total_g = merged_identity(parents)
+    child_id = uuid7()
+    code = command.code or f"M{context.occurred_at:%y%m%d}-{child_id.hex[-8:].upper()}"
+    claim_code(uow, context, code, child_id, generated=not command.code)
+    share = ChildShare(child_id, code, total_g)
+    for lot, used_g in parents:
+        lot.merge_into(context, share, used_g)
+    uow.add(Lot.derive(child_id, context, code=code, process=Process.MERGE, product=product,
+                       variety=variety, parents=parents, quantity_g=total_g))
+    return [child_id, *(lot.id for lot, _ in parents)]
+
+
+def transform_lots(command: c.TransformLots, uow: UnitOfWork) -> list[UUID]:
+    """Transform lots into new products (soup, preserves), declaring the loss."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    parents = _inputs(uow, platform, list(command.inputs), "transform")
+    inputs_g = sum(used_g for _, used_g in parents)
+    check_transformation_balance(inputs_g, [output.quantity_g for output in command.outputs],
+                                 command.loss_g)
+    transformation_id = uuid7()
+    children = []
+    for index, output in enumerate(command.outputs, start=1):
+        child_id = uuid7()
+        code = f"T{context.occurred_at:%y%m%d}-{transformation_id.hex[-8:].upper()}-{index}"
+        claim_code(uow, context, code, child_id, generated=True)
+        children.append(ChildShare(child_id, code, output.quantity_g))
+    for lot, used_g in parents:
+        lot.transform_into(context, transformation_id=transformation_id, used_g=used_g,
+                           children=children, inputs_total_g=inputs_g, loss_g=command.loss_g)
+    for child, output in zip(children, command.outputs, strict=True):
+        # The exact split of inputs among outputs is not known, so the graph records each
+        # input's full used quantity on the transformation's events and links each output
+        # to every input.
+        uow.add(Lot.derive(child.lot_id, context, code=child.code, process=Process.TRANSFORM,
+                           product=output.product.lower(), variety=output.variety,
+                           parents=parents, quantity_g=output.quantity_g,
+                           best_before=output.best_before))
+    return [child.lot_id for child in children] + [lot.id for lot, _ in parents]
+
+
+def reserve_lot(command: c.ReserveLot, uow: UnitOfWork) -> list[UUID]:
+    """Set stock aside for an outlet."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    outlet(uow, command.outlet_id)
+    lot = held_lot(uow, command.lot_id, platform)
+    lot.reserve(context, outlet_id=command.outlet_id, quantity_g=command.quantity_g)
+    return [lot.id]
+
+
+def release_reservation(command: c.ReleaseReservation, uow: UnitOfWork) -> list[UUID]:
+    """Give back stock set aside for an outlet."""
+    context, platform = act(uow, command, Role.PLATFORM)
+    lot = held_lot(uow, command.lot_id, platform)
+    lot.release(context, outlet_id=command.outlet_id, quantity_g=command.quantity_g,
+                reason=command.reason)
+    return [lot.id]
+
+
+def record_loss(command: c.RecordLoss, uow: UnitOfWork) -> list[UUID]:
+    """A loss at the platform's site (from available stock) or at an outlet."""
+    context, holder = act(uow, command, Role.PLATFORM, Role.OUTLET)
+    lot = uow.get(Lot, command.lot_id, "lot")
+    at_outlet = context.role == Role.OUTLET
+    if not at_outlet and lot.platform_id != holder.id:
+        raise RoleRequired(f"lot {lot.code} is not held by {holder.name}")
+    lot.lose(context, holder_id=holder.id, at_outlet=at_outlet,
+             quantity_g=command.quantity_g, reason=command.reason)
+    return [lot.id]
+
+
+def record_distribution(command: c.RecordDistribution, uow: UnitOfWork) -> list[UUID]:
+    """An outlet hands food from a lot it holds to people, through a channel."""
+    context, holder = act(uow, command, Role.OUTLET)
+    lot = uow.get(Lot, command.lot_id, "lot")
+    lot.distribute(context, outlet_id=holder.id, quantity_g=command.quantity_g,
+                   channel=command.channel)
+    return [lot.id]
+
+
+def recall_lot(command: c.RecallLot, uow: UnitOfWork) -> list[UUID]:
+    """Recall a lot and every lot made from it."""
+    context, actor = act(uow, command, Role.COORDINATOR, Role.PLATFORM, Role.PRODUCER)
+    origin = uow.get(Lot, command.lot_id, "lot")
+    if context.role == Role.PRODUCER and origin.producer_id != actor.id:
+        raise RoleRequired(f"producer {actor.name} may only recall its own lots")
+    if origin.recalled:
+        raise InvalidState(f"lot {origin.code} is already recalled")
+    recalled: list[UUID] = []
+    for lot in recall_walk(origin, lambda lot_id: uow.get(Lot, lot_id, "lot")):
+        if not lot.recalled:
+            lot.recall(context, reason=command.reason, origin_lot_id=origin.id)
+            recalled.append(lot.id)
+    return recalled

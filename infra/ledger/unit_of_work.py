@@ -1,0 +1,193 @@
+"""The unit of work: the streams one command (or one atomic batch) loads, changes and saves.
+
+Each stream is loaded once per unit of work and every change is saved together, in one
+transaction, by ``infra.ledger.ledger.Ledger``. The unit of work also owns what is cached for
+the length of one command: accounts resumed from their first and last events, and the
+lookups handlers make through the ledger's side stores (the site-lots index, the household
+keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+from domain.base import Aggregate, Context, Event, project_events
+from domain.baskets import HouseholdReference
+from domain.command_records import CommandRecord
+from domain.errors import NotFound
+from domain.lots import LotCode
+from domain.transfers import Account
+from infra.ledger.snapshots import SNAPSHOTTED, Snapshots
+from infra.ledger.stream_cache import StreamCache
+from infra.personal_data_store import PersonalDataStore
+from infra.site_index import SiteLotsIndex
+
+T = TypeVar("T", bound=Aggregate)
+WRITE_ONCE: frozenset[type[Aggregate]] = frozenset({CommandRecord, LotCode, HouseholdReference})
+"""Index streams written once and read only on a replay or a clash: not worth caching."""
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Where a unit of work reads: the event store and the ledger's side stores."""
+
+    repository: Repository[UUID]
+    recorder: ApplicationRecorder
+    mapper: Mapper[UUID]
+    site_lots: SiteLotsIndex
+    """Which lots have stock at which site (allocation rounds look candidates up here)."""
+    personal_data: PersonalDataStore
+    """Households' sealed names and contacts, and the keys that open them."""
+    cache: StreamCache | None = None
+    """Streams as this process last saved them (``infra.ledger.stream_cache``)."""
+    snapshots: Snapshots | None = None
+    """Snapshots of long-lived streams (``infra.ledger.snapshots``)."""
+
+
+class UnitOfWork:
+    """Aggregates loaded and changed by one command (or one atomic batch of commands)."""
+
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+        self._cache = stores.cache
+        self._start_head = self._cache.begin() if self._cache is not None else 0
+        self._aggregates: dict[UUID, Aggregate] = {}
+        self._missing: set[UUID] = set()
+        self._baseline: dict[UUID, int] = {}
+        self.context: Context | None = None
+        """The context of the current command's act, set by ``infra.ledger.actors.act``."""
+
+    def finish(self, saved_ids: Sequence[int] | None) -> None:
+        """Give the streams held back to the cache (after a save, or after a refusal).
+
+        A unit of work whose save failed must not call this: its streams hold changes that
+        were never stored.
+        """
+        if self._cache is not None:
+            self._cache.finish(self._start_head,
+                               (aggregate for aggregate in self._aggregates.values()
+                                if type(aggregate) not in WRITE_ONCE), saved_ids)
+
+    # ------------------------------------------------------------ per command
+
+    def begin_command(self) -> None:
+        """Start counting the events of the next command of the unit of work."""
+        self._baseline = {}
+        self.context = None
+
+    def events_of_command(self) -> int:
+        """Events the current command triggered so far."""
+        return sum(len(self._aggregates[aggregate_id].pending_events) - baseline
+                   for aggregate_id, baseline in self._baseline.items())
+
+    # ---------------------------------------------------------------- streams
+
+    def get(self, cls: type[T], aggregate_id: UUID, what: str) -> T:
+        """Load a stream (once per unit of work); refuse if absent or of another kind."""
+        aggregate = self.find(aggregate_id, cls)
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what} {aggregate_id} does not exist")
+        return aggregate
+
+    def find(self, aggregate_id: UUID,
+             expected: type[Aggregate] | None = None) -> Aggregate | None:
+        """Load a stream, or None if it does not exist.
+
+        ``expected``: the kind of stream the caller wants; long-lived kinds load from their
+        latest snapshot and the events after it.
+        """
+        aggregate = self._aggregates.get(aggregate_id)
+        if aggregate is not None:
+            self._baseline.setdefault(aggregate_id, len(aggregate.pending_events))
+            return aggregate
+        if aggregate_id in self._missing:
+            return None
+        cached = self._cache.take(aggregate_id) if self._cache is not None else None
+        if cached is not None:
+            self._track(cached)
+            return cached
+        snapshots = self.stores.snapshots
+        if snapshots is not None and expected in SNAPSHOTTED:
+            resumed = snapshots.load(expected, aggregate_id)
+            if resumed is not None:
+                self._track(resumed)
+                return resumed
+        try:
+            loaded = cast(Aggregate, self.stores.repository.get(
+                aggregate_id, projector_func=project_events))
+        except AggregateNotFoundError:
+            self._missing.add(aggregate_id)
+            return None
+        self._track(loaded)
+        return loaded
+
+    def add(self, aggregate: Aggregate) -> None:
+        """Track a new stream."""
+        self._missing.discard(aggregate.id)
+        self._track(aggregate)
+
+    def _track(self, aggregate: Aggregate) -> None:
+        self._aggregates[aggregate.id] = aggregate
+        self._baseline.setdefault(aggregate.id, 0)
+
+    def pending_count(self) -> int:
+        """Events triggered and not yet saved."""
+        return sum(len(aggregate.pending_events) for aggregate in self._aggregates.values())
+
+    def changed(self) -> list[Aggregate]:
+        """Aggregates with events to save."""
+        return [aggregate for aggregate in self._aggregates.values() if aggregate.pending_events]
+
+    # --------------------------------------------------------------- accounts
+
+    def account(self, account_id: UUID) -> Account | None:
+        """An account, loaded from its first and last events only (``Account.resume``).
+
+        An account of a busy producer holds thousands of events; every event after the
+        first carries the totals after it, so two reads give its state however long it is.
+        Once loaded (or opened) it is tracked like any stream of the unit of work.
+        """
+        tracked = self._aggregates.get(account_id)
+        if tracked is not None:
+            assert isinstance(tracked, Account), f"stream {account_id} is not an account"
+            return tracked
+        if account_id in self._missing:
+            return None
+        cached = self._cache.take(account_id) if self._cache is not None else None
+        if isinstance(cached, Account):
+            self._track(cached)
+            return cached
+        recorder, mapper = self.stores.recorder, self.stores.mapper
+        first = recorder.select_events(account_id, limit=1)
+        if not first:
+            self._missing.add(account_id)
+            return None
+        last = recorder.select_events(account_id, desc=True, limit=1)
+        account = Account.resume(cast(Event, mapper.to_domain_event(first[0])),
+                                 cast(Event, mapper.to_domain_event(last[0])))
+        self._track(account)
+        return account
+
+    def get_account(self, account_id: UUID) -> Account:
+        """An existing account; refuse if there is none."""
+        account = self.account(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} does not exist")
+        return account
+
+    # ------------------------------------------------------------ side stores
+
+    def lots_at_site(self, site_id: UUID) -> list[UUID]:
+        """Lots with stock on hand at a site and not recalled, in order of arrival."""
+        return self.stores.site_lots.lots_at(site_id)
+
+    @property
+    def personal_data(self) -> PersonalDataStore:
+        """Where households' personal data is sealed and erased."""
+        return self.stores.personal_data

@@ -1,0 +1,152 @@
+"""The exports through the API: each answers a document to the roles allowed to see it, and
+refuses the others (403 in the API's error shape); bad input answers 4xx, never 500."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from infra.api.access import ROLE_NOT_ALLOWED
+from tests.e2e.api.conftest import World
+
+BOM = b"\xef\xbb\xbf"
+PERIOD = {"from": "2000-01-01", "to": "2099-12-31"}
+CSV = {"format": "csv"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def refused(response: httpx.Response, code: str) -> None:
+    """A 403 in the API's one error shape."""
+    assert response.status_code == 403, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert body["message"]
+    assert body["request_id"]
+
+
+def bad(response: httpx.Response, status: int) -> dict[str, Any]:
+    """A 4xx in the API's one error shape."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert {"code", "message", "request_id"} <= set(body)
+    return body
+
+
+def epcis(response: httpx.Response) -> dict[str, Any]:
+    """The EPCIS document of a 200 answer."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/ld+json")
+    document: dict[str, Any] = json.loads(response.content)
+    assert document["type"] == "EPCISDocument"
+    return document
+
+
+def workbook_rows(response: httpx.Response) -> int:
+    """Rows of the first sheet of an XLSX attachment."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    return int(book.worksheets[0].max_row or 0)
+
+
+def csv_text(response: httpx.Response) -> str:
+    """The text of a CSV attachment (after its BOM)."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].endswith('.csv"')
+    assert response.content.startswith(BOM)
+    return response.content[len(BOM):].decode("utf-8")
+
+
+def test_epcis_of_a_lot_for_the_platform_and_its_producer(client: TestClient[Litestar],
+                                                          world: World) -> None:
+    """Platform and own producer get the lot's document; another producer and an outlet not."""
+    for who in ("platform", "producer", "auditor"):
+        document = epcis(client.get("/api/exports/epcis", params={"lot": str(world.lot)},
+                                    headers=world.headers(who)))
+        assert document["epcisBody"]["eventList"]
+    refused(client.get("/api/exports/epcis", params={"lot": str(world.lot)},
+                       headers=world.headers("other_producer")), "forbidden")
+    refused(client.get("/api/exports/epcis", params={"lot": str(world.lot)},
+                       headers=world.headers("outlet")), ROLE_NOT_ALLOWED)
+
+
+def test_epcis_of_a_period_holds_only_a_producers_own_lots(client: TestClient[Litestar],
+                                                           world: World) -> None:
+    """By period, the coordinator sees every event; a producer only its own lots' events."""
+    everything = epcis(client.get("/api/exports/epcis", params=PERIOD,
+                                  headers=world.headers("coordinator")))
+    own = epcis(client.get("/api/exports/epcis", params=PERIOD,
+                           headers=world.headers("other_producer")))
+    assert 0 < len(own["epcisBody"]["eventList"]) < len(everything["epcisBody"]["eventList"])
+
+
+def test_trace_spreadsheet_as_csv_and_xlsx(client: TestClient[Litestar], world: World) -> None:
+    """CSV with its BOM for the auditor, XLSX for the lot's producer; others refused."""
+    url = f"/api/exports/trace/{world.lot}"
+    text = csv_text(client.get(url, params={"format": "csv", "lang": "en"},
+                               headers=world.headers("auditor")))
+    assert len(text.splitlines()) > 1
+    xlsx = {"format": "xlsx"}
+    assert workbook_rows(client.get(url, params=xlsx, headers=world.headers("producer"))) > 1
+    refused(client.get(url, params=xlsx, headers=world.headers("other_producer")), "forbidden")
+    refused(client.get(url, params=xlsx, headers=world.headers("funder")), ROLE_NOT_ALLOWED)
+
+
+def test_register_for_the_member_itself_and_the_coordinator(client: TestClient[Litestar],
+                                                            world: World) -> None:
+    """A platform exports its own register; the coordinator anyone's; an outlet not its."""
+    url = f"/api/exports/register/{world.platform}"
+    assert len(csv_text(client.get(url, params={**PERIOD, "format": "csv"},
+                                   headers=world.headers("platform"))).splitlines()) > 1
+    assert workbook_rows(client.get(url, params={**PERIOD, "format": "xlsx"},
+                                    headers=world.headers("coordinator"))) > 1
+    refused(client.get(url, params={**PERIOD, "format": "csv"}, headers=world.headers("outlet")),
+            "forbidden")
+
+
+def test_funder_report_for_the_funder_itself_and_the_auditor(client: TestClient[Litestar],
+                                                             world: World) -> None:
+    """The funder and the auditor get the report; a producer is refused by the table."""
+    url = f"/api/exports/funder-report/{world.funder}"
+    assert workbook_rows(client.get(url, params={**PERIOD, "format": "xlsx"},
+                                    headers=world.headers("funder"))) > 1
+    assert csv_text(client.get(url, params={**PERIOD, "format": "csv"},
+                               headers=world.headers("auditor")))
+    refused(client.get(url, params={**PERIOD, "format": "xlsx"},
+                       headers=world.headers("producer")), ROLE_NOT_ALLOWED)
+
+
+@pytest.mark.parametrize(("path", "params", "status"), [
+    ("/api/exports/trace/NO-SUCH-LOT", CSV, 404),
+    ("/api/exports/trace/{lot}", {}, 400),
+    ("/api/exports/trace/{lot}", {"format": "pdf"}, 400),
+    ("/api/exports/trace/{lot}", {**CSV, "lang": "de"}, 400),
+    ("/api/exports/epcis", {"lot": "NO-SUCH-LOT"}, 404),
+    ("/api/exports/epcis", {"from": "yesterday"}, 400),
+    ("/api/exports/epcis", {"from": "2026-02-01", "to": "2026-01-01"}, 422),
+    ("/api/exports/epcis", {"lot": "X", "from": "2026-01-01"}, 422),
+    ("/api/exports/register/{outlet}", {**CSV, "from": "2026-13-01", "to": "2026-12-31"}, 400),
+    ("/api/exports/register/{outlet}", {**CSV, "from": "2026-02-01", "to": "2026-01-01"}, 422),
+    ("/api/exports/register/{outlet}", {**CSV, "from": "2026-01-01", "to": "9999-12-31"}, 422),
+    ("/api/exports/register/Nobody", {**PERIOD, **CSV}, 404),
+    ("/api/exports/funder-report/{outlet}", {**PERIOD, **CSV}, 404),
+    ("/api/exports/funder-report/{funder}", {**PERIOD, "format": "ods"}, 400),
+    ("/api/exports/funder-report/{funder}", {**CSV, "from": "2026-01-01"}, 400),
+])
+def test_bad_input_answers_4xx_in_the_error_shape(client: TestClient[Litestar], world: World,
+                                                  path: str, params: dict[str, str],
+                                                  status: int) -> None:
+    """Unknown lots and members, bad dates and unknown formats: 4xx, never 500 (400 when a
+    parameter breaks the document, 422 when well-formed ones are refused together)."""
+    url = path.format(lot=world.lot, outlet=world.outlet, funder=world.funder)
+    bad(client.get(url, params=params, headers=world.headers("coordinator")), status)
