@@ -355,6 +355,12 @@ class ConsumerState:
     def setup(self, view: View) -> bool:
         """Create the tables; reset the view if its schema changed. True if reset (empty)."""
         with self.database.transaction() as transaction:
+            # The consumer tables are shared by every view of the database, and PostgreSQL's
+            # CREATE TABLE IF NOT EXISTS is not safe against a concurrent one (two consumers
+            # of different views starting together: "duplicate key ... pg_type"): one lock
+            # for every view's set-up, then the view's own lock.
+            if self.database.dialect == "postgres":
+                transaction.query("SELECT pg_advisory_xact_lock(?)", (_SETUP_LOCK_KEY,))
             self.lock(transaction)
             for statement in self.create_statements():
                 transaction.execute(statement)
@@ -416,6 +422,9 @@ class ConsumerState:
         rows = self.database.query(
             f"SELECT COUNT(*) FROM {self.streams_table} WHERE view = ?", (self.view_name,))
         return int(rows[0][0])
+
+
+_SETUP_LOCK_KEY = zlib.crc32(b"cocagne.consumer.setup") & 0x7FFF_FFFF
 
 
 def to_us_now() -> int:

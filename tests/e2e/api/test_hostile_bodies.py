@@ -25,8 +25,8 @@ from domain.base import Role
 from infra.api.bodies import JSON_DEPTH_MAX, REQUEST_BODY_BYTES_MAX, decode_command_body
 from infra.api.commands import body_struct
 from infra.api.policy import POLICY
-from tests.api.conftest import World, head, new_id
-from tests.api.samples import command_body
+from tests.e2e.api.conftest import World, head, new_id
+from tests.e2e.api.samples import command_body
 
 TOKEN_FOR_ROLE = {Role.COORDINATOR: "coordinator", Role.PRODUCER: "producer",
                   Role.PLATFORM: "platform", Role.OUTLET: "outlet", Role.FUNDER: "funder",

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
@@ -156,10 +157,14 @@ def wait_for_views(views: Mapping[str, View], expected: Dumps, *,
         try:
             if all(views[name].dump() == expected[name] for name in views):
                 return
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):
             pass  # A consumer process has not created its tables yet.
         time.sleep(0.25)
     for name in views:
+        try:
+            views[name].dump()
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedTable) as error:
+            pytest.fail(f"view {name} has no tables: {error}\n{diagnostics()}")
         assert views[name].dump() == expected[name], f"view {name} differs\n{diagnostics()}"
 
 
@@ -411,12 +416,12 @@ def test_consumer_groups_build_views_equal_to_the_in_process_views(
 
 @pytest.mark.kafka
 def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_repeat(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+        store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
     """Killed between the view transaction and the offset commit, the consumer's successor
-    gets those records again and recognises every one."""
-    expected, head = demo_store(sqlite_store)
-    relay_catch_up(sqlite_store.eventsourcing_env(), kafka_bootstrap_servers)
-    database = SQLiteViewDatabase(tmp_path / "kafka-views.db")
+    gets those records again and recognises every one (SQLite and PostgreSQL views)."""
+    expected, head = demo_store(store)
+    relay_catch_up(store.eventsourcing_env(), kafka_bootstrap_servers)
+    database = view_database(store, tmp_path)
 
     class Crash(BaseException):
         """The process dies (no ``except Exception`` catches it)."""
@@ -518,20 +523,23 @@ def test_after_the_broker_restarts_empty_republishing_from_zero_rebuilds_nothing
 @pytest.mark.kafka
 @pytest.mark.slow
 def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_once(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+        store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
     """SIGKILL the relay mid-stream and a consumer process, restart both: the views equal
-    the in-process ones (a repeat or a loss would show in the rows)."""
-    expected, head = demo_store(sqlite_store)
-    store_env = sqlite_store.eventsourcing_env()
-    store = ["--db", str(sqlite_store.sqlite_path)]
+    the in-process ones (a repeat or a loss would show in the rows), on SQLite and on
+    PostgreSQL (store, relay position and consumer views in the one database)."""
+    expected, head = demo_store(store)
+    store_env = store.eventsourcing_env()
+    where = ["--database-url", store.url]
     broker = ["--bootstrap-servers", kafka_bootstrap_servers]
     views_db = tmp_path / "kafka-views.db"
-    consume = [*store, *broker, "--views-db", str(views_db), "--batch-size-max", "50"]
-    relay_arguments = ["relay", *store, *broker, "--partitions", str(PARTITIONS),
+    views_at = ["--views-db", str(views_db)] if store.kind == "sqlite" else []
+    consume = [*where, *broker, *views_at, "--batch-size-max", "50"]
+    relay_arguments = ["relay", *where, *broker, "--partitions", str(PARTITIONS),
                        "--batch-size-max", "20"]
     stock = Process(tmp_path / "stock-1.log", "consume", "stock", *consume)
     trace = Process(tmp_path / "trace.log", "consume", "trace", *consume)
     processes = [stock, trace]
+    opened_databases: list[ViewDatabase] = []
     try:
         relay = Process(tmp_path / "relay-1.log", *relay_arguments)
         processes.append(relay)
@@ -544,7 +552,8 @@ def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_on
         killed_at = stored_relay_position(store_env)
         assert 0 < killed_at < head, "the relay must be killed mid-stream"
 
-        database = SQLiteViewDatabase(views_db)
+        database = view_database(store, tmp_path)
+        opened_databases.append(database)
         views = {name: VIEW_CLASSES[name](database) for name in ("stock", "trace")}
         stock_state = ProjectionHandler(views["stock"]).state
         deadline_s = time.monotonic() + CONVERGE_TIMEOUT_S
@@ -567,10 +576,11 @@ def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_on
         for process in (stock, trace):
             assert process.stop() == 0, process.log()
             assert not any(line.get("level") == "error" for line in process.lines())
-        database.close()
     finally:
         for process in processes:
             process.kill()
+        for database in opened_databases:
+            database.close()
 
 
 def create_topic(bootstrap_servers: str, partitions: int) -> None:

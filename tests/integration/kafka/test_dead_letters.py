@@ -52,7 +52,7 @@ from domain.base import Event
 from infra.store import StoreLocation
 from projections.stock import StockView
 from projections.view_store import SQLiteViewDatabase, ViewDatabase, ViewTransaction
-from tests.kafka.test_consumers import (
+from tests.integration.kafka.test_consumers import (
     CONVERGE_TIMEOUT_S,
     PARTITIONS,
     VIEW_CLASSES,

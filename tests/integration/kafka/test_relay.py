@@ -272,16 +272,17 @@ def test_relay_process_stops_cleanly_on_sigterm(
 @pytest.mark.kafka
 @pytest.mark.slow
 def test_relay_killed_mid_stream_repeats_at_most_its_unacknowledged_batch(
-        sqlite_store_env: dict[str, str], kafka_bootstrap_servers: str, tmp_path: Path) -> None:
-    """SIGKILL mid-stream, then restart: every event arrives, repeats only from one batch."""
+        store_env: dict[str, str], kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+    """SIGKILL mid-stream, then restart: every event arrives, repeats only from one batch
+    (on SQLite and on PostgreSQL)."""
     batch_size_max = 500
     stream_ids = [uuid.uuid4() for _ in range(100)]
     versions = range(1, 201)  # 20,000 events: 40 batches, time enough to kill it mid-stream.
-    with opened_recorder(sqlite_store_env) as recorder:
+    with opened_recorder(store_env) as recorder:
         insert_events(recorder, stream_ids, versions, padding_bytes=150)
     total = len(stream_ids) * len(versions)
 
-    first = RelayProcess(sqlite_store_env, kafka_bootstrap_servers, tmp_path / "first.log",
+    first = RelayProcess(store_env, kafka_bootstrap_servers, tmp_path / "first.log",
                          "--batch-size-max", str(batch_size_max))
     # Kill it halfway through a batch, sends in flight: time a few batches first.
     batch_ends_s = [first.wait_for_position(batch * batch_size_max) for batch in range(1, 5)]
@@ -289,13 +290,13 @@ def test_relay_killed_mid_stream_repeats_at_most_its_unacknowledged_batch(
     first.wait_for_position(5 * batch_size_max)
     time.sleep(batch_period_s / 2)
     first.kill()
-    killed_at = stored_position(sqlite_store_env)
+    killed_at = stored_position(store_env)
     assert 0 < killed_at < total, "the relay must be killed mid-stream"
 
-    second = RelayProcess(sqlite_store_env, kafka_bootstrap_servers, tmp_path / "second.log",
+    second = RelayProcess(store_env, kafka_bootstrap_servers, tmp_path / "second.log",
                           "--until-caught-up", "--batch-size-max", str(batch_size_max))
     assert second.wait() == 0, second.log()
-    assert stored_position(sqlite_store_env) == total
+    assert stored_position(store_env) == total
 
     records = read_events(kafka_bootstrap_servers, expected_pairs(stream_ids, versions))
     assert {stream_version(record) for record in records} == expected_pairs(stream_ids, versions)
