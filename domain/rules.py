@@ -3,8 +3,10 @@
 A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``):
 
 - standing rules, which stay in force from their effective date until a later decision
-  replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme) and
-  ``SetPriceGrid`` (the prices paid to producers and who finances them);
+  replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme),
+  ``SetPriceGrid`` (the prices paid to producers and who finances them) and
+  ``SetBackdatingWindow`` (how far back members may date their acts, see
+  ``domain.business_time``);
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
   member in a college) and ``CommitBudget`` (move a funder's money into a budget).
 
@@ -25,6 +27,11 @@ import msgspec
 
 from domain.allocation_keys import PROPORTIONAL_TO_NEEDS
 from domain.base import Aggregate, Context, Created, Event
+from domain.business_time import (
+    BACKDATING_WINDOW_DEFAULT,
+    BACKDATING_WINDOW_MAX,
+    BACKDATING_WINDOW_MIN,
+)
 from domain.errors import InvalidCommand
 from domain.fields import (
     EXAMPLE_FUNDER_ID,
@@ -127,6 +134,16 @@ class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     )] = msgspec.field(default_factory=list)
 
 
+class SetBackdatingWindow(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                          tag="set_backdating_window"):
+    """How many days back a member may date an act (a coordinator may go further, saying
+    why); absent any decision, ``domain.business_time.BACKDATING_WINDOW_DEFAULT``."""
+
+    days: Annotated[int, msgspec.Meta(
+        ge=BACKDATING_WINDOW_MIN.days, le=BACKDATING_WINDOW_MAX.days,
+        description="Days back an act may be dated", examples=[14])]
+
+
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                   tag="admit_member"):
     """Admit a registered member into a college."""
@@ -146,8 +163,9 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                             ] | None = None
 
 
-Payload = SetAllocationKey | SetBasketTerms | SetPriceGrid | AdmitMember | CommitBudget
-StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetBackdatingWindow | AdmitMember
+           | CommitBudget)
+StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid | SetBackdatingWindow
 
 
 class RuleKind(enum.StrEnum):
@@ -156,6 +174,7 @@ class RuleKind(enum.StrEnum):
     ALLOCATION_KEY = "allocation_key"
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
+    BACKDATING_WINDOW = "backdating_window"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -166,6 +185,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.BASKET_TERMS
     if isinstance(payload, SetPriceGrid):
         return RuleKind.PRICE_GRID
+    if isinstance(payload, SetBackdatingWindow):
+        return RuleKind.BACKDATING_WINDOW
     return None
 
 
@@ -245,6 +266,11 @@ def check_payload(payload: Payload) -> None:
             raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
+    elif isinstance(payload, SetBackdatingWindow):
+        low, high = BACKDATING_WINDOW_MIN.days, BACKDATING_WINDOW_MAX.days
+        if not low <= payload.days <= high:
+            raise InvalidCommand(f"a back-dating window is {low} to {high} days, "
+                                 f"got {payload.days}")
 
 
 def normalised_payload(payload: Payload) -> Payload:
@@ -393,6 +419,18 @@ def basket_terms_in_force(book: RuleBook | None, scope_id: UUID, at: date
     rule = enactment.rule
     assert isinstance(rule, SetBasketTerms)
     return rule, enactment.decision_id
+
+
+def backdating_window_in_force(book: RuleBook | None, at: date,
+                               ) -> tuple[timedelta, UUID | None]:
+    """How far back acts may be dated on day ``at``, and the decision that set it (None:
+    the default, ``BACKDATING_WINDOW_DEFAULT``)."""
+    enactment = None if book is None else book.in_force(RuleKind.BACKDATING_WINDOW, at)
+    if enactment is None:
+        return BACKDATING_WINDOW_DEFAULT, None
+    rule = enactment.rule
+    assert isinstance(rule, SetBackdatingWindow)
+    return timedelta(days=rule.days), enactment.decision_id
 
 
 def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, UUID] | None:

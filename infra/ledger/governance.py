@@ -23,6 +23,7 @@ from domain.rules import (
     Payload,
     RuleBook,
     SetAllocationKey,
+    SetBackdatingWindow,
     SetBasketTerms,
     SetPriceGrid,
     normalised_payload,
@@ -132,7 +133,8 @@ def close_proposal(command: g.CloseProposal, uow: UnitOfWork) -> list[UUID]:
 def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
-    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid):
+    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid
+                  | SetBackdatingWindow):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

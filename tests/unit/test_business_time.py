@@ -8,6 +8,7 @@ No store, no clock: every check takes ``now`` and the founding time as arguments
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 from hypothesis import given
@@ -41,6 +42,14 @@ from domain.errors import (
     HarvestTooOld,
     InvalidCommand,
     MomentOutsideCalendar,
+)
+from domain.rules import (
+    Enactment,
+    RuleBook,
+    RuleKind,
+    SetBackdatingWindow,
+    backdating_window_in_force,
+    check_payload,
 )
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -236,3 +245,31 @@ def test_every_refusal_has_its_own_code() -> None:
              if subclass not in classes}
     assert len(codes) == len(classes)
     assert not codes & older
+
+
+# ---------------------------------------------------------------------------------------------
+# The governed window
+
+
+def test_the_window_in_force_is_the_default_until_a_decision_sets_one() -> None:
+    """No rule book, or none on the day: a week; after an adopted decision: its days."""
+    decision_id = UUID("0192f0c7-5b86-7f5c-8072-8d9e0f1a2b3c")
+    enactment = Enactment(sequence=1, kind=RuleKind.BACKDATING_WINDOW, scope_id=None,
+                          rule=SetBackdatingWindow(days=14), effective_from=date(2026, 2, 1),
+                          decision_id=decision_id, title="Saisie tardive : deux semaines")
+    book = RuleBook.__new__(RuleBook)
+    book.enactments = [enactment]
+    assert backdating_window_in_force(None, date(2026, 3, 1)) == (
+        BACKDATING_WINDOW_DEFAULT, None)
+    assert backdating_window_in_force(book, date(2026, 1, 31)) == (
+        BACKDATING_WINDOW_DEFAULT, None)
+    assert backdating_window_in_force(book, date(2026, 2, 1)) == (timedelta(days=14),
+                                                                  decision_id)
+
+
+def test_a_proposed_window_outside_its_bounds_is_refused() -> None:
+    """A proposal for a negative or over-a-year window is refused on its values."""
+    check_payload(SetBackdatingWindow(days=30))
+    for days in (-1, BACKDATING_WINDOW_MAX.days + 1):
+        with pytest.raises(InvalidCommand, match="back-dating window"):
+            check_payload(SetBackdatingWindow(days=days))
