@@ -12,6 +12,9 @@ the same view database: that is what makes their partitions add up to one view.
 
 With ``$COCAGNE_METRICS_PORT`` set, the process serves Prometheus metrics on that port
 (relay position and lag, consumer lag).
+
+``cocagne consume VIEW --dead-letters`` lists, newest first, the records that consumer set
+aside (``consumers.dead_letters``) and exits, instead of consuming.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import signal
 import socket
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 from prometheus_client import start_http_server
 
 from consumers import relay as relay_module
@@ -39,6 +45,7 @@ from consumers.alerts import (
     WebhookSink,
     run_alerts,
 )
+from consumers.dead_letters import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, list_dead_letters
 from consumers.projection_consumer import (
     BATCH_SIZE_LIMIT,
     DEFAULT_BATCH_SIZE_MAX,
@@ -47,7 +54,7 @@ from consumers.projection_consumer import (
     ProjectionConsumer,
     ProjectionHandler,
 )
-from infra.cli.support import add_store_arguments, store_from_arguments
+from infra.cli.support import add_store_arguments, print_table, store_from_arguments
 from infra.logs import get_logger
 from infra.metrics import CONSUMER_LAG, RELAY_LAG, RELAY_POSITION
 from infra.projections_wiring import postgres_conninfo
@@ -108,6 +115,15 @@ def register(subparsers: Any) -> None:
                          help=f"SQLite file of the consumer's views (default: beside an "
                               f"SQLite store, *{KAFKA_VIEWS_FILE_SUFFIX}; on PostgreSQL, "
                               f"tables {KAFKA_VIEWS_POSTGRES_PREFIX}* of the store)")
+    letters = consume.add_argument_group("dead letters")
+    letters.add_argument("--dead-letters", action="store_true",
+                         help="list the records this view's consumer set aside (could not "
+                              "decode or apply), newest first, and exit")
+    letters.add_argument("--limit", type=listing_limit, default=LIST_LIMIT_DEFAULT,
+                         help=f"dead letters listed (default {LIST_LIMIT_DEFAULT}, at most "
+                              f"{LIST_LIMIT_MAX})")
+    letters.add_argument("--json", action="store_true",
+                         help="dead letters as JSON lines (value in hexadecimal)")
     alerts = consume.add_argument_group("alerts")
     alerts.add_argument("--expiring-days", type=non_negative, default=EXPIRING_DAYS_DEFAULT,
                         help=f"alert lots this close to best-before (default "
@@ -137,6 +153,17 @@ def batch_size(text: str) -> int:
         value = 0
     if not 1 <= value <= BATCH_SIZE_LIMIT:
         raise argparse.ArgumentTypeError(f"a batch holds 1 to {BATCH_SIZE_LIMIT} records")
+    return value
+
+
+def listing_limit(text: str) -> int:
+    """How many dead letters to list, within the listing's bound."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= LIST_LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"a listing shows 1 to {LIST_LIMIT_MAX} dead letters")
     return value
 
 
@@ -202,6 +229,8 @@ def run_consume(arguments: argparse.Namespace) -> int:
     """``cocagne consume VIEW``: one process of the view's consumer group."""
 
     location = store_from_arguments(arguments)
+    if arguments.dead_letters:
+        return show_dead_letters(location, arguments)
     serve_metrics_from_environment()
     settings = ConsumerSettings(
         bootstrap_servers=arguments.bootstrap_servers,
@@ -228,6 +257,41 @@ def run_consume(arguments: argparse.Namespace) -> int:
         return 1
     finally:
         database.close()
+    return 0
+
+
+PARIS = ZoneInfo("Europe/Paris")
+ERROR_SHOWN_LENGTH_MAX = 80  # Characters of the error in the table; --json has it whole.
+
+
+def show_dead_letters(location: StoreLocation, arguments: argparse.Namespace) -> int:
+    """``cocagne consume VIEW --dead-letters``: the view's dead letters, newest first."""
+    database = consumer_view_database(location, arguments.views_db)
+    try:
+        letters = list_dead_letters(database, arguments.view, limit=arguments.limit)
+    finally:
+        database.close()
+    if arguments.json:
+        for letter in letters:
+            fields = msgspec.to_builtins(letter)
+            fields["value"] = letter.value.hex()
+            print(msgspec.json.encode(fields).decode())
+        return 0
+    if not letters:
+        print(f"Aucun message mis de côté par le consommateur « {arguments.view} ».")
+        return 0
+    print(f"{len(letters)} message(s) mis de côté par le consommateur « {arguments.view} » "
+          "(les plus récents d'abord) :")
+    print_table(
+        ["mis de côté le", "sujet", "partition", "position", "type", "flux", "version",
+         "octets", "erreur"],
+        [[datetime.fromtimestamp(letter.recorded_at_us / 1_000_000, tz=UTC)
+          .astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
+          letter.topic, letter.partition, letter.offset, letter.event_type or "—",
+          letter.stream_id or "—", "—" if letter.stream_version is None
+          else letter.stream_version, f"{letter.value_length:,}".replace(",", "\u202f"),
+          letter.error[:ERROR_SHOWN_LENGTH_MAX]] for letter in letters],
+        right=[2, 3, 6, 7])
     return 0
 
 

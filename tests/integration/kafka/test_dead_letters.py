@@ -9,12 +9,13 @@ broker (no mocks): garbage bytes, a truncated event and an event of an unknown t
 published between valid ones land in the dead-letter table, the views equal the in-process
 ones and the consumer's position passes them; and when the broker stops mid-stream and
 comes back (empty: Tansu keeps topics in memory), the relay and the consumers resume on
-their own and the views end equal.
+their own and the views end equal. ``cocagne consume VIEW --dead-letters`` lists them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 import uuid
@@ -49,6 +50,7 @@ from consumers.relay import (
     position_store_from_env,
 )
 from domain.base import Event
+from infra.cli.main import main as cli_main
 from infra.store import StoreLocation
 from projections.stock import StockView
 from projections.view_store import SQLiteViewDatabase, ViewDatabase, ViewTransaction
@@ -430,3 +432,33 @@ def test_relay_and_consumers_resume_on_their_own_after_the_broker_stops_and_retu
     assert dumps_of({c.handler.name: c.handler.view for c in consumers}) == {
         name: expected[name] for name in ("stock", "trace")}
     database.close()
+
+
+def test_cocagne_consume_dead_letters_lists_them_in_french_and_as_json(
+        sqlite_store: StoreLocation, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``cocagne consume stock --dead-letters`` prints the set-aside records, newest first,
+    with where they were and why; ``--json`` one JSON line each; none: a sentence."""
+    views_db = tmp_path / "kafka-views.db"
+    arguments = ["consume", "stock", "--db", str(sqlite_store.sqlite_path),
+                 "--views-db", str(views_db), "--dead-letters"]
+    assert cli_main(arguments) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Aucun message mis de côté par le consommateur « stock ».")
+    handler = ProjectionHandler(StockView(SQLiteViewDatabase(views_db)))
+    handler.setup()
+    handler.handle([dataclasses.replace(fresh_stream_record(UNKNOWN_TYPE, b"\x01\x02"),
+                                        partition=3, offset=17)])
+    handler.database.close()
+
+    assert cli_main(arguments) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("1 message(s) mis de côté par le consommateur « stock »")
+    assert table[1].split() == ["mis", "de", "côté", "le", "sujet", "partition", "position",
+                                "type", "flux", "version", "octets", "erreur"]
+    row = table[3].split()
+    assert row[2:5] == [DEFAULT_TOPIC, "3", "17"]
+    assert f"unknown event type {UNKNOWN_TYPE!r}" in table[3]
+    assert cli_main([*arguments, "--json"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    listed = json.loads(line)
+    assert (listed["partition"], listed["offset"], listed["value"]) == (3, 17, "0102")
