@@ -29,6 +29,7 @@ from domain.fields import (
     STOPS_MAX,
     ActorId,
     AnyDate,
+    BackdatingReason,
     CausationId,
     CommandId,
     CorrelationId,
@@ -69,6 +70,8 @@ class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     """The command or event that caused this one; defaults to the command id."""
     occurred_at: OccurredAt | None = None
     """Business time of the act; defaults to now."""
+    backdating_reason: BackdatingReason = ""
+    """Why a coordinator dates the act before the back-dating window (recorded in it)."""
 
 
 class FoundCooperative(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

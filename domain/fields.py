@@ -115,6 +115,10 @@ CausationId = Annotated[str, msgspec.Meta(
     max_length=COMMAND_ID_LENGTH_MAX,
     description="The command or event that caused this one (empty: the command id)",
     examples=["offer-2026-01-05-jardin-chalon-42"])]
+BackdatingReason = Annotated[Text, described(
+    "Why the act is dated before the back-dating window (a week unless the cooperative voted "
+    "another): only a coordinator may, and only with a reason, recorded in the act",
+    "registre papier de janvier saisi en mars")]
 OccurredAt = Annotated[datetime, described(
     "Business time: when the act happened in the world (ISO 8601; without an offset it is "
     "read as UTC; absent: now)", "2026-01-05T09:30:00+01:00")]

@@ -20,6 +20,7 @@ from uuid import UUID
 import msgspec
 
 from domain.base import Aggregate, Context, Created, Event
+from domain.business_time import check_offer_dates, check_reception_date
 from domain.errors import (
     InsufficientStock,
     InvalidCommand,
@@ -419,8 +420,8 @@ class Lot(Aggregate):
         if not 0 <= price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
             raise InvalidCommand(f"price must be between 0 and {PRICE_CENTS_PER_KG_MAX} "
                                  f"cents/kg, got {price_cents_per_kg}")
-        if best_before < harvest_date:
-            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}")
+        check_offer_dates(harvest_date=harvest_date, best_before=best_before,
+                          offered_at=context.occurred_at)
         return cls._create(
             cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
             product=check_text("product", product).lower(),
@@ -478,6 +479,7 @@ class Lot(Aggregate):
             raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
                                  f"not {site_id}")
         check_quantity("measured quantity", measured_g)
+        check_reception_date(harvest_date=self.harvest_date, received_at=context.occurred_at)
         self._trigger(self.Received, context=context, site_id=site_id,
                       expected_g=self.accepted_g, measured_g=measured_g,
                       discrepancy_g=measured_g - self.accepted_g)

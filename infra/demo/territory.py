@@ -29,10 +29,14 @@ from domain.allocations import AllocationRound
 from domain.lots import Channel
 from domain.members import MemberKind
 from domain.sites import SiteKind
+from infra.demo.clock import execute_lived
 from infra.demo.governance import seed_governance
 from infra.ledger.ledger import Ledger
 
 FIRST_MONDAY = date(2026, 1, 5)
+FOUNDING_DAY = -21
+"""Days before the first Monday the demo cooperative is founded and its members registered:
+its governance is set up in the fortnight before week 1, and no act may predate the founding."""
 GARDENS_PER_PLATFORM = 6
 OUTLETS_PER_PLATFORM = 12
 FUNDERS = 3
@@ -107,7 +111,7 @@ class _Sender:
     def batch(self, commands: Sequence[msgspec.Struct]) -> list[c.CommandResult]:
         if not commands:
             return []
-        results = self.ledger.execute_batch(commands)
+        results = execute_lived(self.ledger, commands)
         self.summary.commands += len(commands)
         self.summary.events_written += sum(result.events_written for result in results)
         return results
@@ -140,14 +144,14 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
     send = _Sender(ledger, seed, summary)
     founded = send.one(c.FoundCooperative(
         command_id=send.next_id(), name="Réseau Cocagne — coopérative de démonstration",
-        coordinator_name="Secrétariat du réseau", occurred_at=_at(0, 0, 8)))
+        coordinator_name="Secrétariat du réseau", occurred_at=_at(0, FOUNDING_DAY, 8)))
     coordinator = founded.stream_ids[0]
     summary.coordinator_id = coordinator
 
     def register(name: str, kind: MemberKind, households: int = 0) -> c.RegisterMember:
         return c.RegisterMember(command_id=send.next_id(), actor_id=coordinator, name=name,
                                 kind=kind, households_served=households,
-                                occurred_at=_at(0, 0, 8))
+                                occurred_at=_at(0, FOUNDING_DAY, 8))
 
     funder_results = send.batch([register(name, MemberKind.FUNDER) for name in FUNDER_NAMES])
     summary.funder_ids = [result.stream_id for result in funder_results]
@@ -163,7 +167,7 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
         site = send.one(c.RegisterSite(
             command_id=send.next_id(), actor_id=coordinator, name=f"Entrepôt{suffix}",
             kind=SiteKind.WAREHOUSE, operator_id=platform_id, city="Dijon",
-            occurred_at=_at(0, 0, 8)))
+            occurred_at=_at(0, FOUNDING_DAY, 8)))
         territories.append(Territory(
             platform_id=platform_id, site_id=site.stream_id,
             garden_ids=[result.stream_id for result in members[1:1 + GARDENS_PER_PLATFORM]],

@@ -10,8 +10,9 @@ saved. A conflict with a concurrent writer is retried a bounded number of times.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -19,7 +20,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain import commands as c
-from domain.base import Aggregate, Event
+from domain.base import Aggregate, Event, utc_now
+from domain.business_time import aware
 from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
@@ -55,6 +57,13 @@ class Ledger(Application[UUID]):
     """The cooperative's ledger."""
 
     name = APPLICATION_NAME
+    default_clock: ClassVar[Callable[[], datetime]] = utc_now
+    """The clock a new ledger reads "now" from: the wall clock (scenario tests fix it)."""
+    lived: bool = False
+    """Simulation of past weeks (the demo, scenario tests): each batch of commands is run as
+    if recorded while it happened, its clock at the latest business time the commands give,
+    so the back-dating window and the future tolerance hold relative to that moment; the
+    founding and lot-date plausibility apply in full. Never set by a server or the CLI."""
 
     def __init__(self, location: StoreLocation | None = None,
                  env: dict[str, str] | None = None) -> None:
@@ -65,6 +74,8 @@ class Ledger(Application[UUID]):
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
         self._head = StoreHead(self.location, self.recorder)
+        self.clock: Callable[[], datetime] = type(self).default_clock
+        """What "now" is for the business-time rule (``domain.business_time``)."""
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
                              mapper=self.mapper,
                              site_lots=SiteLotsIndex(self.recorder, self.mapper),
@@ -133,6 +144,18 @@ class Ledger(Application[UUID]):
                      duration_ms=round(elapsed_s * 1000, 2))
         return results
 
+    def _now_for(self, commands: Sequence[msgspec.Struct]) -> Callable[[], datetime]:
+        """The clock of a unit of work: the ledger's, or when ``lived``, the latest business
+        time the commands give (each batch recorded as if while it happened)."""
+        if not self.lived:
+            return self.clock
+        moments = [aware(moment) for command in commands
+                   if isinstance(moment := getattr(command, "occurred_at", None), datetime)]
+        if not moments:
+            return self.clock
+        lived_at = max(moments)
+        return lambda: lived_at
+
     def _execute_with_retries(self, commands: Sequence[msgspec.Struct]
                               ) -> list[c.CommandResult]:
         """Run the commands, save, and retry the whole unit of work on a conflict.
@@ -143,7 +166,7 @@ class Ledger(Application[UUID]):
         saves one read per command on the common path.
         """
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
-            uow = UnitOfWork(self.stores)
+            uow = UnitOfWork(self.stores, self._now_for(commands))
             records: dict[UUID, CommandRecord] = {}
             results = []
             try:

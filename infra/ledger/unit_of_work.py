@@ -9,15 +9,16 @@ keys).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
-from domain.base import Aggregate, Context, Event, project_events
+from domain.base import Aggregate, Context, Event, project_events, utc_now
 from domain.baskets import HouseholdReference
 from domain.command_records import CommandRecord
 from domain.errors import NotFound
@@ -53,8 +54,11 @@ class Stores:
 class UnitOfWork:
     """Aggregates loaded and changed by one command (or one atomic batch of commands)."""
 
-    def __init__(self, stores: Stores) -> None:
+    def __init__(self, stores: Stores, clock: Callable[[], datetime] = utc_now) -> None:
         self.stores = stores
+        self.now = clock()
+        """The moment this unit of work runs at (read once: every act of a batch shares it),
+        which business times are checked against (``infra.ledger.actors.act``)."""
         self._cache = stores.cache
         self._start_head = self._cache.begin() if self._cache is not None else 0
         self._aggregates: dict[UUID, Aggregate] = {}

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,10 +30,24 @@ from domain.base import Role
 from domain.members import MemberKind
 from domain.sites import SiteKind
 from infra.api import create_app
+from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 _ids = itertools.count(1)
+WORLD_NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+"""The API's clock in these tests: just after the world's dates (harvests on 4 January, a
+delivery on the 8th), fixed so that no test depends on the day it runs."""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def live_server_time() -> Iterator[None]:
+    """The API runs as a live server: each command at the clock's now (not the scenario
+    tests' lived history), so the back-dating window and the future tolerance apply."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Ledger, "lived", False)
+        patch.setattr(Ledger, "default_clock", lambda: WORLD_NOW)
+        yield
 
 
 def new_id(prefix: str = "t") -> str:
