@@ -32,7 +32,11 @@ from domain.sites import SiteKind
 from infra.api import create_app
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    SCENARIO_FOUNDED_AT,
+    create_postgres_database,
+    drop_postgres_database,
+)
 
 _ids = itertools.count(1)
 WORLD_NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -89,7 +93,7 @@ def build_world(app: Litestar, location: StoreLocation) -> World:
     ledger = app.state.services.ledger
     coordinator = ledger.execute(c.FoundCooperative(
         command_id=new_id("found"), name="Coopérative de test",
-        coordinator_name="Secrétariat")).stream_id
+        coordinator_name="Secrétariat", occurred_at=SCENARIO_FOUNDED_AT)).stream_id
 
     def member(name: str, kind: MemberKind, roles: list[Role] | None = None) -> UUID:
         result = ledger.execute(c.RegisterMember(command_id=new_id("member"), actor_id=coordinator,

@@ -262,3 +262,28 @@ def test_a_moment_with_no_utc_time_is_refused_on_its_merits(client: TestClient[L
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "moment_outside_calendar"
     assert head(client) == before
+
+
+def test_business_time_is_held_to_its_bounds_over_http(client: TestClient[Litestar],
+                                                       world: World) -> None:
+    """A producer's offer dated a month back, or next year: 422 with the rule's code and the
+    dates; the same offer dated yesterday is late entry, accepted."""
+    offer = {**command_body(command_types(client)["offer_lot"]),
+             "harvest_date": "2026-01-04", "best_before": "2026-01-18"}
+    before = head(client)
+    for moment, code in (("2025-12-10T09:00:00Z", "occurred_at_backdated_too_far"),
+                         ("2027-01-10T09:00:00Z", "occurred_at_in_future")):
+        response = client.post("/api/commands/offer_lot",
+                               content=json.dumps({**offer, "occurred_at": moment}).encode(),
+                               headers={**world.headers("producer", new_id("time")),
+                                        "Content-Type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == code
+        assert moment.replace(":00Z", "Z")[:16] in response.json()["message"]
+    assert head(client) == before
+    accepted = client.post("/api/commands/offer_lot",
+                           content=json.dumps({**offer,
+                                               "occurred_at": "2026-01-09T09:00:00Z"}).encode(),
+                           headers={**world.headers("producer", new_id("time")),
+                                    "Content-Type": "application/json"})
+    assert accepted.status_code == 200, accepted.text
