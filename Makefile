@@ -34,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: write, rebuild, relay, latency, API and /metrics benchmarks (ratios against
+## bench: write, rebuild, relay, latency, API, work-page and /metrics benchmarks (ratios against
 ## same-run baselines)
 bench: $(STAMP)
 	$(BIN)/python -m bench.write
@@ -42,7 +42,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api --pages --scale 10
 	$(BIN)/python -m bench.metrics
+	$(BIN)/python -m bench.startup
 
 ## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
 ## relay, consumers, Prometheus, Grafana)

@@ -16,6 +16,9 @@ load generator does not share the server's interpreter), and then, in the same r
 - **live**: with an SSE client connected, it posts ``--receipts`` receipts one by one and
   times each until its stock message arrives: p50/p95/max.
 
+``python -m bench.api --pages [--scale 10] [--requests 40]`` times instead each role's work
+page (``/espace/…``) and each form's submission on a demo of that scale (``bench/pages.py``).
+
 Every loop is bounded by its count and by ``TIMEOUT_S``. Numbers depend on the machine; the
 ratios are the claim.
 """
@@ -281,13 +284,22 @@ def live(base_url: str, tokens: dict[str, str], world: World, receipts: int) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the three measurements and print them."""
+    """Run the three measurements and print them (or the work pages' with ``--pages``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operations", type=int, default=3_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--receipts", type=int, default=50)
+    parser.add_argument("--pages", action="store_true",
+                        help="time each role's work page and each form's submission instead")
+    parser.add_argument("--scale", type=int, default=10, help="demo scale for --pages")
+    parser.add_argument("--requests", type=int, default=40,
+                        help="loads of each page and submissions of each form (--pages)")
     arguments = parser.parse_args(argv)
     configure_logging("warning")
+    if arguments.pages:
+        from bench.pages import run_pages  # noqa: PLC0415 - only this mode needs the demo.
+
+        return run_pages(arguments.scale, arguments.requests)
     with tempfile.TemporaryDirectory() as directory:
         db = Path(directory) / "bench.db"
         ledger = Ledger(sqlite_location(db))

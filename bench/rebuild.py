@@ -107,7 +107,8 @@ def generate_history(events: int) -> Path:
         started = time.perf_counter()
         ledger = Ledger(sqlite_location(path))
         summary = generate_demo(ledger, weeks=CALIBRATION_WEEKS, seed=SEED, scale=scale,
-                                progress=lambda line: print(f"  {line}", file=sys.stderr))
+                                progress=lambda week, weeks, events: print(
+                                    f"  week {week}/{weeks}: {events} events", file=sys.stderr))
         ledger.close()
         print(f"  {summary.events_stored:,} events in {time.perf_counter() - started:.0f} s",
               file=sys.stderr)

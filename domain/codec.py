@@ -23,11 +23,18 @@ _encoder = msgspec.msgpack.Encoder(uuid_format="bytes")
 _dict_decoder = msgspec.msgpack.Decoder()
 
 
+_stored_topics: dict[type[Event], str] = {}
+
+
 def stored_topic(event_class: type[Event]) -> str:
     """The topic written in the store for the current version of ``event_class``."""
-    if event_class.class_version == 1:
-        return event_class.TOPIC
-    return f"{event_class.TOPIC}{VERSION_SEPARATOR}{event_class.class_version}"
+    topic = _stored_topics.get(event_class)
+    if topic is None:
+        topic = event_class.TOPIC
+        if event_class.class_version != 1:
+            topic = f"{topic}{VERSION_SEPARATOR}{event_class.class_version}"
+        _stored_topics[event_class] = topic
+    return topic
 
 
 def split_stored_topic(topic: str) -> tuple[str, int]:

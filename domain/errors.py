@@ -6,14 +6,19 @@ from __future__ import annotations
 class DomainError(Exception):
     """A command was refused; nothing was written.
 
-    ``code`` is stable (the API answers with it); the message is for people.
+    ``code`` is stable (the API answers with it); the message is for people. A raise site
+    may also name its ``reason`` (a stable key, finer than the code) and the ``facts`` its
+    message quotes (quantities in grams, amounts in cents, codes, states), so that a screen
+    can say the same thing in French with the same numbers (``infra/api/pages/refusals.py``).
     """
 
     code = "refused"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, reason: str = "", **facts: int | str) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.facts: dict[str, int | str] = facts
 
 
 class NotFound(DomainError):

@@ -26,6 +26,9 @@ _random_offset = _RANDOM_POOL_BYTES
 _NAMESPACE_BYTES = LEDGER_NAMESPACE.bytes
 _VERSION_5_MASK = ~(0xF000 << 64) & ~(0xC000 << 48)
 _VERSION_5_BITS = (5 << 76) | (0x8000 << 48)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_UNKNOWN_SAFETY = SafeUUID.unknown  # Read once: an enum member lookup costs more than the id.
 
 
 def _uuid_from_int(value: int) -> UUID:
@@ -34,9 +37,9 @@ def _uuid_from_int(value: int) -> UUID:
     Ids are made for every event; the checks ``UUID(int=...)`` repeats on values built here
     (always 128 bits, version and variant set) cost as much as the rest of the id.
     """
-    made = object.__new__(UUID)
-    object.__setattr__(made, "int", value)
-    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    made: UUID = _new_object(UUID)
+    _set_attribute(made, "int", value)
+    _set_attribute(made, "is_safe", _UNKNOWN_SAFETY)
     return made
 
 

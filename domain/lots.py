@@ -98,7 +98,7 @@ def check_text(name: str, value: str, *, required: bool = True) -> str:
 def check_code(code: str) -> str:
     """A lot code: printable, no spaces, bounded."""
     code = code.strip()
-    if not code or len(code) > CODE_LENGTH_MAX or any(c.isspace() for c in code):
+    if not code or len(code) > CODE_LENGTH_MAX or len(code.split()) != 1:
         raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
                              "without spaces")
     return code
@@ -462,7 +462,9 @@ class Lot(Aggregate):
         check_quantity("accepted quantity", accepted_g)
         if accepted_g > self.offered_g:
             raise InvalidCommand(f"accept {accepted_g} g refused: lot {self.code} offers "
-                                 f"{self.offered_g} g")
+                                 f"{self.offered_g} g", reason="accept_more_than_offered",
+                                 accepted_g=accepted_g, offered_g=self.offered_g,
+                                 lot=self.code)
         self._trigger(self.OfferAccepted, context=context, platform_id=context.member_id,
                       site_id=site_id, accepted_g=accepted_g)
 
@@ -477,7 +479,8 @@ class Lot(Aggregate):
         self.check_status(LotStatus.ACCEPTED, "receive")
         if site_id != self.site_id:
             raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
-                                 f"not {site_id}")
+                                 f"not {site_id}", reason="receive_at_other_site",
+                                 lot=self.code)
         check_quantity("measured quantity", measured_g)
         check_reception_date(harvest_date=self.harvest_date, received_at=context.occurred_at)
         self._trigger(self.Received, context=context, site_id=site_id,
@@ -488,15 +491,18 @@ class Lot(Aggregate):
         """Refuse unless the lot is in the ``expected`` state."""
         if self.status != expected:
             raise InvalidState(f"cannot {act} lot {self.code}: it is {self.status}, "
-                               f"not {expected}")
+                               f"not {expected}", reason="lot_status", lot=self.code,
+                               status=str(self.status), expected=str(expected))
 
     def check_in_stock(self, act: str) -> None:
         """Refuse unless the lot is held at a site and not recalled."""
         if self.status != LotStatus.RECEIVED:
             raise InvalidState(f"cannot {act} lot {self.code}: it has not been received "
-                               f"(it is {self.status})")
+                               f"(it is {self.status})", reason="lot_not_received",
+                               lot=self.code, status=str(self.status))
         if self.recalled:
-            raise Recalled(f"cannot {act} lot {self.code}: it is recalled")
+            raise Recalled(f"cannot {act} lot {self.code}: it is recalled",
+                           reason="lot_recalled", lot=self.code)
 
     def check_available(self, act: str, quantity_g: int) -> None:
         """Refuse unless ``quantity_g`` is available (on hand and not reserved)."""
@@ -505,7 +511,10 @@ class Lot(Aggregate):
         if quantity_g > self.available_g:
             raise InsufficientStock(
                 f"{act} {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)")
+                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)",
+                reason="not_available", quantity_g=quantity_g, lot=self.code,
+                available_g=self.available_g, on_hand_g=self.on_hand_g,
+                reserved_g=self.reserved_total_g)
 
     def check_split(self, parts_g: list[int]) -> None:
         """The parts of a split must be at least two and add up to the available stock."""
@@ -517,7 +526,8 @@ class Lot(Aggregate):
         if sum(parts_g) != self.available_g:
             raise QuantityMismatch(
                 f"split refused: parts sum to {sum(parts_g)} g but lot {self.code} has "
-                f"{self.available_g} g available to split")
+                f"{self.available_g} g available to split", reason="split_sum",
+                parts_g=sum(parts_g), available_g=self.available_g, lot=self.code)
 
     def split(self, context: Context, children: list[ChildShare]) -> None:
         """Record the split of the available stock into ``children``."""
@@ -552,7 +562,10 @@ class Lot(Aggregate):
         reserved_g = self.reserved_g.get(outlet_id, 0)
         if quantity_g > reserved_g:
             raise InsufficientStock(f"release {quantity_g} g refused: lot {self.code} has "
-                                    f"{reserved_g} g reserved for outlet {outlet_id}")
+                                    f"{reserved_g} g reserved for outlet {outlet_id}",
+                                    reason="release_more_than_reserved",
+                                    quantity_g=quantity_g, reserved_g=reserved_g,
+                                    lot=self.code, outlet_id=str(outlet_id))
         self._trigger(self.ReservationReleased, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, reason=check_text("reason", reason))
 
@@ -567,7 +580,9 @@ class Lot(Aggregate):
         if quantity_g > reserved_g + self.available_g:
             raise InsufficientStock(
                 f"dispatch {quantity_g} g refused: lot {self.code} has {reserved_g} g "
-                f"reserved for this outlet and {self.available_g} g available")
+                f"reserved for this outlet and {self.available_g} g available",
+                reason="dispatch_more_than_stock", quantity_g=quantity_g,
+                reserved_g=reserved_g, available_g=self.available_g, lot=self.code)
         return min(reserved_g, quantity_g)
 
     def dispatch(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
@@ -583,11 +598,15 @@ class Lot(Aggregate):
         dispatched_g = self.in_transit_g.get((delivery_id, outlet_id))
         if dispatched_g is None:
             raise InvalidState(f"lot {self.code} is not in transit to outlet {outlet_id} "
-                               f"on delivery {delivery_id}")
+                               f"on delivery {delivery_id}", reason="not_in_transit",
+                               lot=self.code)
         check_quantity("received quantity", received_g, allow_zero=True)
         if received_g > dispatched_g:
             raise InvalidCommand(f"receipt of {received_g} g refused: only {dispatched_g} g "
-                                 f"of lot {self.code} were dispatched")
+                                 f"of lot {self.code} were dispatched",
+                                 reason="receive_more_than_dispatched",
+                                 received_g=received_g, dispatched_g=dispatched_g,
+                                 lot=self.code)
         return dispatched_g
 
     def deliver(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
@@ -607,16 +626,21 @@ class Lot(Aggregate):
             held_g = self.held_g.get(holder_id, 0)
             if quantity_g > held_g:
                 raise InsufficientStock(f"loss of {quantity_g} g refused: outlet {holder_id} "
-                                        f"holds {held_g} g of lot {self.code}")
+                                        f"holds {held_g} g of lot {self.code}",
+                                        reason="loss_more_than_held", quantity_g=quantity_g,
+                                        held_g=held_g, lot=self.code,
+                                        outlet_id=str(holder_id))
         else:
             if self.status != LotStatus.RECEIVED:
                 raise InvalidState(f"cannot record a loss on lot {self.code}: it is "
-                                   f"{self.status}")
+                                   f"{self.status}", reason="lot_not_received",
+                                   lot=self.code, status=str(self.status))
             check_quantity("lost quantity", quantity_g)
             if quantity_g > self.available_g:
                 raise InsufficientStock(
                     f"loss of {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                    "available (release reservations first)")
+                    "available (release reservations first)", reason="loss_more_than_available",
+                    quantity_g=quantity_g, available_g=self.available_g, lot=self.code)
         self._trigger(self.Lost, context=context, holder_id=holder_id, at_outlet=at_outlet,
                       quantity_g=quantity_g, reason=reason)
 
@@ -624,19 +648,23 @@ class Lot(Aggregate):
                    channel: Channel) -> None:
         """An outlet hands food from the lot to people."""
         if self.recalled:
-            raise Recalled(f"cannot distribute lot {self.code}: it is recalled")
+            raise Recalled(f"cannot distribute lot {self.code}: it is recalled",
+                           reason="lot_recalled", lot=self.code)
         check_quantity("distributed quantity", quantity_g)
         held_g = self.held_g.get(outlet_id, 0)
         if quantity_g > held_g:
             raise InsufficientStock(f"distribute {quantity_g} g refused: outlet {outlet_id} "
-                                    f"holds {held_g} g of lot {self.code}")
+                                    f"holds {held_g} g of lot {self.code}",
+                                    reason="distribute_more_than_held", quantity_g=quantity_g,
+                                    held_g=held_g, lot=self.code, outlet_id=str(outlet_id))
         self._trigger(self.Distributed, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, channel=channel)
 
     def recall(self, context: Context, *, reason: str, origin_lot_id: UUID) -> None:
         """Mark the lot recalled (callers recall every lot made from it too)."""
         if self.recalled:
-            raise InvalidState(f"lot {self.code} is already recalled")
+            raise InvalidState(f"lot {self.code} is already recalled",
+                               reason="already_recalled", lot=self.code)
         self._trigger(self.Recalled, context=context, reason=check_text("reason", reason),
                       origin_lot_id=origin_lot_id)
 

@@ -278,7 +278,8 @@ class Proposal(Aggregate):
             raise InvalidCommand("opening and closing times must carry a time zone")
         if closes_at <= opens_at:
             raise InvalidCommand(f"closing time {closes_at.isoformat()} is not after opening "
-                                 f"time {opens_at.isoformat()}")
+                                 f"time {opens_at.isoformat()}", reason="closes_before_opening",
+                                 closes_at=closes_at.isoformat(), opens_at=opens_at.isoformat())
         if closes_at - opens_at > VOTING_PERIOD_MAX:
             raise InvalidCommand(f"a vote lasts at most {VOTING_PERIOD_MAX.days} days")
         if not 0 <= quorum_bp <= BASIS_POINTS:
@@ -300,7 +301,7 @@ class Proposal(Aggregate):
             raise InvalidState("nobody sits in a college: there is no one to vote")
         if context.member_id not in {entry.member_id for entry in roll}:
             raise NotOnRoll(f"member {context.member_id} sits in no college and may not "
-                            "make proposals")
+                            "make proposals", reason="propose_not_on_roll")
         return cls._create(cls.Submitted, proposal_id, context=context,
                            proposer_id=context.member_id, title=title, payload=payload,
                            opens_at=opens_at, closes_at=closes_at, quorum_bp=quorum_bp,
@@ -312,23 +313,28 @@ class Proposal(Aggregate):
         member_id = context.member_id
         if self.status != ProposalStatus.OPEN:
             raise VotingClosed(f"vote refused: proposal {self.title!r} is closed "
-                               f"({self.status})")
+                               f"({self.status})", reason="proposal_closed",
+                               title=self.title)
         at = context.occurred_at
         if at >= self.closes_at:
             raise VotingClosed(f"vote refused: proposal {self.title!r} closed at "
                                f"{self.closes_at.isoformat()}, the vote came at "
-                               f"{at.isoformat()}")
+                               f"{at.isoformat()}", reason="vote_after_closing",
+                               title=self.title, closes_at=self.closes_at.isoformat())
         if at < self.opens_at:
             raise VotingNotOpen(f"vote refused: proposal {self.title!r} opens at "
-                                f"{self.opens_at.isoformat()}")
+                                f"{self.opens_at.isoformat()}", reason="vote_before_opening",
+                                title=self.title, opens_at=self.opens_at.isoformat())
         college = self.roll.get(member_id)
         if college is None:
             raise NotOnRoll(f"vote refused: member {member_id} was on no college's roll when "
-                            f"proposal {self.title!r} opened")
+                            f"proposal {self.title!r} opened", reason="vote_not_on_roll",
+                            title=self.title)
         previous = self.ballots.get(member_id)
         if previous == choice:
             raise InvalidState(f"member {member_id} already voted {choice} on "
-                               f"{self.title!r}")
+                               f"{self.title!r}", reason="same_vote", title=self.title,
+                               choice=str(choice))
         if self.votes_cast >= VOTES_MAX:
             raise InvalidState(f"proposal {self.title!r} took {VOTES_MAX} votes already")
         self._trigger(self.VoteCast, context=context, member_id=member_id, college=college,
@@ -350,7 +356,9 @@ class Proposal(Aggregate):
         if context.occurred_at < self.closes_at:
             raise VotingStillOpen(f"proposal {self.title!r} closes at "
                                   f"{self.closes_at.isoformat()}, not before "
-                                  f"(asked at {context.occurred_at.isoformat()})")
+                                  f"(asked at {context.occurred_at.isoformat()})",
+                                  reason="close_before_closing", title=self.title,
+                                  closes_at=self.closes_at.isoformat())
         result = self.count()
         if result.adopted:
             effective_from = None

@@ -7,6 +7,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
   ``SetPriceGrid`` (the prices paid to producers and who finances them) and
   ``SetBackdatingWindow`` (how far back members may date their acts, see
   ``domain.business_time``);
+- ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
+  when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
   member in a college) and ``CommitBudget`` (move a funder's money into a budget).
 
@@ -45,6 +47,11 @@ from domain.fields import (
 )
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
+from domain.reference_prices import (
+    SetReferencePrices,
+    check_reference_prices,
+    normalised_reference_prices,
+)
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
 """Allocation key: proportional to the households each outlet serves."""
@@ -163,9 +170,10 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                             ] | None = None
 
 
-Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetBackdatingWindow | AdmitMember
-           | CommitBudget)
-StandingRule = SetAllocationKey | SetBasketTerms | SetPriceGrid | SetBackdatingWindow
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
+           | SetBackdatingWindow | AdmitMember | CommitBudget)
+StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
+                | SetBackdatingWindow)
 
 
 class RuleKind(enum.StrEnum):
@@ -175,6 +183,7 @@ class RuleKind(enum.StrEnum):
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
     BACKDATING_WINDOW = "backdating_window"
+    REFERENCE_PRICES = "reference_prices"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -187,6 +196,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.PRICE_GRID
     if isinstance(payload, SetBackdatingWindow):
         return RuleKind.BACKDATING_WINDOW
+    if isinstance(payload, SetReferencePrices):
+        return RuleKind.REFERENCE_PRICES
     return None
 
 
@@ -230,7 +241,8 @@ def check_amount(amount_cents: int, *, what: str = "amount") -> None:
     """Refuse amounts that are not positive or absurdly large."""
     if not 0 < amount_cents <= AMOUNT_CENTS_MAX:
         raise InvalidCommand(f"{what} must be 1 to {AMOUNT_CENTS_MAX} cents, "
-                             f"got {amount_cents}")
+                             f"got {amount_cents}", reason="amount_out_of_range",
+                             amount_cents=amount_cents, maximum_cents=AMOUNT_CENTS_MAX)
 
 
 def check_payload(payload: Payload) -> None:
@@ -264,6 +276,8 @@ def check_payload(payload: Payload) -> None:
             check_funder_shares(payload.funders, what="price grid")
         elif payload.funders:
             raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+    elif isinstance(payload, SetReferencePrices):
+        check_reference_prices(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
     elif isinstance(payload, SetBackdatingWindow):
@@ -279,6 +293,8 @@ def normalised_payload(payload: Payload) -> Payload:
         prices = sorted((ProductPrice(price.product.strip().lower(), price.price_cents_per_kg)
                          for price in payload.prices), key=lambda price: price.product)
         return msgspec.structs.replace(payload, prices=prices)
+    if isinstance(payload, SetReferencePrices):
+        return normalised_reference_prices(payload)
     return payload
 
 
@@ -440,4 +456,15 @@ def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, 
         return None
     rule = enactment.rule
     assert isinstance(rule, SetPriceGrid)
+    return rule, enactment.decision_id
+
+
+def reference_prices_in_force(book: RuleBook | None, at: date
+                              ) -> tuple[SetReferencePrices, UUID] | None:
+    """The reference prices in force on day ``at`` and the decision that set them, if any."""
+    enactment = None if book is None else book.in_force(RuleKind.REFERENCE_PRICES, at)
+    if enactment is None:
+        return None
+    rule = enactment.rule
+    assert isinstance(rule, SetReferencePrices)
     return rule, enactment.decision_id

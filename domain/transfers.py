@@ -292,7 +292,10 @@ class Account(Aggregate):
             raise BudgetExceeded(
                 f"debit of {amount_cents} cents refused: the {self.describe()} has "
                 f"{self.available_cents} cents left ({self.credits_posted} committed, "
-                f"{self.debits_posted} spent, {self.debits_pending} reserved)")
+                f"{self.debits_posted} spent, {self.debits_pending} reserved)",
+                reason="budget_exceeded", amount_cents=amount_cents,
+                available_cents=self.available_cents, committed_cents=self.credits_posted,
+                spent_cents=self.debits_posted, reserved_cents=self.debits_pending)
 
     def debit(self, context: Context, transfer_id: UUID, amount_cents: int, *,
               pending: bool) -> None:

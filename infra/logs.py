@@ -1,24 +1,45 @@
-"""structlog, configured once: JSON lines in production, readable lines in a terminal."""
+"""structlog, configured once: JSON lines in production, readable lines in a terminal.
+
+structlog loads with the first line logged, not with this module nor with ``get_logger``: a
+command that logs nothing (``cocagne recall``) starts without it. An entry point states its
+settings with ``choose_logging``; they apply when the first line is logged.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 _configured = False
+_chosen: tuple[str | None, bool | None] = (None, None)
+"""The entry point's level and format (``choose_logging``), used when structlog loads."""
 _generation = 0
 """Bumped by every ``configure_logging``: cached loggers rebind when it moves."""
 LOG_FORMAT_VARIABLE = "COCAGNE_LOG_FORMAT"  # "json" or "console"; default: console on a tty.
 LOG_LEVEL_VARIABLE = "COCAGNE_LOG_LEVEL"
 
 
+def choose_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
+    """Settings for the loggers of this process: applied now if structlog is loaded, else
+    with the first line logged."""
+    global _chosen, _configured  # noqa: PLW0603 - structlog's configuration is process-wide.
+    _chosen = (level, json_lines)
+    if "structlog" in sys.modules:
+        configure_logging(level, json_lines=json_lines)
+    else:
+        _configured = False
+
+
 def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
     """Configure structlog (idempotent; later calls change the level and format)."""
     global _configured, _generation  # noqa: PLW0603 - structlog's configuration is process-wide.
+    import structlog  # noqa: PLC0415 - start-up time: loaded with the first line logged.
+
     chosen_level = (level or os.environ.get(LOG_LEVEL_VARIABLE) or "info").upper()
     if json_lines is None:
         wanted = os.environ.get(LOG_FORMAT_VARIABLE, "")
@@ -76,7 +97,12 @@ class _CachedLogger:
         self._bound_generation = -1
 
     def _logger(self) -> Any:
+        if not _configured:
+            level, json_lines = _chosen
+            configure_logging(level, json_lines=json_lines)
         if self._bound_generation != _generation:
+            import structlog  # noqa: PLC0415 - start-up time: loaded with the first line logged.
+
             self._bound = structlog.get_logger(self._name).bind()
             self._bound_generation = _generation
         return self._bound
@@ -107,8 +133,6 @@ class _CachedLogger:
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
-    """A logger; configures logging with defaults on first use."""
-    if not _configured:
-        configure_logging()
+    """A logger; logging is configured (``choose_logging``'s settings) at its first line."""
     # Duck-typed: the methods the project calls, with structlog's own signatures.
-    return cast(structlog.typing.FilteringBoundLogger, _CachedLogger(name))
+    return cast("structlog.typing.FilteringBoundLogger", _CachedLogger(name))

@@ -17,10 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
-
 from infra.logs import get_logger
-from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION
 from infra.store import APPLICATION_NAME, POSTGRES_CONNECT_TIMEOUT_S, StoreLocation
 from projections.balances import BalancesView
 from projections.runner import BATCH_SIZE_DEFAULT, POLL_INTERVAL_S_DEFAULT, ProjectionRunner, View
@@ -49,6 +46,8 @@ def views_path(store_path: Path) -> Path:
 
 def postgres_conninfo(location: StoreLocation) -> str:
     """A psycopg connection string for a PostgreSQL store location."""
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415 - start-up time: SQLite stores.
+
     return make_conninfo(host=location.postgres_host, port=location.postgres_port,
                          user=location.postgres_user,
                          password=location.postgres_password or None,
@@ -65,6 +64,9 @@ def view_database_for(location: StoreLocation, prefix: str = DEFAULT_PREFIX) -> 
 
 
 def _report_progress(name: str, position: int, head: int, _: int) -> None:
+    # Start-up time: a one-shot query (the CLI) loads prometheus-client once a batch applies.
+    from infra.metrics import PROJECTION_LAG, PROJECTION_POSITION  # noqa: PLC0415
+
     PROJECTION_POSITION.labels(name).set(position)
     PROJECTION_LAG.labels(name).set(max(head - position, 0))
 

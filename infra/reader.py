@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import date
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -29,8 +29,10 @@ from domain.codec import StructMapper
 from domain.personal_data import PersonalData
 from domain.proposals import Tally, recount
 from domain.rules import Enactment, RuleBook, standing_rules
-from infra.personal_data_store import PersonalDataStore
 from infra.store import APPLICATION_NAME, StoreLocation
+
+if TYPE_CHECKING:
+    from infra.personal_data_store import PersonalDataStore
 
 
 class StreamReader(Protocol):
@@ -50,7 +52,9 @@ class Reader:
 
     def __init__(self, location: StoreLocation) -> None:
         self.location = location
-        env = Environment(APPLICATION_NAME, {**os.environ, **location.eventsourcing_env()})
+        # The plain recorder: a reader writes nothing, not even a sealing catch-up.
+        env = Environment(APPLICATION_NAME, {**os.environ,
+                                             **location.eventsourcing_env(sealing=False)})
         self._factory = InfrastructureFactory.construct(env)
         self.recorder: ApplicationRecorder = self._factory.application_recorder()
         self.mapper: Mapper[UUID] = StructMapper()

@@ -5,7 +5,8 @@
 ``var/cocagne.db`` beside the working directory. The URL is turned into the environment that
 eventsourcing's infrastructure factories read (``PERSISTENCE_MODULE``, ``SQLITE_DBNAME``,
 ``POSTGRES_*``). ``POSTGRES_ENABLE_DB_FUNCTIONS`` is never set: it weakens ordering and
-drops tracking.
+drops tracking. ``APPLICATION_RECORDER_TOPIC`` names the recorders of ``infra.audit.sealing``,
+which link every event into the hash chain in the transaction that stores it.
 
 The PostgreSQL password may stay out of the URL (and out of ``docker-compose.yml``):
 ``COCAGNE_DATABASE_PASSWORD_FILE`` names a file holding it, such as a Docker secret mounted at
@@ -34,6 +35,13 @@ APPLICATION_NAME = "Ledger"
 SQLITE_LOCK_TIMEOUT_S = 10
 POSTGRES_CONNECT_TIMEOUT_S = 10
 POSTGRES_POOL_SIZE = 5
+SEALED_SQLITE_RECORDER_TOPIC = "infra.audit.sealing:SealedSQLiteApplicationRecorder"
+SEALED_POSTGRES_RECORDER_TOPIC = "infra.audit.sealing:SealedPostgresApplicationRecorder"
+"""Named as text (eventsourcing resolves them), so this module imports no recorder."""
+UNSEALED_ENV = {"APPLICATION_RECORDER_TOPIC": ""}
+"""Merged into a ledger's environment, eventsourcing's plain recorders: events are stored
+without being linked, as before issue 13. For the write benchmark's comparison and the tests
+of stores written before; never for a ledger that serves."""
 
 
 class StoreConfigurationError(ValueError):
@@ -62,17 +70,24 @@ class StoreLocation:
             f"{self.postgres_port}/{self.postgres_dbname}"
         )
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The environment eventsourcing's infrastructure factory reads."""
+    def eventsourcing_env(self, *, sealing: bool = True) -> dict[str, str]:
+        """The environment eventsourcing's infrastructure factory reads.
+
+        ``sealing=False`` names eventsourcing's plain recorder, for paths that only read (the
+        ``Reader``, the relay): they have nothing to seal, and opening a sealing recorder
+        would write (the catch-up of a store written before sealing was on).
+        """
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": SEALED_SQLITE_RECORDER_TOPIC if sealing else "",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": SEALED_POSTGRES_RECORDER_TOPIC if sealing else "",
             "POSTGRES_DBNAME": self.postgres_dbname,
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),

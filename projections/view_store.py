@@ -48,9 +48,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
+if TYPE_CHECKING:
+    import psycopg
 
 Row = tuple[Any, ...]
 
@@ -325,6 +326,8 @@ class PostgresViewDatabase(ViewDatabase):
     def _connection(self) -> psycopg.Connection[Row]:
         connection: psycopg.Connection[Row] | None = getattr(self._local, "connection", None)
         if connection is None or connection.closed:
+            import psycopg  # noqa: PLC0415 - start-up time: SQLite views never load the driver.
+
             connection = psycopg.connect(self.conninfo, autocommit=True,
                                          connect_timeout=self.connect_timeout_s)
             self._local.connection = connection

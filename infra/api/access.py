@@ -22,6 +22,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from domain.base import Role
+from domain.baskets import Household
 from domain.members import Member
 from infra.api.errors import ApiError
 from infra.api.policy import Access, Scope, access_for
@@ -83,6 +84,14 @@ def load_caller(services: Services, token: str) -> Caller | None:
         member: Any = services.ledger.repository.get(member_id)
     except AggregateNotFoundError:
         return None
+    if isinstance(member, Household):
+        # A household's own token (``cocagne token create --member HOUSEHOLD_ID``) names its
+        # Household stream: it acts in the household role only, on its own account. An
+        # erased household has no one left to sign in.
+        if member.erased:
+            raise ApiError(403, "suspended", f"household {member.reference} was erased")
+        return Caller(member_id=member_id, roles=frozenset({Role.HOUSEHOLD}),
+                      kind="household")
     if not isinstance(member, Member):
         return None
     if member.suspended:

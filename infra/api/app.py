@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio.to_thread
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
@@ -27,6 +28,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.api.access import authorize, route_name
+from infra.api.audit_routes import AUDIT_ROUTES, SERVICE_KEY
 from infra.api.auth import TokenStore
 from infra.api.bodies import REQUEST_BODY_BYTES_MAX, body_guard
 from infra.api.commands import command_routes
@@ -38,9 +40,16 @@ from infra.api.governance_routes import governance_routes
 from infra.api.live import LiveFeed, live_events
 from infra.api.openapi import ExactStructSchemaPlugin
 from infra.api.ops import OPS_ROUTES
+from infra.api.pages.routes import PAGE_ROUTES
 from infra.api.queries import QUERY_ROUTES
 from infra.api.services import Services, Views, open_views
 from infra.api.sql import StoreDatabase
+from infra.audit.schedule import (
+    CHECKPOINT_POLL_S,
+    CheckpointSigner,
+    CheckpointThread,
+    configured_key,
+)
 from infra.ledger.ledger import Ledger
 from infra.logs import get_logger
 from infra.metrics import HTTP_REQUEST_LATENCY, HTTP_REQUESTS
@@ -81,6 +90,11 @@ def request_context(app: ASGIApp) -> ASGIApp:
                 message["headers"] = headers
                 streaming = any(name == b"content-type" and value.startswith(b"text/event-stream")
                                 for name, value in headers)
+                if not streaming:
+                    # The server's own time for the answer (W3C Server-Timing), which
+                    # ``bench/api.py`` reads apart from the network and the client.
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    headers.append((b"server-timing", f"app;dur={elapsed_ms:.2f}".encode()))
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -115,12 +129,18 @@ def relay_position_reader(database: StoreDatabase) -> Callable[[], int | None]:
 
 def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                views: Views | None = None, follow_views: bool = True,
-               poll_interval_s: float | None = None, debug: bool = False) -> Litestar:
+               poll_interval_s: float | None = None, debug: bool = False,
+               checkpoint_key: Ed25519PrivateKey | None = None,
+               checkpoint_signer: CheckpointSigner | None = None,
+               checkpoint_poll_s: float = CHECKPOINT_POLL_S) -> Litestar:
     """The API and dashboard over the store at ``location``.
 
     ``ledger`` and ``views`` may be given (tests, the demo); otherwise they are opened here
     and closed on shutdown. With ``follow_views`` the views' runner follows the store in a
-    background thread while the app runs.
+    background thread while the app runs. With a checkpoint key (``checkpoint_key``, else
+    ``COCAGNE_CHECKPOINT_KEY_FILE`` / ``COCAGNE_CHECKPOINT_KEY``) the server signs
+    checkpoints of the chain head on a schedule (``checkpoint_signer`` sets another one)
+    and publishes the public key.
     """
     owns_ledger = ledger is None
     if location.kind == "sqlite" and location.sqlite_path is not None:
@@ -136,6 +156,10 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     services.extras["relay_position"] = relay_position_reader(store_database)
     services.feed = LiveFeed(services, **({"poll_interval_s": poll_interval_s}
                                           if poll_interval_s else {}))
+    key = checkpoint_key or (checkpoint_signer.key if checkpoint_signer else configured_key())
+    services.extras[SERVICE_KEY] = key
+    signer_thread = CheckpointThread(checkpoint_signer or CheckpointSigner(location, key),
+                                     poll_s=checkpoint_poll_s) if key is not None else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -143,9 +167,13 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
         if follow_views:
             await anyio.to_thread.run_sync(the_views.start)
         await services.feed.start()
+        if signer_thread is not None:
+            signer_thread.start()
         try:
             yield
         finally:
+            if signer_thread is not None:
+                await anyio.to_thread.run_sync(signer_thread.stop)
             await services.feed.close()
             if follow_views:
                 await anyio.to_thread.run_sync(the_views.stop)
@@ -155,7 +183,8 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                 the_ledger.close()
 
     handlers = [*command_routes(ledger_handlers(the_ledger)), *QUERY_ROUTES, live_events,
-                *governance_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES, *EXPORT_ROUTES]
+                *governance_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES, *EXPORT_ROUTES,
+                *PAGE_ROUTES, *AUDIT_ROUTES]
     app = Litestar(
         route_handlers=handlers,
         guards=[authorize],

@@ -34,6 +34,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from domain.errors import DomainError
+from infra.api.pages.refusals import french_message, wants_french
 from infra.logs import get_logger
 
 log = get_logger("cocagne.api")
@@ -87,6 +88,10 @@ class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
     """What was refused and why, for people."""
     request_id: str = ""
     details: list[FieldError] = msgspec.field(default_factory=list)
+    reason: str = ""
+    """Finer than ``code`` where the refusal names it (``distribute_more_than_held``)."""
+    facts: dict[str, int | str] = msgspec.field(default_factory=dict)
+    """The numbers the message quotes, in base units (``quantity_g``, ``held_g``…)."""
 
 
 class ApiError(Exception):
@@ -103,11 +108,17 @@ class ApiError(Exception):
 
 def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
                    message: str, details: list[FieldError] | None = None,
-                   headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+                   headers: dict[str, str] | None = None, *, reason: str = "",
+                   facts: dict[str, int | str] | None = None) -> Response[ErrorBody]:
     """The error answer, carrying the request id.
 
     Requests that matched no route never pass the app's middleware: they get their id here.
+    A client whose ``Accept-Language`` puts French first gets the message in French, with
+    the same numbers (``infra.api.pages.refusals``): the work pages ask for it.
     """
+    if wants_french(request.headers.get("accept-language", "")):
+        message = french_message(code, message, reason, facts,
+                                 [(item.field, item.message) for item in details or []])
     state = request.scope.setdefault("state", {})
     request_id = str(state.get("request_id", ""))
     all_headers = dict(headers or {})
@@ -115,7 +126,8 @@ def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
         request_id = state["request_id"] = uuid.uuid4().hex
         all_headers["X-Request-ID"] = request_id
     return Response(ErrorBody(code=code, message=message, request_id=request_id,
-                              details=(details or [])[:DETAILS_MAX]),
+                              details=(details or [])[:DETAILS_MAX], reason=reason,
+                              facts=dict(facts or {})),
                     status_code=status_code, headers=all_headers)
 
 
@@ -125,7 +137,8 @@ def domain_error_status(error: DomainError) -> int:
 
 
 def _on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[ErrorBody]:
-    return error_response(request, domain_error_status(error), error.code, error.message)
+    return error_response(request, domain_error_status(error), error.code, error.message,
+                          reason=error.reason, facts=error.facts)
 
 
 def _on_api_error(request: Request[Any, Any, Any], error: ApiError) -> Response[ErrorBody]:

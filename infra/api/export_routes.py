@@ -4,15 +4,24 @@
   period (``from``/``to``).
 - ``/api/exports/trace/{lot}``: the FSMA 204 recall spreadsheet of one lot.
 - ``/api/exports/register/{member_id}``: a member's one-up, one-down register.
-- ``/api/exports/funder-report/{funder_id}``: a funder's commitments and what they financed.
+- ``/api/exports/funder-report/{funder_id}``: a funder's commitments and what they financed,
+  the organic and labelled share of that food, every co-financed operation.
+- ``/api/exports/casf-register/{member_id}``: an organisation's traceability register
+  (CASF art. L266-2): reception, transformation, storage, distribution, with values.
+- ``/api/exports/donation-attestation/{donor_id}``: a donor's yearly attestation.
+- ``/api/exports/activity``: a basket programme's (or the network's) activity for a year.
 
-Spreadsheets are CSV for French spreadsheets (UTF-8 with BOM, ``;``) or XLSX, sent as an
-attachment. Who sees what is the policy table's; the scoping of ``OWN`` callers is here: a
-producer exports only its own lots, a member only its own register, a funder only its own
-report. Unknown lots and members answer 404; a day or moment that is not one answers 400
-(the document types them: ``format: date`` or ``date-time``); a period that ends before it
-starts, or a lot and a period together, answer 422 (well formed, refused on its values);
-all in the API's error shape.
+Documents are CSV for French spreadsheets (UTF-8 with BOM, ``;``, one table: ``table``
+names which), XLSX (a sheet per table, printed A4 landscape, fitted to the width, header
+repeated) or PDF (A4), sent as an attachment; times are Europe/Paris. Who sees what is the
+policy table's; the scoping of ``OWN`` callers is here: a producer exports only its own
+lots, a member only its own register, a funder only its own report, an organisation only
+its own CASF register, a donor or a receiving platform only its own attestations, a
+programme's garden or collection point only that programme's activity. Unknown lots and
+members answer 404; a day or moment that is not one answers 400 (the document types them:
+``format: date`` or ``date-time``); a period that ends before it starts, or a lot and a
+period together, answer 422 (well formed, refused on its values); all in the API's error
+shape.
 """
 
 from __future__ import annotations
@@ -40,11 +49,24 @@ from infra.api.access import Caller
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.queries import LOT_REF_LENGTH_MAX, services_of
+from infra.exports.activity import activity, activity_document, activity_tables
+from infra.exports.casf import casf_document, casf_register, casf_tables
+from infra.exports.donations import COLUMNS as DONATION_COLUMNS
+from infra.exports.donations import (
+    attestation,
+    attestation_document,
+    attestation_rows,
+    reference_decisions,
+)
 from infra.exports.epcis import encode_document, epcis_document, parse_instant, select_events
-from infra.exports.funder import funder_report, funder_tables
-from infra.exports.history import History, HistoryError, LotInfo, load_history
+from infra.exports.facts import load_facts
+from infra.exports.funder import funder_report
+from infra.exports.funder_layout import funder_document, funder_tables
+from infra.exports.history import History, HistoryError, LotInfo, Party, load_history
+from infra.exports.output import render
+from infra.exports.pdf import render_pdf
 from infra.exports.register import register_table
-from infra.exports.tables import Format, Language, render
+from infra.exports.tables import Format, Language, Table
 from infra.exports.trace import trace_table
 
 MEMBER_REF_LENGTH_MAX = 200  # A member id (36) or exact name (names are short).
@@ -54,7 +76,10 @@ EPCIS_MEDIA_TYPE = "application/ld+json"
 MEDIA_TYPES = {
     Format.CSV: "text/csv; charset=utf-8",
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    Format.PDF: "application/pdf",
 }
+TABLE_KEY_LENGTH_MAX = 40  # The names of a report's tables are short words.
+YEAR_MIN, YEAR_MAX = 2000, 2100
 P = ParamSpec("P")
 T = TypeVar("T")
 UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,9 +95,17 @@ DAY_OR_MOMENT = [Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
 """A period bound (``anyOf``): a day (taken whole) or a moment (RFC 3339)."""
 
 OutputFormat = Annotated[Format, QueryParameter(
-    name="format", description="csv (UTF-8 with BOM, ';') or xlsx: always named, so a client "
-                               "never gets a binary it did not ask for",
+    name="format", description="csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4): "
+                               "always named, so a client never gets a binary it did not "
+                               "ask for",
     examples=[Example(value="xlsx")])]
+TableKey = Annotated[str | None, QueryParameter(
+    name="table", required=False, min_length=1, max_length=TABLE_KEY_LENGTH_MAX,
+    description="For CSV: which of the report's tables (default: its first)",
+    examples=[Example(value="summary")])]
+Year = Annotated[int, QueryParameter(name="year", ge=YEAR_MIN, le=YEAR_MAX,
+                                     description="Calendar year (Europe/Paris days)",
+                                     examples=[Example(value=2026)])]
 HeaderLanguage = Annotated[Language, QueryParameter(
     name="lang", required=False, description="Header language",
     examples=[Example(value="fr")])]
@@ -107,6 +140,7 @@ def document_operation(content: dict[str, Schema]) -> type[Operation]:
 SPREADSHEET = document_operation({
     MEDIA_TYPES[Format.CSV]: Schema(type=OpenAPIType.STRING),
     MEDIA_TYPES[Format.XLSX]: Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+    MEDIA_TYPES[Format.PDF]: Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
 })
 EPCIS_DOCUMENT = document_operation({
     EPCIS_MEDIA_TYPE: Schema(type=OpenAPIType.OBJECT, required=["type", "epcisBody"],
@@ -125,7 +159,7 @@ def attachment(data: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 
 def spreadsheet(data: bytes, output_format: Format, stem: str) -> Response[bytes]:
-    """A CSV or XLSX download."""
+    """A CSV, XLSX or PDF download."""
     return attachment(data, MEDIA_TYPES[output_format], f"{stem}.{output_format.value}")
 
 
@@ -189,7 +223,7 @@ def built(make: Callable[P, T], *arguments: P.args, **keywords: P.kwargs) -> T:
         return make(*arguments, **keywords)
     except HistoryError as error:
         raise ApiError(422, "invalid", str(error)) from error
-    except ValueError as error:  # tables.ROWS_MAX, or a period out of order.
+    except ValueError as error:  # tables.ROWS_MAX, a period out of order, an unknown table.
         raise ApiError(422, "invalid", str(error)) from error
 
 
@@ -263,7 +297,7 @@ def export_trace(request: Request[Any, Any, Any],
     found = lot_of(history, lot)
     check_own_lot(request, found)
     table = built(trace_table, history, found.code, language)
-    data = built(render, [table], output_format, language)
+    data = built(render, [table], output_format, language, generated_at=datetime.now(UTC))
     return spreadsheet(data, output_format, f"trace-{found.code}")
 
 
@@ -288,7 +322,7 @@ def export_register(request: Request[Any, Any, Any], member_id: MemberRef,
     if own_scope(request) and party.id != caller_of(request).member_id:
         raise ApiError(403, "forbidden", f"the register of {party.name} is not the caller's own")
     table = built(register_table, history, party, start, end, language)
-    data = built(render, [table], output_format, language)
+    data = built(render, [table], output_format, language, generated_at=datetime.now(UTC))
     return spreadsheet(data, output_format, f"register-{party.name}-{start}-{end}")
 
 
@@ -302,8 +336,11 @@ def export_funder_report(request: Request[Any, Any, Any],
                              description="A funder's member id or exact name")],
                          start: FirstDay, end: LastDay,
                          output_format: OutputFormat,
-                         language: HeaderLanguage = Language.FR) -> Response[bytes]:
-    """Committed, posted and pending money; deliveries and baskets it co-financed.
+                         language: HeaderLanguage = Language.FR,
+                         table: TableKey = None) -> Response[bytes]:
+    """Committed, posted and pending money; deliveries and baskets it co-financed; the
+    organic and labelled share of that food per outlet and month; every co-financed
+    operation. CSV tables: ``summary`` (default), ``outlets``, ``quality``, ``operations``.
 
     A funder exports its own report only.
     """
@@ -316,8 +353,137 @@ def export_funder_report(request: Request[Any, Any, Any],
     if own_scope(request) and report.funder.id != caller_of(request).member_id:
         raise ApiError(403, "forbidden",
                        f"the report of {report.funder.name} is not the caller's own")
-    data = built(render, funder_tables(report, members, language), output_format, language)
+    if output_format == Format.PDF:
+        data = built(render_pdf, funder_document(report, members, language,
+                                                 datetime.now(UTC)), language)
+    else:
+        data = built(render, funder_tables(report, members, language), output_format,
+                     language, table_key=table)
     return spreadsheet(data, output_format, f"funder-report-{report.funder.name}-{start}-{end}")
 
 
-EXPORT_ROUTES = [export_epcis, export_trace, export_register, export_funder_report]
+@get("/api/exports/casf-register/{member_id:str}", name="export_casf_register",
+     tags=["exports"], sync_to_thread=True, media_type=MEDIA_TYPES[Format.PDF],
+     responses=EXPORT_ERRORS, operation_class=SPREADSHEET,
+     summary="An organisation's traceability register (CASF art. L266-2)")
+def export_casf_register_route(request: Request[Any, Any, Any], member_id: MemberRef,
+                               start: FirstDay, end: LastDay, output_format: OutputFormat,
+                               language: HeaderLanguage = Language.FR,
+                               table: TableKey = None) -> Response[bytes]:
+    """Every step of the food the organisation handled in the period (reception,
+    transformation, storage, distribution) with quantities, values and evidence. CSV
+    tables: ``lines`` (default), ``summary``.
+
+    A platform or an outlet exports its own register only.
+    """
+    check_period(start, end)
+    facts = load_facts(services_of(request).ledger)
+    party = member_of(facts.history, member_id)
+    if own_scope(request) and party.id != caller_of(request).member_id:
+        raise ApiError(403, "forbidden",
+                       f"the register of {party.name} is not the caller's own")
+    register = built(casf_register, facts.history, facts, party, start, end)
+    if output_format == Format.PDF:
+        data = built(render_pdf, casf_document(facts.history, facts, register, language,
+                                               datetime.now(UTC)), language)
+    else:
+        data = built(render, casf_tables(facts.history, facts, register, language),
+                     output_format, language, table_key=table)
+    return spreadsheet(data, output_format, f"registre-casf-{party.name}-{start}-{end}")
+
+
+@get("/api/exports/donation-attestation/{donor_id:str}", name="export_donation_attestation",
+     tags=["exports"], sync_to_thread=True, media_type=MEDIA_TYPES[Format.PDF],
+     responses=EXPORT_ERRORS, operation_class=SPREADSHEET,
+     summary="A donor's yearly attestation of donations in kind (PDF)")
+def export_donation_attestation_route(
+        request: Request[Any, Any, Any],
+        donor_id: Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
+                                               description="The donor's member id or name")],
+        year: Year,
+        organisation: Annotated[str | None, QueryParameter(
+            required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
+            description="Only the donations to this organisation (id or name)")] = None,
+        output_format: Annotated[Format, QueryParameter(
+            name="format", required=False,
+            description="pdf (the attestation, default), or its lines as csv or xlsx")
+        ] = Format.PDF,
+        language: HeaderLanguage = Language.FR) -> Response[bytes]:
+    """What the donor gave in the year, to which organisation, when, how much and worth
+    what, with the event each line rests on.
+
+    A donor gets its own attestations; a platform those of the donations it received.
+    """
+    ledger = services_of(request).ledger
+    facts = load_facts(ledger)
+    donor = member_of(facts.history, donor_id)
+    receiver = member_of(facts.history, organisation) if organisation else None
+    if own_scope(request):
+        caller = caller_of(request).member_id
+        if donor.id != caller:
+            if receiver is not None and receiver.id != caller:
+                raise ApiError(403, "forbidden", "an attestation is its donor's, or the "
+                                                 "receiving organisation's")
+            receiver = facts.history.members.get(caller)
+    found = built(attestation, facts, reference_decisions(ledger), donor, year, receiver)
+    if output_format == Format.PDF:
+        data = built(render_pdf, attestation_document(facts.history, found, language,
+                                                      datetime.now(UTC)), language)
+    else:
+        table = Table(title_fr=f"Dons {donor.name} {year}",
+                      title_en=f"Donations {donor.name} {year}", columns=DONATION_COLUMNS,
+                      rows=attestation_rows(facts.history, found, language))
+        data = built(render, [table], output_format, language)
+    return spreadsheet(data, output_format, f"attestation-dons-{donor.name}-{year}")
+
+
+@get("/api/exports/activity", name="export_activity", tags=["exports"], sync_to_thread=True,
+     media_type=MEDIA_TYPES[Format.PDF], responses=EXPORT_ERRORS,
+     operation_class=SPREADSHEET,
+     summary="A basket programme's (or the network's) activity for a year")
+def export_activity_route(
+        request: Request[Any, Any, Any], year: Year, output_format: OutputFormat,
+        programme: Annotated[str | None, QueryParameter(
+            required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
+            description="A basket programme's id or exact name (default: every programme)")
+        ] = None,
+        language: HeaderLanguage = Language.FR, table: TableKey = None) -> Response[bytes]:
+    """Baskets distributed, households served (a count, never names), kilograms per channel
+    and garden, workshops held. CSV tables: ``programmes`` (default), ``months``,
+    ``channels``, ``workshop-kinds``, ``workshops``.
+
+    A garden or a collection point exports the activity of its own programmes only.
+    """
+    ledger = services_of(request).ledger
+    facts = load_facts(ledger)
+    try:
+        found = activity(ledger, facts, year, programme)
+    except HistoryError as error:
+        raise ApiError(404, "not_found", str(error)) from error
+    if own_scope(request):
+        caller = caller_of(request).member_id
+        if programme is None or not all(
+                caller in {item.producer_id, *item.collection_point_ids}
+                for item in found.programmes):
+            raise ApiError(403, "forbidden", "name a programme the caller runs or serves as "
+                                             "a collection point")
+    if output_format == Format.PDF:
+        data = built(render_pdf, activity_document(facts.history, found, language,
+                                                   datetime.now(UTC)), language)
+    else:
+        data = built(render, activity_tables(facts.history, found, language), output_format,
+                     language, table_key=table)
+    return spreadsheet(data, output_format, f"activite-{found.scope}-{year}")
+
+
+def member_of(history: History, reference: str) -> Party:
+    """A member by id or exact name, or 404."""
+    try:
+        return history.member(reference.strip())
+    except HistoryError as error:
+        raise ApiError(404, "not_found", str(error)) from error
+
+
+EXPORT_ROUTES = [export_epcis, export_trace, export_register, export_funder_report,
+                 export_casf_register_route, export_donation_attestation_route,
+                 export_activity_route]

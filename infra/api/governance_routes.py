@@ -24,6 +24,7 @@ from domain.rules import Enactment, Payload
 from infra import reader
 from infra.api.access import Caller
 from infra.api.errors import ApiError
+from infra.api.pages.directory import directory_of
 from infra.api.policy import Scope
 from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, wait_for
 from infra.api.services import Services
@@ -187,6 +188,11 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
         owner_id = caller.member_id
     accounts: list[AccountBalance] = balances.accounts(
         owner_id=str(owner_id) if owner_id else None, kind=kind, as_of=as_of, basis=basis)
+    if any(not account.owner_name for account in accounts):
+        # A household's account is named by its pseudonymous reference, never its id.
+        directory = directory_of(services)
+        accounts = [account if account.owner_name else msgspec.structs.replace(
+            account, owner_name=directory.name(account.owner_id)) for account in accounts]
     total = int(balances.total_cents()) if scope_all and as_of is None else None
     return BalancesAnswer(position=services.views.position("balances"), accounts=accounts,
                           total_cents=total)

@@ -41,7 +41,8 @@ class Access:
     writes: bool = False
     """True when the route changes the ledger (a command)."""
     public: bool = False
-    """Health, metrics, the API description and the dashboard's static files: no token."""
+    """Health, metrics, the API description, the dashboard's static files and the checkpoint
+    public key: no token."""
     note: str = ""
 
 
@@ -83,6 +84,20 @@ POLICY: dict[str, Access] = {
     "open_session": read(all_roles=EVERY_ROLE,
                          note="sets the dashboard cookie; writes nothing to the ledger"),
     "close_session": read(all_roles=EVERY_ROLE, note="clears the dashboard cookie"),
+    # ------------------------------------------------------------ work pages (infra/api/pages)
+    "pages_home": PUBLIC,
+    "pages_worker": PUBLIC,
+    "pages_manifest": PUBLIC,
+    "page_producer": read(own_roles=(P,), note="its own lots, offers, recalls and money"),
+    "page_platform": read(own_roles=(PL,), note="offers, its sites' stock, rounds, deliveries"),
+    "page_outlet": read(own_roles=(O,), note="its needs, stops, holdings and baskets"),
+    "page_governance": read(all_roles=(V, C, A),
+                            note="proposals, tallies and rules are open to members"),
+    "page_coordination": read(all_roles=(C,), note="members, sites, the sum of balances"),
+    "page_funder": read(own_roles=(F,), note="its own budgets and what they financed"),
+    "page_household": read(own_roles=(H,), note="its own baskets and share paid only"),
+    "page_audit": read(all_roles=(A, C), note="everything, read-only"),
+    "page_verification": read(all_roles=(A, C), note="recomputes the hash chain"),
     # ------------------------------------------------------------ members and sites
     "register_member": command(C),
     "grant_role": command(C),
@@ -137,6 +152,20 @@ POLICY: dict[str, Access] = {
                             note="each member exports only its own register"),
     "export_funder_report": read(all_roles=(C, A), own_roles=(F,),
                                  note="a funder exports only its own report"),
+    "export_casf_register": read(all_roles=(C, A), own_roles=(PL, O),
+                                 note="an organisation exports only its own register"),
+    "export_donation_attestation": read(all_roles=(C, A), own_roles=(PL, P, O, F),
+                                        note="a donor gets its own attestations; a platform "
+                                             "those of the donations it received"),
+    "export_activity": read(all_roles=(C, A, F), own_roles=(P, O),
+                            note="a garden or collection point: its own programmes only"),
+    # ------------------------------------------------------------ audit
+    "export_history": read(all_roles=(C, A), own_roles=(P, PL, O, F, H, V),
+                           note="stored events with their links, verifiable alone; a member "
+                                "exports the history that concerns it"),
+    "list_checkpoints": read(all_roles=EVERY_ROLE,
+                             note="signed chain heads: every member may keep them"),
+    "checkpoint_public_key": PUBLIC,
     # ------------------------------------------------------------ balances
     "list_balances": read(all_roles=(C, A), own_roles=(PL, O, F, H, P),
                           note="each member sees only its own accounts: a household only "
@@ -165,6 +194,15 @@ POLICY: dict[str, Access] = {
     "prepare_basket": command(O, note="from lots the collection point itself holds"),
     "collect_basket": command(O, note="at the outlet's own collection point"),
     "cancel_basket": command(O, note="at the outlet's own collection point"),
+    # ------------------------------------------------------------ donations, labels, workshops
+    "record_donation": command(PL, note="a lot the platform received at its own site"),
+    "cancel_donation": command(PL, note="a donation the platform itself recorded"),
+    "declare_quality_label": command(P, PL, note="a producer on its own lots; a platform on "
+                                                 "the lots it holds"),
+    "withdraw_quality_label": command(P, PL, note="as declare_quality_label"),
+    "record_workshop": command(O, P, note="a workshop the outlet or garden itself held, for "
+                                          "a programme it serves"),
+    "cancel_workshop": command(O, P, note="a workshop the member itself recorded"),
 }
 
 

@@ -26,6 +26,7 @@ from infra.api.access import SESSION_COOKIE, Caller, bearer_token
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.services import Services
+from infra.exports.recall_money import RecallMoney, RecallMoneyError, recall_money
 from projections.stock import StockLine, StockTotal
 from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
 
@@ -197,11 +198,12 @@ def whoami(request: Request[Any, Any, Any]) -> Me:
 def open_session(request: Request[Any, Any, Any]) -> Response[Me]:
     """The dashboard's live feed (EventSource) cannot send headers: it sends this cookie.
 
-    The cookie is HttpOnly and SameSite=Strict, and is accepted for GET requests only.
+    The cookie is HttpOnly and SameSite=Strict, and is accepted for GET requests only; its
+    path is the whole site, so that the work pages (``/espace``) and downloads read with it.
     """
     caller: Caller = request.state.caller
     token = bearer_token(request) or ""
-    cookie = Cookie(key=SESSION_COOKIE, value=token, path="/api", httponly=True,
+    cookie = Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True,
                     samesite="strict", secure=request.url.scheme == "https",
                     max_age=SESSION_MAX_AGE_S)
     return Response(Me(member_id=caller.member_id, kind=caller.kind, roles=sorted(caller.roles)),
@@ -210,7 +212,7 @@ def open_session(request: Request[Any, Any, Any]) -> Response[Me]:
 
 @delete("/api/session", name="close_session", tags=["session"], sync_to_thread=False,
         status_code=204, responses=QUERY_ERRORS, summary="Clear the dashboard's cookie",
-        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/api", max_age=0,
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0,
                                  httponly=True, samesite="strict")])
 def close_session() -> None:
     """Sign the dashboard out."""
@@ -232,6 +234,8 @@ def list_members(request: Request[Any, Any, Any]) -> list[MemberEntry]:
     entries = []
     for member_id in ids:
         member: Any = services.ledger.repository.get(member_id)
+        if not isinstance(member, Member):
+            continue  # A household's own token names its Household stream, not a member.
         entries.append(MemberEntry(member_id=member.id, name=member.name, kind=str(member.kind),
                                    roles=sorted(member.roles), suspended=member.suspended))
     return entries
@@ -347,12 +351,22 @@ def trace_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
     return TraceAnswer(backward=backward, forward=forward)
 
 
+class RecallAnswer(RecallImpact, frozen=True, kw_only=True):
+    """What a recall reaches, and the money at stake."""
+
+    money: RecallMoney
+    """The transfers paying for the recalled lots (deliveries, baskets), pending or posted,
+    with the recalled lots' part, in cents."""
+
+
 @get("/api/lots/{lot:str}/recall-impact", name="recall_impact", tags=["traceability"],
      sync_to_thread=True, responses=QUERY_ERRORS,
-     summary="Every lot a recall reaches and who holds or received it")
+     summary="Every lot a recall reaches, who holds or received it, and the money at stake")
 def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
-                  as_of: AsOf = None, basis: Basis = "business") -> RecallImpact:
-    """The lot, every lot made from it, where they are, who received and distributed them."""
+                  as_of: AsOf = None, basis: Basis = "business") -> RecallAnswer:
+    """The lot, every lot made from it, where they are, who received and distributed them,
+    and the money at stake: every transfer paying for them (producer payments for
+    deliveries, baskets), reserved or posted, with the recalled lots' part."""
     found = checked_lot(request, lot, after)
     try:
         impact: RecallImpact | None = services_of(request).views.trace.recall_impact(
@@ -361,7 +375,12 @@ def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = N
         raise ApiError(422, "invalid", str(error)) from error
     if impact is None:
         raise ApiError(404, "not_found", f"lot {lot!r} did not exist at that moment")
-    return impact
+    try:
+        money = recall_money(services_of(request).ledger, str(found.lot_id), as_of=as_of,
+                             basis=basis)
+    except RecallMoneyError as error:
+        raise ApiError(422, "invalid", str(error)) from error
+    return RecallAnswer(**msgspec.structs.asdict(impact), money=money)
 
 
 # ------------------------------------------------------------------ history

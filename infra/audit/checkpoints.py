@@ -1,7 +1,10 @@
 """Signed checkpoints of the chain head: small JSON files that members keep.
 
 A checkpoint states "up to notification N the chain has K links and its head is H", signed
-with the cooperative's Ed25519 key. Whoever keeps one can later check that the history they
+with the cooperative's Ed25519 key. Checkpoints are written as files (``cocagne checkpoint``)
+and kept in the store's ``chain_checkpoints`` table, where the API server signs one on a
+schedule (``infra.audit.schedule``), lists them (``/api/checkpoints``) and puts the latest in
+every history export. Whoever keeps one can later check that the history they
 are shown still reproduces H, even if whoever runs the database rewrote both the events
 and the ``event_chain`` table, or cut the history short.
 
@@ -26,7 +29,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from infra.audit.chain import ALGORITHM, ChainError, ChainStore
+from infra.audit.chain import (
+    ALGORITHM,
+    CHECKPOINTS_LISTED_MAX,
+    ChainError,
+    ChainStore,
+    CheckpointArchive,
+)
 
 KEY_FILE_VARIABLE = "COCAGNE_CHECKPOINT_KEY_FILE"
 KEY_VARIABLE = "COCAGNE_CHECKPOINT_KEY"
@@ -140,7 +149,7 @@ def make_checkpoint(store: ChainStore, key: Ed25519PrivateKey) -> Checkpoint:
         raise ChainError("nothing is sealed yet: run `cocagne seal` first")
     public = key.public_key()
     unsigned = Checkpoint(
-        store=store.location.url, notification_id=head.notification_id,
+        store=store.source, notification_id=head.notification_id,
         sequence=head.sequence, head=head.link.hex(), sealed_at=head.sealed_at,
         created_at=datetime.now(tz=UTC).isoformat(), key_id=key_id(public),
         public_key=base64.b64encode(raw_public_key(public)).decode())
@@ -157,8 +166,13 @@ def write_checkpoint(checkpoint: Checkpoint, directory: Path) -> Path:
     """Write ``checkpoint`` into ``directory`` (created if needed); returns its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / checkpoint_file_name(checkpoint)
-    path.write_bytes(msgspec.json.format(msgspec.json.encode(checkpoint), indent=2) + b"\n")
+    path.write_bytes(encode_checkpoint(checkpoint))
     return path
+
+
+def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
+    """The JSON document of a checkpoint, as files, the API and exports carry it."""
+    return msgspec.json.format(msgspec.json.encode(checkpoint), indent=2) + b"\n"
 
 
 def read_checkpoint(path: Path, trusted_key: Ed25519PublicKey | None = None) -> Checkpoint:
@@ -167,24 +181,63 @@ def read_checkpoint(path: Path, trusted_key: Ed25519PublicKey | None = None) -> 
         data = path.read_bytes()
     except OSError as error:
         raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+    return decode_checkpoint(data, trusted_key, name=str(path))
+
+
+def decode_checkpoint(data: bytes, trusted_key: Ed25519PublicKey | None = None,
+                      name: str = "the checkpoint") -> Checkpoint:
+    """Check a checkpoint document: its shape, its signature, and its signer if pinned."""
     if len(data) > CHECKPOINT_FILE_BYTES_MAX:
-        raise CheckpointError(f"{path} is {len(data)} bytes: not a checkpoint")
+        raise CheckpointError(f"{name} is {len(data)} bytes: not a checkpoint")
     try:
         checkpoint = msgspec.json.decode(data, type=Checkpoint)
     except msgspec.DecodeError as error:
-        raise CheckpointError(f"{path} is not a checkpoint: {error}") from error
+        raise CheckpointError(f"{name} is not a checkpoint: {error}") from error
+    return check_signature(checkpoint, trusted_key, name)
+
+
+def check_signature(checkpoint: Checkpoint, trusted_key: Ed25519PublicKey | None = None,
+                    name: str = "the checkpoint") -> Checkpoint:
+    """The checkpoint, if its signature holds (and is by ``trusted_key`` when given)."""
     if checkpoint.type != CHECKPOINT_TYPE or checkpoint.algorithm != ALGORITHM:
-        raise CheckpointError(f"{path} is a {checkpoint.type} using {checkpoint.algorithm}, "
+        raise CheckpointError(f"{name} is a {checkpoint.type} using {checkpoint.algorithm}, "
                               f"not a {CHECKPOINT_TYPE} using {ALGORITHM}")
     try:
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(checkpoint.public_key))
         public.verify(base64.b64decode(checkpoint.signature), _signed_bytes(checkpoint))
     except (ValueError, InvalidSignature) as error:
-        raise CheckpointError(f"{path}: the signature does not match its content: the "
+        raise CheckpointError(f"{name}: the signature does not match its content: the "
                               "checkpoint was altered or not signed by its stated key") from error
     if key_id(public) != checkpoint.key_id:
-        raise CheckpointError(f"{path}: key id {checkpoint.key_id} does not name its key")
+        raise CheckpointError(f"{name}: key id {checkpoint.key_id} does not name its key")
     if trusted_key is not None and raw_public_key(trusted_key) != raw_public_key(public):
-        raise CheckpointError(f"{path} was signed by key {checkpoint.key_id}, not by the "
+        raise CheckpointError(f"{name} was signed by key {checkpoint.key_id}, not by the "
                               f"trusted key {key_id(trusted_key)}")
     return checkpoint
+
+
+def public_key_pem(key: Ed25519PublicKey) -> bytes:
+    """The public key as a PEM ``PUBLIC KEY`` block (what ``--public-key`` reads)."""
+    return key.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def keep_checkpoint(archive: CheckpointArchive, checkpoint: Checkpoint) -> bool:
+    """Store a signed checkpoint in the database (False if one at that position is kept)."""
+    return archive.save_checkpoint(checkpoint.notification_id, checkpoint.sequence,
+                                   checkpoint.head, checkpoint.key_id, checkpoint.created_at,
+                                   encode_checkpoint(checkpoint))
+
+
+def kept_checkpoints(archive: CheckpointArchive, limit: int = CHECKPOINTS_LISTED_MAX,
+                     at_or_before: int | None = None) -> list[Checkpoint]:
+    """Checkpoints kept in the database, latest first, each signature checked."""
+    return [decode_checkpoint(document, name="a kept checkpoint")
+            for document in archive.read_checkpoints(limit, at_or_before)]
+
+
+def latest_checkpoint(archive: CheckpointArchive,
+                      at_or_before: int | None = None) -> Checkpoint | None:
+    """The latest kept checkpoint (at or before a notification id), if any."""
+    found = kept_checkpoints(archive, 1, at_or_before)
+    return found[0] if found else None

@@ -7,35 +7,52 @@ is reported:
 - ``changed``: the event's stored bytes (or its stream id, version or topic) no longer
   give the sealed link: edited, or swapped with another (the report says whose state the
   row now holds when it can tell);
-- ``missing``: a sealed event is gone (deleted, or the tail truncated);
+- ``missing``: a sealed event is gone (deleted, or the tail truncated); also when an event
+  was deleted together with its chain row, seen as a gap in the chain positions;
 - ``unsealed_insert``: an event sits inside the sealed range without a link (inserted later);
 - ``checkpoint_mismatch``: at a kept checkpoint's position the recomputed head differs from
   the signed one: the events were rewritten together with ``event_chain``;
 - ``truncated``: a kept checkpoint covers notifications the store no longer has.
 
+- ``unsealed``: events stored after the last link, which nothing vouches for. They are
+  recomputed (so a checkpoint can still be checked) and counted, but never reported as
+  verified: a store sealed as written has none, so their presence fails the check.
+
 Without a checkpoint the walk trusts ``event_chain`` as a record of what was sealed; with one
-it trusts nothing in the database. Events stored after the last link are recomputed (so a
-checkpoint can still be checked) and counted as unsealed; they are not a failure.
+it trusts nothing in the database. The same walk checks an exported history file
+(``infra.audit.history_file``); in a file scoped to one member, the links of events left out
+are taken as given and counted apart (``outside_scope``), never as checked.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from infra.audit.chain import (
+    CHECKPOINTS_LISTED_MAX,
     GENESIS_LINK,
     ChainStore,
+    DatabaseChainStore,
     Link,
     StoredRow,
     compute_link,
     iter_events,
     iter_links,
+    open_chain_store,
 )
-from infra.audit.checkpoints import Checkpoint
+from infra.audit.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    decode_checkpoint,
+    raw_public_key,
+)
+from infra.store import StoreLocation
 
 
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,6 +89,7 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
 
     store: str
     ok: bool
+    """True only when every event read was checked against its link and none failed."""
     events_read: int
     sealed_checked: int
     unsealed: int
@@ -79,12 +97,22 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
     head: str | None
     checkpoints: list[CheckpointCheck]
     finding: Finding | None
+    outside_scope: int = 0
+    """Exported file scoped to one member: events left out, whose links were taken as given."""
+    sealed_as_written_since: int | None = None
+    notes: list[str] = msgspec.field(default_factory=list)
+    """What else a reader should know (an export's scope, what its checkpoint covers)."""
 
     def describe(self) -> str:
         """A few lines for people."""
         lines = [f"store: {self.store}",
                  f"events read: {self.events_read}, sealed links checked: "
-                 f"{self.sealed_checked}, not yet sealed: {self.unsealed}"]
+                 f"{self.sealed_checked}, not sealed: {self.unsealed}"]
+        if self.outside_scope:
+            lines.append(f"events outside this export's scope: {self.outside_scope} (left "
+                         "out; their links are taken as given, not recomputed)")
+        if self.sealed_as_written_since is not None:
+            lines.append(f"sealed as written since notification {self.sealed_as_written_since}")
         if self.head_notification_id is not None:
             lines.append(f"chain head: notification {self.head_notification_id}, "
                          f"link {self.head}")
@@ -92,8 +120,11 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
             state = "reproduced" if check.matched else "NOT reproduced"
             lines.append(f"checkpoint {check.file} (notification {check.notification_id}, "
                          f"key {check.key_id}): {state}")
+        lines.extend(self.notes)
         if self.finding is None:
-            lines.append("OK: every sealed event matches its link")
+            lines.append(f"OK: all {self.sealed_checked} events read match their links")
+        elif self.finding.problem == "unsealed":
+            lines.append(f"NOT VERIFIED: {self.finding.describe()}")
         else:
             lines.append(f"FAILED: {self.finding.describe()}")
         return "\n".join(lines)
@@ -140,9 +171,37 @@ def _changed(row: StoredRow, link: Link) -> Finding:
     return _finding("changed", row, detail)
 
 
-def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = ()
-           ) -> VerifyReport:
-    """Recompute the chain of ``store``; check it against ``event_chain`` and checkpoints."""
+def _gap(link: Link, sequence: int, last_notification_id: int) -> Finding:
+    """Chain positions skipped before ``link``: events deleted with their chain rows."""
+    absent = link.sequence - sequence - 1
+    # Notification ids may have gaps of their own (PostgreSQL); only when the ids around the
+    # hole are as far apart as the positions is it sure which notifications were there.
+    known = link.notification_id - last_notification_id == link.sequence - sequence
+    position = f"chain position {sequence + 1}" if absent == 1 else \
+        f"chain positions {sequence + 1} to {link.sequence - 1}"
+    return Finding(
+        problem="missing", notification_id=last_notification_id + 1 if known else None,
+        detail=f"{position} ({absent} event{'s' if absent > 1 else ''}, between notification "
+               f"{last_notification_id} and notification {link.notification_id}) no longer "
+               "exist: deleted together with their chain rows; the stream, version and topic "
+               "went with them")
+
+
+def _out_of_order(link: Link, sequence: int) -> Finding:
+    return Finding(problem="changed", notification_id=link.notification_id,
+                   stream_id=link.originator_id, version=link.originator_version,
+                   topic=link.topic,
+                   detail=f"its chain row says position {link.sequence} where position "
+                          f"{sequence + 1} follows: chain rows were reordered or duplicated")
+
+
+def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (),
+           declared_head: Link | None = None) -> VerifyReport:
+    """Recompute the chain of ``store``; check it against ``event_chain`` and checkpoints.
+
+    ``declared_head`` is the head an exported file says it runs to (unsigned: it catches a
+    file cut short by accident; a signed checkpoint catches one cut on purpose).
+    """
     head = store.head()
     head_id = head.notification_id if head else 0
     kept = sorted(checkpoints, key=lambda item: item[1].notification_id)
@@ -152,13 +211,33 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
     event = next(events, None)
     link = next(links, None)
     previous = GENESIS_LINK
-    events_read = sealed_checked = unsealed = 0
+    sequence = last_link_id = 0
+    events_read = sealed_checked = unsealed = outside = 0
+    first_unsealed: StoredRow | None = None
     finding: Finding | None = None
 
     def check_of(path: Path, checkpoint: Checkpoint, *, matched: bool) -> CheckpointCheck:
         return CheckpointCheck(file=str(path), notification_id=checkpoint.notification_id,
                                sequence=checkpoint.sequence, key_id=checkpoint.key_id,
                                matched=matched)
+
+    def checkpoint_at(notification_id: int, row: StoredRow | None) -> Finding | None:
+        """Compare the head recomputed so far with a kept checkpoint at this position."""
+        if not kept or kept[0][1].notification_id != notification_id:
+            return None
+        path, checkpoint = kept.pop(0)
+        matched = previous.hex() == checkpoint.head
+        checks.append(check_of(path, checkpoint, matched=matched))
+        if matched:
+            return None
+        detail = (f"the history up to here no longer reproduces checkpoint {path.name} "
+                  f"(signed head {checkpoint.head[:16]}…, recomputed {previous.hex()[:16]}…): "
+                  "events at or before this one were rewritten together with the chain "
+                  "table; an earlier checkpoint narrows down where")
+        if row is None:
+            return Finding(problem="checkpoint_mismatch", notification_id=notification_id,
+                           detail=detail)
+        return _finding("checkpoint_mismatch", row, detail)
 
     # One step per event or link; the walk ends when both are exhausted.
     while finding is None and (event is not None or link is not None):
@@ -173,6 +252,16 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
                        "exists any more: deleted together with its chain row")
             break
         if link is not None and (event is None or link.notification_id < event.notification_id):
+            if link.redacted and link.sequence == sequence + 1:
+                # Left out of a scoped export: its link is all there is, taken as given.
+                previous, sequence, last_link_id = link.link, link.sequence, link.notification_id
+                outside += 1
+                finding = checkpoint_at(link.notification_id, None)
+                link = next(links, None)
+                continue
+            if link.sequence > sequence + 1:
+                finding = _gap(link, sequence, last_link_id)
+                break
             finding = Finding(
                 problem="missing", notification_id=link.notification_id,
                 stream_id=link.originator_id, version=link.originator_version,
@@ -185,10 +274,17 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
         events_read += 1
         previous = compute_link(previous, event)
         if link is not None and link.notification_id == event.notification_id:
+            if link.sequence > sequence + 1:
+                finding = _gap(link, sequence, last_link_id)
+                break
+            if link.sequence != sequence + 1:
+                finding = _out_of_order(link, sequence)
+                break
             sealed_checked += 1
             if previous != link.link:
                 finding = _changed(event, link)
                 break
+            sequence, last_link_id = link.sequence, link.notification_id
             link = next(links, None)
         elif event.notification_id <= head_id:
             finding = _finding("unsealed_insert", event,
@@ -197,18 +293,8 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
             break
         else:
             unsealed += 1
-        if kept and kept[0][1].notification_id == event.notification_id:
-            path, checkpoint = kept.pop(0)
-            matched = previous.hex() == checkpoint.head
-            checks.append(check_of(path, checkpoint, matched=matched))
-            if not matched:
-                finding = _finding(
-                    "checkpoint_mismatch", event,
-                    f"the history up to here no longer reproduces checkpoint {path.name} "
-                    f"(signed head {checkpoint.head[:16]}…, recomputed {previous.hex()[:16]}…): "
-                    "events at or before this one were rewritten together with the chain "
-                    "table; an earlier checkpoint narrows down where")
-                break
+            first_unsealed = first_unsealed or event
+        finding = checkpoint_at(event.notification_id, event)
         event = next(events, None)
 
     if finding is None and kept:
@@ -221,8 +307,68 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
             detail=f"checkpoint {path.name} covers {checkpoint.sequence} events up to "
                    f"notification {checkpoint.notification_id}, but the store ends at "
                    f"notification {last}: every event after notification {last} is gone")
+    if finding is None and declared_head is not None and sequence < declared_head.sequence:
+        finding = Finding(
+            problem="truncated", notification_id=last_link_id + 1,
+            detail=f"the export declares {declared_head.sequence} events up to notification "
+                   f"{declared_head.notification_id}, but its chain ends at position "
+                   f"{sequence} (notification {last_link_id}): the file was cut short")
+    if finding is None and first_unsealed is not None:
+        finding = _finding(
+            "unsealed", first_unsealed,
+            f"{unsealed} event{'s' if unsealed > 1 else ''} from here on "
+            f"{'have' if unsealed > 1 else 'has'} no link in the chain, so nothing vouches "
+            "for them and they were not checked (a store sealed as written has none: look "
+            "at them, then `cocagne seal` links them if they are genuine)")
     return VerifyReport(
-        store=store.location.url, ok=finding is None, events_read=events_read,
+        store=store.source, ok=finding is None, events_read=events_read,
         sealed_checked=sealed_checked, unsealed=unsealed,
         head_notification_id=head.notification_id if head else None,
-        head=head.link.hex() if head else None, checkpoints=checks, finding=finding)
+        head=head.link.hex() if head else None, checkpoints=checks, finding=finding,
+        outside_scope=outside, sealed_as_written_since=store.sealed_as_written_since())
+
+
+def verify_database(location: StoreLocation, kept: Sequence[tuple[Path, Checkpoint]] = (),
+                    trusted: Ed25519PublicKey | None = None, *, use_stored: bool = True
+                    ) -> VerifyReport:
+    """Verify a store, against the given checkpoints and (``use_stored``) the signed ones it
+    keeps in ``chain_checkpoints``: a rewrite of events and chain together cannot match those.
+    """
+    store = open_chain_store(location)
+    try:
+        stored, finding, notes = _stored_checkpoints(store, trusted) if use_stored \
+            else ([], None, [])
+        report = verify(store, [*kept, *stored])
+    finally:
+        store.close()
+    report = msgspec.structs.replace(report, notes=[*report.notes, *notes])
+    return with_finding(report, finding)
+
+
+def _stored_checkpoints(store: DatabaseChainStore, trusted: Ed25519PublicKey | None
+                        ) -> tuple[list[tuple[Path, Checkpoint]], Finding | None, list[str]]:
+    """The checkpoints kept in the store, each signature checked; other keys' set aside."""
+    found: list[tuple[Path, Checkpoint]] = []
+    other_keys = 0
+    for document in store.read_checkpoints(CHECKPOINTS_LISTED_MAX):
+        try:
+            checkpoint = decode_checkpoint(document, name="a checkpoint kept in the store")
+        except CheckpointError as error:
+            return found, Finding(problem="bad_checkpoint", notification_id=None,
+                                  detail=str(error)), []
+        if trusted is not None and \
+                raw_public_key(trusted) != base64.b64decode(checkpoint.public_key):
+            other_keys += 1
+            continue
+        found.append((Path(f"kept:{checkpoint.notification_id}"), checkpoint))
+    notes = [f"{len(found)} signed checkpoint(s) kept in the store checked"] if found else []
+    if other_keys:
+        notes.append(f"{other_keys} kept checkpoint(s) signed by another key set aside")
+    return found, None, notes
+
+
+def with_finding(report: VerifyReport, finding: Finding | None) -> VerifyReport:
+    """The report, failed by ``finding`` unless it already names an earlier one."""
+    if finding is None or report.finding is not None:
+        return report
+    return msgspec.structs.replace(report, ok=False, finding=finding)

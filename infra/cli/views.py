@@ -6,191 +6,187 @@ they print includes every command already accepted.
 Times given to ``--as-of`` are ISO 8601: ``2026-03-01T12:00`` (UTC unless an offset is
 given) or a bare date ``2026-03-01``, meaning the end of that day (everything that happened
 on it included). They are business times (when acts happened in the world, as commands
-declared them); ``--recorded`` reads them as recording times instead.
+declared them); ``--recorded`` reads them as recording times instead. Printed times are in
+Europe/Paris time, in the run's language (``07/12/2026 14:30``).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-import msgspec
+from infra.cli.support import (
+    add_store_arguments,
+    bounded_int,
+    emit_json,
+    not_found,
+    parse_time,
+    print_table,
+    progress_bars,
+    store_from_arguments,
+)
+from infra.cli.words import day, euros, grams, moment, number, rate, seconds, t, term
 
-from infra.cli.support import add_store_arguments, parse_time, print_table, store_from_arguments
-from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
-from infra.reader import Reader
-from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX
-from projections.stock import EXPIRING_DAYS_DEFAULT
-from projections.trace import Reach, TimeBasis, TraceEdge, TraceLimitExceeded, TraceLot
-
-PROGRESS_INTERVAL_S = 0.2  # Redraw the progress bar at most five times a second.
-PROGRESS_BAR_WIDTH = 30
+if TYPE_CHECKING:
+    from infra.cli.support import CommandParser
+    from infra.exports.recall_money import RecallMoney
+    from infra.projections_wiring import LedgerProjections
+    from infra.reader import Reader
+    from projections.trace import Reach, TimeBasis, TraceEdge, TraceLot
 
 
 def register(subparsers: Any) -> None:
     """Add the view subcommands."""
+    subparsers.add_parser(
+        "rebuild", help=t("drop a view and rebuild it from the event store"),
+        description=t("Drop a view's tables and replay the event store into it from the "
+                      "first event, showing progress and events per second on stderr."),
+        build=_rebuild_options)
+    subparsers.add_parser(
+        "stock", help=t("stock per site, product and lot"),
+        description=t("Stock on hand, reserved and available per site, product and lot, "
+                      "with expiring-soon and recalled flags; totals per site and product."),
+        build=_stock_options)
+    subparsers.add_parser(
+        "trace", help=t("where a lot came from and where it went"),
+        description=t("Backward trace (origins: producers, fields, harvest dates, "
+                      "certificates, sites) and forward trace (every lot made from it, every "
+                      "outlet and channel reached, every loss), through any depth."),
+        build=_trace_options)
+    subparsers.add_parser(
+        "recall", help=t("what a recall of a lot reaches, and the money at stake"),
+        description=t("Every lot derived from a lot, every current holder (sites and "
+                      "outlets) with quantities, stock in transit, every outlet already "
+                      "served, and the money at stake: the transfers paying for those lots "
+                      "(deliveries and baskets), pending or posted, with the recalled lots' "
+                      "part, in euros."),
+        build=_recall_options)
 
-    rebuild = subparsers.add_parser(
-        "rebuild", help="drop a view and rebuild it from the event store",
-        description="Drop a view's tables and replay the event store into it from the first "
-                    "event, showing progress and events per second on stderr.")
+
+def _rebuild_options(rebuild: CommandParser) -> None:
+    # Start-up time: the view names and batch bounds come with the projections' code.
+    from infra.projections_wiring import VIEW_NAMES  # noqa: PLC0415
+    from projections.runner import BATCH_SIZE_DEFAULT, BATCH_SIZE_MAX  # noqa: PLC0415
+
     add_store_arguments(rebuild)
     rebuild.add_argument("view", nargs="?", default="all", choices=[*VIEW_NAMES, "all"],
-                         help="the view to rebuild (default: all)")
-    rebuild.add_argument("--batch-size", type=batch_size, default=None,
-                         help=f"notifications per batch (default {BATCH_SIZE_DEFAULT})")
-    rebuild.set_defaults(func=run_rebuild)
+                         help=t("the view to rebuild (default: all)"))
+    rebuild.add_argument("--batch-size", type=bounded_int(1, BATCH_SIZE_MAX), default=None,
+                         metavar=t("SIZE"),
+                         help=t("notifications per batch (default {size})",
+                                size=BATCH_SIZE_DEFAULT))
+    rebuild.set_defaults(func=run_rebuild, view_names=VIEW_NAMES)
 
-    stock = subparsers.add_parser(
-        "stock", help="stock per site, product and lot",
-        description="Stock on hand, reserved and available per site, product and lot, with "
-                    "expiring-soon and recalled flags; totals per site and product.")
+
+def _stock_options(stock: CommandParser) -> None:
+    from projections.stock import EXPIRING_DAYS_DEFAULT  # noqa: PLC0415 - start-up time.
+
     add_store_arguments(stock)
-    stock.add_argument("--site", help="a site id or name")
-    stock.add_argument("--product", help="a product name, e.g. carrot")
-    stock.add_argument("--as-of", type=parse_time, metavar="TIME",
-                       help="stock at a past moment (ISO date or date-time)")
+    stock.add_argument("--site", metavar=t("SITE"), help=t("a site id or name"))
+    stock.add_argument("--product", metavar=t("PRODUCT"), help=t("a product name, e.g. carotte"))
+    stock.add_argument("--as-of", type=parse_time, metavar=t("TIME"),
+                       help=t("stock at a past moment (ISO date or date-time)"))
     stock.add_argument("--recorded", action="store_true",
-                       help="read --as-of as recording time rather than business time")
-    stock.add_argument("--expiring-days", type=int, default=EXPIRING_DAYS_DEFAULT,
-                       help=f"flag lots this close to best-before (default "
-                            f"{EXPIRING_DAYS_DEFAULT})")
+                       help=t("read --as-of as recording time rather than business time"))
+    stock.add_argument("--expiring-days", type=bounded_int(0, 3650),
+                       default=EXPIRING_DAYS_DEFAULT, metavar=t("DAYS"),
+                       help=t("flag lots this close to best-before (default {days})",
+                              days=EXPIRING_DAYS_DEFAULT))
     stock.add_argument("--outlets", action="store_true",
-                       help="also list what outlets hold (delivered, not yet distributed)")
-    stock.add_argument("--json", action="store_true", help="JSON output")
+                       help=t("also list what outlets hold (delivered, not yet distributed)"))
+    stock.add_argument("--json", action="store_true", help=t("JSON output"))
     stock.set_defaults(func=run_stock)
 
-    trace = subparsers.add_parser(
-        "trace", help="where a lot came from and where it went",
-        description="Backward trace (origins: producers, fields, harvest dates, "
-                    "certificates, sites) and forward trace (every lot made from it, every "
-                    "outlet and channel reached, every loss), through any depth.")
+
+def _trace_options(trace: CommandParser) -> None:
     add_store_arguments(trace)
-    trace.add_argument("lot", metavar="LOT", help="a lot code or lot id")
+    trace.add_argument("lot", metavar=t("LOT"), help=t("a lot code or lot id"))
     direction = trace.add_mutually_exclusive_group()
-    direction.add_argument("--backward", action="store_true", help="origins only")
-    direction.add_argument("--forward", action="store_true", help="destinations only")
-    trace.add_argument("--as-of", type=parse_time, metavar="TIME",
-                       help="the trace as it stood at a past moment")
+    direction.add_argument("--backward", action="store_true", help=t("origins only"))
+    direction.add_argument("--forward", action="store_true", help=t("destinations only"))
+    trace.add_argument("--as-of", type=parse_time, metavar=t("TIME"),
+                       help=t("the trace as it stood at a past moment"))
     trace.add_argument("--recorded", action="store_true",
-                       help="read --as-of as recording time rather than business time")
+                       help=t("read --as-of as recording time rather than business time"))
     trace.add_argument("--movements", action="store_true",
-                       help="also list every movement of the lot")
-    trace.add_argument("--json", action="store_true", help="JSON output")
+                       help=t("also list every movement of the lot"))
+    trace.add_argument("--json", action="store_true", help=t("JSON output"))
     trace.set_defaults(func=run_trace)
 
-    recall = subparsers.add_parser(
-        "recall", help="what a recall of a lot reaches",
-        description="Every lot derived from a lot, every current holder (sites and outlets) "
-                    "with quantities, stock in transit, and every outlet already served.")
+
+def _recall_options(recall: CommandParser) -> None:
     add_store_arguments(recall)
-    recall.add_argument("lot", metavar="LOT", help="a lot code or lot id")
-    recall.add_argument("--json", action="store_true", help="JSON output")
+    recall.add_argument("lot", metavar=t("LOT"), help=t("a lot code or lot id"))
+    recall.add_argument("--json", action="store_true", help=t("JSON output"))
     recall.set_defaults(func=run_recall)
-
-
-def batch_size(text: str) -> int:
-    """A batch size within the runner's bounds."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= BATCH_SIZE_MAX:
-        raise argparse.ArgumentTypeError(f"a batch holds 1 to {BATCH_SIZE_MAX} notifications")
-    return value
 
 
 def _open(arguments: argparse.Namespace, names: Sequence[str],
           **options: Any) -> tuple[Reader, LedgerProjections]:
+    # Start-up time: the store and the views load once a view command runs.
+    from infra.projections_wiring import open_projections  # noqa: PLC0415
+    from infra.reader import Reader  # noqa: PLC0415
+
     history = Reader(store_from_arguments(arguments))
-    return history, open_projections(history, names=names, **options)
+    try:
+        return history, open_projections(history, names=names, **options)
+    except BaseException:
+        history.close()
+        raise
+
+
+def _basis(arguments: argparse.Namespace) -> str:
+    return t("recorded time") if arguments.recorded else t("business time")
 
 
 # ------------------------------------------------------------------- rebuild
 
 
-class ProgressBar:
-    """A one-line progress bar with events per second, redrawn on a terminal.
-
-    Off a terminal (a log file, a pipe) it is drawn once, finished, to keep logs clean.
-    """
-
-    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
-        self.label = label
-        self.total = max(total, 1)
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.started = time.perf_counter()
-        self.drawn_at = 0.0
-        self.applied = 0
-
-    def update(self, position: int, applied: int, *, force: bool = False) -> None:
-        """Record progress; redraw if enough time passed."""
-        self.applied += applied
-        now = time.perf_counter()
-        if not force and (not self.live or now - self.drawn_at < PROGRESS_INTERVAL_S):
-            return
-        self.drawn_at = now
-        fraction = min(position / self.total, 1.0)
-        filled = int(fraction * PROGRESS_BAR_WIDTH)
-        rate = self.applied / max(now - self.started, 1e-9)
-        bar = "#" * filled + "." * (PROGRESS_BAR_WIDTH - filled)
-        self.stream.write(f"\r{self.label:<9} [{bar}] {fraction:6.1%} "
-                          f"{position:>11,}/{self.total:,}  {rate:>10,.0f} events/s")
-        self.stream.flush()
-
-    def finish(self) -> float:
-        """End the line; return the elapsed seconds."""
-        self.update(self.total, 0, force=True)
-        self.stream.write("\n")
-        return time.perf_counter() - self.started
-
-
 def run_rebuild(arguments: argparse.Namespace) -> int:
     """Drop and rebuild one view or all of them."""
-    names = list(VIEW_NAMES) if arguments.view == "all" else [arguments.view]
-    bars: dict[str, ProgressBar] = {}
+    names = list(arguments.view_names) if arguments.view == "all" else [arguments.view]
+    with progress_bars() as bars:
+        tasks: dict[str, Any] = {}
 
-    def progress(name: str, position: int, _: int, applied: int) -> None:
-        bars[name].update(position, applied)
+        def progress(name: str, position: int, _: int, applied: int) -> None:
+            bars.update(tasks[name], position, applied)
 
-    options: dict[str, Any] = {"on_progress": progress}
-    if arguments.batch_size is not None:
-        options["batch_size"] = arguments.batch_size
-    ledger, projections = _open(arguments, names, **options)
-    try:
-        head = projections.runner.head()
-        for name in names:
-            bars[name] = ProgressBar(name, head)
-            projections.runner.rebuild(name)
-            elapsed_s = bars[name].finish()
-            applied = bars[name].applied
-            print(f"{name}: {applied:,} events applied ({head:,} in the log) in "
-                  f"{elapsed_s:.2f} s: {applied / max(elapsed_s, 1e-9):,.0f} events/s "
-                  f"({head / max(elapsed_s, 1e-9):,.0f} log positions/s)")
-    finally:
-        projections.close()
-        ledger.close()
+        options: dict[str, Any] = {"on_progress": progress}
+        if arguments.batch_size is not None:
+            options["batch_size"] = arguments.batch_size
+        history, projections = _open(arguments, names, **options)
+        lines: list[str] = []
+        try:
+            head = projections.runner.head()
+            for name in names:
+                tasks[name] = bars.add(name, head)
+                projections.runner.rebuild(name)
+                applied, elapsed_s = bars.finish(tasks[name])
+                lines.append(t(
+                    "{view}: {applied} events applied ({head} in the log) in {elapsed}: "
+                    "{rate} events/s ({positions} log positions/s)", view=name,
+                    applied=number(applied), head=number(head), elapsed=seconds(elapsed_s),
+                    rate=rate(applied / max(elapsed_s, 1e-9)),
+                    positions=rate(head / max(elapsed_s, 1e-9))))
+        finally:
+            projections.close()
+            history.close()
+    for line in lines:
+        print(line)
     return 0
 
 
 # --------------------------------------------------------------------- stock
 
 
-def _grams(quantity_g: int) -> str:
-    return f"{quantity_g:,} g"
-
-
-def _emit_json(value: Any) -> None:
-    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
+def _flags(*flags: tuple[str, bool]) -> str:
+    return " ".join(flag for flag, on in flags if on)
 
 
 def run_stock(arguments: argparse.Namespace) -> int:
     """Print stock lines and totals."""
-    ledger, projections = _open(arguments, ["stock"])
+    history, projections = _open(arguments, ["stock"])
     try:
         projections.catch_up()
         stock = projections.stock
@@ -198,10 +194,9 @@ def run_stock(arguments: argparse.Namespace) -> int:
         if arguments.site:
             sites = stock.find_sites(arguments.site)
             if len(sites) != 1:
-                found = ", ".join(name for _, name in sites) or "none"
-                print(f"site {arguments.site!r} matches {len(sites)} sites ({found})",
-                      file=sys.stderr)
-                return 1
+                found = ", ".join(name for _, name in sites) or t("none")
+                raise not_found(t("site {site!r} matches {count} sites ({found})",
+                                  site=arguments.site, count=len(sites), found=found))
             site_id = sites[0][0]
         basis = "recorded" if arguments.recorded else "business"
         query: dict[str, Any] = {"site_id": site_id, "product": arguments.product,
@@ -210,36 +205,40 @@ def run_stock(arguments: argparse.Namespace) -> int:
         lines = stock.lines(**query)
         totals = stock.totals(**query)
         holdings = stock.outlet_holdings(product=arguments.product) if arguments.outlets else []
-        if arguments.json:
-            _emit_json({"lines": lines, "totals": totals, "outlet_holdings": holdings})
-            return 0
-        if arguments.as_of is not None:
-            print(f"stock as of {arguments.as_of.isoformat()} ({basis} time)")
-        print_table(
-            ["site", "product", "lot", "best before", "on hand", "reserved", "available",
-             "flags"],
-            [[line.site_name or line.site_id, line.product, line.code, line.best_before,
-              _grams(line.on_hand_g), _grams(line.reserved_g), _grams(line.available_g),
-              " ".join(flag for flag, on in (("EXPIRING", line.expiring_soon),
-                                             ("RECALLED", line.recalled)) if on)]
-             for line in lines], right=(4, 5, 6))
-        print()
-        print_table(
-            ["site", "product", "lots", "on hand", "reserved", "available", "expiring",
-             "recalled"],
-            [[total.site_name or total.site_id, total.product, total.lots,
-              _grams(total.on_hand_g), _grams(total.reserved_g), _grams(total.available_g),
-              _grams(total.expiring_soon_g), _grams(total.recalled_g)] for total in totals],
-            right=(2, 3, 4, 5, 6, 7))
-        if arguments.outlets:
-            print()
-            print_table(["outlet", "product", "lot", "held", "flags"],
-                         [[holding.outlet_name, holding.product, holding.code,
-                           _grams(holding.held_g), "RECALLED" if holding.recalled else ""]
-                          for holding in holdings], right=(3,))
     finally:
         projections.close()
-        ledger.close()
+        history.close()
+    if arguments.json:
+        emit_json({"lines": lines, "totals": totals, "outlet_holdings": holdings})
+        return 0
+    if arguments.as_of is not None:
+        print(t("stock as of {moment} ({basis})", moment=moment(arguments.as_of),
+                basis=_basis(arguments)))
+    expiring, recalled = t("EXPIRING"), t("RECALLED")
+    print_table(
+        [t("site"), t("product"), t("lot"), t("best before"), t("on hand"), t("reserved"),
+         t("available"), t("flags")],
+        [[line.site_name or line.site_id, line.product, line.code, day(line.best_before),
+          grams(line.on_hand_g), grams(line.reserved_g), grams(line.available_g),
+          _flags((expiring, line.expiring_soon), (recalled, line.recalled))]
+         for line in lines], right=(4, 5, 6), empty=t("no stock"))
+    print()
+    print_table(
+        [t("site"), t("product"), t("lots"), t("on hand"), t("reserved"), t("available"),
+         t("expiring"), t("recalled")],
+        [[total.site_name or total.site_id, total.product, number(total.lots),
+          grams(total.on_hand_g), grams(total.reserved_g), grams(total.available_g),
+          grams(total.expiring_soon_g), grams(total.recalled_g)] for total in totals],
+        right=(2, 3, 4, 5, 6, 7), title=t("totals per site and product"),
+        empty=t("no stock"))
+    if arguments.outlets:
+        print()
+        print_table([t("outlet"), t("product"), t("lot"), t("held"), t("flags")],
+                    [[holding.outlet_name, holding.product, holding.code,
+                      grams(holding.held_g), recalled if holding.recalled else ""]
+                     for holding in holdings], right=(3,),
+                    title=t("held by outlets (delivered, not yet distributed)"),
+                    empty=t("nothing held"))
     return 0
 
 
@@ -247,100 +246,104 @@ def run_stock(arguments: argparse.Namespace) -> int:
 
 
 def _print_lots(title: str, lots: Sequence[TraceLot]) -> None:
-    print(title)
-    print_table(["depth", "lot", "product", "made by", "quantity", "producer", "harvest",
-                  "certificate", "site", "flags"],
-                 [[lot.depth, lot.code, lot.product, lot.process, _grams(lot.quantity_g),
-                   lot.producer_name, lot.harvest_date or "", lot.organic_certificate,
-                   lot.site_name, "RECALLED" if lot.recalled else ""] for lot in lots],
-                 right=(0, 4))
+    recalled = t("RECALLED")
+    print_table([t("depth"), t("lot"), t("product"), t("made by"), t("quantity"),
+                 t("producer"), t("harvest"), t("certificate"), t("site"), t("flags")],
+                [[lot.depth, lot.code, lot.product, term(lot.process), grams(lot.quantity_g),
+                  lot.producer_name, day(lot.harvest_date), lot.organic_certificate,
+                  lot.site_name, recalled if lot.recalled else ""] for lot in lots],
+                right=(0, 4), title=title)
 
 
 def _print_edges(edges: Sequence[TraceEdge]) -> None:
-    print("links (parent → child)")
-    print_table(["parent", "child", "process", "quantity", "when"],
-                 [[edge.parent_code, edge.child_code, edge.process, _grams(edge.quantity_g),
-                   edge.occurred_at.isoformat()] for edge in edges], right=(3,))
+    print_table([t("parent"), t("child"), t("process"), t("quantity"), t("when")],
+                [[edge.parent_code, edge.child_code, term(edge.process), grams(edge.quantity_g),
+                  moment(edge.occurred_at)] for edge in edges], right=(3,),
+                title=t("links (parent → child)"), empty=t("none"))
 
 
 def _print_reaches(title: str, reaches: Sequence[Reach], party: str,
                    with_channel: bool = False) -> None:
-    print(title)
-    headers = ["lot", party, *(["channel"] if with_channel else []), "quantity"]
+    headers = [t("lot"), party, *([t("channel")] if with_channel else []), t("quantity")]
     print_table(headers, [[reach.code, reach.party_name or reach.party_id,
-                            *([reach.channel or ""] if with_channel else []),
-                            _grams(reach.quantity_g)] for reach in reaches],
-                 right=(len(headers) - 1,))
+                           *([term(reach.channel) if reach.channel else ""]
+                             if with_channel else []),
+                           grams(reach.quantity_g)] for reach in reaches],
+                right=(len(headers) - 1,), title=title, empty=t("none"))
 
 
 def _with_trace(arguments: argparse.Namespace,
-                body: Callable[[LedgerProjections, str], int]) -> int:
-    ledger, projections = _open(arguments, ["trace"])
+                body: Callable[[LedgerProjections, str, Reader], int]) -> int:
+    from projections.trace import TraceLimitExceeded  # noqa: PLC0415 - start-up time.
+
+    history, projections = _open(arguments, ["trace"])
     try:
         projections.catch_up()
         lot_id = projections.trace.resolve(arguments.lot)
         if lot_id is None:
-            print(f"no lot has the code or id {arguments.lot!r}", file=sys.stderr)
-            return 1
+            raise not_found(t("no lot has the code or id {lot!r}", lot=arguments.lot))
         try:
-            return body(projections, lot_id)
+            return body(projections, lot_id, history)
         except TraceLimitExceeded as error:
-            print(f"trace refused: {error}", file=sys.stderr)
-            return 1
+            raise not_found(t("trace refused: {error}", error=error)) from None
     finally:
         projections.close()
-        ledger.close()
+        history.close()
 
 
 def run_trace(arguments: argparse.Namespace) -> int:
     """Print a lot's backward and/or forward trace."""
     basis: TimeBasis = "recorded" if arguments.recorded else "business"
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, _: Reader) -> int:
         trace = projections.trace
         backward = None if arguments.forward else trace.backward(
             lot_id, as_of=arguments.as_of, basis=basis)
         forward = None if arguments.backward else trace.forward(
             lot_id, as_of=arguments.as_of, basis=basis)
         if backward is None and forward is None:
-            print(f"lot {arguments.lot} did not exist at {arguments.as_of}", file=sys.stderr)
-            return 1
+            raise not_found(t("lot {lot} did not exist at {moment}", lot=arguments.lot,
+                              moment=moment(arguments.as_of)))
         movements = (trace.movements([lot_id], as_of=arguments.as_of, basis=basis)
                      if arguments.movements else [])
         if arguments.json:
-            _emit_json({"backward": backward, "forward": forward, "movements": movements})
+            emit_json({"backward": backward, "forward": forward, "movements": movements})
             return 0
         if arguments.as_of is not None:
-            print(f"as of {arguments.as_of.isoformat()} ({basis} time)\n")
+            print(t("as of {moment} ({basis})", moment=moment(arguments.as_of),
+                    basis=_basis(arguments)))
+            print()
         if backward is not None:
-            _print_lots("BACKWARD: the lot and its ancestors", [backward.lot,
-                                                                *backward.ancestors])
+            _print_lots(t("BACKWARD: the lot and its ancestors"),
+                        [backward.lot, *backward.ancestors])
             print()
             _print_edges(backward.edges)
             print()
-            _print_reaches("sites (received or made there)", backward.sites, "site")
+            _print_reaches(t("sites (received or made there)"), backward.sites, t("site"))
             print()
         if forward is not None:
-            _print_lots("FORWARD: the lot and every lot made from it",
+            _print_lots(t("FORWARD: the lot and every lot made from it"),
                         [forward.lot, *forward.descendants])
             print()
             _print_edges(forward.edges)
             print()
-            _print_reaches("outlets reached (received)", forward.deliveries, "outlet")
+            _print_reaches(t("outlets reached (received)"), forward.deliveries, t("outlet"))
             print()
-            _print_reaches("distributed", forward.distributions, "outlet", with_channel=True)
+            _print_reaches(t("distributed"), forward.distributions, t("outlet"),
+                           with_channel=True)
             print()
-            _print_reaches("lost", forward.losses, "holder")
+            _print_reaches(t("lost"), forward.losses, t("holder"))
             print()
-            _print_reaches("lost in transit", forward.transit_losses, "outlet")
+            _print_reaches(t("lost in transit"), forward.transit_losses, t("outlet"))
         if movements:
             print()
-            print_table(["when", "kind", "site", "holder", "quantity", "note"],
-                         [[movement.occurred_at.isoformat(), movement.kind,
-                           movement.site_name, movement.holder_name,
-                           _grams(movement.quantity_g),
-                           movement.reason or movement.channel or ""]
-                          for movement in movements], right=(4,))
+            print_table([t("when"), t("kind"), t("site"), t("holder"), t("quantity"),
+                         t("note")],
+                        [[moment(movement.occurred_at), term(movement.kind),
+                          movement.site_name, movement.holder_name,
+                          grams(movement.quantity_g),
+                          movement.reason or (term(movement.channel) if movement.channel else "")]
+                         for movement in movements], right=(4,), title=t("movements"))
         return 0
 
     return _with_trace(arguments, body)
@@ -349,23 +352,61 @@ def run_trace(arguments: argparse.Namespace) -> int:
 def run_recall(arguments: argparse.Namespace) -> int:
     """Print what a recall of a lot reaches."""
 
-    def body(projections: LedgerProjections, lot_id: str) -> int:
+    def body(projections: LedgerProjections, lot_id: str, history: Reader) -> int:
+        import msgspec  # noqa: PLC0415 - start-up time (see above).
+
+        from infra.exports.recall_money import recall_money  # noqa: PLC0415 - start-up time.
+
         impact = projections.trace.recall_impact(lot_id)
         assert impact is not None
+        money = recall_money(history, lot_id)
         if arguments.json:
-            _emit_json(impact)
+            emit_json({**msgspec.to_builtins(impact), "money": money})
             return 0
-        _print_lots(f"RECALL of {impact.lot.code}: every lot concerned", impact.lots)
+        _print_lots(t("RECALL of {lot}: every lot concerned", lot=impact.lot.code),
+                    impact.lots)
         print()
-        _print_reaches("held at sites now", impact.site_stock, "site")
+        _print_reaches(t("held at sites now"), impact.site_stock, t("site"))
         print()
-        _print_reaches("held by outlets now", impact.outlet_stock, "outlet")
+        _print_reaches(t("held by outlets now"), impact.outlet_stock, t("outlet"))
         print()
-        _print_reaches("in transit to outlets", impact.in_transit, "outlet")
+        _print_reaches(t("in transit to outlets"), impact.in_transit, t("outlet"))
         print()
-        _print_reaches("outlets already served (received)", impact.outlets_served, "outlet")
+        _print_reaches(t("outlets already served (received)"), impact.outlets_served,
+                       t("outlet"))
         print()
-        _print_reaches("already distributed", impact.distributed, "outlet", with_channel=True)
+        _print_reaches(t("already distributed"), impact.distributed, t("outlet"),
+                       with_channel=True)
+        print()
+        print_recall_money(money)
         return 0
 
     return _with_trace(arguments, body)
+
+
+def print_recall_money(money: RecallMoney) -> None:
+    """The money a recall puts at stake (``12,30 €``)."""
+    print_table(
+        [t("payer"), t("who"), t("for"), t("producer"), t("state"), t("amount"), t("paid"),
+         t("at stake"), t("transfer")],
+        [[term(line.payer_kind), line.payer_name or t("(household, pseudonymous)"),
+          f"{term(line.cause)} …{line.cause_id.hex[-8:]}", line.producer_name,
+          term(f"transfer_{line.status}"), euros(line.amount_cents), euros(line.posted_cents),
+          euros(line.at_stake_cents), str(line.transfer_id)] for line in money.transfers],
+        right=(5, 6, 7),
+        title=t("MONEY AT STAKE: transfers paying for the recalled lots (deliveries and "
+                "baskets)"), empty=t("none"))
+    totals = money.totals
+    print(t("reserved (pending): {pending}, of which at stake {at_stake}",
+            pending=euros(totals.pending_cents), at_stake=euros(totals.at_stake_pending_cents)))
+    print(t("paid: {posted}, of which at stake {at_stake}", posted=euros(totals.posted_cents),
+            at_stake=euros(totals.at_stake_posted_cents)))
+    for kind, part in money.by_payer.items():
+        if part.transfers:
+            print("  " + t("{payers}: at stake {pending} reserved, {posted} paid ({transfers} "
+                           "transfers)", payers=term(f"{kind}s"),
+                           pending=euros(part.at_stake_pending_cents),
+                           posted=euros(part.at_stake_posted_cents),
+                           transfers=number(part.transfers)))
+    print(t("{deliveries} deliveries and {baskets} baskets concerned",
+            deliveries=number(money.deliveries), baskets=number(money.baskets)))

@@ -14,7 +14,6 @@ generate; every command still goes through the same handlers, checks and idempot
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,12 +25,19 @@ import msgspec
 
 from domain import commands as c
 from domain.allocations import AllocationRound
-from domain.lots import Channel
-from domain.members import MemberKind
+from domain.baskets import Basket, BasketProgramme, Household
+from domain.codec import decode_event
+from domain.command_records import CommandRecord
+from domain.donations import Donation
+from domain.lots import Channel, Lot
+from domain.members import Member, MemberKind
 from domain.sites import SiteKind
+from domain.workshops import Workshop
 from infra.demo.clock import execute_lived
 from infra.demo.governance import seed_governance
+from infra.demo.reports import seed_reports
 from infra.ledger.ledger import Ledger
+from projections.runner import stored_topics
 
 FIRST_MONDAY = date(2026, 1, 5)
 FOUNDING_DAY = -21
@@ -77,17 +83,44 @@ class Territory:
 
 
 @dataclass
+class ProgrammeFigures:
+    """What one programme brought in: lots offered and grams received."""
+
+    lots: int = 0
+    received_g: int = 0
+
+
+SUPPLY_CHAIN = "supply chain"
+"""``DemoSummary.programmes`` key of the food banks' supply chain (basket programmes are
+keyed by their name)."""
+
+
+@dataclass
 class DemoSummary:
-    """What the demo wrote."""
+    """What the demo wrote, counted from the store afterwards (``count_history``), so every
+    programme's acts are in it: the food banks' supply chain and the basket programmes."""
 
     events_written: int = 0
-    """Domain events the commands wrote (command records not counted)."""
+    """Domain events the commands wrote (command records not counted), every programme."""
     events_stored: int = 0
     """Every event in the store afterwards, command records included."""
     commands: int = 0
+    """Commands handled, every programme."""
     lots: int = 0
+    """Lots offered, every programme."""
     received_g: int = 0
+    """Grams received at sites, every programme."""
+    programmes: dict[str, ProgrammeFigures] = field(default_factory=dict)
     distributed_g_by_outlet: dict[str, int] = field(default_factory=dict)
+    distributed_g_by_channel: dict[str, int] = field(default_factory=dict)
+    households: int = 0
+    baskets_prepared: int = 0
+    baskets_collected: int = 0
+    baskets_cancelled: int = 0
+    donations: int = 0
+    """Donations in kind recorded (and not cancelled)."""
+    workshops: int = 0
+    """Cooking, gardening and nutrition workshops held (and not cancelled)."""
     recalled_lot_codes: list[str] = field(default_factory=list)
     coordinator_id: UUID | None = None
     platform_ids: list[UUID] = field(default_factory=list)
@@ -131,9 +164,12 @@ def _iso_week(day: date) -> str:
 
 
 def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int = 1,
-                  progress: Callable[[str], None] | None = None,
+                  progress: Callable[[int, int, int], None] | None = None,
                   with_governance: bool = True) -> DemoSummary:
-    """Write the demo territory into ``ledger`` and summarise it."""
+    """Write the demo territory into ``ledger`` and summarise it.
+
+    ``progress(week, weeks, events_written)`` is called after each week.
+    """
     if not 1 <= weeks <= WEEKS_MAX:
         raise ValueError(f"weeks must be between 1 and {WEEKS_MAX}, got {weeks}")
     if not 1 <= scale <= SCALE_MAX:
@@ -173,25 +209,30 @@ def generate_demo(ledger: Ledger, *, weeks: int = 12, seed: int = 7, scale: int 
             garden_ids=[result.stream_id for result in members[1:1 + GARDENS_PER_PLATFORM]],
             outlet_ids=[result.stream_id for result in members[1 + GARDENS_PER_PLATFORM:]]))
     summary.platform_ids = [territory.platform_id for territory in territories]
+    governance = None
     if with_governance:
         # Colleges, a vote changing the allocation key in week 6, a basket programme.
-        seed_governance(ledger, summary=summary, territories=territories, weeks=weeks,
-                        start=FIRST_MONDAY)
+        governance = seed_governance(ledger, summary=summary, territories=territories,
+                                     weeks=weeks, start=FIRST_MONDAY)
 
     for week in range(weeks):
         for territory in territories:
-            _run_week(send, rng, territory, week, summary)
+            _run_week(send, rng, territory, week)
         if progress is not None:
-            progress(f"week {week + 1}/{weeks}: {summary.events_written} events")
+            progress(week + 1, weeks, summary.events_written)
+    if governance is not None:
+        # Reference prices, a few donations, labelled lots and workshops for the reports.
+        seed_reports(ledger, governance, territories, coordinator_id=coordinator,
+                     weeks=weeks, start=FIRST_MONDAY, seed=seed)
     recall_territory = territories[0]
     _recall(send, rng, recall_territory, weeks - 1, summary)
     summary.seconds = time.perf_counter() - started
     summary.events_stored = ledger.recorder.max_notification_id() or 0
+    count_history(ledger, summary)
     return summary
 
 
-def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int,
-              summary: DemoSummary) -> None:
+def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int) -> None:
     platform = territory.platform_id
     site = territory.site_id
     # Monday: gardens offer lots.
@@ -206,7 +247,6 @@ def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int
                 organic_certificate=f"FR-BIO-01-{garden.hex[-4:].upper()}", origin="Parcelle "
                 f"{rng.randint(1, 9)}", occurred_at=_at(week, 0, 8)))
     offered = send.batch(offers)
-    summary.lots += len(offered)
     # Tuesday: the platform accepts or declines, then receives and weighs.
     decisions: list[msgspec.Struct] = []
     accepted: list[tuple[UUID, int]] = []
@@ -227,7 +267,6 @@ def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int
                                       lot_id=lot_id, site_id=site, measured_g=measured_g,
                                       occurred_at=_at(week, 1, 14)))
         accepted.append((lot_id, measured_g))
-        summary.received_g += measured_g
     send.batch(decisions)
     # Wednesday morning: some lots are split into crates; squash sometimes becomes soup.
     repack: list[msgspec.Struct] = []
@@ -333,8 +372,6 @@ def _run_week(send: _Sender, rng: random.Random, territory: Territory, week: int
                 command_id=send.next_id(), actor_id=outlet, lot_id=lot_id,
                 quantity_g=quantity_g - lost_g, channel=channel,
                 occurred_at=_at(week, rng.randint(4, 5), 11)))
-            summary.distributed_g_by_outlet[name] = (
-                summary.distributed_g_by_outlet.get(name, 0) + quantity_g - lost_g)
     send.batch(handouts)
 
 
@@ -366,16 +403,72 @@ def _name_of(ledger: Ledger, member_id: UUID) -> str:
     return name
 
 
-def print_summary(summary: DemoSummary, *, out: Any = sys.stdout) -> None:
-    """A short human summary of a demo run."""
-    rate = summary.events_stored / summary.seconds if summary.seconds else 0.0
-    print(f"events written: {summary.events_written} by {summary.commands} commands "
-          f"({summary.events_stored} stored with the command records; "
-          f"{summary.seconds:.1f} s, {rate:,.0f} events/s)", file=out)
-    print(f"lots offered: {summary.lots}", file=out)
-    print(f"received: {summary.received_g / 1000:,.1f} kg", file=out)
-    print("distributed per outlet:", file=out)
-    for name, quantity_g in sorted(summary.distributed_g_by_outlet.items()):
-        print(f"  {name:<40} {quantity_g / 1000:>10,.1f} kg", file=out)
-    if summary.recalled_lot_codes:
-        print(f"recalled: {', '.join(summary.recalled_lot_codes)}", file=out)
+SUMMARY_PAGE_SIZE = 10_000
+"""Notifications read per page when counting: memory stays flat at any scale."""
+SUMMARY_PAGES_MAX = 100_000
+"""A billion notifications: far beyond the largest demo (``WEEKS_MAX`` times ``SCALE_MAX``)."""
+
+
+def count_history(ledger: Ledger, summary: DemoSummary) -> None:
+    """Fill ``summary``'s figures from the store's events, whatever programme wrote them.
+
+    Lots offered and grams received go to the basket programme whose producer offered the
+    lot, else to the supply chain; distributions count per outlet and per channel; commands
+    are counted by their command records, and every other stored event was written by one.
+    """
+    summary.commands = 0
+    topics = stored_topics(CommandRecord.Handled, Member.Registered, BasketProgramme.Opened,
+                           Lot.Offered, Lot.Received, Lot.Distributed, Household.Enrolled,
+                           Basket.Prepared, Basket.Collected, Basket.Cancelled,
+                           Donation.Recorded, Donation.Cancelled, Workshop.Held,
+                           Workshop.Cancelled)
+    names: dict[UUID, str] = {}
+    programme_of_producer: dict[UUID, str] = {}
+    programme_of_lot: dict[UUID, str] = {}
+    by_outlet: dict[UUID, int] = {}
+    position = 1
+    for _ in range(SUMMARY_PAGES_MAX):
+        page = ledger.recorder.select_notifications(position, SUMMARY_PAGE_SIZE, topics=topics)
+        for notification in page:
+            event = decode_event(notification.topic, notification.state)
+            stream_id = UUID(str(notification.originator_id))
+            if isinstance(event, CommandRecord.Handled):
+                summary.commands += 1
+            elif isinstance(event, Member.Registered):
+                names[stream_id] = event.name
+            elif isinstance(event, BasketProgramme.Opened):
+                programme_of_producer[event.producer_id] = event.name
+            elif isinstance(event, Lot.Offered):
+                programme = programme_of_producer.get(event.producer_id, SUPPLY_CHAIN)
+                programme_of_lot[stream_id] = programme
+                summary.programmes.setdefault(programme, ProgrammeFigures()).lots += 1
+                summary.lots += 1
+            elif isinstance(event, Lot.Received):
+                programme = programme_of_lot.get(stream_id, SUPPLY_CHAIN)
+                figures = summary.programmes.setdefault(programme, ProgrammeFigures())
+                figures.received_g += event.measured_g
+                summary.received_g += event.measured_g
+            elif isinstance(event, Lot.Distributed):
+                by_outlet[event.outlet_id] = by_outlet.get(event.outlet_id, 0) + \
+                    event.quantity_g
+                channel = str(event.channel)
+                summary.distributed_g_by_channel[channel] = \
+                    summary.distributed_g_by_channel.get(channel, 0) + event.quantity_g
+            elif isinstance(event, Household.Enrolled):
+                summary.households += 1
+            elif isinstance(event, Basket.Prepared):
+                summary.baskets_prepared += 1
+            elif isinstance(event, Basket.Collected):
+                summary.baskets_collected += 1
+            elif isinstance(event, Basket.Cancelled):
+                summary.baskets_cancelled += 1
+            elif isinstance(event, Donation.Recorded | Donation.Cancelled):
+                summary.donations += 1 if isinstance(event, Donation.Recorded) else -1
+            elif isinstance(event, Workshop.Held | Workshop.Cancelled):
+                summary.workshops += 1 if isinstance(event, Workshop.Held) else -1
+        if len(page) < SUMMARY_PAGE_SIZE:
+            break
+        position = page[-1].id + 1
+    summary.events_written = (ledger.recorder.max_notification_id() or 0) - summary.commands
+    summary.distributed_g_by_outlet = {names.get(outlet, str(outlet)): grams
+                                       for outlet, grams in by_outlet.items()}

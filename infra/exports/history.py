@@ -98,6 +98,8 @@ class LotInfo:
     """Offered, or made by the split, merge or transformation."""
     code_source_id: UUID | None
     """The member that assigned the lot code: its producer, or the platform that made it."""
+    price_cents_per_kg: int = 0
+    """The offer price (0 for a lot made from other lots)."""
     code_source_site_id: UUID | None = None
     platform_id: UUID | None = None
     site_id: UUID | None = None
@@ -298,7 +300,7 @@ class _Builder:
                 harvest_date=event.harvest_date, best_before=event.best_before,
                 organic_certificate=event.organic_certificate, origin=event.origin,
                 process="harvest", quantity_g=event.quantity_g,
-                code_source_id=event.producer_id)
+                code_source_id=event.producer_id, price_cents_per_kg=event.price_cents_per_kg)
             self.history.lots[lot.id] = lot
             self.history.lot_ids_by_code[lot.code] = lot.id
             self._track(notification_id, event, TrackingKind.OFFERED, lot,

@@ -1,20 +1,23 @@
 """One step back, one step forward (EU Regulation 178/2002, art. 18), per member and period.
 
-For one member, over a period of business dates (inclusive, UTC): every lot it received and
-from whom (one step back), every lot it passed on and to whom (one step forward), and, to
-tie the two together, every lot it made from other lots (splits, merges, transformations,
-with the lots used). A producer's "step back" is its own harvest (the field); an outlet's
-"step forward" to people is its distribution by channel, counted in kilograms only: the
-ledger never names households. Losses are listed so each lot's mass balances.
+For one member, over a period of business days (both included, Europe/Paris): every lot it
+received and from whom (one step back), every lot it passed on and to whom (one step
+forward), and, to tie the two together, every lot it made from other lots (splits, merges,
+transformations, with the lots used). A producer's "step back" is its own harvest (the
+field); an outlet's "step forward" to people is its distribution by channel, counted in
+kilograms only: the ledger never names households. Losses are listed so each lot's mass
+balances.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
+from infra.exports.french import PARIS
 from infra.exports.history import History, Party, TrackingEvent, TrackingKind, load_history
-from infra.exports.tables import CellValue, Column, Format, Kind, Language, Table, render
+from infra.exports.output import render
+from infra.exports.tables import CellValue, Column, Format, Kind, Language, Table
 from infra.exports.trace import (
     CHANNEL_LABELS,
     REFERENCE_LABELS,
@@ -40,7 +43,7 @@ class Direction:
 
 COLUMNS = (
     Column("direction", "Sens", "Direction"),
-    Column("occurred_at", "Date (UTC)", "Date (UTC)", Kind.DATETIME),
+    Column("occurred_at", "Date (heure de Paris)", "Date (Paris time)", Kind.DATETIME),
     Column("lot_code", "Code lot", "Lot code"),
     Column("product", "Produit", "Product"),
     Column("quantity_g", "Quantité", "Quantity", Kind.GRAMS_AS_KG),
@@ -56,11 +59,12 @@ COLUMNS = (
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """``[start 00:00 UTC, end+1 00:00 UTC)``: both dates included."""
+    """``[start 00:00, end+1 00:00)`` in Europe/Paris: both days included, as the people
+    who keep the register count their days."""
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    return (datetime.combine(start, time.min, tzinfo=UTC),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    return (datetime.combine(start, time.min, tzinfo=PARIS),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS))
 
 
 def register_entries(history: History, member_id: UUID, start: date, end: date
@@ -141,7 +145,7 @@ def register_table(history: History, member: Party, start: date, end: date,
 
 def export_register(ledger: StreamReader, member: str, start: date, end: date,
                     output_format: Format, language: Language = Language.FR) -> bytes:
-    """The register of ``member`` (id or exact name) as CSV or XLSX bytes."""
+    """The register of ``member`` (id or exact name) as CSV, XLSX or PDF bytes."""
     history = load_history(ledger)
     party = history.member(member)
     return render([register_table(history, party, start, end, language)], output_format,

@@ -1,15 +1,18 @@
-"""Tables as CSV for French spreadsheets, or as XLSX.
+"""Tables as CSV for French spreadsheets, or as XLSX (PDF: ``infra.exports.pdf``).
 
 CSV is UTF-8 with a byte-order mark (so Excel reads the accents right) and ``;`` between
 fields (the separator French Excel expects, since ``,`` is its decimal mark); numbers use a
 decimal comma in French and a point in English, without thousands separators so every
-spreadsheet parses them as numbers; dates are ISO 8601 so they sort as text too.
+spreadsheet parses them as numbers; dates are ISO 8601 so they sort as text too. A CSV file
+holds one table: a report of several tables writes the one asked for (``Table.key``).
 XLSX holds real numbers and dates with display formats (French: ``# ##0,000`` grouping as
 the reader's locale shows it), a bold frozen header row and an autofilter, so the sheet
-is sortable as FSMA 204 asks.
+is sortable as FSMA 204 asks; each sheet prints on A4 landscape, fitted to the page width,
+with its header row repeated on every page.
 
-Quantities arrive as integer grams and money as integer cents; they become kilograms and
-euros only here, exactly, through ``Decimal``.
+Times are shown in Europe/Paris, where the people reading them are (the headers say so).
+Quantities arrive as integer grams, money as integer cents and shares as basis points; they
+become kilograms, euros and percents only here, exactly, through ``Decimal``.
 """
 
 from __future__ import annotations
@@ -17,16 +20,22 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from infra.exports.french import paris
 
 SHEET_TITLE_LENGTH_MAX = 31  # Excel refuses longer sheet names.
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Characters Excel refuses in them.
 COLUMN_WIDTH_MAX = 60  # Characters: wider columns only push the rest off screen.
 ROWS_MAX = 1_000_000  # Excel's sheet holds 1,048,576 rows; more is not a spreadsheet.
 
@@ -42,9 +51,13 @@ class Kind(enum.StrEnum):
     CENTS_AS_EUROS = "euros"
     """Integer cents shown as euros with two decimals."""
     INTEGER = "integer"
+    BASIS_POINTS_AS_PERCENT = "percent"
+    """Integer basis points shown as a percent with one decimal."""
     DATE = "date"
+    MONTH = "month"
+    """The first day of a month, shown as the month."""
     DATETIME = "datetime"
-    """Timezone-aware; written in UTC (Excel cells hold no time zone)."""
+    """Timezone-aware; written in Europe/Paris time (Excel cells hold no time zone)."""
 
 
 class Language(enum.StrEnum):
@@ -59,6 +72,7 @@ class Format(enum.StrEnum):
 
     CSV = "csv"
     XLSX = "xlsx"
+    PDF = "pdf"
 
 
 @dataclass(frozen=True)
@@ -77,12 +91,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table (a sheet in XLSX, a section in CSV)."""
+    """A titled table (a sheet in XLSX, a section in PDF, a whole CSV file)."""
 
     title_fr: str
     title_en: str
     columns: Sequence[Column]
     rows: Sequence[dict[str, CellValue]]
+    key: str = "table"
+    """How a client names the table to get it alone as CSV (``?table=``)."""
 
     def title(self, language: Language) -> str:
         """The title in ``language``."""
@@ -104,8 +120,14 @@ def _decimal_text(value: Decimal, places: int, language: Language) -> str:
     return text.replace(".", ",") if language == Language.FR else text
 
 
-def _utc_naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
+def paris_naive(value: datetime) -> datetime:
+    """The wall-clock time in Europe/Paris, without its zone (as a spreadsheet cell)."""
+    return paris(value).replace(tzinfo=None)
+
+
+def basis_points_to_percent(share_bp: int) -> Decimal:
+    """Exact percent."""
+    return Decimal(share_bp).scaleb(-2)
 
 
 def csv_text(column: Column, value: CellValue, language: Language) -> str:
@@ -116,29 +138,40 @@ def csv_text(column: Column, value: CellValue, language: Language) -> str:
         return _decimal_text(grams_to_kg(value), 3, language)
     if column.kind == Kind.CENTS_AS_EUROS and isinstance(value, int):
         return _decimal_text(cents_to_euros(value), 2, language)
+    if column.kind == Kind.BASIS_POINTS_AS_PERCENT and isinstance(value, int):
+        return _decimal_text(basis_points_to_percent(value), 2, language)
     if isinstance(value, datetime):
-        return _utc_naive(value).isoformat(sep=" ", timespec="seconds")
+        return paris_naive(value).isoformat(sep=" ", timespec="seconds")
+    if column.kind == Kind.MONTH and isinstance(value, date):
+        return f"{value:%Y-%m}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-def render_csv(tables: Sequence[Table], language: Language) -> bytes:
-    """UTF-8 with BOM, ``;``-separated; several tables are separated by a blank line and
-    each is preceded by its title (a single table has no title line)."""
+def render_csv(table: Table, language: Language) -> bytes:
+    """One table as UTF-8 with BOM, ``;``-separated, its header row first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for index, table in enumerate(tables):
-        if len(tables) > 1:
-            if index:
-                writer.writerow([])
-            writer.writerow([table.title(language)])
-        _check_size(table)
-        writer.writerow([column.header(language) for column in table.columns])
-        for row in table.rows:
-            writer.writerow([csv_text(column, row.get(column.key), language)
-                             for column in table.columns])
+    _check_size(table)
+    writer.writerow([column.header(language) for column in table.columns])
+    for row in table.rows:
+        writer.writerow([csv_text(column, row.get(column.key), language)
+                         for column in table.columns])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def chosen_table(tables: Sequence[Table], key: str | None) -> Table:
+    """The table named ``key`` (the first when no key is given)."""
+    if not tables:
+        raise ValueError("the report has no table")
+    if key is None:
+        return tables[0]
+    for table in tables:
+        if table.key == key:
+            return table
+    keys = ", ".join(table.key for table in tables)
+    raise ValueError(f"the report has no table {key!r} (it has: {keys})")
 
 
 def _check_size(table: Table) -> None:
@@ -154,6 +187,10 @@ _NUMBER_FORMATS = {
     (Kind.CENTS_AS_EUROS, Language.EN): '"€"#,##0.00',
     (Kind.INTEGER, Language.FR): "#,##0",
     (Kind.INTEGER, Language.EN): "#,##0",
+    (Kind.BASIS_POINTS_AS_PERCENT, Language.FR): "0.0%",
+    (Kind.BASIS_POINTS_AS_PERCENT, Language.EN): "0.0%",
+    (Kind.MONTH, Language.FR): "MM/YYYY",
+    (Kind.MONTH, Language.EN): "YYYY-MM",
     (Kind.DATE, Language.FR): "DD/MM/YYYY",
     (Kind.DATE, Language.EN): "YYYY-MM-DD",
     (Kind.DATETIME, Language.FR): "DD/MM/YYYY HH:MM:SS",
@@ -171,20 +208,40 @@ def xlsx_value(column: Column, value: CellValue) -> str | int | Decimal | date |
         return grams_to_kg(value)
     if column.kind == Kind.CENTS_AS_EUROS and isinstance(value, int):
         return cents_to_euros(value)
+    if column.kind == Kind.BASIS_POINTS_AS_PERCENT and isinstance(value, int):
+        return Decimal(value).scaleb(-4)
     if isinstance(value, datetime):
-        return _utc_naive(value)
+        return paris_naive(value)
     return value
 
 
+def sheet_title(title: str) -> str:
+    """A title Excel accepts: none of ``[]:*?/\\``, at most 31 characters."""
+    return SHEET_TITLE_FORBIDDEN.sub("-", title)[:SHEET_TITLE_LENGTH_MAX] or "-"
+
+
+def set_up_printing(sheet: Worksheet) -> None:
+    """A4 landscape, fitted to the page width (as many pages down as needed), the header
+    row repeated on every printed page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
+
+
 def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
-    """One sheet per table: bold frozen header, autofilter, number and date formats."""
+    """One sheet per table: bold frozen header, autofilter, number and date formats,
+    printed A4 landscape fitted to the width with the header on every page."""
     workbook = Workbook()
     first = workbook.active
     assert first is not None
     workbook.remove(first)
     for table in tables:
         _check_size(table)
-        sheet = workbook.create_sheet(table.title(language)[:SHEET_TITLE_LENGTH_MAX])
+        sheet = workbook.create_sheet(sheet_title(table.title(language)))
         sheet.append([column.header(language) for column in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -203,6 +260,7 @@ def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
             sheet.column_dimensions[get_column_letter(index)].width = min(
                 widths[index - 1] + 2, COLUMN_WIDTH_MAX)
         sheet.freeze_panes = "A2"
+        set_up_printing(sheet)
         if table.columns:
             sheet.auto_filter.ref = (f"A1:{get_column_letter(len(table.columns))}"
                                      f"{max(len(table.rows) + 1, 1)}")
@@ -211,8 +269,3 @@ def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
     return buffer.getvalue()
 
 
-def render(tables: Sequence[Table], output_format: Format, language: Language) -> bytes:
-    """The tables in ``output_format``."""
-    if output_format == Format.CSV:
-        return render_csv(tables, language)
-    return render_xlsx(tables, language)

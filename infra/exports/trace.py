@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from domain.lots import Channel
 from infra.exports.history import History, LotInfo, TrackingEvent, TrackingKind, load_history
+from infra.exports.output import render
 from infra.exports.tables import (
     CellValue,
     Column,
@@ -22,7 +23,6 @@ from infra.exports.tables import (
     Language,
     Table,
     csv_text,
-    render,
 )
 from infra.reader import StreamReader
 
@@ -62,7 +62,7 @@ CHANNEL_LABELS: dict[str, tuple[str, str]] = {
 
 COLUMNS = (
     Column("event", "Événement", "Event"),
-    Column("occurred_at", "Date (UTC)", "Date (UTC)", Kind.DATETIME),
+    Column("occurred_at", "Date (heure de Paris)", "Date (Paris time)", Kind.DATETIME),
     Column("lot_code", "Code lot", "Traceability lot code"),
     Column("product", "Produit", "Product"),
     Column("quantity_g", "Quantité", "Quantity", Kind.GRAMS_AS_KG),
@@ -198,6 +198,8 @@ def trace_table(history: History, lot_code: str, language: Language) -> Table:
 
 def export_trace(ledger: StreamReader, lot_code: str, output_format: Format,
                  language: Language = Language.FR) -> bytes:
-    """The recall spreadsheet of ``lot_code`` as CSV or XLSX bytes."""
+    """The recall spreadsheet of ``lot_code`` as CSV, XLSX or PDF bytes."""
     history = load_history(ledger)
-    return render([trace_table(history, lot_code, language)], output_format, language)
+    return render([trace_table(history, lot_code, language)], output_format, language,
+                  title=f"Traçabilité du lot {lot_code}" if language == Language.FR
+                  else f"Trace of lot {lot_code}")

@@ -68,7 +68,8 @@ def operated_site(uow: UnitOfWork, site_id: UUID, operator: Member) -> Site:
     """A site the acting member operates."""
     site = uow.get(Site, site_id, "site")
     if site.operator_id != operator.id:
-        raise RoleRequired(f"site {site.name} is not operated by {operator.name}")
+        raise RoleRequired(f"site {site.name} is not operated by {operator.name}",
+                           reason="site_not_operated", site=site.name)
     return site
 
 
@@ -76,7 +77,8 @@ def held_lot(uow: UnitOfWork, lot_id: UUID, platform: Member) -> Lot:
     """A lot held at a site of ``platform`` (the platform's own stock), or not yet placed."""
     lot = uow.get(Lot, lot_id, "lot")
     if lot.platform_id is not None and lot.platform_id != platform.id:
-        raise RoleRequired(f"lot {lot.code} is handled by another platform")
+        raise RoleRequired(f"lot {lot.code} is handled by another platform",
+                           reason="lot_of_another_platform", lot=lot.code)
     return lot
 
 

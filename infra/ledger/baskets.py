@@ -68,7 +68,8 @@ def enrol_household(command: g.EnrolHousehold, uow: UnitOfWork) -> list[UUID]:
     reference = check_reference(command.reference)
     if uow.find(household_reference_id(programme.id, reference)) is not None:
         raise AlreadyExists(f"reference {reference} is already enrolled in programme "
-                            f"{programme.name}")
+                            f"{programme.name}", reason="reference_taken",
+                            reference=reference, programme=programme.name)
     data = check_personal_data(PersonalData(name=command.name, contact=command.contact))
     household_id = uuid7()
     # The key is made (outside the event store) before the event that needs it; if the
@@ -138,7 +139,8 @@ def prepare_basket(command: g.PrepareBasket, uow: UnitOfWork) -> list[UUID]:
     new_id = basket_id(household.id, command.week)
     if uow.find(new_id) is not None:
         raise AlreadyExists(f"household {household.reference} already has a basket for "
-                            f"week {command.week}")
+                            f"week {command.week}", reason="basket_exists",
+                            reference=household.reference, week=command.week)
     terms, decision_id = basket_terms(uow, programme, context.occurred_at.date())
     context = msgspec.structs.replace(context, decision_id=decision_id)
     uow.context = context

@@ -36,7 +36,8 @@ def plan_delivery(command: c.PlanDelivery, uow: UnitOfWork) -> list[UUID]:
             lot = held_lot(uow, line.lot_id, platform)
             lot.check_in_stock("deliver")
             if lot.site_id != command.from_site_id:
-                raise InvalidCommand(f"lot {lot.code} is not at the delivery's site")
+                raise InvalidCommand(f"lot {lot.code} is not at the delivery's site",
+                                     reason="lot_not_at_site", lot=lot.code)
             lot.check_dispatch(stop.outlet_id, line.quantity_g)
         stops.append(Stop(stop.outlet_id, [DeliveryLine(line.lot_id, line.quantity_g)
                                            for line in stop.lines]))

@@ -16,6 +16,7 @@ from domain.errors import AlreadyExists, InvalidCommand
 from domain.governance import Colleges
 from domain.ids import uuid7
 from domain.proposals import Proposal
+from domain.reference_prices import SetReferencePrices
 from domain.rules import (
     AdmitMember,
     CommitBudget,
@@ -134,7 +135,7 @@ def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
     if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid
-                  | SetBackdatingWindow):
+                  | SetReferencePrices | SetBackdatingWindow):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

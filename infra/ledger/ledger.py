@@ -167,7 +167,7 @@ class Ledger(Application[UUID]):
         """
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
             uow = UnitOfWork(self.stores, self._now_for(commands))
-            records: dict[UUID, CommandRecord] = {}
+            records: dict[int, CommandRecord] = {}
             results = []
             try:
                 for position, command in enumerate(commands, start=1):
@@ -246,10 +246,10 @@ def _count(names: list[str], results: list[c.CommandResult], latency_s: float) -
             latency.observe(latency_s)
 
 
-def _replay(uow: UnitOfWork, records: dict[UUID, CommandRecord], name: str, command_id: str,
+def _replay(uow: UnitOfWork, records: dict[int, CommandRecord], name: str, command_id: str,
             digest: str, record_id: UUID) -> c.CommandResult | None:
     """The answer of an earlier run of this command id, or None if there was none."""
-    existing = records.get(record_id) or uow.find(record_id)
+    existing = records.get(record_id.int) or uow.find(record_id)
     if existing is None:
         return None
     assert isinstance(existing, CommandRecord)
@@ -261,14 +261,14 @@ def _replay(uow: UnitOfWork, records: dict[UUID, CommandRecord], name: str, comm
                            events_written=existing.events_written, replayed=True)
 
 
-def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[UUID, CommandRecord], *,
+def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[int, CommandRecord], *,
              look_up_record: bool) -> c.CommandResult:
     """Run one command of the unit of work and add its command record."""
     name, handler = _handler_for(command)
     command_id: str = command.command_id  # type: ignore[attr-defined]
     digest = command_digest(command)
     record_id = command_record_id(command_id)
-    if look_up_record or record_id in records:
+    if look_up_record or record_id.int in records:
         replayed = _replay(uow, records, name, command_id, digest, record_id)
         if replayed is not None:
             return replayed
@@ -290,7 +290,7 @@ def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[UUID, Comma
     record = CommandRecord.handled(uow.context, command_type=name, digest=digest,
                                    stream_ids=stream_ids, events_written=events_written,
                                    record_id=record_id)
-    records[record_id] = record
+    records[record_id.int] = record
     uow.add(record)
     return c.CommandResult(command_id=command_id, command_type=name, stream_id=stream_ids[0],
                            stream_ids=stream_ids, events_written=events_written)

@@ -1,6 +1,7 @@
 """The one table where a command meets its handler.
 
-Each command type (``domain.commands``, ``domain.governance_commands``) maps to a plain
+Each command type (``domain.commands``, ``domain.governance_commands``,
+``domain.reporting_commands``) maps to a plain
 function ``(command, unit_of_work) -> list[UUID]`` (the streams it changed, the main one
 first). The ledger, the API's command routes and the documentation read this table; nothing
 else registers, wraps or replaces a handler.
@@ -16,7 +17,19 @@ import msgspec
 
 from domain import commands as c
 from domain import governance_commands as g
-from infra.ledger import allocations, baskets, deliveries, funding, governance, lots, members
+from domain import reporting_commands as r
+from infra.ledger import (
+    allocations,
+    baskets,
+    deliveries,
+    donations,
+    funding,
+    governance,
+    labels,
+    lots,
+    members,
+    workshops,
+)
 from infra.ledger.unit_of_work import UnitOfWork
 
 Handler = Callable[[Any, UnitOfWork], list[UUID]]
@@ -74,6 +87,13 @@ HANDLERS: dict[type[msgspec.Struct], Handler] = {
     g.PrepareBasket: baskets.prepare_basket,
     g.CollectBasket: baskets.collect_basket,
     g.CancelBasket: baskets.cancel_basket,
+    # what the reports count beyond the flow of lots: donations, labels, workshops
+    r.RecordDonation: donations.record_donation,
+    r.CancelDonation: donations.cancel_donation,
+    r.DeclareQualityLabel: labels.declare_quality_label,
+    r.WithdrawQualityLabel: labels.withdraw_quality_label,
+    r.RecordWorkshop: workshops.record_workshop,
+    r.CancelWorkshop: workshops.cancel_workshop,
 }
 
 

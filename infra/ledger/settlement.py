@@ -13,9 +13,10 @@ Called by the delivery handlers (``infra.ledger.deliveries``), in their unit of 
 Without a price grid in force, deliveries post nothing: money moves only as rules say.
 Lines are paid to the lot's producer at the grid's price for its product, else at the offer
 price of the lot (or of the lot it was split from). Lines are left unpaid, with the reason
-recorded, when the lot mixes several producers (a merge) or when the dispatching platform is
+recorded, when the lot mixes several producers (a merge), when the dispatching platform is
 the producer itself (a garden moving its own produce, e.g. to a basket collection point:
-baskets pay for it).
+baskets pay for it), or when the lot or a lot it was made from was given (a donation,
+``infra.ledger.donations``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from domain.transfers import (
     void_pending,
 )
 from infra.ledger.actors import aware
+from infra.ledger.donations import donated_lot
 from infra.ledger.funding import account_of, transfer_accounts
 from infra.ledger.rules import rule_book
 from infra.ledger.unit_of_work import UnitOfWork
@@ -95,6 +97,8 @@ def _unpaid_reason(uow: UnitOfWork, lot: Lot, delivery: Delivery,
         return "the producer delivers its own produce", 0
     if lot.producer_id is None:
         return "made from several producers' lots", 0
+    if donated_lot(uow, lot):
+        return "a donation", 0
     price = _lot_price(uow, lot, grid)
     if price == 0:
         return "no price on the grid or the offer", 0

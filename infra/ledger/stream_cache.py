@@ -50,7 +50,8 @@ class StreamCache:
         self._head = head
         self._notifications = notifications
         self._capacity = capacity
-        self._entries: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._entries: OrderedDict[int, Aggregate] = OrderedDict()
+        """Keyed by the id's integer, which hashes in C (``UUID.__hash__`` is Python)."""
         self._known_head = head()
         self._lock = threading.Lock()
 
@@ -75,14 +76,14 @@ class StreamCache:
                 return
             for notification in page:
                 stream_id = notification.originator_id
-                self._entries.pop(stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
-                                  None)
+                key = stream_id.int if isinstance(stream_id, UUID) else UUID(stream_id).int
+                self._entries.pop(key, None)
             position = page[-1].id + 1
 
     def take(self, stream_id: UUID) -> Aggregate | None:
         """The cached stream, now held by the caller alone (None when not cached)."""
         with self._lock:
-            return self._entries.pop(stream_id, None)
+            return self._entries.pop(stream_id.int, None)
 
     def finish(self, start_head: int, held: Iterable[Aggregate],
                saved_ids: Sequence[int] | None) -> None:
@@ -100,8 +101,9 @@ class StreamCache:
             else:
                 kept = [aggregate for aggregate in held if not aggregate.pending_events]
             for aggregate in kept:
-                self._entries[aggregate.id] = aggregate
-                self._entries.move_to_end(aggregate.id)
+                key = aggregate.id.int
+                self._entries[key] = aggregate
+                self._entries.move_to_end(key)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
 

@@ -28,9 +28,17 @@ def governed(sqlite_store: StoreLocation) -> Iterator[tuple[Governed, Path]]:
         ledger.close()
 
 
+@pytest.fixture(autouse=True)
+def french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command speaks French: no locale variable asks for another language."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _cocagne(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str]:
     code = main(["--log-level", "warning", *arguments])
-    return code, capsys.readouterr().out
+    out = capsys.readouterr().out
+    return code, out.replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def test_a_proposal_goes_from_the_command_line_to_the_rules_in_force(
@@ -61,12 +69,19 @@ def test_a_proposal_goes_from_the_command_line_to_the_rules_in_force(
     code, out = _cocagne(capsys, "close", proposal_id, *db, "--actor",
                          str(gov.coordinator_id), "--at", at(5).isoformat())
     assert code == 0
-    assert "adopted: weighted yes" in out
-    assert "one member, one vote: 6 yes, 0 no" in out
+    assert "adoptée : 100 % de pour pondérés, au-dessus de 50 %" in out
+    assert "un membre, une voix : 6 pour, 0 contre" in out
     code, out = _cocagne(capsys, "tally", proposal_id, *db)
-    assert (code, "recount from the events: identical" in out) == (0, True)
+    assert (code, "recomptage depuis les événements : identique" in out) == (0, True)
+    code, out = _cocagne(capsys, "tally", proposal_id, *db, "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert (answer["proposal_id"], answer["status"]) == (proposal_id, "adopted")
+    assert answer["recount_matches"] is True
+    assert answer["tally"] == answer["recorded"]
+    assert answer["tally"]["adopted"] is True
     code, out = _cocagne(capsys, "rules", *db, "--as-of", "2026-03-08")
-    assert "none voted" in out
+    assert "aucune votée" in out
     code, out = _cocagne(capsys, "rules", *db, "--as-of", "2026-03-09", "--json")
     [rule] = json.loads(out)["rules"]
     assert (rule["kind"], rule["decision_id"]) == ("allocation_key", proposal_id)

@@ -1,6 +1,6 @@
 """The view commands on the hand-built graph: ``cocagne rebuild``, ``stock``, ``trace`` and
-``recall`` print what the views hold, in text and JSON (SQLite file, and PostgreSQL through
-``--database-url``).
+``recall`` print what the views hold, in text (French, as by default) and JSON (SQLite file,
+and PostgreSQL through ``--database-url``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,18 @@ def store_arguments(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
+def french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command speaks French: no locale variable asks for another language."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def plain(text: str) -> str:
+    """French figures with ordinary spaces (Babel writes U+202F and U+00A0)."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     """``main`` points the logs at the captured stderr; point them back afterwards."""
     yield
@@ -40,7 +52,7 @@ def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, 
     """Run the CLI; its exit code, stdout and stderr."""
     code = main(list(arguments))
     captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return code, plain(captured.out), plain(captured.err)
 
 
 def test_rebuild_all_shows_progress_and_rates(store_arguments: list[str],
@@ -49,25 +61,25 @@ def test_rebuild_all_shows_progress_and_rates(store_arguments: list[str],
     code, out, err = run(capsys, "rebuild", *store_arguments)
     assert code == 0
     for name in ("stock", "trace", "balances"):
-        assert f"{name}: " in out
-    assert out.count("events/s") == 3
-    assert "100.0%" in err
+        assert f"{name} : " in out
+    assert out.count("événements/s") == 3
+    assert err.count("100 %") == 3
     code, out, _ = run(capsys, "rebuild", "stock", "--batch-size", "7", *store_arguments)
     assert code == 0
-    assert out.startswith("stock: ")
+    assert out.startswith("stock : ")
 
 
 def test_stock_lists_lines_and_totals(store_arguments: list[str],
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """Filtered by site name and product, with grams and flags."""
+    """Filtered by site name and product, with grams (French grouping) and flags."""
     code, out, _ = run(capsys, "stock", "--site", "Entrepôt de Thise", "--product", "carrot",
                        "--outlets", *store_arguments)
     assert code == 0
     lines = out.splitlines()
     a1 = next(line for line in lines if " A-1 " in line)
-    assert "25,000 g" in a1
-    assert any("carrot" in line and "60,000 g" in line for line in lines)
-    assert any("Épicerie solidaire Planoise" in line and "5,000 g" in line for line in lines)
+    assert "25 000 g" in a1
+    assert any("carrot" in line and "60 000 g" in line for line in lines)
+    assert any("Épicerie solidaire Planoise" in line and "5 000 g" in line for line in lines)
 
 
 def test_stock_as_of_and_json(store_arguments: list[str],
@@ -80,7 +92,7 @@ def test_stock_as_of_and_json(store_arguments: list[str],
         ("A-1", 60_000), ("A-2", 38_000), ("B", 50_000)}
     code, out, err = run(capsys, "stock", "--site", "nowhere", *store_arguments)
     assert code == 1
-    assert "matches 0 sites" in err
+    assert "désigne 0 sites" in err
 
 
 def test_trace_backward_and_forward(store_arguments: list[str],
@@ -101,8 +113,8 @@ def test_trace_backward_and_forward(store_arguments: list[str],
     code, out, _ = run(capsys, "trace", "A", "--as-of", "2026-11-04", "--movements",
                        *store_arguments)
     assert code == 0
-    assert "as of 2026-11-04T23:59:59.999999+00:00 (business time)" in out
-    assert "split" in out
+    assert "au 05/11/2026 00:59, heure de Paris (moment des faits)" in out
+    assert "division" in out
 
 
 def test_recall_lists_holders_and_outlets(store_arguments: list[str],
@@ -110,12 +122,12 @@ def test_recall_lists_holders_and_outlets(store_arguments: list[str],
     """B's recall reaches M, T1, T2: stock at the warehouse and two outlets served."""
     code, out, _ = run(capsys, "recall", "B", *store_arguments)
     assert code == 0
-    assert "RECALL of B" in out
+    assert "RAPPEL de B" in out
     assert "Restos du Cœur Besançon" in out
-    assert "4,000 g" in out
+    assert "4 000 g" in out
     code, _, err = run(capsys, "recall", "Z-404", *store_arguments)
     assert code == 1
-    assert "no lot has the code or id 'Z-404'" in err
+    assert err == "aucun lot n'a le code ou l'identifiant 'Z-404'\n"
 
 
 @pytest.fixture
@@ -142,4 +154,4 @@ def test_commands_work_on_postgresql(postgres_url: str,
         "Épicerie solidaire Planoise", "Restos du Cœur Besançon"}
     code, out, _ = run(capsys, "rebuild", "trace", "--database-url", postgres_url)
     assert code == 0
-    assert out.startswith("trace: ")
+    assert out.startswith("trace : ")

@@ -71,7 +71,7 @@ def test_keygen_writes_a_private_key_and_never_overwrites_it(
     """The key file is readable by its owner only, and a second keygen refuses to replace it."""
     assert os.stat(key_file).st_mode & 0o777 == 0o600
     capsys.readouterr()
-    assert main(["checkpoint", "keygen", "--out", str(key_file)]) == 2
+    assert main(["--lang", "en", "checkpoint", "keygen", "--out", str(key_file)]) == 2
     assert "never overwritten" in capsys.readouterr().err
 
 
@@ -172,6 +172,6 @@ def test_seal_follow_seals_and_writes_periodic_checkpoints(
 def test_verify_refuses_a_missing_store(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """Verifying a file that is not there is an error, not a silent new empty store."""
-    assert main(["verify", "--db", str(tmp_path / "absent.db")]) == 2
+    assert main(["--lang", "en", "verify", "--db", str(tmp_path / "absent.db")]) == 2
     assert "no event store" in capsys.readouterr().err
     assert not (tmp_path / "absent.db").exists()

@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 
 from domain import governance_commands as g
-from infra.exports.funder import export_funder_report, funder_report
+from infra.exports.funder import funder_report
+from infra.exports.funder_layout import export_funder_report
 from infra.exports.history import HistoryError
 from infra.exports.tables import Format, Language
 from infra.ledger.ledger import Ledger
@@ -76,11 +77,12 @@ def test_the_report_totals_equal_the_balances_view(funded: Governed) -> None:
 
 
 def test_the_xlsx_reads_back_with_counts_and_kilograms(funded: Governed) -> None:
-    """Two sheets: the summary (euros and counts) and baskets per outlet and producer."""
+    """The first two sheets: the summary (euros and counts) and baskets per outlet and
+    producer (the quality and operations sheets follow)."""
     data = export_funder_report(funded.ledger, "Réseau Cocagne — fonds national", *WHOLE,
                                 Format.XLSX, Language.FR)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    summary_sheet, detail_sheet = workbook.worksheets
+    summary_sheet, detail_sheet, *_ = workbook.worksheets
 
     def rows(sheet: Any) -> list[dict[str, Any]]:
         values = list(sheet.iter_rows(values_only=True))
@@ -102,7 +104,8 @@ def test_the_xlsx_reads_back_with_counts_and_kilograms(funded: Governed) -> None
 
 
 def test_the_csv_uses_french_numbers_and_a_period(funded: Governed) -> None:
-    """CSV: two sections, decimal commas; a period before the baskets shows only money."""
+    """CSV: the summary table, decimal commas; a period before the baskets shows only
+    money."""
     data = export_funder_report(funded.ledger, str(funded.funder_ids[0]), *WHOLE, Format.CSV)
     text = data.decode("utf-8-sig")
     assert "Engagé;1000,00;" in text

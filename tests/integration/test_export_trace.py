@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import pytest
 from domain.base import Event
 from domain.lots import Lot
 from infra.cli.main import main as cli_main
+from infra.exports.french import PARIS
 from infra.exports.tables import Format, Language
 from infra.exports.trace import COLUMNS, export_trace
 from infra.ledger.ledger import Ledger
@@ -115,7 +116,7 @@ def test_every_xlsx_row_matches_its_stored_event(recall: tuple[Ledger, Scenario]
         aggregate = lot(ledger, event.originator_id)
         assert row["Traceability lot code"] == aggregate.code
         assert row["Product"].startswith(aggregate.product)
-        assert row["Date (UTC)"] == event.context.occurred_at.astimezone(UTC).replace(
+        assert row["Date (Paris time)"] == event.context.occurred_at.astimezone(PARIS).replace(
             tzinfo=None)
         assert row["Best before"].date() == aggregate.best_before
         field = QUANTITY_FIELD.get(type(event))
@@ -137,7 +138,7 @@ def test_every_xlsx_row_matches_its_stored_event(recall: tuple[Ledger, Scenario]
             assert row["Traceability lot code source"] == "Jardin de Chalon (Parcelle 3)"
         elif aggregate.id == scenario.merged:
             assert row["Traceability lot code source"] == "Banque alimentaire — Entrepôt"
-    dates = [row["Date (UTC)"] for row in rows]
+    dates = [row["Date (Paris time)"] for row in rows]
     assert dates == sorted(dates)
 
 
@@ -195,7 +196,7 @@ def test_the_command_line_writes_the_spreadsheet(recall: tuple[Ledger, Scenario]
     assert "no lot has the code 'NO-SUCH-LOT'" in capsys.readouterr().err
     rows = read_xlsx(out.read_bytes())
     assert {row["Code lot"] for row in rows} >= {"MIX-0306", "LEN-0302-C", "CHA-0302-C"}
-    assert all(isinstance(row["Date (UTC)"], datetime) for row in rows)
+    assert all(isinstance(row["Date (heure de Paris)"], datetime) for row in rows)
 
 
 def test_every_xlsx_row_matches_the_trace_view(recall: tuple[Ledger, Scenario]) -> None:
@@ -222,7 +223,8 @@ def test_every_xlsx_row_matches_the_trace_view(recall: tuple[Ledger, Scenario]) 
     for row in rows:
         movement = movements[row["Notification id"]]
         assert row["Traceability lot code"] == movement.code
-        assert row["Date (UTC)"] == movement.occurred_at.astimezone(UTC).replace(tzinfo=None)
+        paris_time = movement.occurred_at.astimezone(PARIS).replace(tzinfo=None)
+        assert row["Date (Paris time)"] == paris_time
         quantity_g = 0 if row["Quantity"] is None else int(Decimal(str(row["Quantity"])) * 1000)
         assert quantity_g == movement.quantity_g
         if movement.kind in {"dispatched", "delivered"}:

@@ -12,6 +12,10 @@
     return (c / 100).toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
   };
   var $ = function (id) { return document.getElementById(id); };
+  // 2026-12-07 -> 07/12/2026
+  var jour = function (iso) {
+    return new Date(String(iso).slice(0, 10) + "T00:00:00").toLocaleDateString("fr-FR");
+  };
 
   // Le vocabulaire de l'API (codes stables, en anglais) dit en français à l'écran.
   var MOTS = {
@@ -79,7 +83,8 @@
 
   function api(chemin, options) {
     options = options || {};
-    options.headers = Object.assign({ Accept: "application/json" }, options.headers || {});
+    options.headers = Object.assign({ Accept: "application/json", "Accept-Language": "fr" },
+      options.headers || {});
     if (jeton) options.headers.Authorization = "Bearer " + jeton;
     options.credentials = "same-origin";
     return fetch(chemin, options).then(function (reponse) {
@@ -351,7 +356,7 @@
     if (b) {
       cartes.appendChild(liste("Origines", b.origins.map(function (o) {
         return o.code + " : " + (o.producer_name || "producteur inconnu") +
-          (o.origin ? ", " + o.origin : "") + (o.harvest_date ? ", récolté le " + o.harvest_date : "") +
+          (o.origin ? ", " + o.origin : "") + (o.harvest_date ? ", récolté le " + jour(o.harvest_date) : "") +
           (o.organic_certificate ? ", certificat " + o.organic_certificate : "");
       })));
       cartes.appendChild(liste("Sites traversés", b.sites.map(function (r) {

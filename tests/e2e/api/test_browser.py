@@ -4,40 +4,22 @@ trace search draws the lot's graph, and axe finds no serious accessibility viola
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.api.conftest import LiveServer, new_id
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 PAGE_TIMEOUT_MS = 10_000  # Loading and connecting; the 2-second bound is checked apart.
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by playwright (no browser downloaded)."""
-    assert shutil.which(CHROMIUM), "chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+# The browser is the session's one Chromium (tests/e2e/conftest.py).
 
 
 def open_dashboard(browser: Browser, server: LiveServer, who: str) -> Page:

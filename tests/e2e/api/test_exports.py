@@ -129,7 +129,7 @@ def test_funder_report_for_the_funder_itself_and_the_auditor(client: TestClient[
 @pytest.mark.parametrize(("path", "params", "status"), [
     ("/api/exports/trace/NO-SUCH-LOT", CSV, 404),
     ("/api/exports/trace/{lot}", {}, 400),
-    ("/api/exports/trace/{lot}", {"format": "pdf"}, 400),
+    ("/api/exports/trace/{lot}", {"format": "ods"}, 400),
     ("/api/exports/trace/{lot}", {**CSV, "lang": "de"}, 400),
     ("/api/exports/epcis", {"lot": "NO-SUCH-LOT"}, 404),
     ("/api/exports/epcis", {"from": "yesterday"}, 400),
@@ -150,3 +150,71 @@ def test_bad_input_answers_4xx_in_the_error_shape(client: TestClient[Litestar], 
     parameter breaks the document, 422 when well-formed ones are refused together)."""
     url = path.format(lot=world.lot, outlet=world.outlet, funder=world.funder)
     bad(client.get(url, params=params, headers=world.headers("coordinator")), status)
+
+
+PDF = "application/pdf"
+
+
+def pdf_bytes(response: httpx.Response) -> bytes:
+    """The bytes of a PDF attachment."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == PDF
+    assert response.headers["content-disposition"].endswith('.pdf"')
+    assert response.content.startswith(b"%PDF")
+    return response.content
+
+
+def test_casf_register_for_the_organisation_itself(client: TestClient[Litestar],
+                                                   world: World) -> None:
+    """The platform gets its register as PDF and CSV; another outlet may not read it; a
+    producer is refused by the table."""
+    url = f"/api/exports/casf-register/{world.platform}"
+    pdf_bytes(client.get(url, params={**PERIOD, "format": "pdf"},
+                         headers=world.headers("platform")))
+    text = csv_text(client.get(url, params={**PERIOD, **CSV, "table": "summary"},
+                               headers=world.headers("auditor")))
+    assert text.startswith("Étape;Mouvement;Sens;Lignes")
+    refused(client.get(url, params={**PERIOD, **CSV}, headers=world.headers("outlet")),
+            "forbidden")
+    refused(client.get(url, params={**PERIOD, **CSV}, headers=world.headers("producer")),
+            ROLE_NOT_ALLOWED)
+    bad(client.get(url, params={**PERIOD, **CSV, "table": "nothing"},
+                   headers=world.headers("platform")), 422)
+
+
+def test_donation_attestation_and_activity(client: TestClient[Litestar], world: World) -> None:
+    """A producer gets its own (empty) attestation; a funder the network's activity; an
+    outlet must name a programme it serves; the household is refused."""
+    pdf_bytes(client.get(f"/api/exports/donation-attestation/{world.producer}",
+                         params={"year": 2026}, headers=world.headers("producer")))
+    refused(client.get(f"/api/exports/donation-attestation/{world.producer}",
+                       params={"year": 2026}, headers=world.headers("household")),
+            ROLE_NOT_ALLOWED)
+    text = csv_text(client.get("/api/exports/activity", params={"year": 2026, **CSV},
+                               headers=world.headers("funder")))
+    assert text.startswith("Programme;Jardin;Paniers préparés")
+    refused(client.get("/api/exports/activity", params={"year": 2026, **CSV},
+                       headers=world.headers("outlet")), "forbidden")
+    bad(client.get("/api/exports/activity", params={"year": 1999, **CSV},
+                   headers=world.headers("funder")), 400)
+
+
+def test_funder_report_as_pdf_and_one_csv_table(client: TestClient[Litestar],
+                                                world: World) -> None:
+    """The PDF is a document; ``table=operations`` is the operations alone."""
+    url = f"/api/exports/funder-report/{world.funder}"
+    pdf_bytes(client.get(url, params={**PERIOD, "format": "pdf"},
+                         headers=world.headers("funder")))
+    text = csv_text(client.get(url, params={**PERIOD, **CSV, "table": "operations"},
+                               headers=world.headers("funder")))
+    assert text.startswith("Date (heure de Paris);Opération;Référence")
+
+
+def test_recall_impact_says_what_money_is_at_stake(client: TestClient[Litestar],
+                                                   world: World) -> None:
+    """No price grid in this world: the money section is there, and empty."""
+    body = client.get(f"/api/lots/{world.lot}/recall-impact",
+                      headers=world.headers("platform")).json()
+    assert body["money"]["transfers"] == []
+    assert body["money"]["totals"]["posted_cents"] == 0
+    assert body["in_transit"]

@@ -1,0 +1,1 @@
+"""Work pages: a server-rendered surface per role (see ``infra.api.pages.routes``)."""

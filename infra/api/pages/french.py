@@ -1,0 +1,82 @@
+"""French formats for the work pages, from Babel's CLDR data: ``1 234,5 kg``, ``12,30 €``,
+``07/12/2026``, ``07/12/2026 14:30`` (Europe/Paris), ``30 %``.
+
+Quantities are integers in grams and money integers in cents everywhere in the ledger; these
+functions are the only place they become text for people. The grouping separator is the
+narrow no-break space CLDR prescribes for French (U+202F), as the browser's
+``Intl.NumberFormat('fr-FR')`` writes it, so figures rendered by the server and by the page's
+script look the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALE = "fr_FR"
+PARIS = ZoneInfo("Europe/Paris")
+GRAMS_PER_KG = 1_000
+CENTS_PER_EURO = 100
+BASIS_POINTS_PER_PERCENT = 100
+
+
+def kg(grams: int) -> str:
+    """``1 234,5 kg``: to the gram, trailing zeros dropped (a refusal quotes exact figures)."""
+    return f"{format_decimal(grams / GRAMS_PER_KG, format='#,##0.###', locale=LOCALE)}\u00a0kg"
+
+
+def kg_number(grams: int) -> str:
+    """The figure of :func:`kg` without its unit (table cells under a "kg" heading)."""
+    return str(format_decimal(grams / GRAMS_PER_KG, format="#,##0.###", locale=LOCALE))
+
+
+def euros(cents: int) -> str:
+    """``12,30 €``; negative amounts keep their sign (``-4,50 €``)."""
+    return str(format_currency(cents / CENTS_PER_EURO, "EUR", locale=LOCALE))
+
+
+def percent(basis_points: int) -> str:
+    """``30 %`` or ``12,5 %`` from basis points."""
+    figure = format_decimal(basis_points / BASIS_POINTS_PER_PERCENT, format="#,##0.##",
+                            locale=LOCALE)
+    return f"{figure}\u00a0%"
+
+
+def day(value: date | datetime | str | None) -> str:
+    """``07/12/2026`` (a moment is first brought to Paris time); empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = paris(value).date()
+    return str(format_date(value, "dd/MM/yyyy", locale=LOCALE))
+
+
+def moment(value: datetime | None) -> str:
+    """``07/12/2026 14:30`` in Paris time; empty for None."""
+    if value is None:
+        return ""
+    return str(format_datetime(paris(value), "dd/MM/yyyy HH:mm", locale=LOCALE))
+
+
+def paris(value: datetime) -> datetime:
+    """A moment in Paris time (naive moments are read as UTC, as the ledger stores them)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(PARIS)
+
+
+def iso_week_fr(week: str) -> str:
+    """``2026-W07`` as ``semaine 7 de 2026``."""
+    year, _, number = week.partition("-W")
+    if not year.isdigit() or not number.isdigit():
+        return week
+    return f"semaine {int(number)} de {year}"
+
+
+def count(number: int) -> str:
+    """An integer with French grouping (``12 345``)."""
+    return str(format_decimal(number, format="#,##0", locale=LOCALE))

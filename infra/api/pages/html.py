@@ -1,0 +1,245 @@
+"""HTML building blocks of the work pages: escaping, the page frame, tables and forms.
+
+Everything that comes from the ledger goes through ``escape`` (MarkupSafe); a ``Markup``
+value is already safe HTML. No inline script or style: the page's behaviour lives in
+``/dashboard/espace.js`` (the Content-Security-Policy allows this origin's files only), and
+the data it needs sits in ``data-`` attributes.
+
+A form describes one command: ``Form(command, title, fields)``. Each field names the body
+key it fills and its ``kind``, which tells the script how to turn the French input into the
+command's value (``kg`` → grams, ``euros`` → cents, ``percent`` → basis points…). Whether a
+form is shown at all is the policy table's answer (``infra.api.pages.routes``).
+"""
+
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
+"""French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
+KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "datetime", "uuid",
+                   "choice", "int", "kg_list", "confirm", "textarea"})
+
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """An element id unique in the process (so in any page)."""
+    return f"{prefix}-{next(_ids)}"
+
+
+def attrs(**values: Any) -> Markup:
+    """HTML attributes; ``True`` writes the bare name, ``None``/``False`` omits it."""
+    parts = []
+    for name, value in values.items():
+        if value is None or value is False:
+            continue
+        key = name.rstrip("_").replace("_", "-")
+        if value is True:
+            parts.append(key)
+        else:
+            parts.append(f'{key}="{escape(value)}"')
+    return Markup(" " + " ".join(parts)) if parts else Markup("")  # noqa: S704 - values are escaped
+
+
+def tag(element: str, content: Any = "", /, **values: Any) -> Markup:
+    """``<element …>content</element>`` (content escaped unless it is Markup)."""
+    return Markup(f"<{element}{attrs(**values)}>{escape(content)}</{element}>")  # noqa: S704 - values are escaped
+
+
+def join(items: Iterable[Any]) -> Markup:
+    """Several pieces of HTML one after the other."""
+    return Markup("").join(escape(item) for item in items)
+
+
+# ------------------------------------------------------------------ tables
+
+
+@dataclass
+class Column:
+    """A table column: its heading and whether its cells are numbers (sorted as numbers)."""
+
+    heading: str
+    number: bool = False
+
+
+def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
+          table_id: str, empty: str = "Rien pour l’instant.",
+          sort_keys: Iterable[Sequence[Any]] | None = None) -> Markup:
+    """A sortable, filterable table in a scrolling region (the script adds the filter box).
+
+    ``sort_keys`` gives, per row, the raw value of each cell (grams, cents, ISO dates) that
+    sorting uses instead of the displayed French text.
+    """
+    heads = join(tag("th", column.heading, scope="col",
+                     data_type="nombre" if column.number else "texte") for column in columns)
+    body_rows = []
+    keys = list(sort_keys) if sort_keys is not None else None
+    for index, row in enumerate(rows):
+        cells = []
+        for position, (column, value) in enumerate(zip(columns, row, strict=True)):
+            key = keys[index][position] if keys is not None else None
+            cells.append(tag("td", value, class_="nombre" if column.number else None,
+                             data_cle=key))
+        body_rows.append(tag("tr", join(cells)))
+    if not body_rows:
+        body_rows.append(tag("tr", tag("td", empty, colspan=str(len(columns)))))
+    return tag("div", tag(
+        "table", join([tag("caption", caption), tag("thead", tag("tr", heads)),
+                       tag("tbody", join(body_rows))]),
+        id=table_id, class_="triable"),
+        class_="defilement", role="region", aria_label=caption, tabindex="0")
+
+
+# ------------------------------------------------------------------ forms
+
+
+@dataclass
+class Option:
+    """A choice of a select: its value, label, and data the script may use."""
+
+    value: str
+    label: str
+    data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Field:
+    """One input of a form."""
+
+    name: str
+    """Body key it fills (``payload.key`` for a nested value)."""
+    label: str
+    kind: str = "text"
+    required: bool = True
+    options: Sequence[Option] = ()
+    help: str = ""
+    value: str = ""
+    list_name: str = ""
+    """With ``item``: the value is one entry of the body's list ``list_name``."""
+    item: dict[str, Any] | None = None
+    maximum: int | None = None
+    fills: str = ""
+    """For a select: the option's ``data-kg`` fills the field of that name."""
+
+    def __post_init__(self) -> None:
+        assert self.kind in KINDS, self.kind
+
+
+@dataclass
+class Form:
+    """One command's form."""
+
+    command: str
+    title: str
+    fields: Sequence[Field] = ()
+    submit: str = "Envoyer"
+    fixed: dict[str, Any] = field(default_factory=dict)
+    """Body values the page sets itself (the lot of the row, the round…)."""
+    intro: str = ""
+    compact: bool = False
+    """A one-button form (dispatch, collect, confirm) shown inline in a list."""
+    confirm: str = ""
+    """A sentence the person must tick before sending (a recall)."""
+
+
+def field_html(form_id: str, spec: Field) -> Markup:
+    """The label, input and help of one field."""
+    element_id = f"{form_id}-{spec.name.replace('.', '-')}-{next(_ids)}"
+    common: dict[str, Any] = {
+        "id": element_id, "name": spec.name, "data_kind": spec.kind,
+        "required": spec.required, "data_list": spec.list_name or None,
+        "data_item": json.dumps(spec.item, sort_keys=True) if spec.item is not None else None,
+        "data_remplit": spec.fills or None,
+    }
+    help_id = f"{element_id}-aide" if spec.help else None
+    if help_id:
+        common["aria_describedby"] = help_id
+    if spec.kind in {"uuid", "choice"}:
+        options = [] if spec.required and spec.value else [tag("option", "— choisir —",
+                                                                value="")]
+        for option in spec.options:
+            data = {f"data_{key}": value for key, value in option.data.items()}
+            options.append(tag("option", option.label, value=option.value,
+                               selected=option.value == spec.value, **data))
+        control = tag("select", join(options), **common)
+    elif spec.kind == "confirm":
+        control = Markup(f"<input{attrs(type='checkbox', **common)}>")  # noqa: S704 - values are escaped
+        return tag("div", join([control, tag("label", spec.label, for_=element_id)]),
+                   class_="champ case")
+    elif spec.kind == "textarea":
+        control = tag("textarea", spec.value, rows="2", **common)
+    else:
+        input_type, extra = _input_type(spec)
+        attributes = attrs(type=input_type, value=spec.value or None, **extra, **common)
+        control = Markup(f"<input{attributes}>")  # noqa: S704 - values are escaped
+    parts = [tag("label", spec.label, for_=element_id), control]
+    if spec.help:
+        parts.append(tag("p", spec.help, class_="aide", id=help_id))
+    return tag("div", join(parts), class_="champ")
+
+
+def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
+    if spec.kind in {"kg", "euros", "eur_per_kg", "percent"}:
+        return "text", {"inputmode": "decimal", "pattern": DECIMAL_PATTERN,
+                        "autocomplete": "off", "data_max": spec.maximum}
+    if spec.kind == "kg_list":
+        return "text", {"inputmode": "decimal", "autocomplete": "off"}
+    if spec.kind == "int":
+        return "number", {"min": "0", "step": "1", "inputmode": "numeric"}
+    if spec.kind == "date":
+        return "date", {}
+    if spec.kind == "datetime":
+        return "datetime-local", {}
+    return "text", {"autocomplete": "off"}
+
+
+def form_html(spec: Form) -> Markup:
+    """A command's form; the script sends it (or keeps it until the network returns)."""
+    form_id = new_id(f"f-{spec.command}")
+    fields = [field_html(form_id, item) for item in spec.fields]
+    if spec.confirm:
+        fields.append(field_html(form_id, Field("_confirmation", spec.confirm, kind="confirm")))
+    parts: list[Any] = []
+    if not spec.compact:
+        parts.append(tag("h3", spec.title, id=f"{form_id}-titre"))
+    if spec.intro:
+        parts.append(tag("p", spec.intro, class_="intro"))
+    parts.extend(fields)
+    parts.append(tag("p", "", class_="erreur-formulaire", role="alert", hidden=True))
+    parts.append(tag("button", spec.submit, type="submit"))
+    return tag("form", join(parts), id=form_id, class_="acte compact" if spec.compact
+               else "acte", data_command=spec.command, data_label=spec.title,
+               data_fixed=json.dumps(spec.fixed, sort_keys=True, default=str),
+               aria_labelledby=None if spec.compact else f"{form_id}-titre",
+               aria_label=spec.title if spec.compact else None, novalidate=True)
+
+
+def section(section_id: str, title: str, *content: Any, intro: str = "") -> Markup:
+    """A titled section of a page."""
+    heading_id = f"titre-{section_id}"
+    parts = [tag("h2", title, id=heading_id)]
+    if intro:
+        parts.append(tag("p", intro, class_="intro"))
+    parts.extend(content)
+    return tag("section", join(parts), id=section_id, aria_labelledby=heading_id)
+
+
+def figures(items: Sequence[tuple[str, str, dict[str, Any]]]) -> Markup:
+    """Key figures in boxes: (label, value, data attributes)."""
+    return tag("div", join(tag("p", join([escape(label), " : ",
+                                         tag("strong", value, **data)]))
+                           for label, value, data in items), class_="resume")
+
+
+def details(summary: str, *content: Any) -> Markup:
+    """A folded block."""
+    return tag("details", join([tag("summary", summary), *content]))

@@ -1,0 +1,160 @@
+"""The refusals in French, with their numbers: one catalogue keyed by error code and reason.
+
+A refused command answers ``{code, message, reason, facts}``: ``code`` is stable, ``reason``
+(when the raise site names one) is finer, and ``facts`` carries the numbers the English
+message quotes, in base units (grams, cents, basis points). A client that asks for French
+(``Accept-Language: fr``, as the work pages do) gets ``message`` from this catalogue:
+the template of its reason, filled with the facts in French formats (``12,5 kg``,
+``12,30 €``, ``07/12/2026 14:30``), else the sentence of its code followed by the English
+detail when the raise site gave no facts yet.
+"""
+
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from infra.api.pages import french
+
+STATUS_WORDS = {
+    "offered": "proposé", "accepted": "accepté", "declined": "refusé", "received": "reçu",
+    "open": "ouvert", "computed": "calculé", "confirmed": "confirmé", "planned": "planifié",
+    "dispatched": "expédié", "completed": "livré", "cancelled": "annulé",
+    "prepared": "préparé", "collected": "récupéré", "adopted": "adoptée",
+    "rejected": "rejetée", "yes": "pour", "no": "contre", "abstain": "abstention",
+    "posted": "payé", "pending": "en attente", "voided": "annulé",
+}
+
+CODE_MESSAGES: dict[str, str] = {
+    "invalid_request": "La demande est incomplète ou mal formée",
+    "unauthenticated": "Vous n’êtes pas connecté : ouvrez votre lien de connexion",
+    "role_not_allowed": "Votre rôle ne permet pas cet acte",
+    "forbidden": "Cet acte porte sur des données qui ne sont pas les vôtres",
+    "suspended": "Votre adhésion est suspendue : vous ne pouvez pas agir",
+    "actor_mismatch": "Personne n’agit au nom d’un autre membre",
+    "not_found": "Ce que l’acte désigne n’existe pas",
+    "invalid": "Les valeurs saisies ne conviennent pas",
+    "quantity_mismatch": "Les quantités ne tombent pas juste",
+    "invalid_state": "Cet acte n’est pas possible dans l’état actuel",
+    "insufficient_stock": "Stock insuffisant",
+    "already_exists": "Cela existe déjà",
+    "command_id_reused": "Cet acte a déjà été envoyé avec d’autres valeurs",
+    "conflict": "D’autres personnes modifiaient les mêmes données : réessayez",
+    "recalled": "Ce lot est rappelé",
+    "not_on_roll": "Vous ne siégez dans aucun collège",
+    "voting_closed": "Le vote est clos",
+    "voting_not_open": "Le vote n’est pas encore ouvert",
+    "voting_still_open": "Le vote est encore ouvert",
+    "budget_exceeded": "Le budget ne suffit pas",
+    "no_reference_price": "Aucun prix de référence pour ce produit : déclarez la valeur du don",
+    "too_large": "La demande est trop volumineuse",
+    "unavailable": "Le service est momentanément indisponible : réessayez",
+    "internal": "Le serveur n’a pas pu répondre",
+}
+
+REASON_MESSAGES: dict[str, str] = {
+    "accept_more_than_offered": "Acceptation de {accepted_g} refusée : le lot {lot} n’offre "
+                                "que {offered_g}.",
+    "receive_at_other_site": "Le lot {lot} a été accepté pour un autre site.",
+    "lot_status": "Impossible : le lot {lot} est {status}, il devrait être {expected}.",
+    "lot_not_received": "Impossible : le lot {lot} n’a pas été reçu (il est {status}).",
+    "lot_recalled": "Impossible : le lot {lot} est rappelé.",
+    "not_available": "{quantity_g} refusés : le lot {lot} n’a que {available_g} disponibles "
+                     "({on_hand_g} en stock, {reserved_g} réservés).",
+    "split_sum": "Division refusée : les parts font {parts_g} mais le lot {lot} a "
+                 "{available_g} disponibles.",
+    "release_more_than_reserved": "Libération de {quantity_g} refusée : le lot {lot} n’a que "
+                                  "{reserved_g} réservés pour cette structure.",
+    "dispatch_more_than_stock": "Expédition de {quantity_g} refusée : le lot {lot} a "
+                                "{reserved_g} réservés pour cette structure et {available_g} "
+                                "disponibles.",
+    "not_in_transit": "Le lot {lot} n’est pas en route vers votre structure.",
+    "receive_more_than_dispatched": "Réception de {received_g} refusée : seuls "
+                                    "{dispatched_g} du lot {lot} ont été expédiés.",
+    "loss_more_than_held": "Perte de {quantity_g} refusée : vous ne détenez que {held_g} du "
+                           "lot {lot}.",
+    "loss_more_than_available": "Perte de {quantity_g} refusée : le lot {lot} n’a que "
+                                "{available_g} disponibles (libérez d’abord les réservations).",
+    "distribute_more_than_held": "Distribution de {quantity_g} refusée : vous ne détenez que "
+                                 "{held_g} du lot {lot}.",
+    "already_recalled": "Le lot {lot} est déjà rappelé.",
+    "budget_exceeded": "Dépense de {amount_cents} refusée : il reste {available_cents} "
+                       "({committed_cents} engagés, {spent_cents} dépensés, {reserved_cents} "
+                       "réservés).",
+    "propose_not_on_roll": "Vous ne siégez dans aucun collège : vous ne pouvez pas proposer.",
+    "proposal_closed": "Vote refusé : la proposition « {title} » est close.",
+    "vote_after_closing": "Vote refusé : la proposition « {title} » a fermé le {closes_at}.",
+    "vote_before_opening": "Vote refusé : la proposition « {title} » ouvre le {opens_at}.",
+    "vote_not_on_roll": "Vote refusé : vous ne figuriez sur aucune liste de collège à "
+                        "l’ouverture de « {title} ».",
+    "best_before_before_harvest": "La date « à consommer de préférence avant » "
+                                  "({best_before}) précède la récolte ({harvest_date}).",
+    "amount_out_of_range": "Montant refusé : {amount_cents} ; il doit être d’au moins "
+                           "0,01 € et d’au plus {maximum_cents}.",
+    "closes_before_opening": "La fin du vote ({closes_at}) doit venir après son ouverture "
+                             "({opens_at}).",
+    "recall_not_own_lot": "Un producteur ne rappelle que ses propres lots.",
+    "lot_not_held": "Le lot {lot} n’est pas détenu par votre structure.",
+    "reference_taken": "La référence {reference} est déjà inscrite au programme {programme}.",
+    "basket_exists": "Le foyer {reference} a déjà un panier pour la {week}.",
+    "site_not_operated": "Le site {site} n’est pas exploité par votre structure.",
+    "lot_of_another_platform": "Le lot {lot} est géré par une autre plateforme.",
+    "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
+    "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
+    "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
+    "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
+                          "et aucun prix de référence pour {product} au {donated_date}.",
+    "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
+                                  "{on_hand_g} en stock (enregistrez le don à sa réception).",
+}
+
+
+def fact_text(name: str, value: int | str) -> str:
+    """One fact in French: grams as kg, cents as euros, basis points as %, moments, states."""
+    if not isinstance(value, str):
+        if name.endswith("_g"):
+            return french.kg(value)
+        if name.endswith("_cents"):
+            return french.euros(value)
+        if name.endswith("_bp"):
+            return french.percent(value)
+        return french.count(value)
+    if name.endswith("_date") or name == "best_before":
+        try:
+            return french.day(value)
+        except ValueError:
+            return value
+    if name == "week":
+        return french.iso_week_fr(value)
+    if name.endswith("_at"):
+        try:
+            return french.moment(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return STATUS_WORDS.get(value, value)
+
+
+def french_message(code: str, message: str, reason: str = "",
+                   facts: Mapping[str, int | str] | None = None,
+                   fields: list[tuple[str, str]] | None = None) -> str:
+    """The refusal said in French (see the module docstring)."""
+    template = REASON_MESSAGES.get(reason)
+    if template is not None:
+        values = {name: fact_text(name, value) for name, value in (facts or {}).items()}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError):
+            pass  # A raise site quoting fewer facts than its template: say it generally.
+    sentence = CODE_MESSAGES.get(code, "Acte refusé")
+    if fields:
+        names = ", ".join(field for field, _ in fields if field)
+        return f"{sentence} (champ : {names})." if names else f"{sentence}."
+    return f"{sentence} — détail : {message}" if message else f"{sentence}."
+
+
+def wants_french(accept_language: str) -> bool:
+    """Whether a request's ``Accept-Language`` puts French first."""
+    first = accept_language.split(",", maxsplit=1)[0].strip().lower()
+    return first.startswith("fr")

@@ -1,0 +1,293 @@
+"""Routes of the work pages: ``/espace`` and one page per role, in French, for phones.
+
+- ``GET /espace`` (public): signs in from the demo link's ``#token=…`` or a pasted token
+  (the script posts it to ``/api/session``, which sets the HttpOnly cookie), then leads to
+  the caller's main page.
+- ``GET /espace/{page}``: a role's page (``infra.api.pages.roles``), behind the same guard
+  and policy table as the API: each page has its own entry (``page_producer``…). The
+  session cookie authenticates these GETs; commands are posted by the page's script with
+  the bearer token, never by the cookie. ``?apres=N`` waits until the views have applied
+  notification N, so the page shows the act just sent.
+- ``GET /espace/sw.js``, ``/espace/manifest.webmanifest`` (public): the service worker
+  (scope ``/espace/``) and the manifest that make the pages installable and readable
+  offline.
+
+A page asked for without a session leads to the sign-in page; a page the caller's roles do
+not open answers a French page saying so.
+"""
+
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+from markupsafe import Markup
+
+from infra.api.access import SESSION_COOKIE, Caller, load_caller
+from infra.api.dashboard_routes import DASHBOARD_DIRECTORY, SECURITY_HEADERS
+from infra.api.errors import EXCEPTION_HANDLERS, ApiError
+from infra.api.pages import french
+from infra.api.pages.directory import Directory, directory_of
+from infra.api.pages.html import join, tag
+from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES, Page
+from infra.api.policy import POLICY
+from infra.api.queries import wait_for
+from infra.api.services import Services
+
+HTML = "text/html; charset=utf-8"
+NOTIFICATION_MAX = 2**62
+ROLE_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "structure",
+              "funder": "financeur", "household": "foyer", "voter": "membre d’un collège",
+              "auditor": "contrôle", "coordinator": "coordination"}
+
+Apres = Annotated[int | None, QueryParameter(
+    name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
+    description="Wait until the views have applied this notification (read your writes)")]
+
+
+def pages_for(caller: Caller) -> list[tuple[str, str]]:
+    """The pages the policy table opens to the caller: (slug, title), main page first."""
+    allowed = [(slug, title) for slug, (name, title, _) in PAGES.items()
+               if (access := POLICY.get(name)) is not None
+               and caller.scope_for(access) is not None]
+    main = main_page(caller)
+    return sorted(allowed, key=lambda item: item[0] != main)
+
+
+def main_page(caller: Caller) -> str | None:
+    """The page a caller lands on."""
+    for role, slug in MAIN_PAGE_BY_ROLE:
+        if role in caller.roles:
+            return slug
+    return None
+
+
+def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
+           directory: Directory | None, position: int = 0) -> str:
+    """The page frame: header, navigation, content, the list of acts, the footer."""
+    nav: Any = ""
+    who: Any = ""
+    if caller is not None and directory is not None:
+        items = [tag("li", tag("a", page_title, href=f"/espace/{page_slug}",
+                               aria_current="page" if page_slug == slug else None))
+                 for page_slug, page_title in pages_for(caller)]
+        stock = POLICY.get("get_stock")
+        if stock is not None and caller.scope_for(stock) is not None:
+            items.append(tag("li", tag("a", "Stock et traçabilité", href="/dashboard")))
+        nav = tag("nav", tag("ul", join(items)), class_="onglets", aria_label="Espaces")
+        roles = ", ".join(ROLE_WORDS.get(role, role) for role in sorted(caller.roles))
+        who = tag("p", join([tag("strong", directory.name(caller.member_id)), f" — {roles}"]),
+                  class_="qui", id="qui")
+    session = tag("div", join([
+        tag("p", "En ligne", id="etat-reseau", class_="etat direct", role="status",
+            aria_live="polite"),
+        tag("button", "Se déconnecter", type="button", id="deconnexion",
+            hidden=caller is None),
+    ]), class_="session")
+    header = tag("header", join([tag("div", join([tag("h1", "Coopérative Cocagne"), who]),
+                                     class_="titre"), session]), class_="bandeau")
+    acts = tag("section", join([
+        tag("h2", "Mes actes", id="titre-actes"),
+        tag("p", "Chaque acte envoyé d’ici, ou gardé sur l’appareil hors connexion, en "
+                 "attente, envoyé ou refusé.", class_="intro"),
+        tag("ol", "", id="file-actes", class_="file-actes", aria_live="polite"),
+    ]), id="actes", aria_labelledby="titre-actes",
+        hidden=caller is None or "data-command=" not in body)
+    main = tag("main", join([tag("h2", title, class_="titre-page"),
+                             tag("p", "", id="message", class_="message", role="alert",
+                                 hidden=True), body, acts]),
+               id="contenu", tabindex="-1")
+    footer = tag("footer", join([
+        "Registre coopératif — les données viennent du journal d’événements. Page du ",
+        tag("span", french.moment(datetime.now(tz=UTC)), id="date-page"), "."]),
+        class_="pied")
+    data = {"page": slug, "position": str(position),
+            "membre": str(caller.member_id) if caller else ""}
+    body_attributes = " ".join(f'data-{key}="{value}"' for key, value in data.items())
+    return (
+        '<!doctype html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{Markup.escape(title)} — Coopérative Cocagne</title>\n"
+        '<link rel="manifest" href="/espace/manifest.webmanifest">\n'
+        '<meta name="theme-color" content="#24502f">\n'
+        '<link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml">\n'
+        '<link rel="stylesheet" href="/dashboard/style.css">\n'
+        '<link rel="stylesheet" href="/dashboard/espace.css">\n'
+        '<script src="/dashboard/espace.js" defer></script>\n</head>\n'
+        f"<body {body_attributes}>\n"
+        '<a class="skip" href="#contenu">Aller au contenu</a>\n'
+        f"{header}\n{nav}\n{main}\n{footer}\n</body>\n</html>\n")
+
+
+def html_response(text: str, status_code: int = 200) -> Response[str]:
+    """An HTML page with the dashboard's security headers (pages are never cached by
+    intermediaries: they hold a member's data; the service worker keeps its own copy)."""
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+    return Response(text, media_type=HTML, status_code=status_code, headers=headers)
+
+
+def render_page(services: Services, caller: Caller, slug: str, apres: int | None) -> str:
+    """A role's page (runs in a worker thread: it reads views and streams)."""
+    wait_for(services, apres, ["stock", "trace", "balances"])
+    directory = directory_of(services)
+    _, title, build = PAGES[slug]
+    page = Page(services=services, caller=caller, directory=directory,
+                today=french.paris(datetime.now(tz=UTC)).date())
+    body = build(page)
+    position = int(services.ledger.recorder.max_notification_id() or 0)
+    return layout(title, body, slug=slug, caller=caller, directory=directory,
+                  position=position)
+
+
+def page_route(slug: str) -> HTTPRouteHandler:
+    """The GET route of one role's page."""
+    name, title, _ = PAGES[slug]
+
+    async def handle(request: Request[Any, Any, Any], apres: Apres = None) -> Response[str]:
+        services: Services = request.app.state.services
+        caller: Caller = request.state.caller
+        text = await anyio.to_thread.run_sync(render_page, services, caller, slug, apres)
+        return html_response(text)
+
+    handle.__name__ = name
+    handle.__qualname__ = name
+    return get(f"/espace/{slug}", name=name, include_in_schema=False,
+               summary=f"Work page: {title}",
+               exception_handlers={NotAuthorizedException: _to_sign_in,
+                                   ApiError: _refused_page})(handle)
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client is a browser asking for a page (else it gets the API's JSON)."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _to_sign_in(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if not wants_html(request):
+        return EXCEPTION_HANDLERS[HTTPException](request, error)
+    return Redirect(f"/espace?suite={request.url.path}")
+
+
+def _refused_page(request: Request[Any, Any, Any], error: ApiError) -> Response[Any]:
+    if not wants_html(request):
+        return EXCEPTION_HANDLERS[ApiError](request, error)
+    message = {"role_not_allowed": "Vos rôles n’ouvrent pas cette page.",
+               "suspended": "Votre adhésion est suspendue.",
+               "unavailable": "Les données ne sont pas encore à jour : rechargez la page."
+               }.get(error.code, "Cette page ne peut pas s’afficher.")
+    body = join([tag("p", message), tag("p", tag("a", "Retour à mon espace", href="/espace"))])
+    return html_response(layout("Page refusée", body, slug="", caller=None, directory=None),
+                         error.status_code)
+
+
+def session_caller(request: Request[Any, Any, Any]) -> Caller | None:
+    """The caller of the session cookie, if it is valid."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    services: Services = request.app.state.services
+    try:
+        return load_caller(services, token)
+    except ApiError:
+        return None
+
+
+@get("/espace", name="pages_home", include_in_schema=False, sync_to_thread=True)
+def pages_home(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The caller's main page, or the sign-in page."""
+    caller = session_caller(request)
+    if caller is not None:
+        slug = main_page(caller)
+        if slug is not None:
+            return Redirect(f"/espace/{slug}")
+    body = join([
+        tag("p", "Ouvrez le lien de connexion que la coordination vous a donné, ou collez "
+                 "votre jeton d’accès.", class_="intro"),
+        tag("form", join([
+            tag("label", "Jeton d’accès", for_="jeton"),
+            Markup('<input id="jeton" name="jeton" type="password" autocomplete="off" '
+                   'spellcheck="false" placeholder="coc_…" required>'),
+            tag("button", "Se connecter", type="submit"),
+        ]), id="connexion", class_="filtres"),
+    ])
+    return html_response(layout("Connexion", body, slug="connexion", caller=None,
+                                directory=None))
+
+
+@get("/espace/controle/verification", name="page_verification", include_in_schema=False,
+     exception_handlers={NotAuthorizedException: _to_sign_in, ApiError: _refused_page})
+async def page_verification(request: Request[Any, Any, Any]) -> Response[str]:
+    """Recompute the hash chain from the events and say whether the history is intact."""
+    services: Services = request.app.state.services
+    caller: Caller = request.state.caller
+    text = await anyio.to_thread.run_sync(_verification, services, caller)
+    return html_response(text)
+
+
+def _verification(services: Services, caller: Caller) -> str:
+    from infra.audit.chain import open_chain_store  # noqa: PLC0415 - only this page needs it.
+    from infra.audit.verify import verify  # noqa: PLC0415
+
+    store = open_chain_store(services.location)
+    try:
+        report = verify(store)
+    finally:
+        store.close()
+    if report.ok:
+        verdict = (f"Historique intact : les {french.count(report.sealed_checked)} événements "
+                   "enregistrés ont tous été vérifiés, chacun contre son maillon de la chaîne.")
+    elif report.finding is not None and report.finding.problem == "unsealed":
+        # Never called intact: nothing vouches for events without a link.
+        verdict = (f"Vérification incomplète : {french.count(report.unsealed)} événements "
+                   "n’ont pas de maillon dans la chaîne et n’ont donc pas pu être vérifiés "
+                   f"({report.finding.describe()}).")
+    else:
+        verdict = "L’historique ne correspond plus à la chaîne : " + (
+            report.finding.describe() if report.finding is not None else "voir le CLI")
+    body = join([tag("p", verdict, id="verdict", data_ok="oui" if report.ok else "non"),
+                 tag("p", tag("a", "Retour au contrôle", href="/espace/controle"))])
+    return layout("Vérification de l’historique", body, slug="controle", caller=caller,
+                  directory=directory_of(services))
+
+
+@get("/espace/sw.js", name="pages_worker", include_in_schema=False, sync_to_thread=False)
+def pages_worker() -> Response[bytes]:
+    """The service worker, served from /espace/ so that its scope covers the pages."""
+    data = (DASHBOARD_DIRECTORY / "espace-sw.js").read_bytes()
+    return Response(data, media_type="text/javascript; charset=utf-8",
+                    headers={**SECURITY_HEADERS, "Service-Worker-Allowed": "/espace/"})
+
+
+MANIFEST = {
+    "name": "Coopérative Cocagne — espace de travail",
+    "short_name": "Cocagne",
+    "lang": "fr",
+    "start_url": "/espace",
+    "scope": "/espace/",
+    "display": "standalone",
+    "background_color": "#fafaf7",
+    "theme_color": "#24502f",
+    "icons": [{"src": "/dashboard/favicon.svg", "sizes": "any", "type": "image/svg+xml"}],
+}
+
+
+@get("/espace/manifest.webmanifest", name="pages_manifest", include_in_schema=False,
+     sync_to_thread=False)
+def pages_manifest() -> Response[bytes]:
+    """The web manifest (installable app)."""
+    return Response(json.dumps(MANIFEST, ensure_ascii=False).encode(),
+                    media_type="application/manifest+json", headers=SECURITY_HEADERS)
+
+
+PAGE_ROUTES: list[HTTPRouteHandler] = [
+    pages_home, pages_worker, pages_manifest, page_verification,
+    *(page_route(slug) for slug in PAGES)]

@@ -1,0 +1,74 @@
+"""French on the work pages: formats from Babel, and a French sentence for every refusal.
+
+Every refusal code the domain can answer has a French sentence, every reason a raise site
+names has a French template, and each template is filled with the facts in French formats.
+"""
+
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import domain
+from domain.errors import DomainError, InsufficientStock
+from infra.api.pages import french
+from infra.api.pages.refusals import CODE_MESSAGES, REASON_MESSAGES, french_message
+
+NARROW, NBSP = "\u202f", "\u00a0"
+DOMAIN = Path(domain.__file__).parent
+REASON_AT_RAISE = re.compile(r'reason="([a-z_]+)"')
+
+
+def test_quantities_money_and_dates_are_written_the_french_way() -> None:
+    """1 234,5 kg, 12,30 €, 30 %, 07/12/2026, and 14:30 in Paris for 13:30 UTC in winter."""
+    assert french.kg(1_234_500) == f"1{NARROW}234,5{NBSP}kg"
+    assert french.kg(12_000) == f"12{NBSP}kg"
+    assert french.euros(1_230) == f"12,30{NBSP}€"
+    assert french.percent(3_000) == f"30{NBSP}%"
+    assert french.percent(1_250) == f"12,5{NBSP}%"
+    assert french.day(date(2026, 12, 7)) == "07/12/2026"
+    assert french.moment(datetime(2026, 12, 7, 13, 30, tzinfo=UTC)) == "07/12/2026 14:30"
+    assert french.iso_week_fr("2026-W07") == "semaine 7 de 2026"
+
+
+def test_every_refusal_code_has_a_french_sentence() -> None:
+    """Each DomainError subclass's code (after importing every domain module) is covered."""
+    for module in pkgutil.iter_modules([str(DOMAIN)]):
+        importlib.import_module(f"domain.{module.name}")
+    codes, pending = set(), [DomainError]
+    while pending:
+        error_type = pending.pop()
+        codes.add(error_type.code)
+        pending.extend(error_type.__subclasses__())
+    assert sorted(codes - set(CODE_MESSAGES) - {"refused"}) == []
+
+
+def test_every_reason_named_at_a_raise_site_has_a_french_template() -> None:
+    """A reason key in domain/ or the service layer without a template would fall back to
+    the code's sentence."""
+    sources = [*DOMAIN.glob("*.py"), *(DOMAIN.parent / "infra" / "ledger").glob("*.py")]
+    named = {reason for path in sources
+             for reason in REASON_AT_RAISE.findall(path.read_text(encoding="utf-8"))}
+    assert named
+    assert sorted(named - set(REASON_MESSAGES)) == []
+
+
+def test_a_template_is_filled_with_the_facts_in_french_formats() -> None:
+    """Grams become kilograms, with the lot's code, as the English message's numbers."""
+    error = InsufficientStock("reserve 12000 g refused", reason="not_available",
+                              quantity_g=12_000, lot="L260302-4F2A", available_g=8_000,
+                              on_hand_g=8_000, reserved_g=0)
+    message = french_message(error.code, error.message, error.reason, error.facts)
+    assert message == (f"12{NBSP}kg refusés : le lot L260302-4F2A n’a que 8{NBSP}kg "
+                       f"disponibles (8{NBSP}kg en stock, 0{NBSP}kg réservés).")
+
+
+def test_without_facts_the_code_sentence_keeps_the_detail() -> None:
+    """A raise site that names no reason still answers in French, with the English detail."""
+    message = french_message("invalid_state", "cannot do that", "", {})
+    assert message == "Cet acte n’est pas possible dans l’état actuel — détail : cannot do that"
