@@ -108,7 +108,7 @@ def check_in_calendar(name: str, moment: datetime) -> datetime:
     except OverflowError:
         raise MomentOutsideCalendar(
             f"{name} {moment.isoformat()} falls outside the calendar once in UTC (years 1 to "
-            "9999)") from None
+            "9999)", reason="moment_outside_calendar", moment=moment.isoformat()) from None
 
 
 def business_day(moment: datetime) -> date:
@@ -138,11 +138,15 @@ def check_occurred_at(occurred_at: datetime, *, now: datetime, founded_at: datet
         minutes = int(future_tolerance.total_seconds() // 60)
         raise BusinessTimeInFuture(
             f"occurred_at {shown(occurred_at)} is in the future: it is {shown(now)} and an "
-            f"act may be dated at most {minutes} minutes ahead (until {shown(latest)})")
+            f"act may be dated at most {minutes} minutes ahead (until {shown(latest)})",
+            reason="occurred_at_in_future", occurred_at=occurred_at.isoformat(),
+            now_at=now.isoformat(), tolerance_minutes=minutes)
     if occurred_at < founded_at:
         raise BusinessTimeBeforeFounding(
             f"occurred_at {shown(occurred_at)} is before the cooperative was founded "
-            f"({shown(founded_at)}): the ledger holds nothing earlier")
+            f"({shown(founded_at)}): the ledger holds nothing earlier",
+            reason="occurred_at_before_founding", occurred_at=occurred_at.isoformat(),
+            founded_at=founded_at.isoformat())
     earliest = now - backdating_window
     if occurred_at >= earliest:
         return
@@ -152,12 +156,16 @@ def check_occurred_at(occurred_at: datetime, *, now: datetime, founded_at: datet
         raise BackdatedTooFar(
             f"occurred_at {shown(occurred_at)} is more than {days} days before now "
             f"({shown(now)}): acts may be dated back to {shown(earliest)}; only a "
-            "coordinator may date an act earlier, giving a reason")
+            "coordinator may date an act earlier, giving a reason",
+            reason="occurred_at_backdated_too_far", occurred_at=occurred_at.isoformat(),
+            earliest_at=earliest.isoformat(), window_days=days)
     if not reason:
         raise BackdatingReasonRequired(
             f"occurred_at {shown(occurred_at)} is more than {days} days before now "
             f"({shown(now)}, window from {shown(earliest)}): a coordinator dating an act "
-            "this far back must give a backdating_reason")
+            "this far back must give a backdating_reason",
+            reason="backdating_reason_required", occurred_at=occurred_at.isoformat(),
+            window_days=days)
     if len(reason) > BACKDATING_REASON_LENGTH_MAX:
         raise InvalidCommand(f"a back-dating reason is at most {BACKDATING_REASON_LENGTH_MAX} "
                              f"characters, got {len(reason)}")
@@ -168,12 +176,17 @@ def check_offer_dates(*, harvest_date: date, best_before: date, offered_at: date
     offered_on = business_day(offered_at)
     if harvest_date > offered_on:
         raise HarvestAfterOffer(f"harvest date {harvest_date} is after the offer "
-                                f"({offered_on}): a lot is offered once harvested")
+                                f"({offered_on}): a lot is offered once harvested",
+                                reason="harvest_after_offer",
+                                harvest_date=harvest_date.isoformat(),
+                                offer_date=offered_on.isoformat())
     oldest = offered_on - HARVEST_AGE_MAX
     if harvest_date < oldest:
         raise HarvestTooOld(
             f"harvest date {harvest_date} is more than {HARVEST_AGE_MAX.days} days before the "
-            f"offer ({offered_on}): the oldest plausible harvest is {oldest}")
+            f"offer ({offered_on}): the oldest plausible harvest is {oldest}",
+            reason="harvest_too_old", harvest_date=harvest_date.isoformat(),
+            oldest_date=oldest.isoformat())
     check_best_before(harvest_date=harvest_date, best_before=best_before)
 
 
@@ -181,12 +194,17 @@ def check_best_before(*, harvest_date: date, best_before: date) -> None:
     """Refuse a best-before before the harvest, or implausibly far after it."""
     if best_before < harvest_date:
         raise BestBeforeBeforeHarvest(f"best-before {best_before} is before the harvest "
-                                      f"({harvest_date})")
+                                      f"({harvest_date})",
+                                      reason="best_before_before_harvest",
+                                      best_before=best_before.isoformat(),
+                                      harvest_date=harvest_date.isoformat())
     latest = harvest_date + BEST_BEFORE_AFTER_HARVEST_MAX
     if best_before > latest:
         raise BestBeforeTooFar(
             f"best-before {best_before} is more than {BEST_BEFORE_AFTER_HARVEST_MAX.days} days "
-            f"after the harvest ({harvest_date}): the latest plausible is {latest}")
+            f"after the harvest ({harvest_date}): the latest plausible is {latest}",
+            reason="best_before_too_far", best_before=best_before.isoformat(),
+            latest_date=latest.isoformat())
 
 
 def check_reception_date(*, harvest_date: date | None, received_at: datetime) -> None:
@@ -196,4 +214,7 @@ def check_reception_date(*, harvest_date: date | None, received_at: datetime) ->
     received_on = business_day(received_at)
     if harvest_date > received_on:
         raise HarvestAfterReception(f"harvest date {harvest_date} is after the reception "
-                                    f"({received_on}): a lot is received once harvested")
+                                    f"({received_on}): a lot is received once harvested",
+                                    reason="harvest_after_reception",
+                                    harvest_date=harvest_date.isoformat(),
+                                    reception_date=received_on.isoformat())

@@ -3,8 +3,9 @@
 Two steps, each answering in the one error shape (``infra.api.errors``), with the checks of
 ``infra.strict_input`` (the CLI's too):
 
-1. **Every body** (``body_guard``, an ASGI middleware, so before routing's guards and any
-   handler): at most ``REQUEST_BODY_BYTES_MAX`` bytes (else 413), then JSON that every
+1. **Every JSON body** (``body_guard``, an ASGI middleware, so before routing's guards and
+   any handler; a form of the work pages is left to Litestar): at most
+   ``REQUEST_BODY_BYTES_MAX`` bytes (else 413), then JSON that every
    reader reads the same way (``parse_json``: UTF-8, depth, duplicate keys, NaN and
    Infinity, 64-bit integers, lone surrogates), else 400. Python's and msgspec's parsers
    would otherwise answer 500 (invalid UTF-8, a ``RecursionError`` on deep nesting) or
@@ -76,7 +77,10 @@ def body_guard(app: Callable[..., Any]) -> Callable[..., Any]:
 
     async def middleware(scope: dict[str, Any], receive: Callable[..., Any],
                          send: Callable[..., Any]) -> None:
-        if scope["type"] != "http" or scope.get("method") not in BODY_METHODS:
+        if (scope["type"] != "http" or scope.get("method") not in BODY_METHODS
+                or not _declares_json(scope)):
+            # Forms (the work pages) are Litestar's to parse; a command route reads any
+            # body as JSON with the same checks (decode_command_body), whatever it declares.
             await app(scope, receive, send)
             return
         try:
@@ -88,6 +92,16 @@ def body_guard(app: Callable[..., Any]) -> Callable[..., Any]:
             await app(scope, replay, send)
 
     return middleware
+
+
+def _declares_json(scope: dict[str, Any]) -> bool:
+    """Whether the request says its body is JSON (``application/json`` or ``…+json``), or
+    says nothing of its type."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media_type = value.split(b";", 1)[0].strip().lower()
+            return media_type == b"application/json" or media_type.endswith(b"+json")
+    return True
 
 
 async def _answer(scope: dict[str, Any], send: Callable[..., Any], refusal: ApiError) -> None:

@@ -183,11 +183,14 @@ def _execute(arguments: argparse.Namespace, command_type: Any, **fields: Any) ->
     # Held to the API's checks: built from builtins by strict conversion, so a bound, an
     # unknown field of the payload or a moment outside the calendar is refused in one line
     # (as every DomainError is), never a traceback or a stored oddity.
+    location = store_from_arguments(arguments)  # A store that is not there says so first.
+    if isinstance(fields.get("payload"), str):
+        fields["payload"] = parse_payload(fields["payload"])
     command = convert_strict(
         msgspec.to_builtins({"command_id": arguments.command_id or f"cli-{uuid4()}",
                              "actor_id": arguments.actor, "occurred_at": arguments.at,
                              **fields}), command_type)
-    ledger = Ledger(store_from_arguments(arguments))
+    ledger = Ledger(location)
     try:
         result = ledger.execute(command)
         if arguments.json:
@@ -210,7 +213,7 @@ def run_propose(arguments: argparse.Namespace) -> int:
     from domain.governance_commands import SubmitProposal  # noqa: PLC0415 - start-up time.
 
     return _execute(arguments, SubmitProposal, title=arguments.title,
-                    payload=parse_payload(arguments.payload), closes_at=arguments.closes_at,
+                    payload=arguments.payload, closes_at=arguments.closes_at,
                     opens_at=arguments.opens_at, quorum_bp=arguments.quorum_bp,
                     threshold_bp=arguments.threshold_bp,
                     effective_from=arguments.effective_from)

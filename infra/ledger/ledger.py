@@ -21,7 +21,6 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain import commands as c
 from domain.base import Aggregate, Event, utc_now
-from domain.business_time import aware
 from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
@@ -60,10 +59,10 @@ class Ledger(Application[UUID]):
     default_clock: ClassVar[Callable[[], datetime]] = utc_now
     """The clock a new ledger reads "now" from: the wall clock (scenario tests fix it)."""
     lived: bool = False
-    """Simulation of past weeks (the demo, scenario tests): each batch of commands is run as
-    if recorded while it happened, its clock at the latest business time the commands give,
-    so the back-dating window and the future tolerance hold relative to that moment; the
-    founding and lot-date plausibility apply in full. Never set by a server or the CLI."""
+    """Simulation of past weeks (the demo, scenario tests): each command is run as if
+    recorded while it happened, "now" being its own business time (when it gives one), so
+    the back-dating window and the future tolerance hold trivially; the founding and
+    lot-date plausibility apply in full. Never set by a server or the CLI."""
 
     def __init__(self, location: StoreLocation | None = None,
                  env: dict[str, str] | None = None) -> None:
@@ -144,18 +143,6 @@ class Ledger(Application[UUID]):
                      duration_ms=round(elapsed_s * 1000, 2))
         return results
 
-    def _now_for(self, commands: Sequence[msgspec.Struct]) -> Callable[[], datetime]:
-        """The clock of a unit of work: the ledger's, or when ``lived``, the latest business
-        time the commands give (each batch recorded as if while it happened)."""
-        if not self.lived:
-            return self.clock
-        moments = [aware(moment) for command in commands
-                   if isinstance(moment := getattr(command, "occurred_at", None), datetime)]
-        if not moments:
-            return self.clock
-        lived_at = max(moments)
-        return lambda: lived_at
-
     def _execute_with_retries(self, commands: Sequence[msgspec.Struct]
                               ) -> list[c.CommandResult]:
         """Run the commands, save, and retry the whole unit of work on a conflict.
@@ -166,7 +153,7 @@ class Ledger(Application[UUID]):
         saves one read per command on the common path.
         """
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
-            uow = UnitOfWork(self.stores, self._now_for(commands))
+            uow = UnitOfWork(self.stores, self.clock, lived=self.lived)
             records: dict[int, CommandRecord] = {}
             results = []
             try:
@@ -272,7 +259,7 @@ def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[int, Comman
         replayed = _replay(uow, records, name, command_id, digest, record_id)
         if replayed is not None:
             return replayed
-    uow.begin_command()
+    uow.begin_command(command)
     try:
         stream_ids = handler(command, uow)
     except DomainError:

@@ -111,12 +111,12 @@ HOSTILE_PAYLOADS = {
 @pytest.mark.parametrize("kind", list(HOSTILE_PAYLOADS))
 def test_a_hostile_payload_exits_non_zero_with_one_line_and_writes_nothing(
         governed: tuple[Governed, Path], capsys: pytest.CaptureFixture[str], kind: str) -> None:
-    """The API's hostile inputs given to ``cocagne propose``: exit 1, one line on stderr
-    naming the problem, nothing written."""
+    """The API's hostile inputs given to ``cocagne propose``: exit non-zero, one line on
+    stderr naming the problem (asked in English, to read the line), nothing written."""
     gov, path = governed
     ledger = Ledger(StoreLocation(kind="sqlite", sqlite_path=path))
     before = ledger.recorder.max_notification_id()
-    code = main(["--log-level", "warning", "propose", "--db", str(path), "--actor",
+    code = main(["--lang", "en", "--log-level", "warning", "propose", "--db", str(path), "--actor",
                  str(gov.seats[College.OUTLETS][0]), "--title", "Clé",
                  "--payload", HOSTILE_PAYLOADS[kind], "--opens-at", at(0).isoformat(),
                  "--closes-at", at(4, 18).isoformat(), "--at", at(0).isoformat()])
@@ -130,15 +130,17 @@ def test_a_hostile_payload_exits_non_zero_with_one_line_and_writes_nothing(
 
 def test_a_bound_or_a_moment_outside_the_calendar_is_refused_in_one_line(
         governed: tuple[Governed, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    """A quorum beyond 100 % and an act in year 1 at +01:00: one line each, exit 1."""
+    """A quorum beyond 100 % (a usage error, exit 2) and an act in year 1 at +01:00 (refused,
+    exit 1): one line each."""
     gov, path = governed
-    common = ["--log-level", "warning", "propose", "--db", str(path), "--actor",
+    common = ["--lang", "en", "--log-level", "warning", "propose", "--db", str(path), "--actor",
               str(gov.seats[College.OUTLETS][0]), "--title", "Clé", "--payload",
               '{"kind": "set_allocation_key", "key": "proportional_to_needs"}',
               "--opens-at", at(0).isoformat(), "--closes-at", at(4, 18).isoformat()]
-    assert main([*common, "--quorum-bp", "10001", "--at", at(0).isoformat()]) == 1
+    assert main([*common, "--quorum-bp", "10001", "--at", at(0).isoformat()]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("refused (invalid_request): the request is malformed: quorum_bp")
+    assert "quorum-bp" in err
+    assert len(err.strip().splitlines()) == 1
     assert main([*common, "--at", "0001-01-01T00:00:00+01:00"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("refused (moment_outside_calendar): occurred_at")
