@@ -99,6 +99,7 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers.dead_letters import DeadLetter, DeadLetterTable, dead_letter
 from consumers.relay import BOOTSTRAP_SERVERS_VARIABLE, DEFAULT_BOOTSTRAP_SERVERS, DEFAULT_TOPIC
+from domain import catalogue
 from domain.base import Event, event_class_for_topic
 from domain.codec import decode_event, split_stored_topic
 from projections.runner import View
@@ -171,6 +172,9 @@ DEAD_LETTER_LOG_LINES_MAX = 100
 LAG_REPORT_INTERVAL_S = 1.0  # Lag moves with every batch; once a second is enough for a gauge.
 POSITION_TIMEOUT_MS = 100  # Positions of fetched partitions are known locally: no round trip.
 
+# Every event type the ledger writes is known to this process, whatever views it feeds: a
+# type missing from the catalogue is a newer ledger's (or garbage), and is set aside.
+KNOWN_STREAM_MODULES = catalogue.STREAM_MODULES
 _HEADER_EVENT_TYPE = "event-type"
 _HEADER_NOTIFICATION_ID = "notification-id"
 _HEADER_STREAM_VERSION = "stream-version"

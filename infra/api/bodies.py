@@ -100,7 +100,7 @@ def _declares_json(scope: dict[str, Any]) -> bool:
     for name, value in scope.get("headers", []):
         if name == b"content-type":
             media_type = value.split(b";", 1)[0].strip().lower()
-            return media_type == b"application/json" or media_type.endswith(b"+json")
+            return bool(media_type == b"application/json" or media_type.endswith(b"+json"))
     return True
 
 

@@ -575,7 +575,8 @@ def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_on
         assert applied_when_killed > 0
         for process in (stock, trace):
             assert process.stop() == 0, process.log()
-            assert not any(line.get("level") == "error" for line in process.lines())
+            errors = [line for line in process.lines() if line.get("level") == "error"]
+            assert errors == [], [(line.get("event"), line.get("error")) for line in errors[:3]]
     finally:
         for process in processes:
             process.kill()

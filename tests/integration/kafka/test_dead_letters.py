@@ -442,8 +442,8 @@ def test_cocagne_consume_dead_letters_lists_them_in_french_and_as_json(
     arguments = ["consume", "stock", "--db", str(sqlite_store.sqlite_path),
                  "--views-db", str(views_db), "--dead-letters"]
     assert cli_main(arguments) == 0
-    assert capsys.readouterr().out.strip() == (
-        "Aucun message mis de côté par le consommateur « stock ».")
+    assert "Aucun message mis de côté par le consommateur « stock »." in (
+        capsys.readouterr().out)
     handler = ProjectionHandler(StockView(SQLiteViewDatabase(views_db)))
     handler.setup()
     handler.handle([dataclasses.replace(fresh_stream_record(UNKNOWN_TYPE, b"\x01\x02"),
@@ -452,11 +452,10 @@ def test_cocagne_consume_dead_letters_lists_them_in_french_and_as_json(
 
     assert cli_main(arguments) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].startswith("1 message(s) mis de côté par le consommateur « stock »")
-    assert table[1].split() == ["mis", "de", "côté", "le", "sujet", "partition", "position",
-                                "type", "flux", "version", "octets", "erreur"]
+    assert table[0].startswith("Messages mis de côté par le consommateur « stock »")
+    assert table[1].split()[:6] == ["mis", "de", "côté", "le", "sujet", "partition"]
     row = table[3].split()
-    assert row[2:5] == [DEFAULT_TOPIC, "3", "17"]
+    assert row[2:6] == [DEFAULT_TOPIC, "3", "17", UNKNOWN_TYPE]
     assert f"unknown event type {UNKNOWN_TYPE!r}" in table[3]
     assert cli_main([*arguments, "--json"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
