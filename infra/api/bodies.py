@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from infra.api.errors import DETAILS_MAX, ApiError, ErrorBody, FieldError
+from infra.api.pages.refusals import french_message, wants_french
 from infra.strict_input import (
     JSON_DEPTH_MAX,
     MalformedInput,
@@ -107,7 +108,13 @@ def _declares_json(scope: dict[str, Any]) -> bool:
 async def _answer(scope: dict[str, Any], send: Callable[..., Any], refusal: ApiError) -> None:
     """Send the error shape for a refused body."""
     request_id = str(scope.get("state", {}).get("request_id", ""))
-    body = msgspec.json.encode(ErrorBody(code=refusal.code, message=refusal.message,
+    message = refusal.message
+    languages = next((value.decode("latin-1") for name, value in scope.get("headers", [])
+                      if name == b"accept-language"), "")
+    if wants_french(languages):  # As error_response does for every other refusal.
+        message = french_message(refusal.code, message, "", {},
+                                 [(item.field, item.message) for item in refusal.details])
+    body = msgspec.json.encode(ErrorBody(code=refusal.code, message=message,
                                          request_id=request_id,
                                          details=refusal.details[:DETAILS_MAX]))
     await send({"type": "http.response.start", "status": refusal.status_code,
