@@ -116,7 +116,8 @@ LastDay = Annotated[date, QueryParameter(name="to",
                                                      "before the first (else 422)",
                                          examples=[Example(value="2026-03-31")])]
 MemberRef = Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                                         description="A member id or exact name")]
+                                         description="A member id or exact name",
+                                         examples=[Example(value="Épicerie solidaire")])]
 
 
 def document_operation(content: dict[str, Schema]) -> type[Operation]:
@@ -286,7 +287,8 @@ def export_epcis(request: Request[Any, Any, Any],
      summary="The FSMA 204 recall spreadsheet of a lot (CSV or XLSX)")
 def export_trace(request: Request[Any, Any, Any],
                  lot: Annotated[str, PathParameter(min_length=1, max_length=LOT_REF_LENGTH_MAX,
-                                                   description="A lot code or id")],
+                                                   description="A lot code or id",
+                                                   examples=[Example(value="L260105-4F2A91C0")])],
                  output_format: OutputFormat,
                  language: HeaderLanguage = Language.FR) -> Response[bytes]:
     """Every tracking event of the lot, its ancestors and descendants, sortable by date.
@@ -333,7 +335,8 @@ def export_register(request: Request[Any, Any, Any], member_id: MemberRef,
 def export_funder_report(request: Request[Any, Any, Any],
                          funder_id: Annotated[str, PathParameter(
                              min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                             description="A funder's member id or exact name")],
+                             description="A funder's member id or exact name",
+                             examples=[Example(value="Fondation")])],
                          start: FirstDay, end: LastDay,
                          output_format: OutputFormat,
                          language: HeaderLanguage = Language.FR,
@@ -399,14 +402,18 @@ def export_casf_register_route(request: Request[Any, Any, Any], member_id: Membe
 def export_donation_attestation_route(
         request: Request[Any, Any, Any],
         donor_id: Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                                               description="The donor's member id or name")],
+                                               description="The donor's member id or name",
+                                               examples=[Example(value="Supermarché du "
+                                                                       "centre")])],
         year: Year,
         organisation: Annotated[str | None, QueryParameter(
             required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-            description="Only the donations to this organisation (id or name)")] = None,
+            description="Only the donations to this organisation (id or name)",
+            examples=[Example(value="Banque alimentaire")])] = None,
         output_format: Annotated[Format, QueryParameter(
             name="format", required=False,
-            description="pdf (the attestation, default), or its lines as csv or xlsx")
+            description="pdf (the attestation, default), or its lines as csv or xlsx",
+            examples=[Example(value="pdf")])
         ] = Format.PDF,
         language: HeaderLanguage = Language.FR) -> Response[bytes]:
     """What the donor gave in the year, to which organisation, when, how much and worth
@@ -445,7 +452,8 @@ def export_activity_route(
         request: Request[Any, Any, Any], year: Year, output_format: OutputFormat,
         programme: Annotated[str | None, QueryParameter(
             required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-            description="A basket programme's id or exact name (default: every programme)")
+            description="A basket programme's id or exact name (default: every programme)",
+            examples=[Example(value="Paniers Solidaires")])
         ] = None,
         language: HeaderLanguage = Language.FR, table: TableKey = None) -> Response[bytes]:
     """Baskets distributed, households served (a count, never names), kilograms per channel

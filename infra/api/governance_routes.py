@@ -17,7 +17,8 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, PathParameter, QueryParameter
 
 from domain.proposals import Proposal, Tally
 from domain.rules import Enactment, Payload
@@ -127,7 +128,10 @@ def _proposal(services: Services, proposal_id: FromPath[UUID]) -> Proposal:
 @get("/api/proposals", name="list_proposals", tags=["governance"], sync_to_thread=True,
      responses=QUERY_ERRORS, summary="Proposals with their per-college tallies")
 def list_proposals(request: Request[Any, Any, Any],
-                   status: Annotated[ProposalFilter, QueryParameter(required=False)] = "all",
+                   status: Annotated[ProposalFilter, QueryParameter(
+                       required=False, description="Which proposals: open, adopted, "
+                                                   "rejected or all",
+                       examples=[Example(value="open")])] = "all",
                    ) -> list[ProposalEntry]:
     """Newest first; open proposals carry a provisional tally."""
     services = services_of(request)
@@ -142,7 +146,11 @@ def list_proposals(request: Request[Any, Any, Any],
 @get("/api/proposals/{proposal_id:uuid}", name="get_proposal", tags=["governance"],
      sync_to_thread=True, responses=QUERY_ERRORS,
      summary="A proposal, its payload, tally and the caller's vote")
-def get_proposal(request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> ProposalDetail:
+def get_proposal(request: Request[Any, Any, Any],
+                 proposal_id: Annotated[UUID, PathParameter(
+                     description="The proposal",
+                     examples=[Example(value="0192f0c7-5b86-7f5c-8072-8d9e0f1a2b3c")])],
+                 ) -> ProposalDetail:
     """One proposal (ballots of others stay private; the caller sees its own)."""
     proposal = _proposal(services_of(request), proposal_id)
     caller: Caller = request.state.caller
@@ -154,7 +162,9 @@ def get_proposal(request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -
 @get("/api/rules", name="rules_in_force", tags=["governance"], sync_to_thread=True,
      responses=QUERY_ERRORS, summary="Rules in force on a day, with their deciding proposals")
 def rules_in_force(request: Request[Any, Any, Any],
-                   at: Annotated[date | None, QueryParameter(required=False)] = None,
+                   at: Annotated[date | None, QueryParameter(
+                       required=False, description="The day (default: today)",
+                       examples=[Example(value="2026-03-09")])] = None,
                    ) -> RulesAnswer:
     """One rule per kind and scope; the default applies where none was voted."""
     services = services_of(request)
@@ -172,9 +182,14 @@ def rules_in_force(request: Request[Any, Any, Any],
 def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: AsOf = None,
                   basis: Basis = "business",
                   owner_id: Annotated[UUID | None, QueryParameter(
-                                                             required=False)] = None,
-                  kind: Annotated[str | None, QueryParameter(required=False,
-                                                        max_length=64)] = None,
+                      required=False, description="Only this member's accounts",
+                      examples=[Example(value="0192f0c4-6f13-7a0e-b2c4-5d6e7f809a12")]),
+                  ] = None,
+                  kind: Annotated[str | None, QueryParameter(
+                      required=False, max_length=64,
+                      description="Only accounts of this kind (funder, funder_budget, "
+                                  "programme_fund, producer, outlet, household)",
+                      examples=[Example(value="outlet")])] = None,
                   ) -> BalancesAnswer:
     """Every account (coordinator, auditor), or the caller's own accounts."""
     services = services_of(request)

@@ -17,12 +17,14 @@ under a minute. The live feed is left out: it is a stream that stays open (test_
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from litestar.testing import TestClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
@@ -99,3 +101,84 @@ def test_generated_requests_get_no_5xx_no_off_schema_answer_and_no_valid_request
                                 f"{error}"[:2000])
     assert operations > 50
     assert failures == [], "\n\n".join(failures)
+
+
+def _refs(value: Any) -> Iterator[str]:
+    """Component names a schema fragment refers to."""
+    if isinstance(value, dict):
+        if "$ref" in value:
+            yield value["$ref"].rsplit("/", 1)[1]
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def _bounded(schema: dict[str, Any]) -> list[str]:
+    """What a property's schema leaves unbounded (integers, strings, arrays)."""
+    kinds = {schema.get("type")} | {member.get("type") for member in schema.get("oneOf", [])}
+    missing = []
+    if "integer" in kinds and not {"minimum", "maximum"} <= set(schema):
+        missing.append("an integer without minimum and maximum")
+    if "array" in kinds and "maxItems" not in schema:
+        missing.append("an array without maxItems")
+    for array in [schema, *schema.get("oneOf", [])]:
+        items = array.get("items", {})
+        if array.get("type") == "array" and "$ref" not in items:
+            missing.extend(f"its items: {gap}" for gap in _bounded(items))
+    texts = [member for member in [schema, *schema.get("oneOf", [])]
+             if member.get("type") == "string"]
+    if texts and not any(key in member for member in [schema, *texts]
+                         for key in ("maxLength", "format", "enum", "const", "pattern")):
+        missing.append("a string without maxLength, format or pattern")
+    return missing
+
+
+def test_every_body_field_and_parameter_is_described_exemplified_and_bounded(
+        tmp_path: Path) -> None:
+    """The document states each field's description, an example and its bounds, and each
+    object refuses unknown fields: a client generated from it needs nothing else."""
+    app = create_app(sqlite_location(tmp_path / "ledger.db"), follow_views=False)
+    with TestClient(app) as client:
+        document = client.get("/api/schema/openapi.json").json()
+    components = document["components"]["schemas"]
+    gaps: list[str] = []
+    pending: list[str] = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                where = f"{method.upper()} {path} {parameter['name']}"
+                if not (parameter.get("description") or schema.get("description")):
+                    gaps.append(f"{where}: no description")
+                if not (parameter.get("examples") or schema.get("examples")
+                        or schema.get("enum")):
+                    gaps.append(f"{where}: no example")
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                pending.extend(_refs(media["schema"]))
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        schema = components[name]
+        pending.extend(_refs(schema.get("oneOf", [])))
+        if schema.get("type") != "object":
+            continue
+        if schema.get("additionalProperties") is not False:
+            gaps.append(f"{name}: accepts unknown fields")
+        for field, field_schema in schema.get("properties", {}).items():
+            if "const" in field_schema:
+                continue  # A tagged union's tag.
+            if not field_schema.get("description"):
+                gaps.append(f"{name}.{field}: no description")
+            if not field_schema.get("examples"):
+                gaps.append(f"{name}.{field}: no example")
+            gaps.extend(f"{name}.{field}: {missing}" for missing in _bounded(field_schema))
+            pending.extend(reference for reference in _refs(field_schema)
+                           if components[reference].get("type") == "object"
+                           or "oneOf" in components[reference])
+    assert len(seen) > 60
+    assert gaps == []
