@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.api --pages --scale 10
 	$(BIN)/python -m bench.metrics
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.whatif
 
 ## up: make the secret files if missing, then start the full stack (PostgreSQL, Kafka,
 ## relay, consumers, Prometheus, Grafana)

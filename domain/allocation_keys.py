@@ -11,6 +11,8 @@ from uuid import UUID
 
 import msgspec
 
+from domain.preferences import PreferenceCounts
+
 PROPORTIONAL_TO_NEEDS = "proportional_to_needs"
 """The default key: proportional to declared needs, capped by what is available."""
 
@@ -22,6 +24,9 @@ class Need(msgspec.Struct, frozen=True):
     product: str
     quantity_g: int
     households_served: int = 0
+    preferences: PreferenceCounts | None = None
+    """What the outlet's households said of the product this season, as counts (None when
+    none of them stated preferences, and in needs recorded before households could)."""
 
 
 class LotAvailability(msgspec.Struct, frozen=True):
@@ -139,3 +144,15 @@ def _fill_from_lots(shares: dict[UUID, int], lots: list[LotAvailability]) -> lis
                 remaining[lot.lot_id] -= taken_g
                 wanted_g -= taken_g
     return lines
+
+
+def allocate_with(needs: list[Need], lots: list[LotAvailability],
+                  key_parameters: dict[str, int]) -> list[Line]:
+    """``allocate`` with the parameters a round records (``domain.rules.allocation_parameters``).
+
+    The round's computation and the what-if replay both call this, so a key's recorded
+    parameters always mean the same lines.
+    """
+    return allocate(needs, lots,
+                    weight_of="households" if key_parameters.get("by_households") else "need",
+                    minimum_share_bp=key_parameters.get("minimum_share_bp", 0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -18,6 +19,12 @@ from domain.errors import InvalidCommand, InvalidState
 
 WEEK_PATTERN = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 NEEDS_MAX = 1_000  # Outlets x products in one round; a platform serves tens of outlets.
+
+
+def week_monday(week: str) -> date:
+    """The Monday of an ISO week like ``2026-W07``."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
 
 
 class RoundStatus(enum.StrEnum):
@@ -107,18 +114,24 @@ class AllocationRound(Aggregate):
              week: str) -> AllocationRound:
         """Open a round (``week`` as ISO ``2026-W07``)."""
         if not WEEK_PATTERN.match(week):
-            raise InvalidCommand(f"week {week!r} is not an ISO week like 2026-W07")
+            raise InvalidCommand(f"week {week!r} is not an ISO week like 2026-W07",
+                                 reason="week_format", week_text=week)
         return cls._create(cls.Opened, round_id, context=context,
                            platform_id=context.member_id, site_id=site_id, week=week)
 
     def declare_need(self, context: Context, need: Need) -> None:
         """Record an outlet's need (re-declaring replaces the earlier one)."""
         if self.status != RoundStatus.OPEN:
-            raise InvalidState(f"round {self.week} is {self.status}: needs can no longer change")
+            raise InvalidState(f"round {self.week} is {self.status}: needs can no longer change",
+                               reason="round_needs_closed", week=self.week,
+                               status=str(self.status))
         if need.quantity_g < 0 or need.households_served < 0:
-            raise InvalidCommand("need quantity and households served must not be negative")
+            raise InvalidCommand("need quantity and households served must not be negative",
+                                 reason="need_negative", quantity_g=need.quantity_g,
+                                 households=need.households_served)
         if len(self.needs) >= NEEDS_MAX and (need.outlet_id, need.product) not in self.needs:
-            raise InvalidCommand(f"a round takes at most {NEEDS_MAX} needs")
+            raise InvalidCommand(f"a round takes at most {NEEDS_MAX} needs",
+                                 reason="round_needs_full", maximum=NEEDS_MAX)
         self._trigger(self.NeedDeclared, context=context, need=need)
 
     def record_computation(self, context: Context, *, key: str, key_parameters: dict[str, int],
@@ -126,9 +139,11 @@ class AllocationRound(Aggregate):
                            lines: list[Line]) -> None:
         """Record computed lines and every input that produced them."""
         if self.status == RoundStatus.CONFIRMED:
-            raise InvalidState(f"round {self.week} is already confirmed")
+            raise InvalidState(f"round {self.week} is already confirmed",
+                               reason="round_already_confirmed", week=self.week)
         if not self.needs:
-            raise InvalidState(f"round {self.week} has no declared needs to allocate")
+            raise InvalidState(f"round {self.week} has no declared needs to allocate",
+                               reason="round_without_needs", week=self.week)
         self._trigger(self.Computed, context=context, key=key, key_parameters=key_parameters,
                       decision_id=decision_id, needs=list(self.needs.values()), lots=lots,
                       lines=lines)
@@ -137,19 +152,24 @@ class AllocationRound(Aggregate):
         """Replace the computed lines."""
         if self.status != RoundStatus.COMPUTED:
             raise InvalidState(f"round {self.week} is {self.status}: only computed lines "
-                               "can be adjusted")
+                               "can be adjusted", reason="round_not_computed", week=self.week,
+                               status=str(self.status))
         if not reason.strip():
-            raise InvalidCommand("an adjustment must say why")
+            raise InvalidCommand("an adjustment must say why", reason="reason_missing",
+                                 act="adjust_round")
         for line in lines:
             if line.quantity_g <= 0:
-                raise InvalidCommand(f"adjusted line for lot {line.lot_id} must be > 0 g")
+                raise InvalidCommand(f"adjusted line for lot {line.lot_id} must be > 0 g",
+                                     reason="line_not_positive", quantity_g=line.quantity_g,
+                                     lot_id=str(line.lot_id))
         self._trigger(self.Adjusted, context=context, lines=lines, reason=reason.strip())
 
     def check_confirmable(self) -> None:
         """Refuse unless the round has computed lines waiting for confirmation."""
         if self.status != RoundStatus.COMPUTED:
             raise InvalidState(f"round {self.week} is {self.status}: compute it before "
-                               "confirming")
+                               "confirming", reason="round_not_computed", week=self.week,
+                               status=str(self.status))
 
     def confirm(self, context: Context) -> None:
         """Confirm the lines (callers reserve the stock in the same save)."""

@@ -61,7 +61,8 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
         if self.role not in roles:
             allowed = " or ".join(str(role) for role in roles)
             raise RoleRequired(f"member {self.member_id} acting as {self.role} may not do this: "
-                               f"it takes the role {allowed}")
+                               f"it takes the role {allowed}", reason="role_for_act",
+                               role=str(self.role), roles=" ".join(str(role) for role in roles))
 
 
 def project_events(aggregate: Any, events: Iterable[Any]) -> Any:

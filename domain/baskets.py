@@ -43,7 +43,7 @@ from domain.errors import InvalidCommand, InvalidState
 from domain.governance import BASIS_POINTS
 from domain.ids import name_id
 from domain.personal_data import check_sealed
-from domain.rules import FunderShare, check_basket_terms
+from domain.rules import FunderShare, RuleBook, basket_terms_in_force, check_basket_terms
 from domain.transfers import split_by_shares
 
 NAME_LENGTH_MAX = 200
@@ -89,12 +89,33 @@ def basket_shares(price_cents: int, household_share_bp: int,
     return household_cents, funder_cents
 
 
+def terms_in_force(book: RuleBook | None, programme_id: UUID, opening_terms: BasketTerms,
+                   at: date) -> tuple[BasketTerms, UUID | None]:
+    """A programme's terms on day ``at`` and the decision that set them (None: its own).
+
+    The terms a decision set for the programme, in force that day, else those it opened with.
+    """
+    decided = basket_terms_in_force(book, programme_id, at)
+    if decided is None:
+        return opening_terms, None
+    rule, decision_id = decided
+    return BasketTerms(basket_price_cents=rule.basket_price_cents,
+                       household_share_cap_bp=rule.household_share_cap_bp,
+                       funders=list(rule.funders)), decision_id
+
+
+def share_under(own_share_bp: int | None, cap_bp: int) -> int:
+    """A household's share under a cap: its own share (the cap when it has none), never more."""
+    return cap_bp if own_share_bp is None else min(own_share_bp, cap_bp)
+
+
 def check_reference(reference: str) -> str:
     """A pseudonymous reference: short, no spaces, so that it cannot hold a full name."""
     reference = reference.strip()
     if not REFERENCE_PATTERN.match(reference):
         raise InvalidCommand(f"reference {reference!r} must be 1 to 64 letters, digits, dots "
-                             "or dashes (a pseudonym, never a name)")
+                             "or dashes (a pseudonym, never a name)",
+                             reason="reference_format", reference=reference[:80])
     return reference
 
 
@@ -102,7 +123,9 @@ def check_reason(reason: str) -> str:
     """A required, bounded reason."""
     reason = reason.strip()
     if not reason or len(reason) > REASON_LENGTH_MAX:
-        raise InvalidCommand(f"a reason is 1 to {REASON_LENGTH_MAX} characters")
+        raise InvalidCommand(f"a reason is 1 to {REASON_LENGTH_MAX} characters",
+                             reason="text_length", field="reason", length=len(reason),
+                             maximum=REASON_LENGTH_MAX)
     return reason
 
 
@@ -135,14 +158,19 @@ class BasketProgramme(Aggregate):
         """Open a programme (callers check the members named exist in their roles)."""
         name = name.strip()
         if not name or len(name) > NAME_LENGTH_MAX:
-            raise InvalidCommand(f"a programme's name is 1 to {NAME_LENGTH_MAX} characters")
+            raise InvalidCommand(f"a programme's name is 1 to {NAME_LENGTH_MAX} characters",
+                                 reason="text_length", field="programme name",
+                                 length=len(name), maximum=NAME_LENGTH_MAX)
         check_basket_terms(terms.basket_price_cents, terms.household_share_cap_bp,
                            terms.funders)
         if not 1 <= len(collection_point_ids) <= COLLECTION_POINTS_MAX:
             raise InvalidCommand(f"a programme has 1 to {COLLECTION_POINTS_MAX} collection "
-                                 "points")
+                                 "points", reason="collection_points_count",
+                                 count=len(collection_point_ids),
+                                 maximum=COLLECTION_POINTS_MAX)
         if len(set(collection_point_ids)) != len(collection_point_ids):
-            raise InvalidCommand("a collection point is listed twice")
+            raise InvalidCommand("a collection point is listed twice",
+                                 reason="collection_point_twice")
         return cls._create(cls.Opened, programme_id, context=context, name=name,
                            producer_id=producer_id, terms=terms,
                            collection_point_ids=collection_point_ids)
@@ -151,7 +179,8 @@ class BasketProgramme(Aggregate):
         """Refuse outlets that are not collection points of the programme."""
         if outlet_id not in self.collection_point_ids:
             raise InvalidCommand(f"outlet {outlet_id} is not a collection point of "
-                                 f"programme {self.name}")
+                                 f"programme {self.name}", reason="not_a_collection_point",
+                                 outlet_id=str(outlet_id), programme=self.name)
 
 
 BasketProgramme.Opened.AGGREGATE = BasketProgramme
@@ -202,7 +231,8 @@ class Household(Aggregate):
         """Enrol a household (the referrer is the acting member)."""
         if share_bp is not None and not 0 <= share_bp <= BASIS_POINTS:
             raise InvalidCommand(f"a household's share is 0 to {BASIS_POINTS} bp, "
-                                 f"got {share_bp}")
+                                 f"got {share_bp}", reason="household_share_range",
+                                 share_bp=share_bp, maximum_bp=BASIS_POINTS)
         check_sealed(sealed_personal_data)
         return cls._create(cls.Enrolled, household_id, context=context,
                            programme_id=programme_id, reference=check_reference(reference),
@@ -212,7 +242,8 @@ class Household(Aggregate):
     def check_active(self, act: str) -> None:
         """Refuse acts on an erased household."""
         if self.erased:
-            raise InvalidState(f"cannot {act} household {self.reference}: it was erased")
+            raise InvalidState(f"cannot {act} household {self.reference}: it was erased",
+                               reason="household_erased", act=act, reference=self.reference)
 
     def erase(self, context: Context, reason: str) -> None:
         """Record that the household's personal data was made unreadable."""
@@ -221,7 +252,7 @@ class Household(Aggregate):
 
     def share_under(self, cap_bp: int) -> int:
         """The share this household pays under a cap: its own share, never above the cap."""
-        return cap_bp if self.share_bp is None else min(self.share_bp, cap_bp)
+        return share_under(self.share_bp, cap_bp)
 
 
 Household.Enrolled.AGGREGATE = Household
@@ -347,11 +378,14 @@ class Basket(Aggregate):
                 funder_payments: list[FunderPayment]) -> Basket:
         """Record a prepared basket (callers compute the shares with ``basket_shares``)."""
         if not WEEK_PATTERN.match(week):
-            raise InvalidCommand(f"week {week!r} is not an ISO week like 2026-W07")
+            raise InvalidCommand(f"week {week!r} is not an ISO week like 2026-W07",
+                                 reason="week_format", week_text=week)
         household.check_active("prepare a basket for")
         if household.programme_id != programme.id:
             raise InvalidCommand(f"household {household.reference} is not enrolled in "
-                                 f"programme {programme.name}")
+                                 f"programme {programme.name}",
+                                 reason="household_of_other_programme",
+                                 reference=household.reference, programme=programme.name)
         programme.check_collection_point(context.member_id)
         check_basket_lines(lines)
         share_bp = household.share_under(terms.household_share_cap_bp)
@@ -359,9 +393,12 @@ class Basket(Aggregate):
                                                       terms.funders)
         planned = [(payment.funder_id, payment.amount_cents) for payment in funder_payments]
         if planned != [(funder_id, cents) for funder_id, cents in funder_cents if cents]:
-            raise InvalidCommand("funders' payments do not follow the programme's terms")
+            raise InvalidCommand("funders' payments do not follow the programme's terms",
+                                 reason="funder_payments_off_terms")
         if (household_transfer_id is None) != (household_cents == 0):
-            raise InvalidCommand("a household transfer is needed exactly when it pays")
+            raise InvalidCommand("a household transfer is needed exactly when it pays",
+                                 reason="household_transfer_mismatch",
+                                 household_cents=household_cents)
         return cls._create(
             cls.Prepared, basket_id(household.id, week), context=context,
             programme_id=programme.id, household_id=household.id,
@@ -376,7 +413,8 @@ class Basket(Aggregate):
         """Refuse unless the basket waits to be collected."""
         if self.status != BasketStatus.PREPARED:
             raise InvalidState(f"cannot {act} the basket of week {self.week}: it is "
-                               f"{self.status}")
+                               f"{self.status}", reason="basket_not_prepared", act=act,
+                               week=self.week, status=str(self.status))
 
     def collect(self, context: Context) -> None:
         """Record the collection (callers post the pending transfers in the same save)."""
@@ -403,10 +441,13 @@ def check_basket_lines(lines: list[BasketLine]) -> None:
     """A basket holds 1 to ``BASKET_LINES_MAX`` positive lines, each lot once."""
     if not 1 <= len(lines) <= BASKET_LINES_MAX:
         raise InvalidCommand(f"a basket holds 1 to {BASKET_LINES_MAX} lot lines, "
-                             f"got {len(lines)}")
+                             f"got {len(lines)}", reason="basket_lines_count",
+                             count=len(lines), maximum=BASKET_LINES_MAX)
     lots = [line.lot_id for line in lines]
     if len(set(lots)) != len(lots):
-        raise InvalidCommand("a basket lists a lot twice")
+        raise InvalidCommand("a basket lists a lot twice", reason="lot_listed_twice")
     for line in lines:
         if line.quantity_g <= 0:
-            raise InvalidCommand(f"basket line for lot {line.lot_id} must be > 0 g")
+            raise InvalidCommand(f"basket line for lot {line.lot_id} must be > 0 g",
+                                 reason="line_not_positive", quantity_g=line.quantity_g,
+                                 lot_id=str(line.lot_id))

@@ -74,10 +74,12 @@ class BusinessTimeRule:
         if not BACKDATING_WINDOW_MIN <= self.backdating_window <= BACKDATING_WINDOW_MAX:
             raise InvalidCommand(
                 f"the back-dating window must be {BACKDATING_WINDOW_MIN.days} to "
-                f"{BACKDATING_WINDOW_MAX.days} days, got {self.backdating_window}")
+                f"{BACKDATING_WINDOW_MAX.days} days, got {self.backdating_window}",
+                reason="backdating_window_range", days=self.backdating_window.days,
+                maximum=BACKDATING_WINDOW_MAX.days)
         if self.future_tolerance < timedelta(0):
             raise InvalidCommand(f"the future tolerance must not be negative, got "
-                                 f"{self.future_tolerance}")
+                                 f"{self.future_tolerance}", reason="future_tolerance_negative")
 
     def check(self, occurred_at: datetime, *, now: datetime, coordinator: bool = False,
               backdating_reason: str = "") -> None:
@@ -168,7 +170,9 @@ def check_occurred_at(occurred_at: datetime, *, now: datetime, founded_at: datet
             window_days=days)
     if len(reason) > BACKDATING_REASON_LENGTH_MAX:
         raise InvalidCommand(f"a back-dating reason is at most {BACKDATING_REASON_LENGTH_MAX} "
-                             f"characters, got {len(reason)}")
+                             f"characters, got {len(reason)}", reason="text_length",
+                             field="back-dating reason", length=len(reason),
+                             maximum=BACKDATING_REASON_LENGTH_MAX)
 
 
 def check_offer_dates(*, harvest_date: date, best_before: date, offered_at: datetime) -> None:

@@ -19,6 +19,7 @@ from domain import (
     governance,
     lots,
     members,
+    preferences,
     proposals,
     quality_labels,
     rules,
@@ -29,7 +30,8 @@ from domain import (
 from domain.base import Event, registered_event_classes
 
 STREAM_MODULES = (allocations, baskets, command_records, deliveries, donations, governance,
-                  lots, members, proposals, quality_labels, rules, sites, transfers, workshops)
+                  lots, members, preferences, proposals, quality_labels, rules, sites,
+                  transfers, workshops)
 
 
 def event_classes() -> dict[str, type[Event]]:

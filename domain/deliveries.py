@@ -115,19 +115,26 @@ class Delivery(Aggregate):
              planned_for: date, stops: list[Stop]) -> Delivery:
         """Plan a run (callers check the lots are in stock at the site)."""
         if not 1 <= len(stops) <= STOPS_MAX:
-            raise InvalidCommand(f"a delivery has 1 to {STOPS_MAX} stops, got {len(stops)}")
+            raise InvalidCommand(f"a delivery has 1 to {STOPS_MAX} stops, got {len(stops)}",
+                                 reason="stops_count", count=len(stops), maximum=STOPS_MAX)
         outlets = [stop.outlet_id for stop in stops]
         if len(set(outlets)) != len(outlets):
-            raise InvalidCommand("each outlet appears at most once among a delivery's stops")
+            raise InvalidCommand("each outlet appears at most once among a delivery's stops",
+                                 reason="outlet_stop_twice")
         for stop in stops:
             if not 1 <= len(stop.lines) <= LINES_MAX:
-                raise InvalidCommand(f"each stop has 1 to {LINES_MAX} lines")
+                raise InvalidCommand(f"each stop has 1 to {LINES_MAX} lines",
+                                     reason="stop_lines_count", count=len(stop.lines),
+                                     maximum=LINES_MAX, outlet_id=str(stop.outlet_id))
             lots = [line.lot_id for line in stop.lines]
             if len(set(lots)) != len(lots):
-                raise InvalidCommand(f"lot listed twice for outlet {stop.outlet_id}")
+                raise InvalidCommand(f"lot listed twice for outlet {stop.outlet_id}",
+                                     reason="lot_listed_twice", outlet_id=str(stop.outlet_id))
             for line in stop.lines:
                 if line.quantity_g <= 0:
-                    raise InvalidCommand(f"line for lot {line.lot_id} must be > 0 g")
+                    raise InvalidCommand(f"line for lot {line.lot_id} must be > 0 g",
+                                         reason="line_not_positive",
+                                         quantity_g=line.quantity_g, lot_id=str(line.lot_id))
         return cls._create(cls.Planned, delivery_id, context=context,
                            platform_id=context.member_id, from_site_id=from_site_id,
                            planned_for=planned_for, stops=stops)
@@ -137,13 +144,17 @@ class Delivery(Aggregate):
         for stop in self.stops:
             if stop.outlet_id == outlet_id:
                 return stop
-        raise InvalidCommand(f"outlet {outlet_id} is not a stop of delivery {self.id}")
+        raise InvalidCommand(f"outlet {outlet_id} is not a stop of delivery {self.id}",
+                             reason="not_a_stop", outlet_id=str(outlet_id),
+                             delivery_date=self.planned_for.isoformat())
 
     def check_dispatch(self) -> None:
         """Refuse unless the delivery is planned (checked before its lots are)."""
         if self.status != DeliveryStatus.PLANNED:
             raise InvalidState(f"delivery {self.id} is {self.status}: only a planned delivery "
-                               "can be dispatched")
+                               "can be dispatched", reason="delivery_not_planned",
+                               act="dispatch", status=str(self.status),
+                               delivery_date=self.planned_for.isoformat())
 
     def dispatch(self, context: Context) -> None:
         """The van leaves (callers dispatch each lot line in the same save)."""
@@ -156,12 +167,17 @@ class Delivery(Aggregate):
         Checked before the lots are, so the refusal names the delivery's state.
         """
         if outlet_id in self.received_outlets:
-            raise InvalidState(f"outlet {outlet_id} already received its stop")
+            raise InvalidState(f"outlet {outlet_id} already received its stop",
+                               reason="stop_already_received", outlet_id=str(outlet_id),
+                               delivery_date=self.planned_for.isoformat())
         if self.status != DeliveryStatus.DISPATCHED:
             raise InvalidState(f"delivery {self.id} is {self.status}: it must be dispatched "
-                               "before a stop is received")
+                               "before a stop is received", reason="delivery_not_dispatched",
+                               status=str(self.status),
+                               delivery_date=self.planned_for.isoformat())
         if not signer.strip():
-            raise InvalidCommand("a receipt needs the name of who signed")
+            raise InvalidCommand("a receipt needs the name of who signed",
+                                 reason="signer_missing")
 
     def receive_stop(self, context: Context, *, outlet_id: UUID, lines: list[ReceivedLine],
                      signer: str) -> None:
@@ -174,9 +190,12 @@ class Delivery(Aggregate):
         """Call the delivery off before it leaves."""
         if self.status != DeliveryStatus.PLANNED:
             raise InvalidState(f"delivery {self.id} is {self.status}: only a planned delivery "
-                               "can be cancelled")
+                               "can be cancelled", reason="delivery_not_planned",
+                               act="cancel", status=str(self.status),
+                               delivery_date=self.planned_for.isoformat())
         if not reason.strip():
-            raise InvalidCommand("a cancellation must say why")
+            raise InvalidCommand("a cancellation must say why", reason="reason_missing",
+                                 act="cancel_delivery")
         self._trigger(self.Cancelled, context=context, reason=reason.strip())
 
 

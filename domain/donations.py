@@ -90,7 +90,9 @@ def value_donation(*, product: str, quantity_g: int, donated_on: date,
     value_cents = payment_cents(quantity_g * price)
     if value_cents == 0:
         raise NoReferencePrice(f"donation of {quantity_g} g of {product} is worth less than "
-                               f"a cent at {price} cents/kg: declare its value")
+                               f"a cent at {price} cents/kg: declare its value",
+                               reason="donation_worth_less_than_a_cent", quantity_g=quantity_g,
+                               product=product, price_cents=price)
     return DonationValue(valuation=Valuation.REFERENCE_PRICE, price_cents_per_kg=price,
                          value_cents=value_cents, decision_id=reference[1])
 
@@ -170,7 +172,10 @@ class Donation(Aggregate):
         act_day = paris_day(context.occurred_at)
         if donated_on > act_day:
             raise InvalidCommand(f"a donation given on {donated_on:%d/%m/%Y} cannot be "
-                                 f"recorded on {act_day:%d/%m/%Y}, before it")
+                                 f"recorded on {act_day:%d/%m/%Y}, before it",
+                                 reason="donated_after_recording",
+                                 donated_date=donated_on.isoformat(),
+                                 act_date=act_day.isoformat())
         return cls._create(
             cls.Recorded, donation_id(lot_id), context=context, lot_id=lot_id,
             lot_code=lot_code, donor_id=donor_id, organisation_id=context.member_id,
@@ -183,9 +188,11 @@ class Donation(Aggregate):
     def cancel(self, context: Context, reason: str) -> None:
         """Withdraw a donation recorded by mistake."""
         if self.cancelled:
-            raise InvalidState(f"the donation of lot {self.lot_id} is already cancelled")
+            raise InvalidState(f"the donation of lot {self.lot_id} is already cancelled",
+                               reason="donation_already_cancelled")
         if context.member_id != self.organisation_id:
-            raise RoleRequired("only the platform that recorded a donation may cancel it")
+            raise RoleRequired("only the platform that recorded a donation may cancel it",
+                               reason="donation_of_another_platform")
         self._trigger(self.Cancelled, context=context, reason=check_text("reason", reason))
 
 

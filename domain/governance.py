@@ -66,15 +66,20 @@ def check_weights(weights: list[CollegeWeight]) -> None:
     """Refuse weights outside 10 % to 50 %, duplicated colleges, or a total other than 100 %."""
     colleges = [weight.college for weight in weights]
     if len(set(colleges)) != len(colleges):
-        raise InvalidCommand("each college is weighted once")
+        raise InvalidCommand("each college is weighted once", reason="college_weighted_twice")
     for weight in weights:
         if not COLLEGE_WEIGHT_BP_MIN <= weight.weight_bp <= COLLEGE_WEIGHT_BP_MAX:
             raise InvalidCommand(
                 f"college {weight.college} weighs {weight.weight_bp} bp: every college weighs "
-                f"between {COLLEGE_WEIGHT_BP_MIN} and {COLLEGE_WEIGHT_BP_MAX} bp")
+                f"between {COLLEGE_WEIGHT_BP_MIN} and {COLLEGE_WEIGHT_BP_MAX} bp",
+                reason="college_weight_range", college=str(weight.college),
+                weight_bp=weight.weight_bp, minimum_bp=COLLEGE_WEIGHT_BP_MIN,
+                maximum_bp=COLLEGE_WEIGHT_BP_MAX)
     total_bp = sum(weight.weight_bp for weight in weights)
     if total_bp != BASIS_POINTS:
-        raise InvalidCommand(f"college weights sum to {total_bp} bp, not {BASIS_POINTS} bp")
+        raise InvalidCommand(f"college weights sum to {total_bp} bp, not {BASIS_POINTS} bp",
+                             reason="college_weights_sum", total_bp=total_bp,
+                             expected_bp=BASIS_POINTS)
 
 
 class Colleges(Aggregate):
@@ -128,12 +133,16 @@ class Colleges(Aggregate):
         """Seat a member in a college; a member sits in one college only."""
         if college not in self.weights:
             known = ", ".join(self.weights)
-            raise InvalidCommand(f"college {college} is not one of the cooperative's ({known})")
+            raise InvalidCommand(f"college {college} is not one of the cooperative's ({known})",
+                                 reason="unknown_college", college=str(college))
         previous = self.members.get(member_id)
         if previous == college:
-            raise AlreadyExists(f"member {member_id} already sits in college {college}")
+            raise AlreadyExists(f"member {member_id} already sits in college {college}",
+                                reason="already_seated", member_id=str(member_id),
+                                college=str(college))
         if previous is None and len(self.members) >= ROLL_MEMBERS_MAX:
-            raise InvalidState(f"the roll is full: at most {ROLL_MEMBERS_MAX} members")
+            raise InvalidState(f"the roll is full: at most {ROLL_MEMBERS_MAX} members",
+                               reason="roll_full", maximum=ROLL_MEMBERS_MAX)
         self._trigger(self.MemberSeated, context=context, member_id=member_id, college=college,
                       previous=previous)
 
@@ -141,9 +150,11 @@ class Colleges(Aggregate):
         """Take a member off the roll."""
         college = self.members.get(member_id)
         if college is None:
-            raise NotOnRoll(f"member {member_id} sits in no college")
+            raise NotOnRoll(f"member {member_id} sits in no college", reason="not_seated",
+                            member_id=str(member_id))
         if not reason.strip():
-            raise InvalidCommand("leaving a college must say why")
+            raise InvalidCommand("leaving a college must say why", reason="reason_missing",
+                                 act="unseat_member")
         self._trigger(self.MemberUnseated, context=context, member_id=member_id,
                       college=college, reason=reason.strip())
 
@@ -152,7 +163,7 @@ class Colleges(Aggregate):
         college = self.members.get(member_id)
         if college is None:
             raise NotOnRoll(f"member {member_id} sits in no college and may not take part "
-                            "in votes")
+                            "in votes", reason="not_seated", member_id=str(member_id))
         return college
 
     def roll(self) -> list[RollEntry]:

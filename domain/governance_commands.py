@@ -45,11 +45,14 @@ from domain.fields import (
     described,
 )
 from domain.governance import College, CollegeWeight
+from domain.preferences import BasketSize
 from domain.proposals import Choice
 from domain.rules import DEFAULT_HOUSEHOLD_SHARE_CAP_BP, FunderShare, Payload
 from domain.transfers import AccountKind
 
 FUNDER_SHARES_EXAMPLE = [{"funder_id": EXAMPLE_FUNDER_ID, "share_bp": 10_000}]
+ProductName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+SeasonLabel = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-(spring|summer|autumn|winter)$")]
 
 
 class ConstituteColleges(Command, frozen=True, kw_only=True):
@@ -218,6 +221,28 @@ class EraseHousehold(Command, frozen=True, kw_only=True):
     NAME: ClassVar[str] = "erase_household"
     household_id: HouseholdId
     reason: Reason
+
+
+class StateBasketPreferences(Command, frozen=True, kw_only=True):
+    """A household says what its basket should hold or avoid, and its size, for a season.
+
+    Sent by the household itself (``actor_id`` is then its own household id, as its own page
+    signs in) or by the outlet that referred it.
+    """
+
+    NAME: ClassVar[str] = "state_basket_preferences"
+    household_id: HouseholdId
+    basket_size: Annotated[BasketSize, described("The basket's size", "medium")]
+    wanted: Annotated[list[ProductName], msgspec.Meta(
+        max_length=20, description="Products the household would like (at most 20)",
+        examples=[["poireau", "carotte"]])] = msgspec.field(default_factory=list)
+    avoided: Annotated[list[ProductName], msgspec.Meta(
+        max_length=20, description="Products the household would rather not get (at most 20)",
+        examples=[["céleri"]])] = msgspec.field(default_factory=list)
+    season: Annotated[SeasonLabel, described(
+        "The season, ``2026-spring`` … (absent: the season of the act's business day)",
+        "2026-spring")] | None = None
+    """``2026-spring`` …; defaults to the season of the act's business day."""
 
 
 class BasketLineInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

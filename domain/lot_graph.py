@@ -24,9 +24,11 @@ RECALL_LOTS_MAX = 10_000  # Lots reached by one recall; a larger graph is a data
 def check_inputs(act: str, lot_ids: Sequence[UUID]) -> None:
     """A merge or transformation names 1 to ``INPUT_LOTS_MAX`` distinct lots."""
     if not 1 <= len(lot_ids) <= INPUT_LOTS_MAX:
-        raise InvalidCommand(f"{act} takes 1 to {INPUT_LOTS_MAX} input lots, got {len(lot_ids)}")
+        raise InvalidCommand(f"{act} takes 1 to {INPUT_LOTS_MAX} input lots, got {len(lot_ids)}",
+                             reason="input_lots_count", act=act, count=len(lot_ids),
+                             maximum=INPUT_LOTS_MAX)
     if len(set(lot_ids)) != len(lot_ids):
-        raise InvalidCommand(f"{act} lists a lot twice")
+        raise InvalidCommand(f"{act} lists a lot twice", reason="lot_listed_twice", act=act)
 
 
 def check_inputs_available(act: str, parents: Sequence[tuple[Lot, int]]) -> None:
@@ -34,7 +36,8 @@ def check_inputs_available(act: str, parents: Sequence[tuple[Lot, int]]) -> None
     for lot, used_g in parents:
         lot.check_available(act, used_g)
     if len({lot.site_id for lot, _ in parents}) != 1:
-        raise InvalidCommand(f"{act} needs every input lot at the same site")
+        raise InvalidCommand(f"{act} needs every input lot at the same site",
+                             reason="inputs_at_several_sites", act=act)
 
 
 def merged_identity(parents: Sequence[tuple[Lot, int]]) -> tuple[str, str, int]:
@@ -44,11 +47,13 @@ def merged_identity(parents: Sequence[tuple[Lot, int]]) -> tuple[str, str, int]:
     kept when all inputs share it.
     """
     if len(parents) < 2:
-        raise InvalidCommand("a merge takes at least two lots")
+        raise InvalidCommand("a merge takes at least two lots", reason="merge_needs_two",
+                             count=len(parents))
     products = {lot.product for lot, _ in parents}
     if len(products) != 1:
         raise InvalidCommand(f"a merge mixes one product only, got {sorted(products)}: "
-                             "use a transformation to combine products")
+                             "use a transformation to combine products",
+                             reason="merge_mixes_products", products=", ".join(sorted(products)))
     varieties = {lot.variety for lot, _ in parents}
     return (products.pop(), varieties.pop() if len(varieties) == 1 else "",
             sum(used_g for _, used_g in parents))
@@ -57,14 +62,18 @@ def merged_identity(parents: Sequence[tuple[Lot, int]]) -> tuple[str, str, int]:
 def check_transformation_balance(inputs_g: int, outputs_g: Sequence[int], loss_g: int) -> None:
     """Mass is conserved: the outputs plus the declared loss weigh what went in."""
     if not 1 <= len(outputs_g) <= OUTPUT_LOTS_MAX:
-        raise InvalidCommand(f"a transformation makes 1 to {OUTPUT_LOTS_MAX} output lots")
+        raise InvalidCommand(f"a transformation makes 1 to {OUTPUT_LOTS_MAX} output lots",
+                             reason="output_lots_count", count=len(outputs_g),
+                             maximum=OUTPUT_LOTS_MAX)
     for output_g in outputs_g:
         check_quantity("output quantity", output_g)
     total_g = sum(outputs_g)
     if total_g + loss_g != inputs_g:
         raise QuantityMismatch(
             f"transformation refused: outputs {total_g} g + loss {loss_g} g "
-            f"= {total_g + loss_g} g, but inputs are {inputs_g} g")
+            f"= {total_g + loss_g} g, but inputs are {inputs_g} g",
+            reason="transformation_balance", outputs_g=total_g, loss_g=loss_g,
+            total_g=total_g + loss_g, inputs_g=inputs_g)
 
 
 def recall_walk(origin: Lot, load: Callable[[UUID], Lot]) -> list[Lot]:
@@ -81,7 +90,9 @@ def recall_walk(origin: Lot, load: Callable[[UUID], Lot]) -> list[Lot]:
         if lot_id in seen:
             continue
         if len(seen) >= RECALL_LOTS_MAX:
-            raise InvalidCommand(f"recall reaches more than {RECALL_LOTS_MAX} lots")
+            raise InvalidCommand(f"recall reaches more than {RECALL_LOTS_MAX} lots",
+                                 reason="recall_too_wide", maximum=RECALL_LOTS_MAX,
+                                 lot=origin.code)
         seen.add(lot_id)
         lot = origin if lot_id == origin.id else load(lot_id)
         reached.append(lot)
@@ -113,4 +124,6 @@ def check_dispatch_stock(lot: Lot, per_outlet_g: dict[UUID, int]) -> None:
     if total_g - reserved_g > lot.available_g:
         raise InsufficientStock(
             f"dispatch refused: the delivery takes {total_g} g of lot {lot.code}, "
-            f"beyond its reservations and {lot.available_g} g available")
+            f"beyond its reservations and {lot.available_g} g available",
+            reason="dispatch_beyond_stock", quantity_g=total_g, reserved_g=reserved_g,
+            available_g=lot.available_g, lot=lot.code)

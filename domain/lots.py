@@ -82,16 +82,19 @@ def check_quantity(name: str, quantity_g: int, *, allow_zero: bool = False) -> N
     low = 0 if allow_zero else 1
     if not low <= quantity_g <= QUANTITY_G_MAX:
         raise InvalidCommand(f"{name} must be between {low} g and {QUANTITY_G_MAX} g, "
-                             f"got {quantity_g} g")
+                             f"got {quantity_g} g", reason="quantity_range", field=name,
+                             quantity_g=quantity_g, minimum_g=low, maximum_g=QUANTITY_G_MAX)
 
 
 def check_text(name: str, value: str, *, required: bool = True) -> str:
     """Strip and bound a free-text field."""
     value = value.strip()
     if required and not value:
-        raise InvalidCommand(f"{name} must not be empty")
+        raise InvalidCommand(f"{name} must not be empty", reason="text_missing", field=name)
     if len(value) > TEXT_LENGTH_MAX:
-        raise InvalidCommand(f"{name} is longer than {TEXT_LENGTH_MAX} characters")
+        raise InvalidCommand(f"{name} is longer than {TEXT_LENGTH_MAX} characters",
+                             reason="text_length", field=name, length=len(value),
+                             maximum=TEXT_LENGTH_MAX)
     return value
 
 
@@ -100,7 +103,8 @@ def check_code(code: str) -> str:
     code = code.strip()
     if not code or len(code) > CODE_LENGTH_MAX or len(code.split()) != 1:
         raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
-                             "without spaces")
+                             "without spaces", reason="lot_code_format", code_text=code[:80],
+                             maximum=CODE_LENGTH_MAX)
     return code
 
 
@@ -419,7 +423,9 @@ class Lot(Aggregate):
         check_quantity("offered quantity", quantity_g)
         if not 0 <= price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
             raise InvalidCommand(f"price must be between 0 and {PRICE_CENTS_PER_KG_MAX} "
-                                 f"cents/kg, got {price_cents_per_kg}")
+                                 f"cents/kg, got {price_cents_per_kg}", reason="price_range",
+                                 price_cents=price_cents_per_kg,
+                                 maximum_cents=PRICE_CENTS_PER_KG_MAX)
         check_offer_dates(harvest_date=harvest_date, best_before=best_before,
                           offered_at=context.occurred_at)
         return cls._create(
@@ -520,7 +526,9 @@ class Lot(Aggregate):
         """The parts of a split must be at least two and add up to the available stock."""
         self.check_in_stock("split")
         if not 2 <= len(parts_g) <= PARTS_MAX:
-            raise InvalidCommand(f"a split takes 2 to {PARTS_MAX} parts, got {len(parts_g)}")
+            raise InvalidCommand(f"a split takes 2 to {PARTS_MAX} parts, got {len(parts_g)}",
+                                 reason="split_parts_count", count=len(parts_g),
+                                 maximum=PARTS_MAX, lot=self.code)
         for part_g in parts_g:
             check_quantity("split part", part_g)
         if sum(parts_g) != self.available_g:

@@ -94,9 +94,12 @@ class Member(Aggregate):
         """Register a member with the default roles of its kind unless roles are given."""
         name = name.strip()
         if not name or len(name) > NAME_LENGTH_MAX:
-            raise InvalidCommand(f"member name must be 1 to {NAME_LENGTH_MAX} characters")
+            raise InvalidCommand(f"member name must be 1 to {NAME_LENGTH_MAX} characters",
+                                 reason="text_length", field="member name", length=len(name),
+                                 maximum=NAME_LENGTH_MAX)
         if households_served < 0:
-            raise InvalidCommand(f"households_served must be >= 0, got {households_served}")
+            raise InvalidCommand(f"households_served must be >= 0, got {households_served}",
+                                 reason="households_negative", households=households_served)
         chosen = list(DEFAULT_ROLES[kind]) if roles is None else sorted(set(roles))
         return cls._create(cls.Registered, member_id, context=context, name=name, kind=kind,
                            roles=chosen, households_served=households_served)
@@ -104,19 +107,22 @@ class Member(Aggregate):
     def grant_role(self, context: Context, role: Role) -> None:
         """Give the member a role it does not hold yet."""
         if role in self.roles:
-            raise InvalidState(f"member {self.name} already holds the role {role}")
+            raise InvalidState(f"member {self.name} already holds the role {role}",
+                               reason="role_already_held", member=self.name, role=str(role))
         self._trigger(self.RoleGranted, context=context, role=role)
 
     def revoke_role(self, context: Context, role: Role, reason: str) -> None:
         """Take a role away."""
         if role not in self.roles:
-            raise InvalidState(f"member {self.name} does not hold the role {role}")
+            raise InvalidState(f"member {self.name} does not hold the role {role}",
+                               reason="role_not_held", member=self.name, role=str(role))
         self._trigger(self.RoleRevoked, context=context, role=role, reason=reason)
 
     def suspend(self, context: Context, reason: str) -> None:
         """Stop the member from acting."""
         if self.suspended:
-            raise InvalidState(f"member {self.name} is already suspended")
+            raise InvalidState(f"member {self.name} is already suspended",
+                               reason="already_suspended", member=self.name)
         self._trigger(self.Suspended, context=context, reason=reason)
 
     def check_can_act_as(self, role: Role) -> None:
@@ -124,10 +130,13 @@ class Member(Aggregate):
         from domain.errors import RoleRequired  # noqa: PLC0415 - avoid widening the import.
 
         if self.suspended:
-            raise RoleRequired(f"member {self.name} is suspended and may not act")
+            raise RoleRequired(f"member {self.name} is suspended and may not act",
+                               reason="member_suspended", member=self.name)
         if role not in self.roles:
             held = ", ".join(sorted(self.roles)) or "none"
-            raise RoleRequired(f"member {self.name} does not hold the role {role} (holds: {held})")
+            raise RoleRequired(f"member {self.name} does not hold the role {role} (holds: {held})",
+                               reason="role_missing", member=self.name, role=str(role),
+                               roles=" ".join(sorted(self.roles)))
 
 
 Member.Registered.AGGREGATE = Member

@@ -32,14 +32,18 @@ def check_personal_data(data: PersonalData) -> PersonalData:
     name = data.name.strip()
     contact = data.contact.strip()
     if not name or len(name) > NAME_LENGTH_MAX:
-        raise InvalidCommand(f"a household's name is 1 to {NAME_LENGTH_MAX} characters")
+        raise InvalidCommand(f"a household's name is 1 to {NAME_LENGTH_MAX} characters",
+                             reason="text_length", field="household name", length=len(name),
+                             maximum=NAME_LENGTH_MAX)
     if len(contact) > CONTACT_LENGTH_MAX:
         raise InvalidCommand(f"a household's contact is at most {CONTACT_LENGTH_MAX} "
-                             "characters")
+                             "characters", reason="text_length", field="household contact",
+                             length=len(contact), maximum=CONTACT_LENGTH_MAX)
     return PersonalData(name=name, contact=contact)
 
 
 def check_sealed(sealed: bytes) -> None:
     """Refuse empty or oversized sealed data (it is never plaintext: see the module doc)."""
     if not 0 < len(sealed) <= SEALED_LENGTH_MAX:
-        raise InvalidCommand(f"sealed personal data must be 1 to {SEALED_LENGTH_MAX} bytes")
+        raise InvalidCommand(f"sealed personal data must be 1 to {SEALED_LENGTH_MAX} bytes",
+                             reason="sealed_size", size=len(sealed), maximum=SEALED_LENGTH_MAX)

@@ -37,7 +37,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.base import Aggregate, Context, Created, Event
+from domain.base import Aggregate, Context, Created, Event, Role
 from domain.errors import DomainError, InvalidCommand, InvalidState
 from domain.governance import BASIS_POINTS, College, CollegeWeight, NotOnRoll, RollEntry
 from domain.rules import Payload, check_payload, earliest_effective_date, rule_kind
@@ -112,6 +112,27 @@ class Tally(msgspec.Struct, frozen=True, kw_only=True):
     quorum_met: bool
     adopted: bool
     reason: str
+
+
+class CollegeParticipation(msgspec.Struct, frozen=True, kw_only=True):
+    """How many of a college's members took part in a vote (yes, no or abstain)."""
+
+    college: College
+    members: int
+    voters: int
+    participation_bp: int
+    """``voters / members`` in basis points, rounded down (0 for an empty college)."""
+
+
+def participation(result: Tally) -> list[CollegeParticipation]:
+    """Voters over members, college by college (one member, one vote inside a college)."""
+    found = []
+    for college in result.colleges:
+        voters = college.yes + college.no + college.abstain
+        share_bp = voters * BASIS_POINTS // college.members if college.members else 0
+        found.append(CollegeParticipation(college=college.college, members=college.members,
+                                          voters=voters, participation_bp=share_bp))
+    return found
 
 
 def tally(roll: list[RollEntry], weights: list[CollegeWeight], ballots: dict[UUID, Choice],
@@ -269,37 +290,54 @@ class Proposal(Aggregate):
                opens_at: datetime, closes_at: datetime, quorum_bp: int, threshold_bp: int,
                effective_from: date | None, weights: list[CollegeWeight],
                roll: list[RollEntry], colleges_version: int) -> Proposal:
-        """Open a vote (the proposer must be on ``roll``)."""
+        """Open a vote (a voter proposing must be on ``roll``; the coordinator need not)."""
         title = title.strip()
         if not title or len(title) > TITLE_LENGTH_MAX:
-            raise InvalidCommand(f"a proposal's title is 1 to {TITLE_LENGTH_MAX} characters")
+            raise InvalidCommand(f"a proposal's title is 1 to {TITLE_LENGTH_MAX} characters",
+                                 reason="text_length", field="proposal title",
+                                 length=len(title), maximum=TITLE_LENGTH_MAX)
         check_payload(payload)
         if opens_at.tzinfo is None or closes_at.tzinfo is None:
-            raise InvalidCommand("opening and closing times must carry a time zone")
+            raise InvalidCommand("opening and closing times must carry a time zone",
+                                 reason="time_zone_missing")
         if closes_at <= opens_at:
             raise InvalidCommand(f"closing time {closes_at.isoformat()} is not after opening "
                                  f"time {opens_at.isoformat()}", reason="closes_before_opening",
                                  closes_at=closes_at.isoformat(), opens_at=opens_at.isoformat())
         if closes_at - opens_at > VOTING_PERIOD_MAX:
-            raise InvalidCommand(f"a vote lasts at most {VOTING_PERIOD_MAX.days} days")
+            raise InvalidCommand(f"a vote lasts at most {VOTING_PERIOD_MAX.days} days",
+                                 reason="vote_too_long", days=(closes_at - opens_at).days,
+                                 maximum=VOTING_PERIOD_MAX.days)
         if not 0 <= quorum_bp <= BASIS_POINTS:
-            raise InvalidCommand(f"quorum must be 0 to {BASIS_POINTS} bp, got {quorum_bp}")
+            raise InvalidCommand(f"quorum must be 0 to {BASIS_POINTS} bp, got {quorum_bp}",
+                                 reason="quorum_range", quorum_bp=quorum_bp,
+                                 maximum_bp=BASIS_POINTS)
         if not 0 <= threshold_bp < BASIS_POINTS:
             raise InvalidCommand(f"threshold must be 0 to {BASIS_POINTS - 1} bp (adoption "
-                                 f"needs strictly more), got {threshold_bp}")
+                                 f"needs strictly more), got {threshold_bp}",
+                                 reason="threshold_range", threshold_bp=threshold_bp,
+                                 maximum_bp=BASIS_POINTS - 1)
         earliest = closes_at.date() + timedelta(days=1)
         if rule_kind(payload) is None:
             if effective_from is not None:
                 raise InvalidCommand("a one-off act (admission, budget) takes effect when "
-                                     "adopted: give no effective date")
+                                     "adopted: give no effective date",
+                                     reason="one_off_with_effective_date",
+                                     effective_date=effective_from.isoformat())
         elif effective_from is None:
             effective_from = earliest
         elif effective_from < earliest:
             raise InvalidCommand(f"effective date {effective_from} must be after the closing "
-                                 f"day {closes_at.date()}")
+                                 f"day {closes_at.date()}", reason="effective_too_early",
+                                 effective_date=effective_from.isoformat(),
+                                 closing_date=closes_at.date().isoformat())
         if not roll:
-            raise InvalidState("nobody sits in a college: there is no one to vote")
-        if context.member_id not in {entry.member_id for entry in roll}:
+            raise InvalidState("nobody sits in a college: there is no one to vote",
+                               reason="roll_empty")
+        # The coordinator (the cooperative's secretariat) submits in the cooperative's name
+        # without sitting in a college; a voter proposes only from its seat.
+        if context.role != Role.COORDINATOR and context.member_id not in {
+                entry.member_id for entry in roll}:
             raise NotOnRoll(f"member {context.member_id} sits in no college and may not "
                             "make proposals", reason="propose_not_on_roll")
         return cls._create(cls.Submitted, proposal_id, context=context,
@@ -336,7 +374,8 @@ class Proposal(Aggregate):
                                f"{self.title!r}", reason="same_vote", title=self.title,
                                choice=str(choice))
         if self.votes_cast >= VOTES_MAX:
-            raise InvalidState(f"proposal {self.title!r} took {VOTES_MAX} votes already")
+            raise InvalidState(f"proposal {self.title!r} took {VOTES_MAX} votes already",
+                               reason="votes_full", title=self.title, maximum=VOTES_MAX)
         self._trigger(self.VoteCast, context=context, member_id=member_id, college=college,
                       choice=choice, previous=previous)
 
@@ -352,7 +391,9 @@ class Proposal(Aggregate):
     def close(self, context: Context) -> Tally:
         """Tally at or after the closing time and record the outcome."""
         if self.status != ProposalStatus.OPEN:
-            raise InvalidState(f"proposal {self.title!r} is already closed ({self.status})")
+            raise InvalidState(f"proposal {self.title!r} is already closed ({self.status})",
+                               reason="proposal_already_closed", title=self.title,
+                               status=str(self.status))
         if context.occurred_at < self.closes_at:
             raise VotingStillOpen(f"proposal {self.title!r} closes at "
                                   f"{self.closes_at.isoformat()}, not before "
@@ -396,6 +437,7 @@ def recount(events: Iterable[Event]) -> tuple[Tally, Tally | None]:
             recorded = event.tally
             break  # Nothing after the outcome counts.
     if submitted is None:
-        raise InvalidCommand("these events hold no proposal submission")
+        raise InvalidCommand("these events hold no proposal submission",
+                             reason="no_submission")
     return tally(submitted.roll, submitted.weights, ballots, quorum_bp=submitted.quorum_bp,
                  threshold_bp=submitted.threshold_bp), recorded

@@ -80,7 +80,8 @@ class LotLabel(Aggregate):
     def withdraw(self, context: Context, reason: str) -> None:
         """Withdraw a label declared wrongly."""
         if self.withdrawn:
-            raise InvalidState(f"label {self.label} of lot {self.lot_id} is already withdrawn")
+            raise InvalidState(f"label {self.label} of lot {self.lot_id} is already withdrawn",
+                               reason="label_already_withdrawn", label=str(self.label))
         self._trigger(self.Withdrawn, context=context, reason=check_text("reason", reason))
 
 

@@ -52,17 +52,22 @@ def check_reference_prices(rule: SetReferencePrices) -> None:
     """Each product named once, every price within bounds."""
     if len(rule.prices) > REFERENCE_PRICES_MAX:
         raise InvalidCommand(f"reference prices list at most {REFERENCE_PRICES_MAX} products, "
-                             f"got {len(rule.prices)}")
+                             f"got {len(rule.prices)}", reason="price_grid_size",
+                             count=len(rule.prices), maximum=REFERENCE_PRICES_MAX)
     products = [price.product.strip().lower() for price in rule.prices]
     if len(set(products)) != len(products) or "" in products:
-        raise InvalidCommand("reference prices name each product once, none empty")
+        raise InvalidCommand("reference prices name each product once, none empty",
+                             reason="price_grid_products")
     if any(len(product) > PRODUCT_LENGTH_MAX for product in products):
-        raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters")
+        raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters",
+                             reason="product_too_long", maximum=PRODUCT_LENGTH_MAX)
     for price in [*rule.prices, ReferencePrice("(default)", rule.default_price_cents_per_kg)]:
         if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
             raise InvalidCommand(f"reference price of {price.product} must be 0 to "
                                  f"{PRICE_CENTS_PER_KG_MAX} cents/kg, got "
-                                 f"{price.price_cents_per_kg}")
+                                 f"{price.price_cents_per_kg}", reason="price_range",
+                                 price_cents=price.price_cents_per_kg,
+                                 maximum_cents=PRICE_CENTS_PER_KG_MAX, product=price.product)
 
 
 def normalised_reference_prices(rule: SetReferencePrices) -> SetReferencePrices:

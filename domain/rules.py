@@ -6,7 +6,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
   replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme),
   ``SetPriceGrid`` (the prices paid to producers and who finances them) and
   ``SetBackdatingWindow`` (how far back members may date their acts, see
-  ``domain.business_time``);
+  ``domain.business_time``), ``SetReplayWeeks`` (how many past weeks a what-if simulation
+  replays, see ``domain.whatif``);
 - ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
   when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
@@ -77,6 +78,10 @@ PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
 # any event was recorded, so every stored event still decodes. Unknown fields are refused at
 # the edge (infra.api.bodies), not here: a reader of an older version must still decode an
 # event to which a newer one added a field with a default.
+REPLAY_WEEKS_DEFAULT = 8
+"""Past weeks a what-if simulation replays until the cooperative decides otherwise."""
+REPLAY_WEEKS_MAX = 52
+"""A year of weekly rounds: beyond that the territory has changed more than the rule."""
 
 
 class FunderShare(msgspec.Struct, frozen=True):
@@ -151,6 +156,13 @@ class SetBackdatingWindow(msgspec.Struct, frozen=True, kw_only=True, tag_field="
         description="Days back an act may be dated", examples=[14])]
 
 
+class SetReplayWeeks(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                     tag="set_replay_weeks"):
+    """How many past weeks a what-if simulation of a proposal replays (8 until decided)."""
+
+    weeks: int
+
+
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                   tag="admit_member"):
     """Admit a registered member into a college."""
@@ -170,10 +182,10 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                             ] | None = None
 
 
-Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
-           | SetBackdatingWindow | AdmitMember | CommitBudget)
-StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReferencePrices
-                | SetBackdatingWindow)
+Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+           | SetReferencePrices | SetBackdatingWindow | AdmitMember | CommitBudget)
+StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
+                | SetReferencePrices | SetBackdatingWindow)
 
 
 class RuleKind(enum.StrEnum):
@@ -183,6 +195,7 @@ class RuleKind(enum.StrEnum):
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
     BACKDATING_WINDOW = "backdating_window"
+    REPLAY_WEEKS = "replay_weeks"
     REFERENCE_PRICES = "reference_prices"
 
 
@@ -196,6 +209,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.PRICE_GRID
     if isinstance(payload, SetBackdatingWindow):
         return RuleKind.BACKDATING_WINDOW
+    if isinstance(payload, SetReplayWeeks):
+        return RuleKind.REPLAY_WEEKS
     if isinstance(payload, SetReferencePrices):
         return RuleKind.REFERENCE_PRICES
     return None
@@ -211,18 +226,24 @@ def rule_scope(payload: Payload) -> UUID | None:
 def check_funder_shares(funders: list[FunderShare], *, what: str) -> None:
     """Funders listed once each, each share positive, the shares summing to 100 %."""
     if not 1 <= len(funders) <= FUNDERS_MAX:
-        raise InvalidCommand(f"{what} names 1 to {FUNDERS_MAX} funders, got {len(funders)}")
+        raise InvalidCommand(f"{what} names 1 to {FUNDERS_MAX} funders, got {len(funders)}",
+                             reason="funders_count", field=what, count=len(funders),
+                             maximum=FUNDERS_MAX)
     ids = [funder.funder_id for funder in funders]
     if len(set(ids)) != len(ids):
-        raise InvalidCommand(f"{what} lists a funder twice")
+        raise InvalidCommand(f"{what} lists a funder twice", reason="funder_twice", field=what)
     for funder in funders:
         if not 0 < funder.share_bp <= BASIS_POINTS:
             raise InvalidCommand(f"{what}: funder {funder.funder_id} has a share of "
-                                 f"{funder.share_bp} bp; shares are 1 to {BASIS_POINTS} bp")
+                                 f"{funder.share_bp} bp; shares are 1 to {BASIS_POINTS} bp",
+                                 reason="funder_share_range", field=what,
+                                 funder_id=str(funder.funder_id), share_bp=funder.share_bp,
+                                 maximum_bp=BASIS_POINTS)
     total_bp = sum(funder.share_bp for funder in funders)
     if total_bp != BASIS_POINTS:
         raise InvalidCommand(f"{what}: funders' shares sum to {total_bp} bp, "
-                             f"not {BASIS_POINTS} bp")
+                             f"not {BASIS_POINTS} bp", reason="funder_shares_sum",
+                             field=what, total_bp=total_bp, expected_bp=BASIS_POINTS)
 
 
 def check_basket_terms(basket_price_cents: int, household_share_cap_bp: int,
@@ -230,10 +251,14 @@ def check_basket_terms(basket_price_cents: int, household_share_cap_bp: int,
     """Refuse basket terms with a price out of range, a cap above 30 %, or a bad split."""
     if not 0 < basket_price_cents <= BASKET_PRICE_CENTS_MAX:
         raise InvalidCommand(f"basket price must be 1 to {BASKET_PRICE_CENTS_MAX} cents, "
-                             f"got {basket_price_cents}")
+                             f"got {basket_price_cents}", reason="basket_price_range",
+                             price_cents=basket_price_cents,
+                             maximum_cents=BASKET_PRICE_CENTS_MAX)
     if not 0 <= household_share_cap_bp <= HOUSEHOLD_SHARE_CAP_BP_MAX:
         raise InvalidCommand(f"household share cap must be 0 to {HOUSEHOLD_SHARE_CAP_BP_MAX} "
-                             f"bp (30 %), got {household_share_cap_bp} bp")
+                             f"bp (30 %), got {household_share_cap_bp} bp",
+                             reason="household_cap_range", cap_bp=household_share_cap_bp,
+                             maximum_bp=HOUSEHOLD_SHARE_CAP_BP_MAX)
     check_funder_shares(funders, what="basket terms")
 
 
@@ -250,32 +275,50 @@ def check_payload(payload: Payload) -> None:
     if isinstance(payload, SetAllocationKey):
         if not 0 <= payload.minimum_share_bp <= MINIMUM_SHARE_BP_MAX:
             raise InvalidCommand(f"minimum share must be 0 to {MINIMUM_SHARE_BP_MAX} bp, "
-                                 f"got {payload.minimum_share_bp} bp")
+                                 f"got {payload.minimum_share_bp} bp",
+                                 reason="minimum_share_range",
+                                 minimum_share_bp=payload.minimum_share_bp,
+                                 maximum_bp=MINIMUM_SHARE_BP_MAX)
     elif isinstance(payload, SetBasketTerms):
         check_basket_terms(payload.basket_price_cents, payload.household_share_cap_bp,
                            payload.funders)
     elif isinstance(payload, SetPriceGrid):
         if len(payload.prices) > PRICES_MAX:
-            raise InvalidCommand(f"a price grid lists at most {PRICES_MAX} products")
+            raise InvalidCommand(f"a price grid lists at most {PRICES_MAX} products",
+                                 reason="price_grid_size", count=len(payload.prices),
+                                 maximum=PRICES_MAX)
         products = [price.product.strip().lower() for price in payload.prices]
         if len(set(products)) != len(products) or "" in products:
-            raise InvalidCommand("a price grid names each product once, none empty")
+            raise InvalidCommand("a price grid names each product once, none empty",
+                                 reason="price_grid_products")
         too_long = [product for product in products if len(product) > PRODUCT_LENGTH_MAX]
         if too_long:
             raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters, "
-                                 f"got {len(too_long[0])}")
+                                 f"got {len(too_long[0])}", reason="product_too_long",
+                                 length=len(too_long[0]), maximum=PRODUCT_LENGTH_MAX)
         for price in payload.prices:
             if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
                 raise InvalidCommand(f"price of {price.product} must be 0 to "
                                      f"{PRICE_CENTS_PER_KG_MAX} cents/kg, "
-                                     f"got {price.price_cents_per_kg}")
+                                     f"got {price.price_cents_per_kg}", reason="price_range",
+                                     price_cents=price.price_cents_per_kg,
+                                     maximum_cents=PRICE_CENTS_PER_KG_MAX,
+                                     product=price.product)
         if not 0 <= payload.outlet_share_bp <= BASIS_POINTS:
             raise InvalidCommand(f"outlet share must be 0 to {BASIS_POINTS} bp, "
-                                 f"got {payload.outlet_share_bp} bp")
+                                 f"got {payload.outlet_share_bp} bp", reason="outlet_share_range",
+                                 outlet_share_bp=payload.outlet_share_bp,
+                                 maximum_bp=BASIS_POINTS)
         if payload.outlet_share_bp < BASIS_POINTS:
             check_funder_shares(payload.funders, what="price grid")
         elif payload.funders:
-            raise InvalidCommand("a price grid where outlets pay 100 % names no funders")
+            raise InvalidCommand("a price grid where outlets pay 100 % names no funders",
+                                 reason="price_grid_funders_unneeded")
+    elif isinstance(payload, SetReplayWeeks):
+        if not 1 <= payload.weeks <= REPLAY_WEEKS_MAX:
+            raise InvalidCommand(f"a simulation replays 1 to {REPLAY_WEEKS_MAX} weeks, "
+                                 f"got {payload.weeks}", reason="replay_weeks_out_of_range",
+                                 weeks=payload.weeks, weeks_max=REPLAY_WEEKS_MAX)
     elif isinstance(payload, SetReferencePrices):
         check_reference_prices(payload)
     elif isinstance(payload, CommitBudget):
@@ -284,7 +327,8 @@ def check_payload(payload: Payload) -> None:
         low, high = BACKDATING_WINDOW_MIN.days, BACKDATING_WINDOW_MAX.days
         if not low <= payload.days <= high:
             raise InvalidCommand(f"a back-dating window is {low} to {high} days, "
-                                 f"got {payload.days}")
+                                 f"got {payload.days}", reason="backdating_window_range",
+                                 days=payload.days, maximum=high)
 
 
 def normalised_payload(payload: Payload) -> Payload:
@@ -386,7 +430,8 @@ class RuleBook(Aggregate):
         kind = rule_kind(rule)
         assert kind is not None
         if len(self.enactments) >= ENACTMENTS_MAX:
-            raise InvalidCommand(f"the rule book holds at most {ENACTMENTS_MAX} enactments")
+            raise InvalidCommand(f"the rule book holds at most {ENACTMENTS_MAX} enactments",
+                                 reason="rule_book_full", maximum=ENACTMENTS_MAX)
         enactment = Enactment(sequence=len(self.enactments) + 1, kind=kind,
                               scope_id=rule_scope(rule), rule=rule,
                               effective_from=effective_from, decision_id=decision_id,
@@ -457,6 +502,16 @@ def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, 
     rule = enactment.rule
     assert isinstance(rule, SetPriceGrid)
     return rule, enactment.decision_id
+
+
+def replay_weeks_in_force(book: RuleBook | None, at: date) -> tuple[int, UUID | None]:
+    """How many weeks a what-if simulation replays on day ``at``, and who decided it."""
+    enactment = None if book is None else book.in_force(RuleKind.REPLAY_WEEKS, at)
+    if enactment is None:
+        return REPLAY_WEEKS_DEFAULT, None
+    rule = enactment.rule
+    assert isinstance(rule, SetReplayWeeks)
+    return rule.weeks, enactment.decision_id
 
 
 def reference_prices_in_force(book: RuleBook | None, at: date

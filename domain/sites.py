@@ -50,7 +50,9 @@ class Site(Aggregate):
         """Register a site."""
         name = name.strip()
         if not name or len(name) > NAME_LENGTH_MAX:
-            raise InvalidCommand(f"site name must be 1 to {NAME_LENGTH_MAX} characters")
+            raise InvalidCommand(f"site name must be 1 to {NAME_LENGTH_MAX} characters",
+                                 reason="text_length", field="site name", length=len(name),
+                                 maximum=NAME_LENGTH_MAX)
         return cls._create(cls.Registered, site_id, context=context, name=name, kind=kind,
                            operator_id=operator_id, city=city.strip())
 

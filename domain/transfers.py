@@ -216,7 +216,8 @@ class Account(Aggregate):
              scope_id: UUID | None = None) -> Account:
         """Open an owner's account of a kind."""
         if (kind == AccountKind.PROGRAMME_FUND) != (scope_id is not None):
-            raise InvalidCommand("a programme fund names its programme; no other account does")
+            raise InvalidCommand("a programme fund names its programme; no other account does",
+                                 reason="programme_fund_scope", kind=str(kind))
         return cls._create(cls.Opened, account_id(kind, owner_id, scope_id), context=context,
                            kind=kind, owner_id=owner_id, scope_id=scope_id,
                            debits_must_not_exceed_credits=kind in GUARDED_KINDS)
@@ -225,7 +226,8 @@ class Account(Aggregate):
     def resume(cls, opened: Event, last: Event) -> Account:
         """The account as of its ``last`` event, from that event and its ``Opened`` one."""
         if not isinstance(opened, Account.Opened) or opened.originator_id != last.originator_id:
-            raise InvalidState(f"stream {last.originator_id} is not an account")
+            raise InvalidState(f"stream {last.originator_id} is not an account",
+                               reason="account_history_broken")
         account = cls.__new__(cls)
         account._base_init(opened.originator_id, opened.originator_version, opened.timestamp)
         opened.apply(account)
@@ -233,7 +235,8 @@ class Account(Aggregate):
             totals = getattr(last, "totals", None)
             if not isinstance(totals, AccountTotals):
                 raise InvalidState(f"event {last.originator_version} of account "
-                                   f"{last.originator_id} carries no totals")
+                                   f"{last.originator_id} carries no totals",
+                                   reason="account_history_broken")
             account.set_totals(totals)
             account.version = last.originator_version
             account.modified_on = last.timestamp
@@ -262,7 +265,8 @@ class Account(Aggregate):
         """The totals an event carries must be what its movement gives."""
         if self.totals() != carried:
             raise InvalidState(f"account {self.id}: an event carries totals {carried}, but "
-                               f"its history gives {self.totals()}")
+                               f"its history gives {self.totals()}",
+                               reason="account_history_broken")
 
     def _after(self, *, debits_pending: int = 0, debits_posted: int = 0,
                credits_pending: int = 0, credits_posted: int = 0) -> AccountTotals:
@@ -445,10 +449,13 @@ def record_transfer(transfer_id: UUID, context: Context, debit: Account, credit:
     check_amount(amount_cents, what="transfer amount")
     if debit.id == credit.id:
         raise InvalidCommand(f"a transfer moves money between two accounts, not within the "
-                             f"{debit.describe()}")
+                             f"{debit.describe()}", reason="transfer_to_itself",
+                             kind=str(debit.kind), owner_id=str(debit.owner_id))
     memo = memo.strip()
     if len(memo) > MEMO_LENGTH_MAX:
-        raise InvalidCommand(f"a transfer's memo is at most {MEMO_LENGTH_MAX} characters")
+        raise InvalidCommand(f"a transfer's memo is at most {MEMO_LENGTH_MAX} characters",
+                             reason="text_length", field="memo", length=len(memo),
+                             maximum=MEMO_LENGTH_MAX)
     debit.check_debit(amount_cents)
     transfer = Transfer.record(
         transfer_id, context, debit_account_id=debit.id, credit_account_id=credit.id,
@@ -461,10 +468,12 @@ def record_transfer(transfer_id: UUID, context: Context, debit: Account, credit:
 
 def _check_pair(transfer: Transfer, debit: Account, credit: Account) -> None:
     if (debit.id, credit.id) != (transfer.debit_account_id, transfer.credit_account_id):
-        raise InvalidCommand(f"transfer {transfer.id} is not between these accounts")
+        raise InvalidCommand(f"transfer {transfer.id} is not between these accounts",
+                             reason="transfer_accounts_mismatch")
     if transfer.status != TransferStatus.PENDING:
         raise InvalidState(f"transfer {transfer.id} is {transfer.status}: only a pending "
-                           "transfer can be posted or voided")
+                           "transfer can be posted or voided", reason="transfer_not_pending",
+                           status=str(transfer.status), amount_cents=transfer.amount_cents)
 
 
 def post_pending(context: Context, transfer: Transfer, debit: Account, credit: Account,
@@ -478,7 +487,8 @@ def post_pending(context: Context, transfer: Transfer, debit: Account, credit: A
     if not 0 < posted_cents <= transfer.amount_cents:
         raise InvalidCommand(f"post {posted_cents} cents refused: transfer {transfer.id} "
                              f"reserved {transfer.amount_cents} cents (post 1 to that much, "
-                             "or void it)")
+                             "or void it)", reason="post_beyond_reserved",
+                             posted_cents=posted_cents, amount_cents=transfer.amount_cents)
     transfer.post(context, posted_cents)
     debit.post_pending(context, transfer.id, Side.DEBIT, transfer.amount_cents, posted_cents)
     credit.post_pending(context, transfer.id, Side.CREDIT, transfer.amount_cents, posted_cents)
@@ -492,7 +502,8 @@ def void_pending(context: Context, transfer: Transfer, debit: Account, credit: A
     reason = reason.strip()
     if not reason or len(reason) > MEMO_LENGTH_MAX:
         raise InvalidCommand(f"voiding a transfer says why in 1 to {MEMO_LENGTH_MAX} "
-                             "characters")
+                             "characters", reason="text_length", field="reason",
+                             length=len(reason), maximum=MEMO_LENGTH_MAX)
     transfer.void(context, reason)
     debit.void_pending(context, transfer.id, Side.DEBIT, transfer.amount_cents)
     credit.void_pending(context, transfer.id, Side.CREDIT, transfer.amount_cents)
@@ -508,7 +519,9 @@ def split_by_shares(total_cents: int, shares: Sequence[tuple[K, int]]) -> list[t
     of parties) go one each to the largest remainders, ties to the party listed first.
     """
     if sum(share_bp for _, share_bp in shares) != BASIS_POINTS:
-        raise InvalidCommand("shares must sum to 10000 bp")
+        raise InvalidCommand("shares must sum to 10000 bp", reason="shares_sum",
+                             total_bp=sum(share_bp for _, share_bp in shares),
+                             expected_bp=BASIS_POINTS)
     exact = [total_cents * share_bp for _, share_bp in shares]
     amounts = [value // BASIS_POINTS for value in exact]
     leftover = total_cents - sum(amounts)
@@ -527,10 +540,14 @@ def scale_down(amounts: Sequence[int], numerator: int, denominator: int) -> list
     earlier part), so no part ever exceeds its original amount.
     """
     if not 0 <= numerator <= denominator or denominator <= 0:
-        raise InvalidCommand(f"cannot scale by {numerator}/{denominator}")
+        raise InvalidCommand(f"cannot scale by {numerator}/{denominator}",
+                             reason="scale_out_of_range", numerator=numerator,
+                             denominator=denominator)
     total = sum(amounts)
     if total != denominator:
-        raise InvalidCommand(f"amounts sum to {total}, not to the denominator {denominator}")
+        raise InvalidCommand(f"amounts sum to {total}, not to the denominator {denominator}",
+                             reason="scale_total_mismatch", total=total,
+                             denominator=denominator)
     exact = [amount * numerator for amount in amounts]
     scaled = [value // denominator for value in exact]
     leftover = numerator - sum(scaled)
@@ -658,7 +675,8 @@ class DeliverySettlement(Aggregate):
                     payments: list[SettledPayment]) -> None:
         """Record what was posted for a received stop."""
         if outlet_id in self.settled_outlets:
-            raise InvalidState(f"stop of outlet {outlet_id} is already settled")
+            raise InvalidState(f"stop of outlet {outlet_id} is already settled",
+                               reason="stop_already_settled", outlet_id=str(outlet_id))
         self._trigger(self.StopSettled, context=context, outlet_id=outlet_id,
                       payments=payments)
 

@@ -74,10 +74,13 @@ class Workshop(Aggregate):
         """Record a workshop the acting member held (``act_day``: the act's own day)."""
         if not 1 <= attendance_count <= ATTENDANCE_MAX:
             raise InvalidCommand(f"attendance must be 1 to {ATTENDANCE_MAX} people, "
-                                 f"got {attendance_count}")
+                                 f"got {attendance_count}", reason="attendance_range",
+                                 count=attendance_count, maximum=ATTENDANCE_MAX)
         if held_on > act_day:
             raise InvalidCommand(f"a workshop held on {held_on:%d/%m/%Y} cannot be recorded "
-                                 f"on {act_day:%d/%m/%Y}, before it was held")
+                                 f"on {act_day:%d/%m/%Y}, before it was held",
+                                 reason="workshop_in_future", held_date=held_on.isoformat(),
+                                 act_date=act_day.isoformat())
         return cls._create(cls.Held, workshop_id, context=context,
                            organiser_id=context.member_id, programme_id=programme_id,
                            kind=kind, held_on=held_on, attendance_count=attendance_count,
@@ -86,9 +89,11 @@ class Workshop(Aggregate):
     def cancel(self, context: Context, reason: str) -> None:
         """Withdraw a workshop recorded by mistake (its organiser only)."""
         if context.member_id != self.organiser_id:
-            raise RoleRequired("only the member that recorded a workshop may cancel it")
+            raise RoleRequired("only the member that recorded a workshop may cancel it",
+                               reason="workshop_of_another_member")
         if self.cancelled:
-            raise InvalidState(f"workshop {self.id} is already cancelled")
+            raise InvalidState(f"workshop {self.id} is already cancelled",
+                               reason="workshop_already_cancelled")
         self._trigger(self.Cancelled, context=context, reason=check_text("reason", reason))
 
 

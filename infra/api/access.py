@@ -89,13 +89,15 @@ def load_caller(services: Services, token: str) -> Caller | None:
         # Household stream: it acts in the household role only, on its own account. An
         # erased household has no one left to sign in.
         if member.erased:
-            raise ApiError(403, "suspended", f"household {member.reference} was erased")
+            raise ApiError(403, "suspended", f"household {member.reference} was erased",
+                           reason="household_gone", facts={"reference": member.reference})
         return Caller(member_id=member_id, roles=frozenset({Role.HOUSEHOLD}),
                       kind="household")
     if not isinstance(member, Member):
         return None
     if member.suspended:
-        raise ApiError(403, "suspended", f"member {member_id} is suspended and may not act")
+        raise ApiError(403, "suspended", f"member {member_id} is suspended and may not act",
+                       reason="member_suspended", facts={"member": member.name})
     return Caller(member_id=member_id, roles=frozenset(member.roles), kind=str(member.kind))
 
 

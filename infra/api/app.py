@@ -37,6 +37,7 @@ from infra.api.docs import OfflineDocsPlugin
 from infra.api.errors import EXCEPTION_HANDLERS
 from infra.api.export_routes import EXPORT_ROUTES
 from infra.api.governance_routes import governance_routes
+from infra.api.household_routes import household_routes
 from infra.api.live import LiveFeed, live_events
 from infra.api.openapi import ExactStructSchemaPlugin
 from infra.api.ops import OPS_ROUTES
@@ -183,8 +184,8 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                 the_ledger.close()
 
     handlers = [*command_routes(ledger_handlers(the_ledger)), *QUERY_ROUTES, live_events,
-                *governance_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES, *EXPORT_ROUTES,
-                *PAGE_ROUTES, *AUDIT_ROUTES]
+                *governance_routes(), *household_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES,
+                *EXPORT_ROUTES, *PAGE_ROUTES, *AUDIT_ROUTES]
     app = Litestar(
         route_handlers=handlers,
         guards=[authorize],

@@ -34,7 +34,8 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from domain.errors import DomainError
-from infra.api.pages.refusals import french_message, wants_french
+from infra.api.pages.directory import directory_of
+from infra.api.pages.refusals import Names, french_message, wants_french
 from infra.logs import get_logger
 
 log = get_logger("cocagne.api")
@@ -98,12 +99,15 @@ class ApiError(Exception):
     """An error raised by the API layer itself (not the domain)."""
 
     def __init__(self, status_code: int, code: str, message: str,
-                 details: list[FieldError] | None = None) -> None:
+                 details: list[FieldError] | None = None, *, reason: str = "",
+                 facts: dict[str, int | str] | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.details = details or []
+        self.reason = reason
+        self.facts = facts or {}
 
 
 def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
@@ -117,8 +121,9 @@ def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
     the same numbers (``infra.api.pages.refusals``): the work pages ask for it.
     """
     if wants_french(request.headers.get("accept-language", "")):
+        names = _names(request) if any(name.endswith("_id") for name in facts or {}) else None
         message = french_message(code, message, reason, facts,
-                                 [(item.field, item.message) for item in details or []])
+                                 [(item.field, item.message) for item in details or []], names)
     state = request.scope.setdefault("state", {})
     request_id = str(state.get("request_id", ""))
     all_headers = dict(headers or {})
@@ -129,6 +134,23 @@ def error_response(request: Request[Any, Any, Any], status_code: int, code: str,
                               details=(details or [])[:DETAILS_MAX], reason=reason,
                               facts=dict(facts or {})),
                     status_code=status_code, headers=all_headers)
+
+
+def _names(request: Request[Any, Any, Any]) -> Names | None:
+    """Names of members, sites and households for a French refusal (the pages' directory),
+    or None when the app has no ledger to read them from."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return None
+    directory = directory_of(services)
+
+    def name(party_id: str) -> str:
+        try:
+            return directory.name(party_id)
+        except ValueError:  # Not an id after all: show it as it came.
+            return party_id
+
+    return name
 
 
 def domain_error_status(error: DomainError) -> int:
@@ -142,7 +164,8 @@ def _on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Res
 
 
 def _on_api_error(request: Request[Any, Any, Any], error: ApiError) -> Response[ErrorBody]:
-    return error_response(request, error.status_code, error.code, error.message, error.details)
+    return error_response(request, error.status_code, error.code, error.message, error.details,
+                          reason=error.reason, facts=error.facts)
 
 
 def _on_validation(request: Request[Any, Any, Any],

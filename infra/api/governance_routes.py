@@ -1,9 +1,15 @@
-"""GET routes for governance (proposals with their tallies, rules in force) and balances.
+"""GET routes for governance (proposals with their tallies and participation, what-if
+simulations, rules in force and their history, which decision an act applied) and balances.
 
 Proposals are read from their streams (a cooperative has tens a year, not thousands): the
 list follows the ``proposal.submitted`` notifications, and each proposal's tally is counted
 by the domain's own ``tally`` (final once closed, provisional while open). Rules in force
-come from the rule book with the proposal that decided each. Balances come from the
+come from the rule book with the proposal that decided each.
+
+Decisions members can see into (``infra.whatif``, ``infra.provenance``): a proposal's
+simulation (JSON, or the French HTML section of its page), every rule ever in force with the
+acts that applied it, and from any act's stream (a round, a payment, a basket) the decision it
+applied. These read the event store directly and write nothing. Balances come from the
 balances view; a member whose scope is ``OWN`` sees only its own accounts.
 """
 
@@ -20,8 +26,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, PathParameter, QueryParameter
 
-from domain.proposals import Proposal, Tally
-from domain.rules import Enactment, Payload
+from domain.proposals import CollegeParticipation, Proposal, Tally, participation
+from domain.rules import REPLAY_WEEKS_MAX, Enactment, Payload
+from domain.whatif import Simulation
 from infra import reader
 from infra.api.access import Caller
 from infra.api.errors import ApiError
@@ -29,8 +36,20 @@ from infra.api.pages.directory import directory_of
 from infra.api.policy import Scope
 from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, wait_for
 from infra.api.services import Services
+from infra.api.whatif_html import simulation_section
+from infra.provenance import (
+    ACTS_LISTED_MAX,
+    ActEntry,
+    ActProvenance,
+    RuleHistoryEntry,
+    acts_of_decision,
+    provenance_of,
+    rule_history,
+)
+from infra.whatif import simulate_proposal
 from projections.balances import AccountBalance
 
+HTML = "text/html; charset=utf-8"
 ProposalFilter = Literal["open", "adopted", "rejected", "all"]
 PROPOSALS_MAX = 10_000  # Far beyond a cooperative's proposals over decades.
 PROPOSALS_PAGE = 1_000  # Notifications per select while listing proposals.
@@ -53,6 +72,8 @@ class ProposalEntry(msgspec.Struct, frozen=True, kw_only=True):
     tally: Tally
     effective_from: date | None
     enacted_from: date | None
+    participation: list[CollegeParticipation] = msgspec.field(default_factory=list)
+    """Voters over members, per college (final once closed, so far while open)."""
 
 
 class ProposalDetail(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,7 +133,8 @@ def _entry(proposal: Proposal) -> ProposalEntry:
         closes_at=proposal.closes_at, status=str(proposal.status),
         quorum_bp=proposal.quorum_bp, threshold_bp=proposal.threshold_bp,
         members_on_roll=len(proposal.roll), votes_cast=len(proposal.ballots), tally=outcome,
-        effective_from=proposal.effective_from, enacted_from=proposal.enacted_from)
+        effective_from=proposal.effective_from, enacted_from=proposal.enacted_from,
+        participation=participation(outcome))
 
 
 def _proposal(services: Services, proposal_id: FromPath[UUID]) -> Proposal:
@@ -213,6 +235,78 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
                           total_cents=total)
 
 
+# ------------------------------------------------------------------ decisions to see into
+
+Weeks = Annotated[int | None, QueryParameter(
+    required=False, ge=1, le=REPLAY_WEEKS_MAX,
+    description="Weeks replayed (default: as the cooperative decided, else 8)")]
+Before = Annotated[date | None, QueryParameter(
+    required=False, description="Replay the weeks before this day's week (default: the "
+                                "proposal's opening day)")]
+
+
+@get("/api/proposals/{proposal_id:uuid}/simulation", name="simulate_proposal",
+     tags=["governance"], sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="What the proposal's rule would have given over past weeks")
+def simulate(request: Request[Any, Any, Any], proposal_id: FromPath[UUID], weeks: Weeks = None,
+             before: Before = None) -> Simulation:
+    """Past weeks replayed under the proposed rule, beside what happened (writes nothing)."""
+    return simulate_proposal(services_of(request).ledger, proposal_id, weeks=weeks,
+                             before=before)
+
+
+@get("/api/proposals/{proposal_id:uuid}/simulation.html", name="simulation_fragment",
+     tags=["governance"], sync_to_thread=True, responses=QUERY_ERRORS, media_type=HTML,
+     summary="The proposal page's what-if section, in French (an HTML fragment)")
+def simulation_fragment(request: Request[Any, Any, Any], proposal_id: FromPath[UUID],
+                        weeks: Weeks = None, before: Before = None) -> str:
+    """The same simulation as a table and a chart of the differences, for a page to include."""
+    simulation = simulate_proposal(services_of(request).ledger, proposal_id, weeks=weeks,
+                                   before=before)
+    return str(simulation_section(simulation))
+
+
+class DecisionActs(msgspec.Struct, frozen=True, kw_only=True):
+    """The acts that applied a decision (a page of them; ``count`` is complete)."""
+
+    decision_id: UUID
+    count: int
+    acts: list[ActEntry]
+
+
+@get("/api/rules/history", name="rule_history", tags=["governance"], sync_to_thread=True,
+     responses=QUERY_ERRORS,
+     summary="Every rule ever in force, its decision, tally, dates and the acts applying it")
+def rules_history(request: Request[Any, Any, Any]) -> list[RuleHistoryEntry]:
+    """Oldest first."""
+    return rule_history(services_of(request).ledger)
+
+
+@get("/api/proposals/{proposal_id:uuid}/acts", name="decision_acts", tags=["governance"],
+     sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="The acts that applied a decision, each linking to its provenance")
+def decision_acts(request: Request[Any, Any, Any], proposal_id: FromPath[UUID],
+                  offset: Annotated[int, QueryParameter(ge=0, le=2**31,
+                                                        required=False)] = 0,
+                  limit: Annotated[int, QueryParameter(ge=1, le=ACTS_LISTED_MAX,
+                                                       required=False)] = ACTS_LISTED_MAX,
+                  ) -> DecisionActs:
+    """Oldest first, one per command."""
+    count, acts = acts_of_decision(services_of(request).ledger, proposal_id, offset=offset,
+                                   limit=limit)
+    return DecisionActs(decision_id=proposal_id, count=count, acts=acts)
+
+
+@get("/api/acts/{stream_id:uuid}", name="act_provenance", tags=["governance"],
+     sync_to_thread=True, responses=QUERY_ERRORS,
+     summary="The decision an act applied: a round (and each line), a payment, a basket")
+def act_provenance(request: Request[Any, Any, Any], stream_id: FromPath[UUID]) -> ActProvenance:
+    """One step from an allocation line, a payment or a basket to its decision."""
+    return provenance_of(services_of(request).ledger, stream_id)
+
+
 def governance_routes() -> list[HTTPRouteHandler]:
-    """Routes for proposals, tallies, rules in force and balances."""
-    return [list_proposals, get_proposal, rules_in_force, list_balances]
+    """Routes for proposals, tallies, simulations, rules and their history, provenance and
+    balances."""
+    return [list_proposals, get_proposal, rules_in_force, list_balances, simulate,
+            simulation_fragment, rules_history, decision_acts, act_provenance]

@@ -198,17 +198,30 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        assert notification_ids is not None
-        own = sorted((StoredRow(notification_id=notification_id,
-                                originator_id=_sqlite_value(event.originator_id),
-                                originator_version=event.originator_version,
-                                topic=event.topic, state=bytes(event.state))
-                      for notification_id, event in zip(notification_ids, stored_events,
-                                                        strict=True)),
-                     key=lambda row: row.notification_id)
+        """Insert the events in one ``executemany``, then link them.
+
+        eventsourcing inserts row by row to read each ``lastrowid``; one ``executemany``
+        then ``last_insert_rowid()`` gives the same ids: this transaction holds SQLite's
+        write lock and the table has no AUTOINCREMENT, so each new rowid is the largest so
+        far plus one and the batch's ids are consecutive, ending at the last one.
+        """
+        del kwargs
+        if not stored_events:
+            return []
+        params = [(event.originator_id.hex if isinstance(event.originator_id, UUID)
+                   else event.originator_id, event.originator_version, event.topic,
+                   event.state) for event in stored_events]
+        c.executemany(self.insert_events_statement, params)
+        c.execute("SELECT last_insert_rowid()")
+        last = int(c.fetchone()[0])
+        first = last - len(params) + 1
+        own = [StoredRow(notification_id=first + index,
+                         originator_id=_sqlite_value(event.originator_id),
+                         originator_version=event.originator_version, topic=event.topic,
+                         state=bytes(event.state))
+               for index, event in enumerate(stored_events)]
         self._seal_written(c, own)
-        return notification_ids
+        return list(range(first, last + 1))
 
     def _head(self, cursor: SQLiteCursor) -> Head:
         cursor.execute(self._select_head)

@@ -151,6 +151,9 @@ def _rules_options(rules: CommandParser) -> None:
     add_store_arguments(rules)
     rules.add_argument("--as-of", type=parse_date, metavar=t("DATE"),
                        help=t("the day (default: today, UTC)"))
+    rules.add_argument("--history", action="store_true",
+                       help=t("every rule ever in force: the proposal, tally and dates that set "
+                              "it and how many acts applied it"))
     rules.add_argument("--json", action="store_true", help=t("JSON output"))
     rules.set_defaults(func=run_rules)
 
@@ -251,11 +254,17 @@ def _reason(result: Tally) -> str:
 
 
 def _print_tally(result: Tally) -> None:
-    print_table([t("college"), t("weight"), t("members"), t("yes"), t("no"), t("abstain")],
+    from domain.proposals import participation  # noqa: PLC0415 - start-up time: the domain.
+
+    turnout = {item.college: item for item in participation(result)}
+    print_table([t("college"), t("weight"), t("members"), t("yes"), t("no"), t("abstain"),
+                 t("voters"), t("participation")],
                 [[term(college.college), percent(college.weight_bp), number(college.members),
-                  number(college.yes), number(college.no), number(college.abstain)]
+                  number(college.yes), number(college.no), number(college.abstain),
+                  f"{number(turnout[college.college].voters)}/{number(college.members)}",
+                  percent(turnout[college.college].participation_bp)]
                  for college in result.colleges],
-                right=(1, 2, 3, 4, 5))
+                right=(1, 2, 3, 4, 5, 6, 7))
     print(t("one member, one vote: {yes} yes, {no} no, {abstain} abstain of {members} on "
             "the roll", yes=number(result.yes), no=number(result.no),
             abstain=number(result.abstain), members=number(result.members)))
@@ -299,8 +308,13 @@ def run_tally(arguments: argparse.Namespace) -> int:
 
 
 def run_rules(arguments: argparse.Namespace) -> int:
-    """Print the rules in force on a day."""
+    """Print the rules in force on a day (every rule ever in force with ``--history``)."""
     from infra.reader import rules_in_force  # noqa: PLC0415 - start-up time: the domain.
+
+    if arguments.history:
+        from infra.cli.decisions import run_rule_history  # noqa: PLC0415 - start-up time.
+
+        return run_rule_history(arguments)
 
     today = arguments.as_of or datetime.now(tz=UTC).date()
     history = _history(arguments)

@@ -860,6 +860,25 @@ FRENCH: dict[str, str] = {
         'événements sont omis, leurs liens gardés',
     '{count} members are named {name}: give the member id':
         "{count} membres s'appellent {name} : donnez l'identifiant du membre",
+    "what a proposal's rule would have given over past weeks":
+        "ce que la règle d'une proposition aurait donné les semaines passées",
+    'Replay past weeks under a proposed allocation key, price grid or basket terms, beside what '
+    'happened; writes nothing.':
+        'Rejoue les semaines passées sous une clé de répartition, une grille de prix ou des '
+        "conditions de panier proposées, à côté de ce qui s'est passé ; n'écrit rien.",
+    'weeks replayed (default: as decided, else 8)':
+        'semaines rejouées (par défaut : comme décidé, sinon 8)',
+    "replay the weeks before this day's week (default: the proposal's opening day)":
+        "rejouer les semaines avant la semaine de ce jour (par défaut : le jour d'ouverture de "
+        'la proposition)',
+    'every rule ever in force: the proposal, tally and dates that set it and how many acts '
+    'applied it':
+        'toutes les règles qui ont été en vigueur : la proposition, le décompte et les dates qui '
+        "l'ont fixée et combien d'actes l'ont appliquée",
+    'voters':
+        'votants',
+    'participation':
+        'participation',
     "no live token {token_id}": "aucun jeton actif {token_id}",
     "revoked {token_id}": "{token_id} révoqué",
 }

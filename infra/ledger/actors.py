@@ -32,14 +32,18 @@ def act(uow: UnitOfWork, command: Command, *roles: Role,
     """The context of an act by ``command.actor_id`` in the first of ``roles`` it holds."""
     member = uow.get(Member, command.actor_id, "member")
     if member.suspended:
-        raise RoleRequired(f"member {member.name} is suspended and may not act")
+        raise RoleRequired(f"member {member.name} is suspended and may not act",
+                           reason="member_suspended", member=member.name)
     role = next((role for role in roles if role in member.roles), None)
     if role is None:
         wanted = " or ".join(str(role) for role in roles)
         held = ", ".join(sorted(member.roles)) or "none"
         what = type(command).NAME.replace("_", " ")
         raise RoleRequired(f"member {member.name} may not {what}: it takes the role "
-                           f"{wanted} (holds: {held})")
+                           f"{wanted} (holds: {held})", reason="role_for_command",
+                           member=member.name, command=type(command).NAME,
+                           roles=" ".join(str(role) for role in roles),
+                           held=" ".join(sorted(member.roles)))
     occurred_at = uow.now
     if command.occurred_at is not None:
         occurred_at = aware(command.occurred_at)
@@ -86,7 +90,8 @@ def outlet(uow: UnitOfWork, outlet_id: UUID) -> Member:
     """A member the command names as an outlet."""
     found = uow.get(Member, outlet_id, "outlet")
     if Role.OUTLET not in found.roles:
-        raise InvalidCommand(f"member {found.name} is not an outlet")
+        raise InvalidCommand(f"member {found.name} is not an outlet", reason="member_not_in_role",
+                             member=found.name, role=str(Role.OUTLET))
     return found
 
 
@@ -95,5 +100,6 @@ def member_with(uow: UnitOfWork, member_id: UUID, role: Role, what: str) -> Memb
     member = uow.get(Member, member_id, what)
     if role not in member.roles:
         raise InvalidCommand(f"member {member.name} is not a {role} (holds: "
-                             f"{', '.join(sorted(member.roles)) or 'none'})")
+                             f"{', '.join(sorted(member.roles)) or 'none'})",
+                             reason="member_not_in_role", member=member.name, role=str(role))
     return member

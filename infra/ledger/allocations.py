@@ -6,15 +6,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain import commands as c
-from domain.allocation_keys import Line, LotAvailability, Need, allocate
-from domain.allocations import AllocationRound
+from domain.allocation_keys import Line, LotAvailability, Need, allocate_with
+from domain.allocations import AllocationRound, week_monday
 from domain.base import Role
 from domain.errors import RoleRequired
 from domain.ids import uuid7
 from domain.lots import Lot, LotStatus
 from domain.members import Member
+from domain.preferences import season_of
 from domain.rules import allocation_rule
 from infra.ledger.actors import act, held_lot, operated_site, outlet
+from infra.ledger.preferences import preference_counts
 from infra.ledger.rules import rule_book
 from infra.ledger.unit_of_work import UnitOfWork
 
@@ -22,7 +24,8 @@ from infra.ledger.unit_of_work import UnitOfWork
 def _own_round(uow: UnitOfWork, round_id: UUID, platform: Member) -> AllocationRound:
     allocation = uow.get(AllocationRound, round_id, "allocation round")
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     return allocation
 
 
@@ -40,8 +43,13 @@ def declare_need(command: c.DeclareNeed, uow: UnitOfWork) -> list[UUID]:
     """An outlet declares what it needs this week."""
     context, declarer = act(uow, command, Role.OUTLET)
     allocation = uow.get(AllocationRound, command.round_id, "allocation round")
-    allocation.declare_need(context, Need(declarer.id, command.product.strip().lower(),
-                                          command.quantity_g, declarer.households_served))
+    product = command.product.strip().lower()
+    # The households the outlet referred said what they want this season: the need carries
+    # their counts, and so do the round's recorded inputs.
+    counts = preference_counts(uow, declarer.id, season_of(week_monday(allocation.week)),
+                               product)
+    allocation.declare_need(context, Need(declarer.id, product, command.quantity_g,
+                                          declarer.households_served, counts))
     return [allocation.id]
 
 
@@ -52,7 +60,8 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
     key, parameters, decision_id = allocation_rule(rule_book(uow), occurred.date())
     context, platform = act(uow, command, Role.PLATFORM, decision_id=decision_id)
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     products = {need.product for need in allocation.needs.values()}
     lots: list[LotAvailability] = []
     for lot_id in uow.lots_at_site(allocation.site_id):
@@ -61,9 +70,7 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
                 and not lot.recalled and lot.available_g > 0):
             lots.append(LotAvailability(lot.id, lot.product, lot.available_g,
                                         lot.best_before.isoformat()))
-    lines = allocate(list(allocation.needs.values()), lots,
-                     weight_of="households" if parameters.get("by_households") else "need",
-                     minimum_share_bp=parameters.get("minimum_share_bp", 0))
+    lines = allocate_with(list(allocation.needs.values()), lots, parameters)
     allocation.record_computation(context, key=key, key_parameters=parameters,
                                   decision_id=decision_id, lots=lots, lines=lines)
     return [allocation.id]
@@ -83,7 +90,8 @@ def confirm_round(command: c.ConfirmRound, uow: UnitOfWork) -> list[UUID]:
     allocation = uow.get(AllocationRound, command.round_id, "allocation round")
     context, platform = act(uow, command, Role.PLATFORM, decision_id=allocation.decision_id)
     if allocation.platform_id != platform.id:
-        raise RoleRequired(f"round {allocation.week} belongs to another platform")
+        raise RoleRequired(f"round {allocation.week} belongs to another platform",
+                           reason="round_of_another_platform", week=allocation.week)
     allocation.check_confirmable()
     # Check every line before reserving any: a round whose stock moved since it was
     # computed is refused whole (adjust it, then confirm).

@@ -90,7 +90,8 @@ def erase_household(command: g.EraseHousehold, uow: UnitOfWork) -> list[UUID]:
     household = uow.get(Household, command.household_id, "household")
     if context.role == Role.OUTLET and household.referrer_id != actor.id:
         raise RoleRequired(f"only household {household.reference}'s referrer or the "
-                           "coordinator may erase it")
+                           "coordinator may erase it", reason="erase_not_referrer",
+                           reference=household.reference)
     household.check_active("erase")
     # Destroying the key is the erasure itself; it is done before the event is saved and is
     # idempotent, so a retried command still records the event.
@@ -171,7 +172,8 @@ def _basket_at_point(uow: UnitOfWork, command: g.CollectBasket | g.CancelBasket
     basket = uow.get(Basket, command.basket_id, "basket")
     if basket.collection_point_id != point.id:
         raise RoleRequired(f"the basket of week {basket.week} is handed out by another "
-                           "collection point")
+                           "collection point", reason="basket_of_another_point",
+                           week=basket.week)
     return context, basket
 
 

@@ -21,7 +21,9 @@ from infra.ledger.unit_of_work import UnitOfWork
 def _own_delivery(uow: UnitOfWork, delivery_id: UUID, platform: Member) -> Delivery:
     delivery = uow.get(Delivery, delivery_id, "delivery")
     if delivery.platform_id != platform.id:
-        raise RoleRequired("this delivery belongs to another platform")
+        raise RoleRequired("this delivery belongs to another platform",
+                           reason="delivery_of_another_platform",
+                           delivery_date=delivery.planned_for.isoformat())
     return delivery
 
 
@@ -80,7 +82,8 @@ def receive_delivery(command: c.ReceiveDelivery, uow: UnitOfWork) -> list[UUID]:
     unknown = set(received) - set(planned)
     if unknown:
         raise InvalidCommand(f"receipt lists lots not on this stop: "
-                             f"{', '.join(sorted(map(str, unknown)))}")
+                             f"{', '.join(sorted(map(str, unknown)))}",
+                             reason="receipt_lot_not_on_stop", count=len(unknown))
     lines = []
     for lot_id, dispatched_g in planned.items():
         received_g = received.get(lot_id, 0)

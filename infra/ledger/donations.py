@@ -30,14 +30,17 @@ def record_donation(command: r.RecordDonation, uow: UnitOfWork) -> list[UUID]:
     context, platform = act(uow, command, Role.PLATFORM)
     lot = uow.get(Lot, command.lot_id, "lot")
     if lot.platform_id != platform.id:
-        raise RoleRequired(f"lot {lot.code} is not held by {platform.name}")
+        raise RoleRequired(f"lot {lot.code} is not held by {platform.name}",
+                           reason="lot_of_another_platform", lot=lot.code)
     if lot.status != LotStatus.RECEIVED or lot.site_id is None:
         raise InvalidState(f"cannot record lot {lot.code} as a donation: it has not been "
-                           f"received (it is {lot.status})")
+                           f"received (it is {lot.status})", reason="lot_not_received",
+                           lot=lot.code, status=str(lot.status))
     donor = uow.get(Member, command.donor_id, "donor")
     _check_donor(lot, donor)
     if uow.find(donation_id(lot.id)) is not None:
-        raise AlreadyExists(f"lot {lot.code} is already recorded as a donation")
+        raise AlreadyExists(f"lot {lot.code} is already recorded as a donation",
+                            reason="donation_exists", lot=lot.code)
     donated_on = command.donated_on or paris_day(context.occurred_at)
     quantity_g = lot.on_hand_g if command.quantity_g is None else command.quantity_g
     found = reference_prices_in_force(rule_book(uow), donated_on)
@@ -65,7 +68,8 @@ def _check_donor(lot: Lot, donor: Member) -> None:
     expected = known_donor or lot.producer_id
     if expected is not None and expected != donor.id:
         raise InvalidCommand(f"lot {lot.code} came from member {expected}, so {donor.name} "
-                             "cannot be its donor")
+                             "cannot be its donor", reason="donor_mismatch", lot=lot.code,
+                             donor=donor.name, source_id=str(expected))
 
 
 def cancel_donation(command: r.CancelDonation, uow: UnitOfWork) -> list[UUID]:

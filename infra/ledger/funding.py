@@ -62,7 +62,9 @@ def open_account(command: g.OpenAccount, uow: UnitOfWork) -> list[UUID]:
     """Open an account ahead of its first movement (a coordinator's act)."""
     context, _ = act(uow, command, Role.COORDINATOR)
     if uow.account(account_id(command.kind, command.owner_id, command.scope_id)) is not None:
-        raise AlreadyExists(f"the {command.kind} account of {command.owner_id} exists")
+        raise AlreadyExists(f"the {command.kind} account of {command.owner_id} exists",
+                            reason="account_exists", kind=str(command.kind),
+                            owner_id=str(command.owner_id))
     if command.kind == AccountKind.HOUSEHOLD:
         uow.get(Household, command.owner_id, "household")
     else:
@@ -93,7 +95,9 @@ def _adjustable(uow: UnitOfWork, transfer_id: UUID) -> tuple[Transfer, Account, 
     transfer = uow.get(Transfer, transfer_id, "transfer")
     if transfer.cause_kind in {CauseKind.BASKET, CauseKind.DELIVERY}:
         raise InvalidState(f"transfer {transfer.id} pays for a {transfer.cause_kind}: it "
-                           f"is posted or voided by that {transfer.cause_kind}'s own acts")
+                           f"is posted or voided by that {transfer.cause_kind}'s own acts",
+                           reason="transfer_settled_by_its_act",
+                           kind=str(transfer.cause_kind))
     return (transfer, *transfer_accounts(uow, transfer))
 
 

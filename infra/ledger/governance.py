@@ -27,6 +27,7 @@ from domain.rules import (
     SetBackdatingWindow,
     SetBasketTerms,
     SetPriceGrid,
+    SetReplayWeeks,
     normalised_payload,
 )
 from domain.transfers import AccountKind, CauseKind, record_transfer
@@ -49,7 +50,8 @@ def constitute_colleges(command: g.ConstituteColleges, uow: UnitOfWork) -> list[
     """Constitute the colleges and their weights (once)."""
     context, _ = act(uow, command, Role.COORDINATOR)
     if uow.find(Colleges.ID) is not None:
-        raise AlreadyExists("the colleges are already constituted")
+        raise AlreadyExists("the colleges are already constituted",
+                            reason="colleges_exist")
     colleges = Colleges.constitute(context, list(command.weights))
     uow.add(colleges)
     return [colleges.id]
@@ -82,10 +84,12 @@ def _check_payload_references(uow: UnitOfWork, payload: Payload, colleges: Colle
     elif isinstance(payload, AdmitMember):
         member = member_with(uow, payload.member_id, Role.VOTER, "member")
         if payload.college not in colleges.weights:
-            raise InvalidCommand(f"college {payload.college} is not one of the cooperative's")
+            raise InvalidCommand(f"college {payload.college} is not one of the cooperative's",
+                                 reason="unknown_college", college=str(payload.college))
         if colleges.members.get(member.id) == payload.college:
             raise AlreadyExists(f"member {member.name} already sits in college "
-                                f"{payload.college}")
+                                f"{payload.college}", reason="already_seated",
+                                member_id=str(member.id), college=str(payload.college))
     elif isinstance(payload, CommitBudget):
         member_with(uow, payload.funder_id, Role.FUNDER, "funder")
         if payload.programme_id is not None:
@@ -93,9 +97,14 @@ def _check_payload_references(uow: UnitOfWork, payload: Payload, colleges: Colle
 
 
 def submit_proposal(command: g.SubmitProposal, uow: UnitOfWork) -> list[UUID]:
-    """A voter submits a proposal, with the roll and weights as they stand."""
-    context, _ = act(uow, command, Role.VOTER)
+    """A voter on the roll, or the coordinator, submits a proposal, with the roll and
+    weights as they stand."""
     colleges = uow.get(Colleges, Colleges.ID, "colleges")
+    # A member seated in a college proposes as a voter; the secretariat (which holds the
+    # voter role by default but sits in no college) proposes as the coordinator.
+    seated = command.actor_id in colleges.members
+    roles = (Role.VOTER, Role.COORDINATOR) if seated else (Role.COORDINATOR, Role.VOTER)
+    context, _ = act(uow, command, *roles)
     payload = normalised_payload(command.payload)
     _check_payload_references(uow, payload, colleges)
     proposal = Proposal.submit(
@@ -134,7 +143,7 @@ def close_proposal(command: g.CloseProposal, uow: UnitOfWork) -> list[UUID]:
 def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
-    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid
+    if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
                   | SetReferencePrices | SetBackdatingWindow):
         book = rule_book(uow)
         if book is None:

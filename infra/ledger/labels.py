@@ -20,7 +20,8 @@ def _lot_of(uow: UnitOfWork, context: Context, actor: Member, lot_id: UUID) -> L
     lot = uow.get(Lot, lot_id, "lot")
     owner = lot.producer_id if context.role == Role.PRODUCER else lot.platform_id
     if owner != actor.id:
-        raise RoleRequired(f"lot {lot.code} is neither produced nor held by {actor.name}")
+        raise RoleRequired(f"lot {lot.code} is neither produced nor held by {actor.name}",
+                           reason="label_not_own_lot", lot=lot.code)
     return lot
 
 
@@ -29,7 +30,8 @@ def declare_quality_label(command: r.DeclareQualityLabel, uow: UnitOfWork) -> li
     context, actor = act(uow, command, Role.PRODUCER, Role.PLATFORM)
     lot = _lot_of(uow, context, actor, command.lot_id)
     if uow.find(lot_label_id(lot.id, command.label)) is not None:
-        raise AlreadyExists(f"lot {lot.code} already carries the label {command.label}")
+        raise AlreadyExists(f"lot {lot.code} already carries the label {command.label}",
+                            reason="label_exists", lot=lot.code, label=str(command.label))
     declared = LotLabel.declare(context, lot_id=lot.id, label=command.label,
                                 certificate=command.certificate)
     uow.add(declared)

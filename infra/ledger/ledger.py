@@ -119,7 +119,8 @@ class Ledger(Application[UUID]):
         """
         if not 1 <= len(commands) <= BATCH_COMMANDS_MAX:
             raise InvalidCommand(f"a batch holds 1 to {BATCH_COMMANDS_MAX} commands, "
-                                 f"got {len(commands)}")
+                                 f"got {len(commands)}", reason="batch_size",
+                                 count=len(commands), maximum=BATCH_COMMANDS_MAX)
         started = time.perf_counter()
         names = [_handler_for(command)[0] for command in commands]
         try:
@@ -188,7 +189,8 @@ class Ledger(Application[UUID]):
                     for result in results]
         raise ConcurrencyConflict(
             f"command {_identity(commands[0]).get('command_id')} gave up after "
-            f"{COMMAND_ATTEMPTS_MAX} attempts: other writers kept changing the same streams")
+            f"{COMMAND_ATTEMPTS_MAX} attempts: other writers kept changing the same streams",
+            reason="gave_up_after_conflicts", attempts=COMMAND_ATTEMPTS_MAX)
 
     def _save_units(self, aggregates: list[Aggregate]) -> list[int]:
         """Save the aggregates' new events in one transaction; their notification ids.
@@ -217,7 +219,8 @@ def _handler_for(command: msgspec.Struct) -> tuple[str, Handler]:
     try:
         return _NAMED_HANDLERS[type(command)]
     except KeyError:
-        raise InvalidCommand(f"unknown command type {type(command).__name__}") from None
+        raise InvalidCommand(f"unknown command type {type(command).__name__}",
+                             reason="unknown_command") from None
 
 
 def _count(names: list[str], results: list[c.CommandResult], latency_s: float) -> None:
@@ -242,7 +245,8 @@ def _replay(uow: UnitOfWork, records: dict[int, CommandRecord], name: str, comma
     assert isinstance(existing, CommandRecord)
     if existing.digest != digest or existing.command_type != name:
         raise CommandIdReused(f"command id {command_id!r} was already used for a different "
-                              f"{existing.command_type} command")
+                              f"{existing.command_type} command", reason="command_id_reused",
+                              command=existing.command_type)
     return c.CommandResult(command_id=command_id, command_type=name,
                            stream_id=existing.stream_ids[0], stream_ids=existing.stream_ids,
                            events_written=existing.events_written, replayed=True)

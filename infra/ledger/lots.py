@@ -33,7 +33,8 @@ def claim_code(uow: UnitOfWork, context: Context, code: str, lot_id: UUID, *,
     """
     index_id = name_id("lot-code", code)
     if not generated and uow.find(index_id) is not None:
-        raise AlreadyExists(f"lot code {code} is already used by another lot")
+        raise AlreadyExists(f"lot code {code} is already used by another lot",
+                            reason="lot_code_taken", lot=code)
     uow.add(LotCode.claim(index_id, context, code, lot_id))
 
 
@@ -113,7 +114,8 @@ def merge_lots(command: c.MergeLots, uow: UnitOfWork) -> list[UUID]:
     """Merge lots of one product at one site into a new lot."""
     context, platform = act(uow, command, Role.PLATFORM)
     if len(command.parents) < 2:
-        raise InvalidCommand("a merge takes at least two lots")
+        raise InvalidCommand("a merge takes at least two lots", reason="merge_needs_two",
+                             count=len(command.parents))
     parents = _inputs(uow, platform, list(command.parents), "merge")
     product, variety, total_g = merged_identity(parents)
     child_id = uuid7()

@@ -18,7 +18,8 @@ from infra.ledger.unit_of_work import UnitOfWork
 def found_cooperative(command: c.FoundCooperative, uow: UnitOfWork) -> list[UUID]:
     """Found the cooperative once, with its first coordinator (who acts for this act)."""
     if uow.find(Cooperative.ID) is not None:
-        raise AlreadyExists("the cooperative is already founded")
+        raise AlreadyExists("the cooperative is already founded",
+                            reason="cooperative_exists")
     founder_id = uuid7()
     context = Context(member_id=founder_id, role=Role.COORDINATOR,
                       command_id=command.command_id,

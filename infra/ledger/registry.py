@@ -28,6 +28,7 @@ from infra.ledger import (
     labels,
     lots,
     members,
+    preferences,
     workshops,
 )
 from infra.ledger.unit_of_work import UnitOfWork
@@ -87,6 +88,7 @@ HANDLERS: dict[type[msgspec.Struct], Handler] = {
     g.PrepareBasket: baskets.prepare_basket,
     g.CollectBasket: baskets.collect_basket,
     g.CancelBasket: baskets.cancel_basket,
+    g.StateBasketPreferences: preferences.state_basket_preferences,
     # what the reports count beyond the flow of lots: donations, labels, workshops
     r.RecordDonation: donations.record_donation,
     r.CancelDonation: donations.cancel_donation,

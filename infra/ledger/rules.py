@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from domain.baskets import BasketProgramme, BasketTerms
-from domain.rules import RuleBook, basket_terms_in_force
+from domain.baskets import BasketProgramme, BasketTerms, terms_in_force
+from domain.rules import RuleBook
 from infra.ledger.unit_of_work import UnitOfWork
 
 
@@ -21,10 +21,4 @@ def rule_book(uow: UnitOfWork) -> RuleBook | None:
 def basket_terms(uow: UnitOfWork, programme: BasketProgramme,
                  at: date) -> tuple[BasketTerms, UUID | None]:
     """The programme's terms in force on day ``at`` and the decision that set them."""
-    decided = basket_terms_in_force(rule_book(uow), programme.id, at)
-    if decided is None:
-        return programme.terms, None
-    rule, decision_id = decided
-    return BasketTerms(basket_price_cents=rule.basket_price_cents,
-                       household_share_cap_bp=rule.household_share_cap_bp,
-                       funders=list(rule.funders)), decision_id
+    return terms_in_force(rule_book(uow), programme.id, programme.terms, at)

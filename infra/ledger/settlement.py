@@ -1,5 +1,8 @@
 """Paying producers for delivered produce, as the price grid in force says.
 
+The arithmetic (prices, payers' shares, what a receipt posts) is ``domain.pricing``, which the
+what-if replay (``domain.whatif``) runs too: one implementation for the act and the replay.
+
 Called by the delivery handlers (``infra.ledger.deliveries``), in their unit of work:
 
 - ``price_dispatch``: when a price grid is in force on the dispatch's business day, the
@@ -28,26 +31,29 @@ import msgspec
 from domain.base import Context
 from domain.deliveries import Delivery
 from domain.lots import Lot
-from domain.rules import SetPriceGrid, grid_price, price_grid_in_force
+from domain.pricing import (
+    LotPricing,
+    Payer,
+    lot_pricing,
+    payer_shares,
+    price_stop,
+    received_payment,
+)
+from domain.rules import SetPriceGrid, price_grid_in_force
 from domain.transfers import (
-    Account,
     AccountKind,
     CauseKind,
     DeliverySettlement,
     PayerShare,
     PostedShare,
-    PricedLine,
     ProducerPayment,
     SettledPayment,
     Transfer,
     UnpaidLine,
     delivery_transfer_id,
-    payment_cents,
     post_pending,
     record_transfer,
-    scale_down,
     settlement_id,
-    split_by_shares,
     void_pending,
 )
 from infra.ledger.actors import aware
@@ -55,9 +61,6 @@ from infra.ledger.donations import donated_lot
 from infra.ledger.funding import account_of, transfer_accounts
 from infra.ledger.rules import rule_book
 from infra.ledger.unit_of_work import UnitOfWork
-
-PARENT_DEPTH_MAX = 20
-"""Splits of splits a lot's price is looked up through: deeper chains are data errors."""
 
 
 def price_dispatch(uow: UnitOfWork, context: Context, delivery: Delivery) -> list[UUID]:
@@ -77,84 +80,40 @@ def price_dispatch(uow: UnitOfWork, context: Context, delivery: Delivery) -> lis
     return [settlement.id, *touched]
 
 
-def _lot_price(uow: UnitOfWork, lot: Lot, grid: SetPriceGrid) -> int:
-    """The grid's price for the lot's product, else the offer price of its origin."""
-    price = grid_price(grid, lot.product)
-    if price is not None:
-        return price
-    current = lot
-    for _ in range(PARENT_DEPTH_MAX):
-        if current.price_cents_per_kg or len(current.parents) != 1:
-            break
-        current = uow.get(Lot, current.parents[0].lot_id, "lot")
-    return current.price_cents_per_kg
-
-
-def _unpaid_reason(uow: UnitOfWork, lot: Lot, delivery: Delivery,
-                   grid: SetPriceGrid) -> tuple[str, int]:
-    """Why a line goes unpaid ("" when it is paid) and its price per kg."""
-    if lot.producer_id == delivery.platform_id:
-        return "the producer delivers its own produce", 0
-    if lot.producer_id is None:
-        return "made from several producers' lots", 0
-    if donated_lot(uow, lot):
-        return "a donation", 0
-    price = _lot_price(uow, lot, grid)
-    if price == 0:
-        return "no price on the grid or the offer", 0
-    return "", price
-
-
 def _price_delivery(uow: UnitOfWork, context: Context, delivery: Delivery, grid: SetPriceGrid
                     ) -> tuple[list[ProducerPayment], list[UnpaidLine], list[UUID]]:
+    def parent_of(lot_id: UUID) -> LotPricing:
+        return lot_pricing(uow.get(Lot, lot_id, "lot"))
+
+    def line_lot(lot_id: UUID) -> LotPricing:
+        lot = uow.get(Lot, lot_id, "lot")
+        return lot_pricing(lot, donated=donated_lot(uow, lot))
+
     payments: list[ProducerPayment] = []
     unpaid: list[UnpaidLine] = []
     touched: list[UUID] = []
     for stop in delivery.stops:
-        by_producer: dict[UUID, list[PricedLine]] = {}
-        for line in stop.lines:
-            lot = uow.get(Lot, line.lot_id, "lot")
-            reason, price = _unpaid_reason(uow, lot, delivery, grid)
-            if reason or lot.producer_id is None:
-                unpaid.append(UnpaidLine(outlet_id=stop.outlet_id, lot_id=lot.id,
-                                         reason=reason))
-                continue
-            by_producer.setdefault(lot.producer_id, []).append(PricedLine(
-                lot_id=lot.id, product=lot.product, quantity_g=line.quantity_g,
-                price_cents_per_kg=price))
-        for producer_id in sorted(by_producer, key=str):
-            lines = by_producer[producer_id]
-            amount = payment_cents(sum(line.quantity_g * line.price_cents_per_kg
-                                       for line in lines))
-            if amount == 0:
-                continue
-            payers = _reserve_payment(uow, context, delivery.id, stop.outlet_id, producer_id,
-                                      amount, grid, touched)
-            payments.append(ProducerPayment(outlet_id=stop.outlet_id, producer_id=producer_id,
-                                            lines=lines, amount_cents=amount, payers=payers))
+        priced, stop_unpaid = price_stop(
+            stop.outlet_id, [(line_lot(line.lot_id), line.quantity_g) for line in stop.lines],
+            dispatcher_id=delivery.platform_id, grid=grid, parent_of=parent_of)
+        unpaid += stop_unpaid
+        for payment in priced:
+            payers = _reserve_payment(uow, context, delivery.id, stop.outlet_id,
+                                      payment.producer_id, payment.amount_cents, grid, touched)
+            payments.append(ProducerPayment(outlet_id=stop.outlet_id,
+                                            producer_id=payment.producer_id,
+                                            lines=payment.lines,
+                                            amount_cents=payment.amount_cents, payers=payers))
     return payments, unpaid, touched
 
 
 def _reserve_payment(uow: UnitOfWork, context: Context, delivery_id: UUID, outlet_id: UUID,
                      producer_id: UUID, amount: int, grid: SetPriceGrid,
                      touched: list[UUID]) -> list[PayerShare]:
-    """Pending transfers from each payer to the producer, the outlet's share first.
-
-    The outlet pays the floor of its share; the funders split the rest by largest
-    remainder (see ``domain.transfers.split_by_shares``).
-    """
-    outlet_cents = amount * grid.outlet_share_bp // 10_000
-    shares: list[tuple[Account, UUID, int]] = []
-    if outlet_cents:
-        shares.append((account_of(uow, context, AccountKind.OUTLET, outlet_id), outlet_id,
-                       outlet_cents))
-    if amount - outlet_cents:
-        for funder_id, cents in split_by_shares(
-                amount - outlet_cents,
-                [(funder.funder_id, funder.share_bp) for funder in grid.funders]):
-            if cents:
-                shares.append((account_of(uow, context, AccountKind.FUNDER_BUDGET, funder_id),
-                               funder_id, cents))
+    """Pending transfers from each payer to the producer (``domain.pricing.payer_shares``)."""
+    shares = [(account_of(uow, context, AccountKind.OUTLET if payer == Payer.OUTLET
+                          else AccountKind.FUNDER_BUDGET, payer_id), payer_id, cents)
+              for payer, payer_id, cents in payer_shares(amount, grid, outlet_id)]
     producer = account_of(uow, context, AccountKind.PRODUCER, producer_id)
     payers: list[PayerShare] = []
     for account, payer_id, cents in shares:
@@ -184,10 +143,9 @@ def settle_receipt(uow: UnitOfWork, context: Context, delivery_id: UUID,
     settled: list[SettledPayment] = []
     touched: list[UUID] = [found.id]
     for payment in found.payments_for(outlet_id):
-        received_cents = payment_cents(sum(received.get(line.lot_id, 0) * line.price_cents_per_kg
-                                           for line in payment.lines))
-        parts = scale_down([payer.amount_cents for payer in payment.payers], received_cents,
-                           payment.amount_cents)
+        received_cents, parts = received_payment(
+            payment.lines, received, [payer.amount_cents for payer in payment.payers],
+            payment.amount_cents)
         shares = []
         for payer, posted_cents in zip(payment.payers, parts, strict=True):
             transfer = uow.get(Transfer, payer.transfer_id, "transfer")

@@ -107,7 +107,8 @@ class UnitOfWork:
         """Load a stream (once per unit of work); refuse if absent or of another kind."""
         aggregate = self.find(aggregate_id, cls)
         if not isinstance(aggregate, cls):
-            raise NotFound(f"{what} {aggregate_id} does not exist")
+            raise NotFound(f"{what} {aggregate_id} does not exist", reason="stream_missing",
+                           what=what)
         return aggregate
 
     def find(self, aggregate_id: UUID,
@@ -200,7 +201,8 @@ class UnitOfWork:
         """An existing account; refuse if there is none."""
         account = self.account(account_id)
         if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+            raise NotFound(f"account {account_id} does not exist", reason="stream_missing",
+                           what="account")
         return account
 
     # ------------------------------------------------------------ side stores

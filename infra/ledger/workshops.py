@@ -24,7 +24,9 @@ def record_workshop(command: r.RecordWorkshop, uow: UnitOfWork) -> list[UUID]:
         programme = uow.get(BasketProgramme, command.programme_id, "basket programme")
         if organiser.id not in {programme.producer_id, *programme.collection_point_ids}:
             raise RoleRequired(f"{organiser.name} is neither the garden nor a collection "
-                               f"point of programme {programme.name}")
+                               f"point of programme {programme.name}",
+                               reason="workshop_not_in_programme", member=organiser.name,
+                               programme=programme.name)
     workshop = Workshop.hold(uuid7(), context, programme_id=command.programme_id,
                              kind=command.kind, held_on=command.held_on,
                              attendance_count=command.attendance_count, title=command.title,

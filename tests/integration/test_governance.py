@@ -162,6 +162,17 @@ def test_non_members_may_neither_vote_nor_propose(gov: Governed) -> None:
         occurred_at=at(1)), NotOnRoll, "when proposal")
 
 
+def test_the_coordinator_submits_for_the_secretariat_without_a_seat(gov: Governed) -> None:
+    """The coordinator, in no college, submits as the coordinator; the seated vote on it."""
+    proposal_id = gov.propose(HOUSEHOLDS_KEY, proposer=gov.coordinator_id)
+    submitted = events_of_stream(gov.ledger, proposal_id)[0]
+    assert (submitted.proposer_id, str(submitted.context.role)) == (gov.coordinator_id,
+                                                           "coordinator")
+    assert gov.coordinator_id not in {entry.member_id for entry in submitted.roll}
+    gov.vote_college(proposal_id, College.OUTLETS, Choice.YES)
+    assert gov.close(proposal_id).status == ProposalStatus.ADOPTED
+
+
 def test_the_outcome_is_recounted_from_the_events_alone(gov: Governed) -> None:
     """Recounting the stored proposal gives the tally its closing recorded, roll included."""
     proposal_id = gov.propose(HOUSEHOLDS_KEY, quorum_bp=2_000)

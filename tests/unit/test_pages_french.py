@@ -72,3 +72,24 @@ def test_without_facts_the_code_sentence_keeps_the_detail() -> None:
     """A raise site that names no reason still answers in French, with the English detail."""
     message = french_message("invalid_state", "cannot do that", "", {})
     assert message == "Cet acte n’est pas possible dans l’état actuel — détail : cannot do that"
+
+
+def test_codes_and_ids_in_facts_become_french_words_and_names() -> None:
+    """Roles, fields and acts in French; a member's id by its name where a directory names
+    it (the API), as it is otherwise (the CLI); the first letter up."""
+    message = french_message("forbidden", "", "role_for_command", {
+        "member": "Épicerie solidaire", "command": "recall_lot",
+        "roles": "coordinator platform producer", "held": "outlet voter"})
+    assert message == ("Épicerie solidaire ne peut pas rappeler un lot : il faut le rôle "
+                       "coordination ou plateforme ou producteur (rôles détenus : structure, "
+                       "membre d’un collège).")
+    message = french_message("invalid", "", "quantity_range", {
+        "field": "measured quantity", "quantity_g": 0, "minimum_g": 1,
+        "maximum_g": 100_000_000})
+    assert message.startswith("Quantité refusée (poids mesuré) : 0")
+    stop = french_message("invalid_state", "", "stop_already_received", {
+        "outlet_id": "0190c6b2-0000-7000-8000-000000000001", "delivery_date": "2026-01-22"},
+        names=lambda _: "Épicerie du Port")
+    assert stop == "Épicerie du Port a déjà signé la réception de la livraison du 22/01/2026."
+    unnamed = french_message("not_found", "", "not_seated", {"member_id": "0190-abc"})
+    assert unnamed == "0190-abc ne siège dans aucun collège."  # The CLI has no directory.

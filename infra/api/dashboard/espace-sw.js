@@ -2,9 +2,10 @@
  * vue de chaque page restent lisibles sans connexion. Les actes, eux, ne passent jamais par
  * ce cache : la page les garde sur l'appareil et les envoie au retour du réseau. */
 "use strict";
-var VERSION = "cocagne-espace-v1";
+var VERSION = "cocagne-espace-v2";
 var COQUILLE = ["/dashboard/style.css", "/dashboard/espace.css", "/dashboard/espace.js",
-  "/dashboard/favicon.svg", "/espace/manifest.webmanifest"];
+  "/dashboard/espace-actes.js", "/dashboard/sans-js.css", "/dashboard/favicon.svg",
+  "/espace/manifest.webmanifest"];
 
 self.addEventListener("install", function (evenement) {
   evenement.waitUntil(caches.open(VERSION).then(function (cache) {
@@ -30,7 +31,9 @@ self.addEventListener("fetch", function (evenement) {
   if (requete.method !== "GET") return;
   var url = new URL(requete.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
-  if (requete.mode === "navigate" && url.pathname.indexOf("/espace/") === 0) {
+  // Une page ouverte, ou rafraîchie en place après un acte (en-tête X-Cocagne-Page).
+  var page = requete.mode === "navigate" || requete.headers.get("X-Cocagne-Page") === "1";
+  if (page && url.pathname.indexOf("/espace/") === 0) {
     // Réseau d'abord (les chiffres du jour), la dernière copie vue sinon.
     evenement.respondWith(fetch(requete).then(function (reponse) {
       if (reponse.ok && !reponse.redirected) {
@@ -47,7 +50,9 @@ self.addEventListener("fetch", function (evenement) {
     }));
     return;
   }
-  if (url.pathname.indexOf("/dashboard/") === 0 || url.pathname === "/espace/manifest.webmanifest") {
+  var coquille = url.pathname.indexOf("/dashboard/") === 0 ||
+    url.pathname === "/espace/manifest.webmanifest";
+  if (coquille) {
     // La coquille : réseau d'abord pour rester à jour, le cache hors connexion.
     evenement.respondWith(fetch(requete).then(function (reponse) {
       if (reponse.ok) {

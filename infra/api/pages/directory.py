@@ -5,7 +5,8 @@ and list a platform's rounds and deliveries, an outlet's stops and baskets. The 
 (stock, trace, balances) do not index those, so this small in-memory index follows the
 notifications of a few topics (about 1 % of a history) and answers from memory:
 
-- ``member.registered``, ``site.registered``: names;
+- ``member.registered``, ``site.registered``: names; ``member.role_granted``,
+  ``member.role_revoked``, ``member.suspended``: members' roles and suspension;
 - ``basket_programme.opened``, ``household.enrolled``, ``household.erased``: programmes and
   households (reference only: personal data stays sealed outside the events);
 - ``allocation_round.*`` (opened, computed, confirmed), ``delivery.*`` (planned, dispatched,
@@ -107,7 +108,8 @@ class Directory:
     """Names and per-role indexes, following the store (see the module docstring)."""
 
     TOPICS = (
-        Member.Registered.TOPIC, Site.Registered.TOPIC, BasketProgramme.Opened.TOPIC,
+        Member.Registered.TOPIC, Member.RoleGranted.TOPIC, Member.RoleRevoked.TOPIC,
+        Member.Suspended.TOPIC, Site.Registered.TOPIC, BasketProgramme.Opened.TOPIC,
         Household.Enrolled.TOPIC, Household.Erased.TOPIC, AllocationRound.Opened.TOPIC,
         AllocationRound.Computed.TOPIC, AllocationRound.Confirmed.TOPIC,
         Delivery.Planned.TOPIC, Delivery.Dispatched.TOPIC, Delivery.StopReceived.TOPIC,
@@ -119,6 +121,8 @@ class Directory:
         self.ledger = ledger
         self.position = 0
         self.members: dict[UUID, tuple[str, str]] = {}
+        self.roles: dict[UUID, frozenset[str]] = {}
+        self.suspended: set[UUID] = set()
         self.sites: dict[UUID, tuple[str, str, UUID, str]] = {}
         self.programmes: dict[UUID, ProgrammeEntry] = {}
         self.households: dict[UUID, HouseholdEntry] = {}
@@ -151,6 +155,15 @@ class Directory:
         stream_id: UUID = event.originator_id
         if isinstance(event, Member.Registered):
             self.members[stream_id] = (event.name, str(event.kind))
+            self.roles[stream_id] = frozenset(str(role) for role in event.roles)
+        elif isinstance(event, Member.RoleGranted | Member.RoleRevoked):
+            held = self.roles.get(stream_id, frozenset())
+            # A new frozenset each time: readers in other threads keep the one they took.
+            self.roles[stream_id] = (held | {str(event.role)}
+                                     if isinstance(event, Member.RoleGranted)
+                                     else held - {str(event.role)})
+        elif isinstance(event, Member.Suspended):
+            self.suspended.add(stream_id)
         elif isinstance(event, Site.Registered):
             self.sites[stream_id] = (event.name, str(event.kind), event.operator_id,
                                      event.city)

@@ -26,7 +26,9 @@ from markupsafe import Markup, escape
 DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
 """French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
 KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "datetime", "uuid",
-                   "choice", "int", "kg_list", "confirm", "textarea"})
+                   "choice", "int", "kg_list", "confirm", "textarea", "uuid_set", "week",
+                   "words"})
+"""``words``: a list of words separated by commas or semicolons (products to want or avoid)."""
 
 _ids = itertools.count(1)
 
@@ -171,6 +173,15 @@ def field_html(form_id: str, spec: Field) -> Markup:
             options.append(tag("option", option.label, value=option.value,
                                selected=option.value == spec.value, **data))
         control = tag("select", join(options), **common)
+    elif spec.kind == "uuid_set":
+        # Several choices (a programme's collection points): one box each, in a fieldset
+        # the script reads as one list.
+        chosen = spec.value.split()
+        boxes = [_box(f"{element_id}-{index}", option, checked=option.value in chosen)
+                 for index, option in enumerate(spec.options)]
+        return tag("fieldset", join([tag("legend", spec.label), *boxes]), id=element_id,
+                   name=spec.name, data_kind=spec.kind,
+                   data_requis="oui" if spec.required else None, class_="cases")
     elif spec.kind == "confirm":
         control = Markup(f"<input{attrs(type='checkbox', **common)}>")  # noqa: S704 - values are escaped
         return tag("div", join([control, tag("label", spec.label, for_=element_id)]),
@@ -187,6 +198,14 @@ def field_html(form_id: str, spec: Field) -> Markup:
     return tag("div", join(parts), class_="champ")
 
 
+def _box(element_id: str, option: Option, *, checked: bool) -> Markup:
+    """One checkbox of a ``uuid_set`` field, with its label."""
+    attributes = attrs(type="checkbox", id=element_id, value=option.value, checked=checked)
+    box = Markup(f"<input{attributes}>")  # noqa: S704 - values are escaped
+    return tag("div", join([box, tag("label", option.label, for_=element_id)]),
+               class_="champ case")
+
+
 def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
     if spec.kind in {"kg", "euros", "eur_per_kg", "percent"}:
         return "text", {"inputmode": "decimal", "pattern": DECIMAL_PATTERN,
@@ -197,6 +216,9 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
         return "number", {"min": "0", "step": "1", "inputmode": "numeric"}
     if spec.kind == "date":
         return "date", {}
+    if spec.kind == "week":
+        return "text", {"autocomplete": "off", "pattern": r"\d{4}-W\d{2}",
+                        "placeholder": "2026-W07"}
     if spec.kind == "datetime":
         return "datetime-local", {}
     return "text", {"autocomplete": "off"}

@@ -7,16 +7,26 @@ message quotes, in base units (grams, cents, basis points). A client that asks f
 the template of its reason, filled with the facts in French formats (``12,5 kg``,
 ``12,30 €``, ``07/12/2026 14:30``), else the sentence of its code followed by the English
 detail when the raise site gave no facts yet.
+
+Facts are base units and codes: grams (``*_g``), cents (``*_cents``), basis points
+(``*_bp``), days (``*_date``), moments (``*_at``), ISO weeks (``week``); states, roles,
+kinds, fields, acts and commands as the ledger's codes (French words in ``words``); members,
+sites and households as ids (``*_id``), which the caller's ``names`` turns into names.
 """
 
 # ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from infra.api.pages import french
+from infra.api.pages.refusal_texts import DOMAIN_REASONS
+from infra.api.pages.words import KIND_WORDS, LABEL_WORDS, ROLE_WORDS, roles_text, term
+
+Names = Callable[[str], str]
+"""A member's, site's or household's name from its id (the pages' directory)."""
 
 STATUS_WORDS = {
     "offered": "proposé", "accepted": "accepté", "declined": "refusé", "received": "reçu",
@@ -65,6 +75,7 @@ CODE_MESSAGES: dict[str, str] = {
 }
 
 REASON_MESSAGES: dict[str, str] = {
+    **DOMAIN_REASONS,
     "accept_more_than_offered": "Acceptation de {accepted_g} refusée : le lot {lot} n’offre "
                                 "que {offered_g}.",
     "receive_at_other_site": "Le lot {lot} a été accepté pour un autre site.",
@@ -134,6 +145,22 @@ REASON_MESSAGES: dict[str, str] = {
     "lot_not_at_site": "Le lot {lot} n’est pas sur le site de départ de la livraison.",
     "same_vote": "Vous avez déjà voté {choice} sur « {title} ».",
     "close_before_closing": "La proposition « {title} » ferme le {closes_at} : pas avant.",
+    "preferences_not_own": "Un foyer ne dit que ses propres souhaits, pas ceux du foyer "
+                           "{reference}.",
+    "preferences_not_referrer": "Seuls le foyer {reference} et la structure qui l’a orienté "
+                                "peuvent dire ce que son panier doit contenir.",
+    "wanted_and_avoided": "Un produit ne peut pas être à la fois voulu et à éviter : "
+                          "{products}.",
+    "same_preferences": "Ces souhaits sont déjà enregistrés pour cette saison.",
+    "season_format": "La saison « {season_text} » doit s’écrire comme 2026-spring (spring, "
+                     "summer, autumn ou winter).",
+    "products_listed_too_many": "Un foyer cite au plus {maximum} produits ({count} indiqués).",
+    "product_name_length": "Un nom de produit fait 1 à {maximum} caractères.",
+    "season_plan_full": "Le plan de saison compte déjà {maximum} foyers, le maximum.",
+    "replay_weeks_out_of_range": "Une simulation rejoue 1 à {weeks_max} semaines "
+                                 "({weeks} demandées).",
+    "rule_not_simulated": "Seules une clé de répartition, une grille de prix ou les conditions "
+                          "d’un programme de paniers se simulent.",
     "no_reference_price": "Don de {quantity_g} de {product} refusé : aucune valeur déclarée "
                           "et aucun prix de référence pour {product} au {donated_date}.",
     "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
@@ -141,8 +168,9 @@ REASON_MESSAGES: dict[str, str] = {
 }
 
 
-def fact_text(name: str, value: int | str) -> str:
-    """One fact in French: grams as kg, cents as euros, basis points as %, moments, states."""
+def fact_text(name: str, value: int | str, names: Names | None = None) -> str:
+    """One fact in French: grams as kg, cents as euros, basis points as %, days, moments,
+    weeks, codes as French words, ids as names (see the module docstring)."""
     if not isinstance(value, str):
         if name.endswith("_g"):
             return french.kg(value)
@@ -163,24 +191,46 @@ def fact_text(name: str, value: int | str) -> str:
             return french.moment(datetime.fromisoformat(value))
         except ValueError:
             return value
-    return STATUS_WORDS.get(value, value)
+    return _word(name, value, names)
+
+
+def _word(name: str, value: str, names: Names | None) -> str:
+    if name in {"status", "expected", "choice"}:
+        return STATUS_WORDS.get(value, value)
+    if name == "role":
+        return ROLE_WORDS.get(value, value)
+    if name in {"roles", "held"}:
+        return roles_text(value) if name == "roles" else ", ".join(
+            ROLE_WORDS.get(code, code) for code in value.split()) or "aucun"
+    if name in {"field", "what", "act", "command"}:
+        return term(value)
+    if name == "label":
+        return LABEL_WORDS.get(value, value)
+    if name in {"kind", "college"}:
+        return KIND_WORDS.get(value, value.replace("_", " "))
+    if name.endswith("_id"):
+        return names(value) if names is not None else value
+    return value
 
 
 def french_message(code: str, message: str, reason: str = "",
                    facts: Mapping[str, int | str] | None = None,
-                   fields: list[tuple[str, str]] | None = None) -> str:
+                   fields: list[tuple[str, str]] | None = None,
+                   names: Names | None = None) -> str:
     """The refusal said in French (see the module docstring)."""
     template = REASON_MESSAGES.get(reason)
     if template is not None:
-        values = {name: fact_text(name, value) for name, value in (facts or {}).items()}
+        values = {name: fact_text(name, value, names) for name, value in (facts or {}).items()}
         try:
-            return template.format(**values)
+            said = template.format(**values)
         except (KeyError, IndexError):
             pass  # A raise site quoting fewer facts than its template: say it generally.
+        else:
+            return said[:1].upper() + said[1:]
     sentence = CODE_MESSAGES.get(code, "Acte refusé")
     if fields:
-        names = ", ".join(field for field, _ in fields if field)
-        return f"{sentence} (champ : {names})." if names else f"{sentence}."
+        field_names = ", ".join(field for field, _ in fields if field)
+        return f"{sentence} (champ : {field_names})." if field_names else f"{sentence}."
     return f"{sentence} — détail : {message}" if message else f"{sentence}."
 
 

@@ -3,11 +3,11 @@
 - ``GET /espace`` (public): signs in from the demo link's ``#token=…`` or a pasted token
   (the script posts it to ``/api/session``, which sets the HttpOnly cookie), then leads to
   the caller's main page.
-- ``GET /espace/{page}``: a role's page (``infra.api.pages.roles``), behind the same guard
-  and policy table as the API: each page has its own entry (``page_producer``…). The
-  session cookie authenticates these GETs; commands are posted by the page's script with
-  the bearer token, never by the cookie. ``?apres=N`` waits until the views have applied
-  notification N, so the page shows the act just sent.
+- ``GET /espace/{page}``: a role's page (``infra.api.pages.roles`` names each builder),
+  behind the same guard and policy table as the API: each page has its own entry
+  (``page_producer``…). The session cookie authenticates these GETs; commands are posted
+  by the page's script with the bearer token, never by the cookie. ``?apres=N`` waits until
+  the views have applied notification N, so the page shows the act just sent.
 - ``GET /espace/sw.js``, ``/espace/manifest.webmanifest`` (public): the service worker
   (scope ``/espace/``) and the manifest that make the pages installable and readable
   offline.
@@ -38,37 +38,20 @@ from infra.api.errors import EXCEPTION_HANDLERS, ApiError
 from infra.api.pages import french
 from infra.api.pages.directory import Directory, directory_of
 from infra.api.pages.html import join, tag
-from infra.api.pages.roles import MAIN_PAGE_BY_ROLE, PAGES, Page
+from infra.api.pages.page import Page
+from infra.api.pages.roles import PAGES, main_page, pages_for
+from infra.api.pages.session import SESSION_ROUTES
+from infra.api.pages.words import ROLE_WORDS
 from infra.api.policy import POLICY
 from infra.api.queries import wait_for
 from infra.api.services import Services
 
 HTML = "text/html; charset=utf-8"
 NOTIFICATION_MAX = 2**62
-ROLE_WORDS = {"producer": "producteur", "platform": "plateforme", "outlet": "structure",
-              "funder": "financeur", "household": "foyer", "voter": "membre d’un collège",
-              "auditor": "contrôle", "coordinator": "coordination"}
 
 Apres = Annotated[int | None, QueryParameter(
     name="apres", required=False, ge=0, le=NOTIFICATION_MAX,
     description="Wait until the views have applied this notification (read your writes)")]
-
-
-def pages_for(caller: Caller) -> list[tuple[str, str]]:
-    """The pages the policy table opens to the caller: (slug, title), main page first."""
-    allowed = [(slug, title) for slug, (name, title, _) in PAGES.items()
-               if (access := POLICY.get(name)) is not None
-               and caller.scope_for(access) is not None]
-    main = main_page(caller)
-    return sorted(allowed, key=lambda item: item[0] != main)
-
-
-def main_page(caller: Caller) -> str | None:
-    """The page a caller lands on."""
-    for role, slug in MAIN_PAGE_BY_ROLE:
-        if role in caller.roles:
-            return slug
-    return None
 
 
 def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
@@ -90,8 +73,8 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
     session = tag("div", join([
         tag("p", "En ligne", id="etat-reseau", class_="etat direct", role="status",
             aria_live="polite"),
-        tag("button", "Se déconnecter", type="button", id="deconnexion",
-            hidden=caller is None),
+        tag("form", tag("button", "Se déconnecter", type="submit"), id="deconnexion",
+            method="post", action="/espace/deconnexion", hidden=caller is None),
     ]), class_="session")
     header = tag("header", join([tag("div", join([tag("h1", "Coopérative Cocagne"), who]),
                                      class_="titre"), session]), class_="bandeau")
@@ -102,9 +85,12 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         tag("ol", "", id="file-actes", class_="file-actes", aria_live="polite"),
     ]), id="actes", aria_labelledby="titre-actes",
         hidden=caller is None or "data-command=" not in body)
+    without_script = tag("p", "Sans JavaScript, cette page se lit mais n’envoie aucun acte : "
+                              "activez JavaScript pour agir.", class_="sans-js message",
+                         hidden=True) if "data-command=" in body else ""
     main = tag("main", join([tag("h2", title, class_="titre-page"),
                              tag("p", "", id="message", class_="message", role="alert",
-                                 hidden=True), body, acts]),
+                                 hidden=True), without_script, body, acts]),
                id="contenu", tabindex="-1")
     footer = tag("footer", join([
         "Registre coopératif — les données viennent du journal d’événements. Page du ",
@@ -122,7 +108,9 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         '<link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml">\n'
         '<link rel="stylesheet" href="/dashboard/style.css">\n'
         '<link rel="stylesheet" href="/dashboard/espace.css">\n'
-        '<script src="/dashboard/espace.js" defer></script>\n</head>\n'
+        '<noscript><link rel="stylesheet" href="/dashboard/sans-js.css"></noscript>\n'
+        '<script src="/dashboard/espace.js" defer></script>\n'
+        '<script src="/dashboard/espace-actes.js" defer></script>\n</head>\n'
         f"<body {body_attributes}>\n"
         '<a class="skip" href="#contenu">Aller au contenu</a>\n'
         f"{header}\n{nav}\n{main}\n{footer}\n</body>\n</html>\n")
@@ -212,12 +200,16 @@ def pages_home(request: Request[Any, Any, Any]) -> Response[Any]:
     body = join([
         tag("p", "Ouvrez le lien de connexion que la coordination vous a donné, ou collez "
                  "votre jeton d’accès.", class_="intro"),
+        tag("p", "Ce jeton n’est pas reconnu.", class_="message", role="alert")
+        if request.query_params.get("refus") else "",
         tag("form", join([
+            Markup('<input type="hidden" name="suite" value="{}">').format(
+                request.query_params.get("suite", "")),
             tag("label", "Jeton d’accès", for_="jeton"),
             Markup('<input id="jeton" name="jeton" type="password" autocomplete="off" '
                    'spellcheck="false" placeholder="coc_…" required>'),
             tag("button", "Se connecter", type="submit"),
-        ]), id="connexion", class_="filtres"),
+        ]), id="connexion", class_="filtres", method="post", action="/espace/connexion"),
     ])
     return html_response(layout("Connexion", body, slug="connexion", caller=None,
                                 directory=None))
@@ -289,5 +281,5 @@ def pages_manifest() -> Response[bytes]:
 
 
 PAGE_ROUTES: list[HTTPRouteHandler] = [
-    pages_home, pages_worker, pages_manifest, page_verification,
+    pages_home, pages_worker, pages_manifest, page_verification, *SESSION_ROUTES,
     *(page_route(slug) for slug in PAGES)]

@@ -58,12 +58,13 @@ def test_the_auditor_writes_nothing_anywhere() -> None:
 
 
 def test_only_health_metrics_docs_dashboard_files_and_the_public_key_are_public() -> None:
-    """Every data route needs a token (the work pages' sign-in page, manifest and service
-    worker carry no data; the checkpoint public key is public by nature)."""
+    """Every data route needs a token (the work pages' sign-in and sign-out forms, manifest
+    and service worker carry no data; the checkpoint public key is public by nature)."""
     public = sorted(name for name, access in POLICY.items() if access.public)
     assert public == ["api_schema", "checkpoint_public_key", "dashboard_assets",
                       "dashboard_index", "dashboard_redirect", "livez", "metrics",
-                      "pages_home", "pages_manifest", "pages_worker", "readyz"]
+                      "pages_home", "pages_manifest", "pages_sign_in", "pages_sign_out",
+                      "pages_worker", "readyz"]
 
 
 def test_every_command_route_is_in_the_table_as_a_write(client: TestClient[Litestar]) -> None:
@@ -79,7 +80,8 @@ def _request(world: World, path: str, handler: HTTPRouteHandler,
     name = route_name(handler)
     url = (path.replace("{lot:str}", str(world.lot))
            .replace("{stream_id:uuid}", str(world.lot))
-           .replace("{proposal_id:uuid}", str(uuid4())))
+           .replace("{proposal_id:uuid}", str(uuid4()))
+           .replace("{household_id:uuid}", str(uuid4())))
     body = command_body(command_types[name]) if name in command_types else None
     return url, body
 

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -168,6 +169,8 @@ def prepare(demo: Demo) -> None:
                                       household_id=household, week="2026-W40",
                                       lines=[g.BasketLineInput(lot, 2_000)])).stream_id
     demo.members["collection_point"] = point
+    demo.extra["basket_household"] = household
+    demo.extra["point_lot"] = lot
     demo.extra["programme"] = programme.programme_id
     demo.extra["site"] = site
 
@@ -210,8 +213,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 def sign_in(browser: Browser, demo: Demo, who: str, *, viewport: dict[str, int] | None = None,
-            service_worker: bool = False) -> Page:
-    """A new French phone-sized browser context signed in through ``who``'s demo link."""
+            service_worker: bool = False, main: str = "") -> Page:
+    """A new French phone-sized browser context signed in through ``who``'s demo link (a
+    member outside the demo roles names its ``main`` page)."""
     context = browser.new_context(viewport=viewport or PHONE, locale="fr-FR",
                                   timezone_id="Europe/Paris", bypass_csp=True,
                                   service_workers="allow" if service_worker else "block")
@@ -220,7 +224,7 @@ def sign_in(browser: Browser, demo: Demo, who: str, *, viewport: dict[str, int] 
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{demo.url}/espace#token={demo.tokens[who]}")
-    page.wait_for_url(f"**/espace/{MAIN_PAGES[who]}")
+    page.wait_for_url(f"**/espace/{main or MAIN_PAGES[who]}")
     page.wait_for_load_state("load")
     assert errors == [], errors
     return page
@@ -256,7 +260,7 @@ def submit(page: Page, command: str, values: dict[str, str], *, index: int = 0,
         button.click()
         return
     try:
-        with page.expect_navigation(url="**apres=*"):
+        with refreshed(page):
             if double:
                 button.dblclick()
             else:
@@ -266,7 +270,15 @@ def submit(page: Page, command: str, values: dict[str, str], *, index: int = 0,
         acts = page.locator("#file-actes").inner_text()
         raise AssertionError(f"{command} was not applied: form says {problem!r}; "
                              f"acts: {acts!r}") from error
-    page.wait_for_load_state("load")
+
+
+@contextmanager
+def refreshed(page: Page) -> Iterator[None]:
+    """Wait, after the block, until the page shows the acts it sent: its sections are
+    refreshed in place and ``data-position`` names the act's notification."""
+    before = page.evaluate("document.body.dataset.position")
+    yield
+    page.wait_for_function("before => document.body.dataset.position !== before", arg=before)
 
 
 def refused_reason(page: Page) -> str:

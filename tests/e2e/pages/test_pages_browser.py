@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from domain.allocations import AllocationRound
-from domain.baskets import Basket, Household
+from domain.baskets import Basket, BasketProgramme, Household
 from domain.deliveries import Delivery
 from domain.lots import Lot
 from domain.members import Member
@@ -35,6 +35,7 @@ from tests.e2e.pages.conftest import (
     PHONE,
     SCREENS,
     Demo,
+    refreshed,
     refused_reason,
     serious_violations,
     sign_in,
@@ -187,7 +188,7 @@ def test_the_weekly_round_from_needs_to_dispatch(browser: Browser, demo: Demo) -
     assert planned[0].stops[0].outlet_id == demo.members["outlet"]
     row = page.locator("#table-livraisons tr", has_text="23/07/2026")
     assert "planifié" in row.inner_text()
-    with page.expect_navigation(url="**apres=*"):
+    with refreshed(page):
         row.locator("button[type=submit]").click()
     page.wait_for_load_state("load")
     assert len(demo.events_since(before, Delivery.Dispatched.TOPIC)) == 1
@@ -235,8 +236,11 @@ def test_acts_recorded_offline_are_sent_once_in_order(browser: Browser, demo: De
     """Offline, a distribution then a loss wait on the device; back online, exactly one
     event each is stored, in the order they were recorded."""
     page = sign_in(browser, demo, "outlet", service_worker=True)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # Now controlled by the service worker, which keeps this page.
     page.wait_for_load_state("load")
+    page.wait_for_function("caches.match(location.origin + location.pathname)"
+                           ".then(found => found !== undefined)")
     lot = str(demo.held_lot)
     before = demo.head()
     page.context.set_offline(True)
@@ -253,7 +257,7 @@ def test_acts_recorded_offline_are_sent_once_in_order(browser: Browser, demo: De
     assert "en attente" in waiting.first.inner_text()
     time.sleep(0.5)
     assert demo.head() == before
-    with page.expect_navigation(url="**apres=*"):
+    with refreshed(page):
         page.context.set_offline(False)
     page.wait_for_load_state("load")
     events = demo.events_since(before, Lot.Distributed.TOPIC, Lot.Lost.TOPIC)
@@ -279,7 +283,7 @@ def test_an_outlet_enrols_a_household_and_hands_out_a_basket(browser: Browser,
     point = sign_in(browser, demo, "collection_point")
     row = point.locator("#table-paniers tr", has_text="semaine 40 de 2026")
     before = demo.head()
-    with point.expect_navigation(url="**apres=*"):
+    with refreshed(point):
         row.locator("button[type=submit]").click()
     collected = [event for _, event in demo.events_since(before, Basket.Collected.TOPIC)]
     assert [event.originator_id for event in collected] == [demo.basket]
@@ -288,23 +292,110 @@ def test_an_outlet_enrols_a_household_and_hands_out_a_basket(browser: Browser,
     point.context.close()
 
 
-def test_a_member_votes_changes_its_vote_and_the_tally_closes(browser: Browser,
-                                                             demo: Demo) -> None:
-    """A college member submits a proposal, votes, changes its vote; after closing the
-    coordinator closes it and the page shows the tally per college."""
-    page = sign_in(browser, demo, "voter")
-    closes_at = datetime.now(tz=PARIS) + timedelta(seconds=12)
+def test_an_outlet_erases_a_household_only_after_confirming(browser: Browser,
+                                                            demo: Demo) -> None:
+    """The outlet enrols a household, then erases it: refused in the form until the
+    confirmation is ticked, then one erasure, and the household leaves the list."""
+    page = sign_in(browser, demo, "outlet")
+    before = demo.head()
+    submit(page, "enrol_household", {"reference": "EPI-0099", "name": "Foyer Martin"})
+    household = demo.events_since(before, Household.Enrolled.TOPIC)[0][1].originator_id
+    form = page.locator("form.acte[data-command='erase_household']")
+    form.locator("[name='household_id']").select_option(str(household))
+    form.locator("button[type=submit]").click()
+    assert "cochez la confirmation" in form.locator(".erreur-formulaire").inner_text()
+    assert demo.events_since(before, Household.Erased.TOPIC) == []
+    submit(page, "erase_household", {"household_id": str(household), "_confirmation": "on"})
+    erased = [event for _, event in demo.events_since(before, Household.Erased.TOPIC)]
+    assert [event.originator_id for event in erased] == [household]
+    options = page.locator("form.acte[data-command='erase_household'] option").all_inner_texts()
+    assert "Foyer EPI-0099" not in options
+    page.context.close()
+
+
+def test_a_collection_point_prepares_a_basket_then_hands_it_out(browser: Browser,
+                                                                demo: Demo) -> None:
+    """A basket made up from a lot the point holds (1,5 kg), at the terms in force, then
+    « Récupéré » from the list: the household's share is posted."""
+    page = sign_in(browser, demo, "collection_point")
+    before = demo.head()
+    household = str(demo.extra["basket_household"])
+    lot = page.locator("form.acte[data-command='prepare_basket'] [name='lot_id'] option").nth(
+        1).get_attribute("value") or ""
+    submit(page, "prepare_basket", {"household_id": household, "week": "2026-W41",
+                                    "lot_id": lot, "quantity_g": "1,5"})
+    prepared = [event for _, event in demo.events_since(before, Basket.Prepared.TOPIC)]
+    assert [(str(event.household_id), event.week, [line.quantity_g for line in event.lines])
+            for event in prepared] == [(household, "2026-W41", [1_500])]
+    row = page.locator("#table-paniers tr", has_text="semaine 41 de 2026")
+    with refreshed(page):
+        row.locator("button[type=submit]").click()
+    collected = [event for _, event in demo.events_since(before, Basket.Collected.TOPIC)]
+    assert [event.originator_id for event in collected] == [prepared[0].originator_id]
+    assert "semaine 41 de 2026" not in page.locator("#table-paniers").inner_text()
+    page.context.close()
+
+
+def test_a_suspended_member_is_refused_its_next_act(browser: Browser, demo: Demo) -> None:
+    """The coordinator opens a programme for a garden (a price in euros, a funder's share,
+    a collection point ticked) and suspends the garden after confirming; the garden's next
+    offer is refused in French, nothing written, and its page now says it is suspended."""
+    directory = demo.app.state.services.extras["page_directory"]
+    garden = next(member_id for member_id, _ in directory.members_of_kind("producer")
+                  if member_id not in (demo.members["producer"], *(
+                      entry.producer_id for entry in directory.programmes.values())))
+    demo.tokens["garden"] = demo.app.state.services.tokens.create(garden, label="e2e")[1]
+    producer = sign_in(browser, demo, "garden", main="producteur")
+    coordinator = sign_in(browser, demo, "coordinator")
+    before = demo.head()
+    programme_form = coordinator.locator("form.acte[data-command='open_basket_programme']")
+    programme_form.locator(f"fieldset input[value='{demo.members['outlet']}']").check()
+    submit(coordinator, "open_basket_programme", {
+        "name": "Paniers du Port", "producer_id": str(garden), "basket_price_cents": "12,50",
+        "share_bp": "100"})
+    opened = [event for _, event in demo.events_since(before, BasketProgramme.Opened.TOPIC)]
+    assert [(event.name, event.terms.basket_price_cents, len(event.collection_point_ids))
+            for event in opened] == [("Paniers du Port", 1_250, 1)]
+    coordinator.locator("form.acte[data-command='suspend_member'] [name='member_id']"
+                        ).select_option(str(garden))
+    submit(coordinator, "suspend_member", {"reason": "Certificat bio échu",
+                                           "_confirmation": "on"})
+    assert len(demo.events_since(before, Member.Suspended.TOPIC)) == 1
+    assert "suspendu·e" in coordinator.locator("#table-membres tr", has_text=directory.name(
+        garden)).inner_text()
+    coordinator.context.close()
+    head = demo.head()
+    submit(producer, "offer_lot", {"product": "Chou", "quantity_g": "3",
+                                   "price_cents_per_kg": "1,5"}, reload=False)
+    assert refused_reason(producer) == (f"{directory.name(garden)} est suspendu·e : aucun acte "
+                                        "n’est possible.")
+    assert demo.head() == head
+    producer.reload()
+    assert "Votre adhésion est suspendue." in text_of(producer)
+    producer.context.close()
+
+
+def test_the_coordinator_submits_a_member_votes_and_the_coordinator_closes(
+        browser: Browser, demo: Demo) -> None:
+    """The secretariat submits a proposal from the governance page without sitting in a
+    college; a college member votes and changes its vote; after closing the coordinator
+    closes it and the page shows the tally per college."""
+    coordinator = sign_in(browser, demo, "coordinator")
+    coordinator.goto(f"{demo.url}/espace/gouvernance")
+    closes_at = datetime.now(tz=PARIS) + timedelta(seconds=14)
     closes = closes_at.strftime("%Y-%m-%dT%H:%M:%S")
     before = demo.head()
-    page.locator("form.acte[data-command='submit_proposal'] [name='closes_at']").evaluate(
+    key_form = coordinator.locator("form.acte[data-command='submit_proposal']").first
+    key_form.locator("[name='closes_at']").evaluate(
         "(element, value) => { element.step = 1; element.value = value; }", closes)
-    submit(page, "submit_proposal", {"title": "Clé au prorata des besoins, 10 % minimum",
-                                     "payload.key": "proportional_to_needs",
-                                     "payload.minimum_share_bp": "10"})
+    submit(coordinator, "submit_proposal", {"title": "Clé au prorata des besoins, 10 % minimum",
+                                            "payload.key": "proportional_to_needs",
+                                            "payload.minimum_share_bp": "10"})
     submitted = [event for _, event in demo.events_since(before, Proposal.Submitted.TOPIC)]
-    assert [(event.payload.minimum_share_bp, event.quorum_bp) for event in submitted] == [
-        (1_000, 3_000)]
-    article = page.locator("article.proposition", has_text="10 % minimum").first
+    assert [(event.payload.minimum_share_bp, event.quorum_bp, event.proposer_id,
+             str(event.context.role)) for event in submitted] == [
+        (1_000, 3_000, demo.members["coordinator"], "coordinator")]
+    page = sign_in(browser, demo, "voter")
     submit(page, "cast_vote", {"choice": "yes"}, index=0)
     article = page.locator("article.proposition", has_text="10 % minimum").first
     assert "Votre vote : pour" in article.inner_text()
@@ -315,13 +406,11 @@ def test_a_member_votes_changes_its_vote_and_the_tally_closes(browser: Browser,
     assert [str(event.choice) for event in votes] == ["yes", "no"]
     assert "Votre vote : contre" in page.locator("article.proposition").first.inner_text()
     page.context.close()
-    coordinator = sign_in(browser, demo, "coordinator")
-    coordinator.goto(f"{demo.url}/espace/gouvernance")
     early = demo.head()
     time.sleep(max(0.0, (closes_at - datetime.now(tz=PARIS)).total_seconds() + 1))
     coordinator.reload()
     article = coordinator.locator("article.proposition").first
-    with coordinator.expect_navigation(url="**apres=*"):
+    with refreshed(coordinator):
         article.locator("form.acte[data-command='close_proposal'] button").click()
     closed = demo.events_since(early, Proposal.Adopted.TOPIC, Proposal.Rejected.TOPIC)
     assert len(closed) == 1
@@ -387,7 +476,9 @@ def test_a_household_sees_its_own_baskets_and_nothing_else(browser: Browser,
     others = [entry.reference for entry in demo.app.state.services.extras[
         "page_directory"].households.values() if entry.household_id != household]
     assert not any(other in text for other in others)
-    assert page.locator("form.acte").count() == 0
+    # Its one act: saying what its basket should hold (tests/e2e/pages/test_whatif_page.py).
+    assert page.locator("form.acte").evaluate_all(
+        "forms => forms.map(form => form.dataset.command)") == ["state_basket_preferences"]
     assert page.locator("nav a").all_inner_texts() == ["Mon compte"]
     page.context.close()
 
@@ -424,6 +515,31 @@ def test_the_auditor_reads_everything_and_verifies_the_history(browser: Browser,
     page.wait_for_selector("#verdict")
     assert page.get_attribute("#verdict", "data-ok") == "oui"
     page.context.close()
+
+
+def test_the_pages_read_without_javascript(browser: Browser, demo: Demo) -> None:
+    """Without a script: sign in by pasting the token, read one's lots, see no form but a
+    sentence saying why, take a lot's recall sheet by its code, sign out."""
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", java_script_enabled=False,
+                                  timezone_id="Europe/Paris", service_workers="block",
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{demo.url}/espace")
+    page.fill("#jeton", demo.tokens["producer"])
+    page.locator("#connexion button[type=submit]").click()
+    page.wait_for_url("**/espace/producteur")
+    assert page.locator("#table-mes-lots tbody tr").count() > 0
+    assert not page.locator("form.acte").first.is_visible()
+    assert page.locator(".sans-js").is_visible()
+    code = page.locator("#table-mes-lots tbody tr td").first.inner_text()
+    page.fill("#export-lot", code)
+    with page.expect_download() as download:
+        page.locator("form.export-lot button[type=submit]").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.locator("#deconnexion button").click()
+    page.wait_for_url("**/espace")
+    assert page.locator("#jeton").count() == 1
+    context.close()
 
 
 @pytest.mark.parametrize("who", list(MAIN_PAGES))

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from domain import governance_commands as g
 from infra.api import create_app
 from infra.api.demo import demo_members
 from infra.api.pages.roles import PAGES
@@ -62,10 +63,41 @@ def test_a_page_shows_only_the_forms_the_policy_allows(demo: Demo, who: str) -> 
     commands = set(re.findall(r'data-command="([a-z_]+)"', html))
     assert commands == {command for command in commands
                         if any(role in POLICY[command].roles for role in roles)}
-    if who in {"auditor", "household"}:
+    if who == "auditor":
         assert commands == set()
+    elif who == "household":
+        assert commands == {"state_basket_preferences"}, "its own basket's wishes only"
     else:
         assert commands
+
+
+DESTRUCTIVE = ("erase_household", "cancel_basket", "cancel_delivery", "suspend_member",
+               "recall_lot")
+
+
+@pytest.mark.parametrize(("who", "slug", "shown"), [
+    ("outlet", "structure", ()), ("collection_point", "structure", ("cancel_basket",)),
+    ("platform", "plateforme", ()), ("coordinator", "coordination",
+                                     ("erase_household", "suspend_member")),
+    ("producer", "producteur", ("recall_lot",))])
+def test_every_destructive_form_asks_for_a_confirmation(demo: Demo, who: str, slug: str,
+                                                        shown: tuple[str, ...]) -> None:
+    """Erasing, cancelling, suspending and recalling each carry a box to tick (a form shows
+    when there is something to act on: a household referred, a delivery planned…)."""
+    if who not in demo.tokens:
+        demo.tokens[who] = demo.app.state.services.tokens.create(demo.members[who])[1]
+    if who == "collection_point":  # A basket waiting, whatever other tests handed out.
+        demo.ledger.execute(g.PrepareBasket(
+            command_id=f"http-basket-{uuid.uuid4()}", actor_id=demo.members[who],
+            household_id=demo.extra["basket_household"], week="2026-W45",
+            lines=[g.BasketLineInput(demo.extra["point_lot"], 500)]))
+    with client(demo, who) as http:
+        html = http.get(f"/espace/{slug}").text
+    forms = re.findall(r'<form[^>]*data-command="([a-z_]+)"[^>]*>(.*?)</form>', html, re.S)
+    destructive = [(command, body) for command, body in forms if command in DESTRUCTIVE]
+    assert set(shown) <= {command for command, _ in destructive}
+    assert [command for command, body in destructive
+            if 'data-kind="confirm"' not in body] == []
 
 
 def test_a_browser_without_a_session_is_led_to_the_sign_in_page(demo: Demo) -> None:
@@ -75,6 +107,23 @@ def test_a_browser_without_a_session_is_led_to_the_sign_in_page(demo: Demo) -> N
         assert response.status_code in {302, 303, 307}
         assert response.headers["location"].startswith("/espace?suite=")
         assert "Jeton d’accès" in http.get("/espace").text
+
+
+def test_the_sign_in_form_works_without_a_script_and_only_from_this_site(demo: Demo) -> None:
+    """A pasted token signs in by a plain form post (cookie, main page); a post from
+    another site, or an unknown token, leads back to the sign-in page."""
+    with httpx.Client(base_url=demo.url, timeout=10) as http:
+        signed = http.post("/espace/connexion", data={"jeton": demo.tokens["outlet"]},
+                           headers={"Origin": demo.url})
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/espace/structure"
+        assert "cocagne_session" in signed.headers["set-cookie"]
+        foreign = http.post("/espace/connexion", data={"jeton": demo.tokens["outlet"]},
+                            headers={"Origin": "https://ailleurs.example",
+                                     "Sec-Fetch-Site": "cross-site"})
+        unknown = http.post("/espace/connexion", data={"jeton": "coc_inconnu"})
+    assert foreign.headers["location"] == unknown.headers["location"] == "/espace?refus=1"
+    assert "set-cookie" not in foreign.headers
 
 
 def test_refusals_are_french_with_their_numbers_when_asked(demo: Demo) -> None:

@@ -1,0 +1,398 @@
+/* Espace de travail, les actes : lit les formulaires en français (12,5 kg, 1 500,00 €, 30 %),
+ * les garde sur l'appareil avec leur clé d'idempotence, les envoie dans l'ordre (au retour du
+ * réseau s'il le faut), montre chacun en attente, envoyé ou refusé (avec la raison), puis
+ * rafraîchit les sections de la page en place. Aucune bibliothèque. */
+(function () {
+  "use strict";
+  var E = window.CocagneEspace;
+  var $ = E.$;
+  var CLE_ACTES = "cocagne.espace.actes." + (document.body.dataset.membre || "");
+  var ACTES_GARDES_MAX = 30;   // actes listés sur l'appareil ; les plus anciens envoyés partent
+  var ENVOI_DELAI_MS = 15000;  // au-delà, une requête est tenue pour perdue et réessayée
+  var REESSAI_MS = 5000;       // attente avant de réessayer quand le réseau manque
+
+  // ---------------------------------------------------------------- saisie en français
+
+  function cleNouvelle() {
+    if (window.crypto && crypto.randomUUID) return "page-" + crypto.randomUUID();
+    return "page-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  // « 1 234,5 » ou « 12.5 » -> nombre ; décimales bornées ; null si ce n'est pas un nombre.
+  function decimal(texte, decimales) {
+    var brut = String(texte).replace(/[\s\u202f\u00a0]/g, "").replace(",", ".");
+    var motif = new RegExp("^\\d+(\\.\\d{1," + decimales + "})?$");
+    return motif.test(brut) ? Number(brut) : null;
+  }
+
+  var CONVERSIONS = {
+    kg: { facteur: 1000, decimales: 3, exemple: "12,5" },
+    euros: { facteur: 100, decimales: 2, exemple: "1 500,00" },
+    eur_per_kg: { facteur: 100, decimales: 2, exemple: "1,80" },
+    percent: { facteur: 100, decimales: 2, exemple: "30" }
+  };
+  var ZERO_PERMIS = { received_g: true, loss_g: true };
+
+  function libelle(champ) {
+    if (champ.tagName === "FIELDSET") return champ.querySelector("legend").textContent;
+    var l = champ.form.querySelector("label[for='" + champ.id + "']");
+    return l ? l.textContent : champ.name;
+  }
+
+  function cases(champ) {
+    return Array.prototype.filter.call(champ.querySelectorAll("input[type=checkbox]"),
+      function (c) { return c.checked; }).map(function (c) { return c.value; });
+  }
+
+  // Valeur d'un champ pour la commande, ou une erreur en français.
+  function valeur(champ) {
+    var genre = champ.dataset.kind;
+    if (genre === "uuid_set") {
+      var choisis = cases(champ);
+      if (!choisis.length && champ.dataset.requis) return { erreur: "cochez au moins une case" };
+      return choisis.length ? { valeur: choisis } : { absent: true };
+    }
+    if (genre === "confirm") return champ.checked ? { absent: true } :
+      { erreur: "cochez la confirmation" };
+    var texte = String(champ.value || "").trim();
+    if (texte === "") return champ.required ? { erreur: "à remplir" } : { absent: true };
+    if (CONVERSIONS[genre]) {
+      var c = CONVERSIONS[genre];
+      var n = decimal(texte, c.decimales);
+      if (n === null) return { erreur: "nombre attendu, par exemple " + c.exemple };
+      var entier = Math.round(n * c.facteur);
+      if (genre === "kg" && entier <= 0 && !ZERO_PERMIS[champ.name]) {
+        return { erreur: "doit être plus que 0 kg" };
+      }
+      if (champ.dataset.max && entier > Number(champ.dataset.max)) return { erreur: "trop grand" };
+      return { valeur: entier };
+    }
+    if (genre === "kg_list") {
+      var parts = texte.split(";").map(function (p) { return decimal(p, 3); });
+      if (parts.length < 2 || parts.some(function (p) { return p === null || p <= 0; })) {
+        return { erreur: "au moins deux quantités séparées par ;, par exemple 10 ; 12,5" };
+      }
+      return { valeur: parts.map(function (p) { return Math.round(p * 1000); }) };
+    }
+    if (genre === "words") {
+      return { valeur: texte.split(/[;,]/).map(function (p) { return p.trim(); })
+        .filter(function (p) { return p !== ""; }) };
+    }
+    if (genre === "int") {
+      return /^\d+$/.test(texte) ? { valeur: Number(texte) } : { erreur: "nombre entier attendu" };
+    }
+    if (genre === "datetime") {
+      var moment = new Date(texte);
+      return isNaN(moment.getTime()) ? { erreur: "date et heure attendues" } :
+        { valeur: moment.toISOString() };
+    }
+    if (genre === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(texte)) return { erreur: "date attendue" };
+    if (genre === "week" && !/^\d{4}-W\d{2}$/.test(texte)) {
+      return { erreur: "semaine attendue, par exemple 2026-W07" };
+    }
+    return { valeur: texte };
+  }
+
+  function placer(objet, chemin, v) {
+    var parties = chemin.split(".");
+    var ici = objet;
+    for (var i = 0; i < parties.length - 1; i++) {
+      ici[parties[i]] = ici[parties[i]] || {};
+      ici = ici[parties[i]];
+    }
+    ici[parties[parties.length - 1]] = v;
+  }
+
+  function champsDe(form) {
+    return Array.prototype.filter.call(form.elements, function (c) {
+      return c.dataset && c.dataset.kind;
+    });
+  }
+
+  // Le corps de la commande à partir du formulaire ; null et erreurs affichées sinon.
+  function lire(form) {
+    var corpsCommande = JSON.parse(form.dataset.fixed || "{}");
+    var erreurs = [];
+    var resume = [];
+    var listes = {};
+    var nomsDeListe = {};
+    champsDe(form).forEach(function (champ) {
+      champ.removeAttribute("aria-invalid");
+      var r = valeur(champ);
+      if (r.erreur) {
+        erreurs.push(libelle(champ) + " : " + r.erreur);
+        champ.setAttribute("aria-invalid", "true");
+        return;
+      }
+      if (champ.dataset.list) {
+        nomsDeListe[champ.dataset.list] = nomsDeListe[champ.dataset.list] || {};
+        nomsDeListe[champ.dataset.list][champ.name] = 1;
+      }
+      if (r.absent) return;
+      if (resume.length < 3 && champ.dataset.kind !== "textarea" && champ.tagName !== "FIELDSET") {
+        var affiche = champ.tagName === "SELECT" ? champ.options[champ.selectedIndex].text
+          : (CONVERSIONS[champ.dataset.kind] ? champ.value.trim() : String(r.valeur));
+        resume.push(affiche + (champ.dataset.kind === "kg" ? " kg" : ""));
+      }
+      if (champ.dataset.list) {
+        var modele = JSON.parse(champ.dataset.item || "{}");
+        var liste = listes[champ.dataset.list] = listes[champ.dataset.list] || [];
+        var dernier = liste[liste.length - 1];
+        if (Object.keys(modele).length || !dernier || champ.name in dernier) {
+          dernier = Object.assign({}, modele);
+          liste.push(dernier);
+        }
+        dernier[champ.name] = r.valeur;
+        return;
+      }
+      placer(corpsCommande, champ.name, r.valeur);
+    });
+    // Une ligne de liste à moitié remplie (un lot sans sa quantité) n'est pas envoyée.
+    Object.keys(listes).forEach(function (nom) {
+      var attendus = Object.keys(nomsDeListe[nom]);
+      if (listes[nom].some(function (ligne) {
+        return attendus.some(function (cle) { return !(cle in ligne); });
+      })) erreurs.push("une ligne est incomplète : remplissez chacun de ses champs ou aucun");
+      placer(corpsCommande, nom, listes[nom]);
+    });
+    var zone = form.querySelector(".erreur-formulaire");
+    if (erreurs.length) {
+      zone.textContent = "À corriger : " + erreurs.join(" ; ");
+      zone.hidden = false;
+      var premier = form.querySelector("[aria-invalid='true']");
+      if (premier) premier.focus();
+      return null;
+    }
+    zone.hidden = true;
+    return { corps: corpsCommande, resume: form.dataset.label + (resume.length ? " — " +
+      resume.join(", ") : "") };
+  }
+
+  // ---------------------------------------------------------------- file des actes
+
+  function actes() {
+    try { return JSON.parse(localStorage.getItem(CLE_ACTES) || "[]"); } catch (e) { return []; }
+  }
+  function garder(liste) {
+    while (liste.length > ACTES_GARDES_MAX) {
+      var i = liste.findIndex(function (a) { return a.etat === "envoye"; });
+      if (i < 0) break;
+      liste.splice(i, 1);
+    }
+    localStorage.setItem(CLE_ACTES, JSON.stringify(liste));
+    afficherActes();
+  }
+  function changer(cle, modification) {
+    var liste = actes();
+    liste.forEach(function (a) { if (a.cle === cle) Object.assign(a, modification); });
+    garder(liste);
+  }
+
+  var MOTS_ETAT = { attente: "en attente", envoi: "envoi…", envoye: "envoyé", refuse: "refusé" };
+
+  function bouton(texte, action) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = texte;
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function afficherActes() {
+    var ol = $("file-actes");
+    if (!ol) return;
+    while (ol.firstChild) ol.removeChild(ol.firstChild);
+    actes().slice().reverse().forEach(function (acte) {
+      var li = document.createElement("li");
+      li.className = "acte-" + acte.etat;
+      li.dataset.cle = acte.cle;
+      li.dataset.etat = acte.etat;
+      var badge = document.createElement("span");
+      badge.className = "badge etat-acte";
+      badge.textContent = MOTS_ETAT[acte.etat] || acte.etat;
+      li.appendChild(badge);
+      li.appendChild(document.createTextNode(" " + acte.resume + " — " +
+        new Date(acte.cree).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short" })));
+      if (acte.etat === "refuse") {
+        var raison = document.createElement("p");
+        raison.className = "raison";
+        raison.textContent = acte.raison || "Refusé.";
+        li.appendChild(raison);
+        li.appendChild(bouton("Corriger", function () { corriger(acte); }));
+        li.appendChild(bouton("Renvoyer", function () {
+          changer(acte.cle, { etat: "attente", raison: "" });
+          envoyer();
+        }));
+        li.appendChild(bouton("Abandonner", function () {
+          garder(actes().filter(function (a) { return a.cle !== acte.cle; }));
+        }));
+      }
+      ol.appendChild(li);
+    });
+  }
+
+  // Remet un acte refusé dans son formulaire pour le corriger ; l'envoi corrigé est un
+  // nouvel acte (nouvelle clé).
+  function corriger(acte) {
+    var form = Array.prototype.find.call(document.querySelectorAll("form.acte"), function (f) {
+      return f.dataset.command === acte.commande && f.dataset.fixed === acte.fixe;
+    });
+    if (!form) { E.message("Le formulaire de cet acte n’est plus sur cette page."); return; }
+    var champs = champsDe(form);
+    champs.forEach(function (champ, i) {
+      var saisi = acte.saisie[i];
+      if (saisi === undefined) return;
+      if (champ.tagName === "FIELDSET") {
+        Array.prototype.forEach.call(champ.querySelectorAll("input[type=checkbox]"), function (c) {
+          c.checked = (saisi || []).indexOf(c.value) >= 0;
+        });
+      } else if (champ.type === "checkbox") {
+        champ.checked = false;  // une confirmation se redonne à chaque envoi
+      } else {
+        champ.value = saisi;
+      }
+    });
+    garder(actes().filter(function (a) { return a.cle !== acte.cle; }));
+    form.dataset.cle = cleNouvelle();
+    form.dataset.envoye = "";
+    if (champs[0]) champs[0].focus();
+  }
+
+  var enCours = false;
+  var dernierePosition = 0;
+
+  function poster(acte) {
+    var controle = new AbortController();
+    var minuterie = setTimeout(function () { controle.abort(); }, ENVOI_DELAI_MS);
+    return fetch("/api/commands/" + acte.commande, {
+      method: "POST", credentials: "same-origin", signal: controle.signal,
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+        "Accept-Language": "fr", "Idempotency-Key": acte.cle,
+        Authorization: "Bearer " + (E.jeton() || "") },
+      body: JSON.stringify(acte.corps)
+    }).finally(function () { clearTimeout(minuterie); });
+  }
+
+  // Envoie les actes en attente, un à un, dans l'ordre où ils ont été enregistrés.
+  function envoyer() {
+    if (enCours || !navigator.onLine) return;
+    var suivant = actes().find(function (a) { return a.etat === "attente"; });
+    if (!suivant) return;
+    enCours = true;
+    changer(suivant.cle, { etat: "envoi" });
+    poster(suivant).then(function (reponse) {
+      return reponse.json().catch(function () { return {}; }).then(function (corpsReponse) {
+        if (reponse.ok) {
+          dernierePosition = Math.max(dernierePosition, corpsReponse.notification_id || 0);
+          changer(suivant.cle, { etat: "envoye", envoye: Date.now() });
+        } else if (reponse.status >= 500 || reponse.status === 429) {
+          changer(suivant.cle, { etat: "attente" });
+          throw new Error("serveur");
+        } else {
+          changer(suivant.cle, { etat: "refuse", raison: corpsReponse.message ||
+            ("Refusé (" + reponse.status + ").") });
+        }
+      });
+    }).then(function () {
+      enCours = false;
+      if (actes().some(function (a) { return a.etat === "attente"; })) { envoyer(); return; }
+      if (dernierePosition) {
+        var position = dernierePosition;
+        dernierePosition = 0;
+        rafraichir(position);
+      }
+    }, function () {
+      // Réseau coupé ou serveur indisponible : l'acte reste en attente sur l'appareil.
+      enCours = false;
+      changer(suivant.cle, { etat: "attente" });
+      setTimeout(envoyer, REESSAI_MS);
+    });
+  }
+
+  // ---------------------------------------------------------------- rafraîchir en place
+
+  // La page telle que le serveur la rend après l'acte (?apres=N attend que les vues l'aient
+  // appliqué) ; ses sections remplacent celles d'ici, sauf la liste des actes. La position
+  // de lecture et le focus restent ; en cas d'échec, la page se recharge.
+  function rafraichir(position) {
+    var adresse = location.pathname + "?apres=" + position;
+    fetch(adresse, { credentials: "same-origin", headers: { Accept: "text/html",
+      "X-Cocagne-Page": "1" } }).then(function (reponse) {
+      if (!reponse.ok || reponse.redirected) throw new Error("page");
+      return reponse.text();
+    }).then(function (texte) {
+      var neuve = new DOMParser().parseFromString(texte, "text/html");
+      var contenu = $("contenu");
+      Array.prototype.forEach.call(contenu.querySelectorAll(":scope > section, :scope > .resume"),
+        function (ancienne) {
+          if (ancienne.id === "actes") return;
+          var remplacante = ancienne.id ? neuve.getElementById(ancienne.id) :
+            neuve.querySelector("#contenu > .resume");
+          if (!remplacante) return;
+          var importee = document.importNode(remplacante, true);
+          ancienne.parentNode.replaceChild(importee, ancienne);
+          E.preparer(importee);
+          preparerFormulaires(importee);
+        });
+      var date = neuve.getElementById("date-page");
+      if (date && $("date-page")) $("date-page").textContent = date.textContent;
+      document.body.dataset.position = String(position);
+      history.replaceState(null, "", adresse);
+      document.dispatchEvent(new CustomEvent("cocagne:rafraichie", { detail: position }));
+    }).catch(function () { location.replace(adresse); });
+  }
+
+  function enregistrer(form) {
+    var lu = lire(form);
+    if (!lu) return;
+    var cle = form.dataset.cle;
+    var liste = actes();
+    if (liste.some(function (a) { return a.cle === cle; })) return; // double envoi : un seul acte
+    var saisie = champsDe(form).map(function (c) {
+      if (c.tagName === "FIELDSET") return cases(c);
+      return c.type === "checkbox" ? c.checked : c.value;
+    });
+    liste.push({ cle: cle, commande: form.dataset.command, corps: lu.corps, resume: lu.resume,
+      fixe: form.dataset.fixed, saisie: saisie, etat: "attente", cree: Date.now() });
+    garder(liste);
+    form.dataset.envoye = "1";
+    if (!navigator.onLine) {
+      E.message("Hors connexion : l’acte est gardé sur l’appareil et partira au retour du réseau.");
+      form.reset();
+    }
+    envoyer();
+  }
+
+  function preparerFormulaires(racine) {
+    Array.prototype.forEach.call(racine.querySelectorAll("form.acte"), function (form) {
+      form.dataset.cle = cleNouvelle();
+      form.addEventListener("submit", function (evenement) {
+        evenement.preventDefault();
+        enregistrer(form);
+      });
+      form.addEventListener("input", function () {
+        // Une saisie nouvelle après un envoi est un nouvel acte : nouvelle clé.
+        if (form.dataset.envoye) { form.dataset.cle = cleNouvelle(); form.dataset.envoye = ""; }
+      });
+      Array.prototype.forEach.call(form.querySelectorAll("select[data-remplit]"), function (s) {
+        s.addEventListener("change", function () {
+          var option = s.options[s.selectedIndex];
+          var cible = form.querySelector("[name='" + s.dataset.remplit + "']");
+          if (cible && option && option.dataset.kg) cible.value = option.dataset.kg;
+        });
+      });
+    });
+  }
+
+  preparerFormulaires(document);
+  window.addEventListener("online", envoyer);
+  // Un envoi interrompu (page rechargée, appareil éteint) repart avec la même clé : si le
+  // registre l'avait reçu, il répond la même chose sans rien écrire de plus.
+  garder(actes().map(function (a) {
+    return a.etat === "envoi" ? Object.assign(a, { etat: "attente" }) : a;
+  }));
+  envoyer();
+
+  E.actes = actes;
+  E.decimal = decimal;
+})();

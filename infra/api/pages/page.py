@@ -1,0 +1,104 @@
+"""What every work page builds on: the ``Page`` a builder reads from, French words for
+the ledger's codes, bounded lists of lots, a member's accounts.
+
+A form appears only when the policy table lets the caller send its command
+(``Page.may``): a page never offers what the API would refuse by role. Lists are bounded
+(``ROWS_MAX``): a page is for the work of the day, the exports hold everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from markupsafe import Markup
+
+from infra.api.access import Caller
+from infra.api.pages import french
+from infra.api.pages.directory import Directory
+from infra.api.pages.html import Form, form_html, join
+from infra.api.pages.refusals import STATUS_WORDS
+from infra.api.pages.words import KIND_WORDS
+from infra.api.policy import POLICY
+from infra.api.services import Services
+
+ROWS_MAX = 200  # Rows of a list on a page; the exports hold everything.
+OPTIONS_MAX = 300  # Choices in a select (lots in stock at one platform: a few dozen).
+PROPOSALS_SHOWN_MAX = 20
+
+CHANNELS = (("food_aid", "Aide alimentaire"), ("canteen", "Restauration collective"),
+            ("basket", "Panier solidaire"))
+MEMBER_KINDS = (("producer", "Producteur (jardin, ferme)"), ("platform", "Plateforme, banque "
+                "alimentaire"), ("outlet", "Structure (association, épicerie, CCAS)"),
+                ("funder", "Financeur"), ("household", "Délégué·e des foyers"),
+                ("network", "Réseau, coordination"))
+SITE_KINDS = (("warehouse", "Entrepôt"), ("garden", "Jardin"), ("outlet", "Point de "
+              "distribution"))
+ALLOCATION_KEYS = (("proportional_to_needs", "Au prorata des besoins déclarés"),
+                   ("proportional_to_households", "Au prorata des foyers servis"))
+
+def word(code: str | None) -> str:
+    """A code of the ledger in French."""
+    if code is None:
+        return ""
+    return STATUS_WORDS.get(code) or KIND_WORDS.get(code) or code.replace("_", " ")
+
+
+@dataclass
+class Page:
+    """What a page function reads from."""
+
+    services: Services
+    caller: Caller
+    directory: Directory
+    today: date
+
+    def may(self, name: str) -> bool:
+        """Whether the policy table lets the caller use this route (command or read)."""
+        access = POLICY.get(name)
+        return access is not None and self.caller.scope_for(access) is not None
+
+    def view(self, name: str) -> Any:
+        """A view of the app (``stock``, ``trace`` or ``balances``)."""
+        return getattr(self.services.views, name)
+
+    def name(self, party: UUID | str | None) -> str:
+        """A member's name, a site's name or a household's reference."""
+        return self.directory.name(party)
+
+    def forms(self, *specs: Form | None) -> Markup:
+        """The forms the caller may send, in order."""
+        return join(form_html(spec) for spec in specs
+                    if spec is not None and self.may(spec.command))
+
+
+def week_of(day: date) -> str:
+    """``2026-W07``."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def lot_rows(stock: Any, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of the stock view's lots: id, code, product, variety, status, site, best-before,
+    on hand, reserved, in transit, recalled, producer, platform."""
+    lots = stock.table("stock_lots")
+    rows: list[tuple[Any, ...]] = stock.database.query(
+        "SELECT lot_id, code, product, variety, status, site_id, best_before, on_hand_g, "
+        f"reserved_g, in_transit_g, recalled_at_us IS NOT NULL, producer_id, platform_id "
+        f"FROM {lots} WHERE {where} ORDER BY code DESC LIMIT {ROWS_MAX}", list(params))
+    return rows
+
+
+def lot_label(row: Sequence[Any], grams: int) -> str:
+    """``L260105-… — carotte Nantaise, 120 kg``."""
+    variety = f" {row[3]}" if row[3] else ""
+    return f"{row[1]} — {row[2]}{variety}, {french.kg(grams)}"
+
+
+def accounts_of(page: Page, owner: UUID) -> list[Any]:
+    """The owner's accounts in the balances view."""
+    balances = page.view("balances")
+    return [] if balances is None else list(balances.accounts(owner_id=str(owner)))

@@ -1,0 +1,97 @@
+"""The producer's page « Mes lots »: offer a lot, follow its lots, money owed and paid,
+recall a lot."""
+
+# ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from markupsafe import Markup
+
+from infra.api.pages import french
+from infra.api.pages.downloads import downloads
+from infra.api.pages.html import Column, Field, Form, Option, figures, join, section, table
+from infra.api.pages.page import Page, accounts_of, lot_label, lot_rows, word
+
+
+def producer_page(page: Page) -> Markup:
+    """Offer a lot, follow one's lots, see what one is owed and paid, recall a lot."""
+    me = page.caller.member_id
+    stock, trace = page.view("stock"), page.view("trace")
+    rows = lot_rows(stock, "producer_id = ?", [str(me)])
+    offered = trace.lots([row[0] for row in rows]) if rows else {}
+    journeys = _journeys(page, [row[0] for row in rows])
+    table_rows, keys = [], []
+    for row in rows:
+        lot = offered.get(row[0])
+        quantity_g = lot.quantity_g if lot is not None else 0
+        state = "rappelé" if row[10] else word(row[4])
+        table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), french.kg_number(quantity_g),
+                           state, page.name(row[5]) if row[5] else "—",
+                           french.kg_number(int(row[7])), journeys.get(row[0], "")])
+        keys.append([row[1], row[2], quantity_g, state, "", int(row[7]), ""])
+    offer = Form("offer_lot", "Proposer un lot", [
+        Field("product", "Produit"),
+        Field("variety", "Variété", required=False),
+        Field("quantity_g", "Quantité (kg)", kind="kg", help="Par exemple 12,5"),
+        Field("price_cents_per_kg", "Prix (€ par kg)", kind="eur_per_kg",
+              help="Par exemple 1,80"),
+        Field("harvest_date", "Date de récolte", kind="date", value=page.today.isoformat()),
+        Field("best_before", "À consommer de préférence avant", kind="date",
+              value=(page.today + timedelta(days=10)).isoformat()),
+        Field("organic_certificate", "Certificat bio", required=False),
+        Field("origin", "Origine (parcelle, champ)", required=False),
+    ], submit="Proposer ce lot")
+    recallable = [Option(row[0], lot_label(row, int(row[7])))
+                  for row in rows if not row[10] and row[4] in {"accepted", "received"}]
+    recall = Form("recall_lot", "Rappeler un lot", [
+        Field("lot_id", "Lot", kind="uuid", options=recallable),
+        Field("reason", "Motif du rappel", kind="textarea"),
+    ], submit="Rappeler ce lot",
+        confirm="Je confirme le rappel : ce lot et tout ce qui en a été fait ne seront plus "
+                "distribués.")
+    money = _owed_and_paid(page, me)
+    return join([
+        section("proposer", "Proposer un lot", page.forms(offer)),
+        section("mes-lots", "Mes lots", table(
+            "Mes lots et leur parcours",
+            [Column("Lot"), Column("Produit"), Column("Proposé (kg)", number=True),
+             Column("État"), Column("Site"), Column("En stock (kg)", number=True),
+             Column("Parcours")], table_rows, table_id="table-mes-lots", sort_keys=keys)),
+        section("argent", "Ce qui m’est dû et ce qui m’a été payé", money),
+        section("rappel", "Rappeler un lot", page.forms(recall),
+                intro="Un rappel bloque le lot et tous les lots qui en sont issus, et prévient "
+                      "chaque structure qui l’a reçu."),
+        downloads(page),
+    ])
+
+
+def _journeys(page: Page, lot_ids: list[str]) -> dict[str, str]:
+    """Where each lot went, in a few words (received at, delivered to, distributed)."""
+    if not lot_ids:
+        return {}
+    trace = page.view("trace")
+    rows = trace.database.query_in(
+        "SELECT lot_id, kind, COUNT(DISTINCT holder_id), SUM(quantity_g) "
+        f"FROM {trace.table('trace_movements')} WHERE lot_id IN ({{in_list}}) "
+        "AND kind IN ('received', 'split', 'delivered', 'distributed', 'lost') "
+        "GROUP BY lot_id, kind", lot_ids)
+    words = {"received": "reçu {kg}", "split": "divisé", "delivered": "livré à {n} "
+             "structure(s)", "distributed": "distribué {kg}", "lost": "perte {kg}"}
+    parts: dict[str, list[str]] = {}
+    for lot_id, kind, holders, grams in sorted(rows, key=lambda row: list(words).index(row[1])):
+        parts.setdefault(lot_id, []).append(
+            words[kind].format(kg=french.kg(int(grams or 0)), n=int(holders)))
+    return {lot_id: " · ".join(items) for lot_id, items in parts.items()}
+
+
+def _owed_and_paid(page: Page, member_id: UUID) -> Markup:
+    accounts = [account for account in accounts_of(page, member_id)
+                if account.kind == "producer"]
+    pending = sum(account.credits_pending_cents for account in accounts)
+    paid = sum(account.credits_posted_cents for account in accounts)
+    return figures([("Dû (en attente de réception)", french.euros(pending),
+                     {"data_centimes": str(pending), "id": "du-en-attente"}),
+                    ("Payé", french.euros(paid), {"data_centimes": str(paid), "id": "paye"})])
