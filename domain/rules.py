@@ -160,7 +160,9 @@ class SetReplayWeeks(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"
                      tag="set_replay_weeks"):
     """How many past weeks a what-if simulation of a proposal replays (8 until decided)."""
 
-    weeks: int
+    weeks: Annotated[int, msgspec.Meta(
+        ge=1, le=REPLAY_WEEKS_MAX, description="Past weeks a simulation replays",
+        examples=[12])]
 
 
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",

@@ -56,6 +56,9 @@ def governed_demo(request: pytest.FixtureRequest,
     else:
         location = create_postgres_database()
     ledger = Ledger(location)
+    # The demo's weeks of 2026 and the acts these tests add among them are lived history,
+    # wherever the test sits (tests/e2e/api otherwise runs ledgers live).
+    ledger.lived = True
     try:
         generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1)
         yield Demo(location=location, ledger=ledger)

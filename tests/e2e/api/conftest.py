@@ -26,7 +26,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from domain import commands as c
-from domain.base import Role
+from domain.base import Role, utc_now
 from domain.members import MemberKind
 from domain.sites import SiteKind
 from infra.api import create_app
@@ -40,17 +40,18 @@ from tests.conftest import (
 
 _ids = itertools.count(1)
 WORLD_NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
-"""The API's clock in these tests: just after the world's dates (harvests on 4 January, a
+"""The test world's clock (``build_world``): just after its dates (harvests on 4 January, a
 delivery on the 8th), fixed so that no test depends on the day it runs."""
 
 
 @pytest.fixture(autouse=True, scope="module")
 def live_server_time() -> Iterator[None]:
     """The API runs as a live server: each command at the clock's now (not the scenario
-    tests' lived history), so the back-dating window and the future tolerance apply."""
+    tests' lived history) on the wall clock, so the back-dating window and the future
+    tolerance apply; the test world's ledger fixes its own clock."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Ledger, "lived", False)
-        patch.setattr(Ledger, "default_clock", lambda: WORLD_NOW)
+        patch.setattr(Ledger, "default_clock", utc_now)
         yield
 
 
@@ -91,6 +92,7 @@ class World:
 def build_world(app: Litestar, location: StoreLocation) -> World:
     """Found the cooperative and run a week's first acts, straight on the ledger."""
     ledger = app.state.services.ledger
+    ledger.clock = lambda: WORLD_NOW
     coordinator = ledger.execute(c.FoundCooperative(
         command_id=new_id("found"), name="Coopérative de test",
         coordinator_name="Secrétariat", occurred_at=SCENARIO_FOUNDED_AT)).stream_id
