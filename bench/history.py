@@ -1,14 +1,16 @@
 """A command's cost as its stream's history grows: flat, not proportional.
 
-For streams holding 1,000, 10,000 and 100,000 earlier events, times one more command on
-them — a transfer crediting an account (accounts resume from their first and last events)
-and a vote on a proposal (proposals load from their latest snapshot and at most
-``infra.ledger.snapshots.INTERVAL`` events after it) — in a fresh process state (no cached
-stream: the worst case) and again right after (the stream cache warm). Prints the median of
-several runs per size and the ratio of the largest history to the smallest, which should
-stay under 2.
+One store holds, side by side, streams with 1,000, 10,000 and 100,000 earlier events — an
+account pair credited by transfers (accounts resume from their first and last events) and a
+proposal voted on again and again (proposals load from their latest snapshot and at most
+``infra.ledger.snapshots.INTERVAL`` events after it). One more command is then timed on
+each, taking turns between the sizes so that load on a shared machine hits them alike: in a
+fresh ledger (no stream cached: the worst case, what a restarted server pays) and right
+after (the stream cache warm). Every stream lives in the same database, so only the length
+of the stream differs, not the size of the store. Prints the median per size and the ratio
+of the longest stream to the shortest, which should stay under 2.
 
-    python -m bench.history [--sizes 1000,10000,100000] [--runs 7]
+    python -m bench.history [--sizes 1000,10000,100000] [--runs 9]
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
+
+import msgspec
 
 from domain import commands as c
 from domain import governance_commands as g
 from domain.base import Role, utc_now
 from domain.governance import College, CollegeWeight
 from domain.members import MemberKind
-from domain.proposals import Choice
+from domain.proposals import VOTES_MAX, Choice
 from domain.rules import SetAllocationKey
 from domain.transfers import AccountKind, account_id
 from infra.ledger.ledger import Ledger
@@ -35,19 +39,31 @@ from infra.logs import configure_logging
 from infra.store import StoreLocation, sqlite_location
 
 BATCH = 500  # Commands per atomic batch while building the histories.
-VOTERS = 100  # Members on the proposal's roll: its state stays this size however long.
+VOTERS = 100  # Members on each proposal's roll: its state stays this size however long.
 
 
-class History:
-    """A store with an account and a proposal of a given length."""
+@dataclass
+class Streams:
+    """One size's account pair and proposal."""
 
-    def __init__(self, location: StoreLocation, events: int) -> None:
+    events: int
+    debit: UUID
+    credit: UUID
+    proposal: UUID
+    votes: int
+
+
+class Histories:
+    """A store holding streams of every size, and the commands that extend them."""
+
+    def __init__(self, location: StoreLocation, sizes: list[int], room: int) -> None:
         self.location = location
-        self.events = events
         self.counter = 0
+        self.ballots: dict[tuple[UUID, UUID], Choice] = {}
         ledger = Ledger(location)
         try:
-            self._build(ledger)
+            self._found(ledger)
+            self.streams = [self._build(ledger, size, room) for size in sizes]
         finally:
             ledger.close()
 
@@ -55,93 +71,111 @@ class History:
         self.counter += 1
         return f"{label}-{self.counter}"
 
-    def _build(self, ledger: Ledger) -> None:
-        coordinator = ledger.execute(c.FoundCooperative(
+    def _found(self, ledger: Ledger) -> None:
+        self.coordinator = ledger.execute(c.FoundCooperative(
             command_id=self.next_id("found"), name="Banc", coordinator_name="Réseau")).stream_id
-        self.coordinator = coordinator
         members = ledger.execute_batch([c.RegisterMember(
-            command_id=self.next_id("member"), actor_id=coordinator, name=f"Membre {number}",
-            kind=MemberKind.OUTLET, roles=[Role.OUTLET, Role.VOTER])
-            for number in range(VOTERS + 2)])
-        self.voters = [result.stream_id for result in members[:VOTERS]]
-        payer, payee = members[VOTERS].stream_id, members[VOTERS + 1].stream_id
-        ledger.execute_batch([g.OpenAccount(command_id=self.next_id("account"),
-                                            actor_id=coordinator, kind=AccountKind.OUTLET,
-                                            owner_id=owner) for owner in (payer, payee)])
-        self.debit = account_id(AccountKind.OUTLET, payer)
-        self.credit = account_id(AccountKind.OUTLET, payee)
+            command_id=self.next_id("member"), actor_id=self.coordinator,
+            name=f"Membre {number}", kind=MemberKind.OUTLET, roles=[Role.OUTLET, Role.VOTER])
+            for number in range(VOTERS)])
+        self.voters = [result.stream_id for result in members]
         ledger.execute(g.ConstituteColleges(
-            command_id=self.next_id("colleges"), actor_id=coordinator,
+            command_id=self.next_id("colleges"), actor_id=self.coordinator,
             weights=[CollegeWeight(College.OUTLETS, 5_000),
                      CollegeWeight(College.PRODUCERS, 5_000)]))
-        ledger.execute_batch([g.SeatMember(command_id=self.next_id("seat"), actor_id=coordinator,
-                                           member_id=voter, college=College.OUTLETS)
+        ledger.execute_batch([g.SeatMember(command_id=self.next_id("seat"),
+                                           actor_id=self.coordinator, member_id=voter,
+                                           college=College.OUTLETS)
                               for voter in self.voters])
+
+    def _build(self, ledger: Ledger, size: int, room: int) -> Streams:
+        owners = ledger.execute_batch([c.RegisterMember(
+            command_id=self.next_id("owner"), actor_id=self.coordinator,
+            name=f"Compte {size} {side}", kind=MemberKind.OUTLET)
+            for side in ("payeur", "bénéficiaire")])
+        ledger.execute_batch([g.OpenAccount(command_id=self.next_id("account"),
+                                            actor_id=self.coordinator, kind=AccountKind.OUTLET,
+                                            owner_id=owner.stream_id) for owner in owners])
         now = utc_now()
-        self.proposal = ledger.execute(g.SubmitProposal(
-            command_id=self.next_id("proposal"), actor_id=self.voters[0], title="Clé",
+        proposal = ledger.execute(g.SubmitProposal(
+            command_id=self.next_id("proposal"), actor_id=self.voters[0], title=f"Clé {size}",
             payload=SetAllocationKey(key="proportional_to_households"),
             opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=30))).stream_id
-        self.ballots: dict[UUID, Choice] = {}
-        for start in range(0, self.events, BATCH):
-            size = min(BATCH, self.events - start)
-            ledger.execute_batch([self.transfer() for _ in range(size)])
-            ledger.execute_batch([self.vote(start + number) for number in range(size)])
+        streams = Streams(events=size, debit=account_id(AccountKind.OUTLET, owners[0].stream_id),
+                          credit=account_id(AccountKind.OUTLET, owners[1].stream_id),
+                          proposal=proposal,
+                          # A proposal takes at most VOTES_MAX ballots: room for the timed ones.
+                          votes=min(size, VOTES_MAX - room))
+        for start in range(0, size, BATCH):
+            count = min(BATCH, size - start)
+            ledger.execute_batch([self.transfer(streams) for _ in range(count)])
+            votes = min(count, streams.votes - start)
+            if votes > 0:
+                ledger.execute_batch([self.vote(streams, start + number)
+                                      for number in range(votes)])
+        return streams
 
-    def transfer(self) -> g.TransferFunds:
+    def transfer(self, streams: Streams) -> g.TransferFunds:
         """One cent from the payer to the payee: one more event on each account."""
         return g.TransferFunds(command_id=self.next_id("transfer"), actor_id=self.coordinator,
-                               debit_account_id=self.debit, credit_account_id=self.credit,
+                               debit_account_id=streams.debit, credit_account_id=streams.credit,
                                amount_cents=1)
 
-    def vote(self, number: int) -> g.CastVote:
-        """The next ballot of a voter, different from its last one."""
+    def vote(self, streams: Streams, number: int) -> g.CastVote:
+        """A voter's next ballot on the proposal, different from its last one."""
         voter = self.voters[number % VOTERS]
-        choices = [choice for choice in Choice if choice != self.ballots.get(voter)]
-        self.ballots[voter] = choices[number % len(choices)]
+        last = self.ballots.get((streams.proposal, voter))
+        choices = [choice for choice in Choice if choice != last]
+        self.ballots[(streams.proposal, voter)] = choices[number % len(choices)]
         return g.CastVote(command_id=self.next_id("vote"), actor_id=voter,
-                          proposal_id=self.proposal, choice=self.ballots[voter])
+                          proposal_id=streams.proposal,
+                          choice=self.ballots[(streams.proposal, voter)])
 
 
-def timed(location: StoreLocation, make: Callable[[], object], runs: int
-          ) -> tuple[float, float]:
-    """Median milliseconds of one command in a fresh ledger (cold) and right after (warm)."""
-    cold, warm = [], []
-    for _ in range(runs):
-        ledger = Ledger(location)
-        try:
-            for samples in (cold, warm):
-                command = make()
-                started = time.perf_counter()
-                ledger.execute(command)  # type: ignore[arg-type]
-                samples.append((time.perf_counter() - started) * 1000)
-        finally:
-            ledger.close()
-    return statistics.median(cold), statistics.median(warm)
+def measure(histories: Histories, runs: int) -> dict[str, dict[int, tuple[float, float]]]:
+    """Median milliseconds per kind and size, cold (fresh ledger) and warm (right after)."""
+    samples: dict[tuple[str, int], tuple[list[float], list[float]]] = {
+        (kind, streams.events): ([], []) for kind in ("transfer", "vote")
+        for streams in histories.streams}
+    for run in range(runs):
+        for streams in histories.streams:
+            for kind in ("transfer", "vote"):
+                cold, warm = samples[(kind, streams.events)]
+                ledger = Ledger(histories.location)
+                try:
+                    for bucket in (cold, warm):
+                        command: msgspec.Struct = (
+                            histories.transfer(streams) if kind == "transfer"
+                            else histories.vote(streams, streams.votes + run * 2 + len(bucket)))
+                        started = time.perf_counter()
+                        ledger.execute(command)
+                        bucket.append((time.perf_counter() - started) * 1000)
+                finally:
+                    ledger.close()
+    figures: dict[str, dict[int, tuple[float, float]]] = {"transfer": {}, "vote": {}}
+    for (kind, size), (cold, warm) in samples.items():
+        figures[kind][size] = (statistics.median(cold), statistics.median(warm))
+    return figures
 
 
 def main() -> None:
-    """Build the histories, time the commands, print the curves and ratios."""
+    """Build the streams, time the commands, print the curves and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     arguments = parser.parse_args()
     configure_logging("warning")
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    figures: dict[str, dict[int, tuple[float, float]]] = {"transfer": {}, "vote": {}}
     with tempfile.TemporaryDirectory() as directory:
-        for size in sizes:
-            started = time.perf_counter()
-            history = History(sqlite_location(Path(directory) / f"h{size}.db"), size)
-            print(f"built {size:,} events on each stream in {time.perf_counter() - started:.0f} s")
-            figures["transfer"][size] = timed(history.location, history.transfer,
-                                              arguments.runs)
-            figures["vote"][size] = timed(
-                history.location, lambda history=history: history.vote(  # type: ignore[misc]
-                    history.events + history.counter), arguments.runs)
+        started = time.perf_counter()
+        histories = Histories(sqlite_location(Path(directory) / "history.db"), sizes,
+                              room=2 * arguments.runs)
+        print(f"built streams of {', '.join(f'{size:,}' for size in sizes)} events in one "
+              f"store in {time.perf_counter() - started:.0f} s")
+        figures = measure(histories, arguments.runs)
     print(f"\n{'command':<10}{'earlier events':>16}{'cold ms':>10}{'warm ms':>10}")
     for name, by_size in figures.items():
-        for size, (cold, warm) in by_size.items():
+        for size, (cold, warm) in sorted(by_size.items()):
             print(f"{name:<10}{size:>16,}{cold:>10.2f}{warm:>10.2f}")
         smallest, largest = by_size[min(by_size)], by_size[max(by_size)]
         print(f"{name:<10}{'ratio':>16}{largest[0] / smallest[0]:>10.2f}"

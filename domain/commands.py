@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 
 from domain.base import Role
+from domain.dates import DateKind
 from domain.fields import (
     EXAMPLE_LOT_ID,
     EXAMPLE_OTHER_LOT_ID,
@@ -49,12 +50,14 @@ from domain.fields import (
     Week,
     described,
 )
-from domain.lots import Channel
+from domain.lots import Channel, OutOfRange
 from domain.members import MemberKind
 from domain.sites import SiteKind
 
 ShortText = Text
 """A free text of at most 200 characters (older name, kept for the modules importing it)."""
+TemperatureDc = Annotated[int, msgspec.Meta(ge=-500, le=600)]
+"""Tenths of a degree Celsius, -50 °C to +60 °C: beyond any freezer or loading dock."""
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -149,8 +152,14 @@ class OfferLot(Command, frozen=True, kw_only=True):
     price_cents_per_kg: Annotated[PricePerKg, described("Price asked, in euro cents per kg",
                                                         260)]
     harvest_date: Annotated[date, described("Day of harvest (YYYY-MM-DD)", "2026-01-04")]
-    best_before: Annotated[date, described("Best-before day (DDM), or a shelf-life estimate",
-                                           "2026-01-18")]
+    best_before: Annotated[date, described(
+        "The lot's date (absent: the product's governed shelf life from the harvest suggests "
+        "it)", "2026-01-18")] | None = None
+    """The lot's date; without one, the product's governed shelf life suggests it."""
+    date_kind: Annotated[DateKind, described(
+        "DLC (use-by), DDM (best-before) or none (a suggested date); absent: the product's "
+        "usual kind", "ddm")] | None = None
+    """DLC, DDM or none (a suggested date); without one, the product's usual kind."""
     organic_certificate: Annotated[Text, described("The organic certificate's reference",
                                                    "FR-BIO-01-2026-0042")] = ""
     origin: Annotated[Text, described("Field or plot the lot comes from",
@@ -186,6 +195,84 @@ class ReceiveLot(Command, frozen=True, kw_only=True):
     site_id: Annotated[SiteId, described("The site where it arrived (the one named on "
                                          "acceptance)", EXAMPLE_SITE_ID)]
     measured_g: Annotated[Grams, described("Grams weighed on arrival", 98_500)]
+    temperature_dc: Annotated[TemperatureDc, described(
+        "Measured temperature in tenths of a degree Celsius (required for chilled and frozen "
+        "food)", 35)] | None = None
+    """Measured temperature, in tenths of a degree: required for chilled and frozen food."""
+    if_out_of_range: Annotated[OutOfRange, described(
+        "Outside the product's range: refuse the lot, or accept it under hold (absent: the "
+        "reception is refused with the temperature and the range)", "hold")] | None = None
+    """Outside the product's range: ``refuse`` the lot or accept it under ``hold``; without
+    a choice, the reception is refused with the temperature and the range."""
+    best_before: Annotated[date, described("The receiver's correction of the lot's date",
+                                           "2026-01-16")] | None = None
+    """The receiver's correction of the lot's date."""
+    date_kind: Annotated[DateKind, described("The receiver's correction of the kind of date",
+                                             "dlc")] | None = None
+    """The receiver's correction of the kind of date."""
+
+
+class ReceiveDonation(Command, frozen=True, kw_only=True):
+    """A platform receives an unsorted bulk donation at its site, weighed as one lot."""
+
+    NAME: ClassVar[str] = "receive_donation"
+    site_id: Annotated[SiteId, described("The platform's site where it arrived",
+                                         EXAMPLE_SITE_ID)]
+    donor_id: Annotated[MemberId, described("The donor (a member)", EXAMPLE_OUTLET_ID)]
+    description: Annotated[Text, described("What arrived, as the donor described it",
+                                           "cagettes de légumes mélangés")]
+    quantity_g: Annotated[Grams, described("Grams weighed on arrival", 85_000)]
+    best_before: Annotated[date, described(
+        "The day it should be sorted by (absent: the bulk shelf life suggests the next day)",
+        "2026-01-06")] | None = None
+    """The day it should be sorted by; the bulk shelf life suggests it (the next day)."""
+    organic_certificate: Annotated[Text, described("The organic certificate's reference, if "
+                                                   "any", "FR-BIO-01-2026-0042")] = ""
+    code: LotCode = ""
+    """Generated when empty."""
+
+
+class SortedOutput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A product lot sorted out of a bulk donation."""
+
+    product: Product
+    variety: Annotated[Text, described("The variety, if known", "Nantaise")] = ""
+    quantity_g: Annotated[Grams, described("Grams of this product", 20_000)]
+    date_kind: Annotated[DateKind, described("DLC, DDM or none (absent: the product's usual "
+                                             "kind)", "ddm")] | None = None
+    best_before: Annotated[date, described(
+        "Its date (absent: the product's shelf life from the sorting day suggests one)",
+        "2026-01-12")] | None = None
+    """Without a date, the product's shelf life from the sorting day suggests one."""
+    code: LotCode = ""
+    """The product lot's code; ``{donation code}-{n}`` when empty."""
+
+
+class SortDonation(Command, frozen=True, kw_only=True):
+    """A platform sorts a bulk donation into product lots: outputs + waste = the donation."""
+
+    NAME: ClassVar[str] = "sort_donation"
+    lot_id: Annotated[LotId, described("The bulk donation's lot", EXAMPLE_LOT_ID)]
+    outputs: Annotated[list[SortedOutput], msgspec.Meta(
+        max_length=LIST_ITEMS_MAX, description="The product lots sorted out",
+        examples=[[{"product": "carotte", "quantity_g": 20_000}]])]
+    waste_g: Annotated[Grams, described("Grams thrown away", 3_000)] = 0
+
+
+class HoldLot(Command, frozen=True, kw_only=True):
+    """Block a lot pending an analysis or a check (its platform, or a coordinator)."""
+
+    NAME: ClassVar[str] = "hold_lot"
+    lot_id: Annotated[LotId, described("The lot blocked", EXAMPLE_LOT_ID)]
+    reason: Reason
+
+
+class ReleaseHold(Command, frozen=True, kw_only=True):
+    """Lift a lot's hold, saying why (its platform, or a coordinator)."""
+
+    NAME: ClassVar[str] = "release_hold"
+    lot_id: Annotated[LotId, described("The lot released", EXAMPLE_LOT_ID)]
+    reason: Reason
 
 
 class SplitLot(Command, frozen=True, kw_only=True):
@@ -223,8 +310,15 @@ class TransformOutput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     product: Annotated[Text, described("The new product", "soupe de poireaux")]
     variety: Annotated[Text, described("Its variety, if any", "")] = ""
     quantity_g: Annotated[Grams, described("Grams produced", 18_000)]
-    best_before: Annotated[date, described("Its best-before day (absent: the earliest of "
-                                           "the inputs')", "2026-02-01")] | None = None
+    best_before: Annotated[date, described(
+        "Its date (absent: the product's shelf life from the day it is made suggests one)",
+        "2026-02-01")] | None = None
+    """Without a date, the product's shelf life from the day it is made suggests one."""
+    date_kind: Annotated[DateKind, described("DLC, DDM or none (absent: the product's usual "
+                                             "kind; a soup has a DLC)", "dlc")] | None = None
+    """Without a kind, the product's usual kind (a soup has a DLC)."""
+    code: LotCode = ""
+    """The output's lot code; generated when empty."""
 
 
 class TransformLots(Command, frozen=True, kw_only=True):

@@ -143,3 +143,48 @@ class BestBeforeTooFar(DomainError):
     """A lot's best-before date is implausibly far after its harvest."""
 
     code = "best_before_too_far"
+
+
+class LotHeld(DomainError):
+    """The lot is held (blocked pending an analysis, a cold-chain check…): it may not be
+    reserved, dispatched, split, merged, transformed, sorted or distributed."""
+
+    code = "lot_held"
+
+
+class UseByDatePassed(DomainError):
+    """The lot's use-by date (DLC) has passed: it may not be reserved, dispatched or
+    distributed."""
+
+    code = "use_by_date_passed"
+
+
+class BestBeforeGraceExceeded(DomainError):
+    """The lot's best-before date (DDM) passed longer ago than the grace period in force."""
+
+    code = "best_before_grace_exceeded"
+
+
+class RemainingLifeTooShort(DomainError):
+    """A lot with a use-by date (DLC) would leave with less life than the minimum in force."""
+
+    code = "remaining_life_too_short"
+
+
+class TemperatureRequired(DomainError):
+    """A chilled or frozen product was received without its measured temperature."""
+
+    code = "temperature_required"
+
+
+class TemperatureOutOfRange(DomainError):
+    """A reception measured a temperature outside the product's range and did not say
+    whether to refuse the lot or accept it under hold."""
+
+    code = "temperature_out_of_range"
+
+
+class BulkNotSorted(DomainError):
+    """An unsorted bulk donation must be sorted into product lots before anything else."""
+
+    code = "bulk_not_sorted"

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from uuid import UUID
 
 from domain.errors import InsufficientStock, InvalidCommand, QuantityMismatch
 from domain.lots import Lot, check_quantity
+from domain.stock_rules import DEFAULT_STOCK_RULES, SetStockRules
 
 INPUT_LOTS_MAX = 100  # As a split's parts: more inputs than this is a data-entry error.
 OUTPUT_LOTS_MAX = 100
@@ -110,14 +112,17 @@ def dispatch_quantities(stops: Sequence[tuple[UUID, Sequence[tuple[UUID, int]]]]
     return per_lot
 
 
-def check_dispatch_stock(lot: Lot, per_outlet_g: dict[UUID, int]) -> None:
-    """A lot feeding several stops: what is beyond each outlet's reservation must be there.
+def check_dispatch_stock(lot: Lot, per_outlet_g: dict[UUID, int],
+                         moment: datetime | None = None,
+                         rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
+    """A lot feeding several stops: what is beyond each outlet's reservation must be there,
+    and (at ``moment``, when given) the lot's hold, recall and date must let it leave.
 
     Each stop first draws on its outlet's reservation; the rest comes out of the lot's
     available stock, which all stops share.
     """
     for outlet_id, quantity_g in per_outlet_g.items():
-        lot.check_dispatch(outlet_id, quantity_g)
+        lot.check_dispatch(outlet_id, quantity_g, moment, rules)
     total_g = sum(per_outlet_g.values())
     reserved_g = sum(min(lot.reserved_g.get(outlet_id, 0), quantity_g)
                      for outlet_id, quantity_g in per_outlet_g.items())

@@ -5,29 +5,57 @@ received at a site (measured, with any discrepancy), possibly split, merged or t
 into new lots (each child records its parents and quantities), reserved for outlets,
 dispatched, delivered, lost, distributed, and possibly recalled. All quantities are grams.
 
+A lot carries one date and its kind (``domain.dates``: a DLC, a DDM or a suggested date for
+fresh produce). A reception of a chilled or frozen product records its measured temperature
+(tenths of a degree); outside the product's range the platform refuses the lot or accepts
+it under hold. A lot can be held (blocked, with a reason and by whom) and released. An
+unsorted bulk donation is received by weight and sorted into product lots, its waste
+declared. Governed values (shelf lives, grace periods, ranges, remaining life at dispatch)
+come in as ``SetStockRules``; the act's business time says which day it is (Europe/Paris).
+
 Invariants held here: on-hand stock is never negative; reservations never exceed on-hand
-stock; mass is conserved across splits, merges and transformations (a transformation's
-declared loss included); a recalled lot is never reserved, dispatched, split or distributed.
+stock; mass is conserved across splits, merges, transformations and sorting (declared loss
+and waste included); a recalled or held lot is never reserved, dispatched, split, merged,
+transformed, sorted or distributed; a lot past its DLC is never reserved, dispatched or
+distributed, nor dispatched with less than the governed remaining life; a lot past its DDM
+only within the governed grace period.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
 import msgspec
 
 from domain.base import Aggregate, Context, Created, Event
-from domain.business_time import check_offer_dates, check_reception_date
+from domain.business_time import check_best_before, check_offer_dates, check_reception_date
+from domain.dates import (
+    DateKind,
+    dated,
+    days_past,
+    french_date,
+    paris_day,
+    remaining_life_hours,
+    strictest,
+)
 from domain.errors import (
+    BestBeforeGraceExceeded,
+    BulkNotSorted,
     InsufficientStock,
     InvalidCommand,
     InvalidState,
+    LotHeld,
     QuantityMismatch,
     Recalled,
+    RemainingLifeTooShort,
+    TemperatureOutOfRange,
+    TemperatureRequired,
+    UseByDatePassed,
 )
+from domain.stock_rules import BULK_PRODUCT, CATEGORY_LABELS, DEFAULT_STOCK_RULES, SetStockRules
 
 QUANTITY_G_MAX = 50_000_000
 """50 tonnes: far above any single lot a garden or a food bank handles; larger is a typo."""
@@ -44,6 +72,8 @@ class LotStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     RECEIVED = "received"
+    REFUSED = "refused"
+    """Refused at reception (arrived outside its temperature range): never in stock."""
 
 
 class Process(enum.StrEnum):
@@ -52,6 +82,8 @@ class Process(enum.StrEnum):
     SPLIT = "split"
     MERGE = "merge"
     TRANSFORM = "transform"
+    SORT = "sort"
+    """An unsorted bulk donation sorted into product lots."""
 
 
 class Channel(enum.StrEnum):
@@ -60,6 +92,49 @@ class Channel(enum.StrEnum):
     FOOD_AID = "food_aid"
     BASKET = "basket"
     CANTEEN = "canteen"
+
+
+class ColdChain(enum.StrEnum):
+    """What a reception found of the cold chain (the event says which)."""
+
+    NOT_CHECKED = "not_checked"
+    """The product has no temperature range (fresh produce, dry groceries)."""
+    IN_RANGE = "in_range"
+    HELD = "held"
+    """Outside the range, accepted under hold (a ``Held`` event follows)."""
+
+
+class OutOfRange(enum.StrEnum):
+    """What the platform does with a lot received outside its temperature range."""
+
+    REFUSE = "refuse"
+    """The lot is refused at the dock: recorded, never in stock."""
+    HOLD = "hold"
+    """The lot is accepted under hold, with the temperature as the reason."""
+
+
+class Hold(msgspec.Struct, frozen=True, kw_only=True):
+    """Why, since when and by whom a lot is blocked."""
+
+    reason: str
+    held_by: UUID
+    since: datetime
+
+
+def celsius(temperature_dc: int) -> str:
+    """``-18,0 °C`` from ``-180`` (tenths of a degree), as French screens write it."""
+    sign = "-" if temperature_dc < 0 else ""
+    return f"{sign}{abs(temperature_dc) // 10},{abs(temperature_dc) % 10} °C"
+
+
+def output_date(rules: SetStockRules, product: str, made_on: date, *,
+                date_kind: DateKind | None = None,
+                best_before: date | None = None) -> tuple[DateKind, date]:
+    """The kind and date of a lot made (cooked, sorted) on ``made_on``: as given, else the
+    product's usual kind and its shelf life from that day (a soup has a DLC)."""
+    rule = rules.product_rule(product)
+    return (date_kind or rule.date_kind,
+            best_before or rules.suggested_date(product, made_on))
 
 
 class ParentShare(msgspec.Struct, frozen=True):
@@ -132,10 +207,22 @@ class Lot(Aggregate):
     parents: list[ParentShare]
     children: list[UUID]
     recalled: bool
+    date_kind: DateKind
+    on_hold: Hold | None
+    """The hold blocking the lot, if any (a recall blocks it too, for good)."""
+    bulk: bool
+    """An unsorted donation: only sorting (or a loss) may take from it."""
+    donor_id: UUID | None
+    temperature_dc: int | None
+    """Measured at reception (chilled and frozen products)."""
 
     # ----------------------------------------------------------------- events
 
-    class Offered(Created, frozen=True, kw_only=True):
+    # Events that gained fields keep them out of the stored bytes while they hold their
+    # default (``omit_defaults``): events stored before the field existed re-encode to the
+    # very same bytes, and decode with the default (schema evolution without a new version).
+
+    class Offered(Created, frozen=True, kw_only=True, omit_defaults=True):
         """A producer offered a harvested lot."""
 
         TOPIC: ClassVar[str] = "lot.offered"
@@ -150,10 +237,13 @@ class Lot(Aggregate):
         organic_certificate: str
         origin: str
         """Field or plot the lot was harvested from."""
+        date_kind: DateKind = DateKind.NONE
+        """What ``best_before`` is: a DLC, a DDM, or a suggested date (fresh produce)."""
 
         def apply(self, lot: Lot) -> None:
             lot._init_common(self.code, self.product, self.variety, self.best_before,
                              self.organic_certificate)
+            lot.date_kind = self.date_kind
             lot.producer_id = self.producer_id
             lot.price_cents_per_kg = self.price_cents_per_kg
             lot.harvest_date = self.harvest_date
@@ -161,7 +251,7 @@ class Lot(Aggregate):
             lot.status = LotStatus.OFFERED
             lot.offered_g = self.quantity_g
 
-    class Derived(Created, frozen=True, kw_only=True):
+    class Derived(Created, frozen=True, kw_only=True, omit_defaults=True):
         """A lot was made from other lots by a split, merge or transformation."""
 
         TOPIC: ClassVar[str] = "lot.derived"
@@ -178,10 +268,12 @@ class Lot(Aggregate):
         harvest_date: date | None
         best_before: date
         organic_certificate: str
+        date_kind: DateKind = DateKind.NONE
 
         def apply(self, lot: Lot) -> None:
             lot._init_common(self.code, self.product, self.variety, self.best_before,
                              self.organic_certificate)
+            lot.date_kind = self.date_kind
             lot.producer_id = self.producer_id
             lot.harvest_date = self.harvest_date
             lot.status = LotStatus.RECEIVED
@@ -215,8 +307,8 @@ class Lot(Aggregate):
             lot.status = LotStatus.DECLINED
             lot.platform_id = self.platform_id
 
-    class Received(Event, frozen=True, kw_only=True):
-        """The lot arrived at a site and was weighed."""
+    class Received(Event, frozen=True, kw_only=True, omit_defaults=True):
+        """The lot arrived at a site and was weighed (and its temperature measured)."""
 
         TOPIC: ClassVar[str] = "lot.received"
         site_id: UUID
@@ -224,11 +316,98 @@ class Lot(Aggregate):
         measured_g: int
         discrepancy_g: int
         """``measured_g - expected_g``: negative when less arrived than accepted."""
+        temperature_dc: int | None = None
+        temperature_min_dc: int | None = None
+        temperature_max_dc: int | None = None
+        """The product's range in force, when it has one."""
+        cold_chain: ColdChain = ColdChain.NOT_CHECKED
+        best_before: date | None = None
+        """The date as the receiver corrected it (None: the offer's date stands)."""
+        date_kind: DateKind | None = None
+        """The kind as the receiver corrected it (None: the offer's kind stands)."""
 
         def apply(self, lot: Lot) -> None:
             lot.status = LotStatus.RECEIVED
             lot.site_id = self.site_id
             lot.on_hand_g = self.measured_g
+            lot.temperature_dc = self.temperature_dc
+            if self.best_before is not None:
+                lot.best_before = self.best_before
+            if self.date_kind is not None:
+                lot.date_kind = self.date_kind
+
+    class ReceptionRefused(Event, frozen=True, kw_only=True):
+        """The lot arrived outside its temperature range and the platform refused it."""
+
+        TOPIC: ClassVar[str] = "lot.reception_refused"
+        site_id: UUID
+        measured_g: int
+        temperature_dc: int
+        temperature_min_dc: int
+        temperature_max_dc: int
+        category: str
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            lot.status = LotStatus.REFUSED
+            lot.temperature_dc = self.temperature_dc
+
+    class DonationReceived(Created, frozen=True, kw_only=True):
+        """An unsorted bulk donation arrived at a site and was weighed as one lot."""
+
+        TOPIC: ClassVar[str] = "lot.donation_received"
+        code: str
+        donor_id: UUID
+        platform_id: UUID
+        site_id: UUID
+        description: str
+        """What the donation holds, as the receiver saw it ("invendus fruits et légumes")."""
+        quantity_g: int
+        best_before: date
+        """The day it should be sorted by (suggested from the bulk shelf life)."""
+        organic_certificate: str = ""
+
+        def apply(self, lot: Lot) -> None:
+            lot._init_common(self.code, BULK_PRODUCT, self.description, self.best_before,
+                             self.organic_certificate)
+            lot.status = LotStatus.RECEIVED
+            lot.platform_id = self.platform_id
+            lot.site_id = self.site_id
+            lot.on_hand_g = self.quantity_g
+            lot.bulk = True
+            lot.donor_id = self.donor_id
+
+    class Sorted(Event, frozen=True, kw_only=True):
+        """The bulk donation was sorted into product lots; the waste was declared."""
+
+        TOPIC: ClassVar[str] = "lot.sorted"
+        children: list[ChildShare]
+        waste_g: int
+        used_g: int
+        """Children plus waste: the whole donation."""
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hand_g -= self.used_g
+            lot.children.extend(child.lot_id for child in self.children)
+
+    class Held(Event, frozen=True, kw_only=True):
+        """The lot was blocked: nothing may take from it or pass it on until released."""
+
+        TOPIC: ClassVar[str] = "lot.held"
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hold = Hold(reason=self.reason, held_by=self.context.member_id,
+                            since=self.context.occurred_at)
+
+    class HoldReleased(Event, frozen=True, kw_only=True):
+        """The lot's hold was lifted (analysis clear, temperature checked…)."""
+
+        TOPIC: ClassVar[str] = "lot.hold_released"
+        reason: str
+
+        def apply(self, lot: Lot) -> None:
+            lot.on_hold = None
 
     class Split(Event, frozen=True, kw_only=True):
         """The lot's available stock was divided into new lots at the same site."""
@@ -349,13 +528,15 @@ class Lot(Aggregate):
             else:
                 lot.on_hand_g -= self.quantity_g
 
-    class Distributed(Event, frozen=True, kw_only=True):
+    class Distributed(Event, frozen=True, kw_only=True, omit_defaults=True):
         """An outlet passed food from the lot on to people."""
 
         TOPIC: ClassVar[str] = "lot.distributed"
         outlet_id: UUID
         quantity_g: int
         channel: Channel
+        past_date_days: int = 0
+        """Flag: days past its date (a DDM within its grace, or a suggested date)."""
 
         def apply(self, lot: Lot) -> None:
             lot._take_held(self.outlet_id, self.quantity_g)
@@ -380,6 +561,8 @@ class Lot(Aggregate):
         self.variety = variety
         self.best_before = best_before
         self.organic_certificate = organic_certificate
+        self.producer_id = None
+        self.harvest_date = None
         self.origin = ""
         self.price_cents_per_kg = 0
         self.offered_g = 0
@@ -393,6 +576,11 @@ class Lot(Aggregate):
         self.parents = []
         self.children = []
         self.recalled = False
+        self.date_kind = DateKind.NONE
+        self.on_hold = None
+        self.bulk = False
+        self.donor_id = None
+        self.temperature_dc = None
 
     def _take_held(self, outlet_id: UUID, quantity_g: int) -> None:
         remaining = self.held_g[outlet_id] - quantity_g
@@ -416,9 +604,14 @@ class Lot(Aggregate):
     @classmethod
     def offer(cls, lot_id: UUID, context: Context, *, code: str, producer_id: UUID,
               product: str, variety: str, quantity_g: int, price_cents_per_kg: int,
-              harvest_date: date, best_before: date, organic_certificate: str,
-              origin: str) -> Lot:
-        """A producer offers a lot."""
+              harvest_date: date, best_before: date | None, organic_certificate: str,
+              origin: str, date_kind: DateKind | None = None,
+              rules: SetStockRules = DEFAULT_STOCK_RULES) -> Lot:
+        """A producer offers a lot.
+
+        Without a date, the product's shelf life from the harvest suggests one; without a
+        kind, the product's usual kind applies (none for fresh produce).
+        """
         code = check_code(code)
         check_quantity("offered quantity", quantity_g)
         if not 0 <= price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
@@ -426,24 +619,50 @@ class Lot(Aggregate):
                                  f"cents/kg, got {price_cents_per_kg}", reason="price_range",
                                  price_cents=price_cents_per_kg,
                                  maximum_cents=PRICE_CENTS_PER_KG_MAX)
+        product = check_text("product", product).lower()
+        date_kind, best_before = output_date(rules, product, harvest_date, date_kind=date_kind,
+                                             best_before=best_before)
         check_offer_dates(harvest_date=harvest_date, best_before=best_before,
                           offered_at=context.occurred_at)
         return cls._create(
             cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
-            product=check_text("product", product).lower(),
-            variety=check_text("variety", variety, required=False),
+            product=product, variety=check_text("variety", variety, required=False),
             quantity_g=quantity_g, price_cents_per_kg=price_cents_per_kg,
             harvest_date=harvest_date, best_before=best_before,
             organic_certificate=check_text("organic certificate", organic_certificate,
                                            required=False),
-            origin=check_text("origin", origin, required=False),
+            origin=check_text("origin", origin, required=False), date_kind=date_kind,
         )
+
+    @classmethod
+    def receive_donation(cls, lot_id: UUID, context: Context, *, code: str, donor_id: UUID,
+                         site_id: UUID, description: str, quantity_g: int,
+                         best_before: date | None = None, organic_certificate: str = "",
+                         rules: SetStockRules = DEFAULT_STOCK_RULES) -> Lot:
+        """A platform receives an unsorted bulk donation, weighed as one lot.
+
+        Its date is the day it should be sorted by (the bulk shelf life from today, unless
+        given).
+        """
+        check_quantity("donation quantity", quantity_g)
+        received_on = paris_day(context.occurred_at)
+        return cls._create(
+            cls.DonationReceived, lot_id, context=context, code=check_code(code),
+            donor_id=donor_id, platform_id=context.member_id, site_id=site_id,
+            description=check_text("description", description), quantity_g=quantity_g,
+            best_before=best_before or rules.suggested_date(BULK_PRODUCT, received_on),
+            organic_certificate=check_text("organic certificate", organic_certificate,
+                                           required=False))
 
     @classmethod
     def derive(cls, lot_id: UUID, context: Context, *, code: str, process: Process,
                product: str, variety: str, parents: list[tuple[Lot, int]], quantity_g: int,
-               best_before: date | None = None) -> Lot:
-        """Create a lot from parents (callers check the parents' side first)."""
+               best_before: date | None = None, date_kind: DateKind | None = None) -> Lot:
+        """Create a lot from parents (callers check the parents' side first).
+
+        Without a date and kind, the child keeps the earliest date of its parents and the
+        strictest kind among them (a DLC parent makes a DLC child).
+        """
         first = parents[0][0]
         assert first.site_id is not None
         assert first.platform_id is not None
@@ -460,6 +679,7 @@ class Lot(Aggregate):
             best_before=best_before or min(parent.best_before for parent, _ in parents),
             # A child is organic only if every parent is: with mixed certificates, none.
             organic_certificate=certificates.pop() if len(certificates) == 1 else "",
+            date_kind=date_kind or strictest([parent.date_kind for parent, _ in parents]),
         )
 
     def accept(self, context: Context, *, site_id: UUID, accepted_g: int) -> None:
@@ -480,8 +700,17 @@ class Lot(Aggregate):
         self._trigger(self.OfferDeclined, context=context, platform_id=context.member_id,
                       reason=check_text("reason", reason))
 
-    def receive(self, context: Context, *, site_id: UUID, measured_g: int) -> None:
-        """The accepted lot arrives at its site and is weighed."""
+    def receive(self, context: Context, *, site_id: UUID, measured_g: int,
+                temperature_dc: int | None = None, if_out_of_range: OutOfRange | None = None,
+                best_before: date | None = None, date_kind: DateKind | None = None,
+                rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
+        """The accepted lot arrives at its site, is weighed, and measured if chilled.
+
+        The receiver may correct the lot's date and kind (a suggested date is only a
+        suggestion). A chilled or frozen product must come with its temperature; outside
+        the range in force, the reception is refused unless the platform says what it does:
+        refuse the lot (recorded, never in stock) or accept it under hold.
+        """
         self.check_status(LotStatus.ACCEPTED, "receive")
         if site_id != self.site_id:
             raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
@@ -489,9 +718,51 @@ class Lot(Aggregate):
                                  lot=self.code)
         check_quantity("measured quantity", measured_g)
         check_reception_date(harvest_date=self.harvest_date, received_at=context.occurred_at)
+        corrected = best_before if best_before != self.best_before else None
+        if corrected is not None and self.harvest_date:
+            check_best_before(harvest_date=self.harvest_date, best_before=corrected)
+        kind = date_kind if date_kind != self.date_kind else None
+        temperature_range = rules.temperature_range(self.product)
+        if temperature_range is None:
+            self._trigger(self.Received, context=context, site_id=site_id,
+                          expected_g=self.accepted_g, measured_g=measured_g,
+                          discrepancy_g=measured_g - self.accepted_g,
+                          temperature_dc=temperature_dc, best_before=corrected,
+                          date_kind=kind)
+            return
+        category, low_dc, high_dc = temperature_range
+        shown = (f"{celsius(low_dc)} to {celsius(high_dc)} for "
+                 f"{CATEGORY_LABELS.get(category, category)}")
+        facts: dict[str, str | int] = {
+            "lot": self.code, "temperature_min_dc": low_dc, "temperature_max_dc": high_dc,
+            "category": category}
+        if temperature_dc is None:
+            raise TemperatureRequired(
+                f"receive refused: lot {self.code} ({self.product}) needs its measured "
+                f"temperature (range {shown})", reason="temperature_required", **facts)
+        within = low_dc <= temperature_dc <= high_dc
+        if not within and if_out_of_range is None:
+            raise TemperatureOutOfRange(
+                f"receive refused: lot {self.code} ({self.product}) measured "
+                f"{celsius(temperature_dc)}, outside {shown}; refuse the lot or accept it "
+                "under hold", reason="temperature_out_of_range", temperature_dc=temperature_dc,
+                **facts)
+        reason = (f"chaîne du froid : {celsius(temperature_dc)} mesurés à la réception, "
+                  f"hors plage {celsius(low_dc)} à {celsius(high_dc)}")
+        if not within and if_out_of_range == OutOfRange.REFUSE:
+            self._trigger(self.ReceptionRefused, context=context, site_id=site_id,
+                          measured_g=measured_g, temperature_dc=temperature_dc,
+                          temperature_min_dc=low_dc, temperature_max_dc=high_dc,
+                          category=category, reason=reason)
+            return
         self._trigger(self.Received, context=context, site_id=site_id,
                       expected_g=self.accepted_g, measured_g=measured_g,
-                      discrepancy_g=measured_g - self.accepted_g)
+                      discrepancy_g=measured_g - self.accepted_g, temperature_dc=temperature_dc,
+                      temperature_min_dc=low_dc, temperature_max_dc=high_dc,
+                      cold_chain=ColdChain.IN_RANGE if within else ColdChain.HELD,
+                      best_before=corrected, date_kind=kind)
+        if not within:
+            self._trigger(self.Held, context=context, reason=reason)
 
     def check_status(self, expected: LotStatus, act: str) -> None:
         """Refuse unless the lot is in the ``expected`` state."""
@@ -501,7 +772,7 @@ class Lot(Aggregate):
                                status=str(self.status), expected=str(expected))
 
     def check_in_stock(self, act: str) -> None:
-        """Refuse unless the lot is held at a site and not recalled."""
+        """Refuse unless the lot is held at a site, not recalled and not on hold."""
         if self.status != LotStatus.RECEIVED:
             raise InvalidState(f"cannot {act} lot {self.code}: it has not been received "
                                f"(it is {self.status})", reason="lot_not_received",
@@ -509,10 +780,68 @@ class Lot(Aggregate):
         if self.recalled:
             raise Recalled(f"cannot {act} lot {self.code}: it is recalled",
                            reason="lot_recalled", lot=self.code)
+        self.check_not_held(act)
+
+    def check_not_held(self, act: str) -> None:
+        """Refuse while the lot is on hold, saying why, since when and by whom."""
+        if self.on_hold is not None:
+            raise LotHeld(
+                f"cannot {act} lot {self.code}: it is held since "
+                f"{french_date(paris_day(self.on_hold.since))} ({self.on_hold.reason})",
+                reason="lot_held", lot=self.code, hold_reason=self.on_hold.reason,
+                held_by=str(self.on_hold.held_by), held_at=self.on_hold.since.isoformat())
+
+    def check_sorted(self, act: str) -> None:
+        """Refuse acts on an unsorted bulk donation other than sorting it."""
+        if self.bulk:
+            raise BulkNotSorted(f"cannot {act} lot {self.code}: it is an unsorted bulk "
+                                "donation; sort it into product lots first",
+                                reason="bulk_not_sorted", lot=self.code)
+
+    def check_date(self, act: str, moment: datetime, rules: SetStockRules, *,
+                   dispatch: bool = False) -> int:
+        """Refuse an act the lot's date forbids on the day of ``moment``; days past it.
+
+        Past a DLC: refused. Past a DDM: allowed within the grace period of the product's
+        category, refused beyond. A dispatch of a DLC lot also needs the governed minimum
+        of remaining life. A suggested date (fresh produce) never refuses.
+        """
+        today = paris_day(moment)
+        past_days = days_past(self.best_before, today)
+        facts: dict[str, str | int] = {
+            "lot": self.code, "best_before": self.best_before.isoformat(),
+            "date_kind": str(self.date_kind), "on_date": today.isoformat()}
+        if self.date_kind == DateKind.USE_BY:
+            if past_days:
+                raise UseByDatePassed(
+                    f"{act} refused: lot {self.code} is past its use-by date "
+                    f"({dated(self.date_kind, self.best_before)}; today "
+                    f"{french_date(today)})", reason="use_by_date_passed", **facts)
+            if dispatch:
+                hours = remaining_life_hours(self.best_before, moment)
+                minimum = rules.use_by_min_remaining_hours
+                if hours < minimum:
+                    raise RemainingLifeTooShort(
+                        f"{act} refused: lot {self.code} "
+                        f"({dated(self.date_kind, self.best_before)}) has {hours} h of life "
+                        f"left, below the {minimum} h minimum",
+                        reason="remaining_life_too_short", remaining_hours=hours,
+                        minimum_hours=minimum, **facts)
+        elif self.date_kind == DateKind.BEST_BEFORE:
+            grace_days = rules.grace_days(self.product)
+            if past_days > grace_days:
+                raise BestBeforeGraceExceeded(
+                    f"{act} refused: lot {self.code} passed its best-before date "
+                    f"({dated(self.date_kind, self.best_before)}) {past_days} days ago, "
+                    f"beyond the {grace_days}-day grace period",
+                    reason="best_before_grace_exceeded", past_days=past_days,
+                    grace_days=grace_days, **facts)
+        return past_days
 
     def check_available(self, act: str, quantity_g: int) -> None:
         """Refuse unless ``quantity_g`` is available (on hand and not reserved)."""
         self.check_in_stock(act)
+        self.check_sorted(act)
         check_quantity(f"{act} quantity", quantity_g)
         if quantity_g > self.available_g:
             raise InsufficientStock(
@@ -525,6 +854,7 @@ class Lot(Aggregate):
     def check_split(self, parts_g: list[int]) -> None:
         """The parts of a split must be at least two and add up to the available stock."""
         self.check_in_stock("split")
+        self.check_sorted("split")
         if not 2 <= len(parts_g) <= PARTS_MAX:
             raise InvalidCommand(f"a split takes 2 to {PARTS_MAX} parts, got {len(parts_g)}",
                                  reason="split_parts_count", count=len(parts_g),
@@ -543,6 +873,34 @@ class Lot(Aggregate):
         self._trigger(self.Split, context=context, children=children,
                       used_g=sum(child.quantity_g for child in children))
 
+    def check_sort(self, outputs_g: list[int], waste_g: int) -> None:
+        """A bulk donation is sorted whole: outputs plus waste weigh what it weighs."""
+        self.check_in_stock("sort")
+        if not self.bulk:
+            raise InvalidState(f"cannot sort lot {self.code}: it is not an unsorted bulk "
+                               "donation (split or transform it instead)",
+                               reason="sort_not_bulk", lot=self.code)
+        if not 1 <= len(outputs_g) <= PARTS_MAX:
+            raise InvalidCommand(f"sorting makes 1 to {PARTS_MAX} product lots, "
+                                 f"got {len(outputs_g)}", reason="sorted_lots_count",
+                                 lot=self.code, count=len(outputs_g), maximum=PARTS_MAX)
+        for output_g in outputs_g:
+            check_quantity("sorted quantity", output_g)
+        check_quantity("waste", waste_g, allow_zero=True)
+        if sum(outputs_g) + waste_g != self.available_g:
+            raise QuantityMismatch(
+                f"sorting refused: products {sum(outputs_g)} g + waste {waste_g} g = "
+                f"{sum(outputs_g) + waste_g} g, but bulk lot {self.code} weighs "
+                f"{self.available_g} g", reason="sort_balance", lot=self.code,
+                outputs_g=sum(outputs_g), waste_g=waste_g,
+                total_g=sum(outputs_g) + waste_g, available_g=self.available_g)
+
+    def sort(self, context: Context, children: list[ChildShare], waste_g: int) -> None:
+        """Record the sorting of the bulk donation into ``children`` and waste."""
+        self.check_sort([child.quantity_g for child in children], waste_g)
+        self._trigger(self.Sorted, context=context, children=children, waste_g=waste_g,
+                      used_g=sum(child.quantity_g for child in children) + waste_g)
+
     def merge_into(self, context: Context, child: ChildShare, used_g: int) -> None:
         """Record that ``used_g`` of this lot went into the merged lot ``child``."""
         self.check_available("merge", used_g)
@@ -556,10 +914,17 @@ class Lot(Aggregate):
                       transformation_id=transformation_id, used_g=used_g, children=children,
                       inputs_total_g=inputs_total_g, loss_g=loss_g)
 
-    def reserve(self, context: Context, *, outlet_id: UUID, quantity_g: int,
-                round_id: UUID | None = None) -> None:
-        """Set stock aside for an outlet."""
+    def check_reserve(self, quantity_g: int, moment: datetime,
+                      rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
+        """Refuse a reservation of more than is available, or of a lot its date forbids."""
         self.check_available("reserve", quantity_g)
+        self.check_date("reserve", moment, rules)
+
+    def reserve(self, context: Context, *, outlet_id: UUID, quantity_g: int,
+                round_id: UUID | None = None,
+                rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
+        """Set stock aside for an outlet."""
+        self.check_reserve(quantity_g, context.occurred_at, rules)
         self._trigger(self.Reserved, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, round_id=round_id)
 
@@ -577,12 +942,15 @@ class Lot(Aggregate):
         self._trigger(self.ReservationReleased, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, reason=check_text("reason", reason))
 
-    def check_dispatch(self, outlet_id: UUID, quantity_g: int) -> int:
-        """Refuse a dispatch beyond the outlet's reservation plus available stock.
+    def check_dispatch(self, outlet_id: UUID, quantity_g: int, moment: datetime | None = None,
+                       rules: SetStockRules = DEFAULT_STOCK_RULES) -> int:
+        """Refuse a dispatch beyond the outlet's reservation plus available stock, or one the
+        lot's date forbids at ``moment`` (when given).
 
         Returns how much of the quantity comes out of the outlet's reservation.
         """
         self.check_in_stock("dispatch")
+        self.check_sorted("dispatch")
         check_quantity("dispatched quantity", quantity_g)
         reserved_g = self.reserved_g.get(outlet_id, 0)
         if quantity_g > reserved_g + self.available_g:
@@ -591,12 +959,15 @@ class Lot(Aggregate):
                 f"reserved for this outlet and {self.available_g} g available",
                 reason="dispatch_more_than_stock", quantity_g=quantity_g,
                 reserved_g=reserved_g, available_g=self.available_g, lot=self.code)
+        if moment is not None:
+            self.check_date("dispatch", moment, rules, dispatch=True)
         return min(reserved_g, quantity_g)
 
     def dispatch(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
-                 quantity_g: int) -> None:
+                 quantity_g: int, rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
         """Stock leaves the site for an outlet."""
-        from_reservation_g = self.check_dispatch(outlet_id, quantity_g)
+        from_reservation_g = self.check_dispatch(outlet_id, quantity_g, context.occurred_at,
+                                                 rules)
         self._trigger(self.Dispatched, context=context, delivery_id=delivery_id,
                       outlet_id=outlet_id, quantity_g=quantity_g,
                       from_reservation_g=from_reservation_g)
@@ -653,11 +1024,13 @@ class Lot(Aggregate):
                       quantity_g=quantity_g, reason=reason)
 
     def distribute(self, context: Context, *, outlet_id: UUID, quantity_g: int,
-                   channel: Channel) -> None:
-        """An outlet hands food from the lot to people."""
+                   channel: Channel, rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
+        """An outlet hands food from the lot to people (flagged when past a DDM or a
+        suggested date, refused past a DLC or beyond a DDM's grace)."""
         if self.recalled:
             raise Recalled(f"cannot distribute lot {self.code}: it is recalled",
                            reason="lot_recalled", lot=self.code)
+        self.check_not_held("distribute")
         check_quantity("distributed quantity", quantity_g)
         held_g = self.held_g.get(outlet_id, 0)
         if quantity_g > held_g:
@@ -665,8 +1038,35 @@ class Lot(Aggregate):
                                     f"holds {held_g} g of lot {self.code}",
                                     reason="distribute_more_than_held", quantity_g=quantity_g,
                                     held_g=held_g, lot=self.code, outlet_id=str(outlet_id))
+        past_date_days = self.check_date("distribute", context.occurred_at, rules)
         self._trigger(self.Distributed, context=context, outlet_id=outlet_id,
-                      quantity_g=quantity_g, channel=channel)
+                      quantity_g=quantity_g, channel=channel, past_date_days=past_date_days)
+
+    def hold(self, context: Context, *, reason: str) -> None:
+        """Block the lot (pending an analysis, a check…), saying why."""
+        reason = check_text("reason", reason)
+        if self.status != LotStatus.RECEIVED:
+            raise InvalidState(f"cannot hold lot {self.code}: it has not been received "
+                               f"(it is {self.status})", reason="lot_not_received",
+                               lot=self.code, status=str(self.status))
+        if self.recalled:
+            raise Recalled(f"cannot hold lot {self.code}: it is recalled, which holds it "
+                           "for good", reason="lot_recalled", lot=self.code)
+        if self.on_hold is not None:
+            raise InvalidState(f"lot {self.code} is already held since "
+                               f"{french_date(paris_day(self.on_hold.since))} "
+                               f"({self.on_hold.reason})", reason="lot_already_held",
+                               lot=self.code, held_at=self.on_hold.since.isoformat(),
+                               hold_reason=self.on_hold.reason)
+        self._trigger(self.Held, context=context, reason=reason)
+
+    def release_hold(self, context: Context, *, reason: str) -> None:
+        """Lift the lot's hold, saying why (a recall is never lifted)."""
+        reason = check_text("reason", reason)
+        if self.on_hold is None:
+            raise InvalidState(f"lot {self.code} is not held", reason="lot_not_on_hold",
+                               lot=self.code)
+        self._trigger(self.HoldReleased, context=context, reason=reason)
 
     def recall(self, context: Context, *, reason: str, origin_lot_id: UUID) -> None:
         """Mark the lot recalled (callers recall every lot made from it too)."""
@@ -679,6 +1079,7 @@ class Lot(Aggregate):
 
 Lot.Offered.AGGREGATE = Lot
 Lot.Derived.AGGREGATE = Lot
+Lot.DonationReceived.AGGREGATE = Lot
 
 
 class LotCode(Aggregate):

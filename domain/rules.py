@@ -8,6 +8,8 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
   ``SetBackdatingWindow`` (how far back members may date their acts, see
   ``domain.business_time``), ``SetReplayWeeks`` (how many past weeks a what-if simulation
   replays, see ``domain.whatif``);
+- ``SetStockRules`` (``domain.stock_rules``): shelf lives, DDM grace, remaining life at
+  dispatch and cold-chain ranges, with defaults in force until a first decision;
 - ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
   when its donor declares no value;
 - one-off acts, carried out once when the proposal is adopted: ``AdmitMember`` (seat a
@@ -52,6 +54,12 @@ from domain.reference_prices import (
     SetReferencePrices,
     check_reference_prices,
     normalised_reference_prices,
+)
+from domain.stock_rules import (
+    DEFAULT_STOCK_RULES,
+    SetStockRules,
+    check_stock_rules,
+    normalised_stock_rules,
 )
 
 PROPORTIONAL_TO_HOUSEHOLDS = "proportional_to_households"
@@ -185,9 +193,10 @@ class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
 
 
 Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-           | SetReferencePrices | SetBackdatingWindow | AdmitMember | CommitBudget)
+           | SetReferencePrices | SetStockRules | SetBackdatingWindow | AdmitMember
+           | CommitBudget)
 StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-                | SetReferencePrices | SetBackdatingWindow)
+                | SetReferencePrices | SetStockRules | SetBackdatingWindow)
 
 
 class RuleKind(enum.StrEnum):
@@ -199,6 +208,7 @@ class RuleKind(enum.StrEnum):
     BACKDATING_WINDOW = "backdating_window"
     REPLAY_WEEKS = "replay_weeks"
     REFERENCE_PRICES = "reference_prices"
+    STOCK_RULES = "stock_rules"
 
 
 def rule_kind(payload: Payload) -> RuleKind | None:
@@ -215,6 +225,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.REPLAY_WEEKS
     if isinstance(payload, SetReferencePrices):
         return RuleKind.REFERENCE_PRICES
+    if isinstance(payload, SetStockRules):
+        return RuleKind.STOCK_RULES
     return None
 
 
@@ -323,6 +335,8 @@ def check_payload(payload: Payload) -> None:
                                  weeks=payload.weeks, weeks_max=REPLAY_WEEKS_MAX)
     elif isinstance(payload, SetReferencePrices):
         check_reference_prices(payload)
+    elif isinstance(payload, SetStockRules):
+        check_stock_rules(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
     elif isinstance(payload, SetBackdatingWindow):
@@ -341,6 +355,8 @@ def normalised_payload(payload: Payload) -> Payload:
         return msgspec.structs.replace(payload, prices=prices)
     if isinstance(payload, SetReferencePrices):
         return normalised_reference_prices(payload)
+    if isinstance(payload, SetStockRules):
+        return normalised_stock_rules(payload)
     return payload
 
 
@@ -395,6 +411,18 @@ def in_force(enactments: list[Enactment], kind: RuleKind, at: date,
                 best.effective_from, best.sequence):
             best = enactment
     return best
+
+
+def stock_rules_at(enactments: list[Enactment], at: date) -> tuple[SetStockRules, UUID | None]:
+    """The stock rules in force on day ``at`` and the decision that set them.
+
+    Until a proposal sets them, the defaults apply and no decision is named.
+    """
+    enactment = in_force(enactments, RuleKind.STOCK_RULES, at)
+    if enactment is None:
+        return DEFAULT_STOCK_RULES, None
+    assert isinstance(enactment.rule, SetStockRules)
+    return enactment.rule, enactment.decision_id
 
 
 class RuleBook(Aggregate):

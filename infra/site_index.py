@@ -22,9 +22,9 @@ CATCH_UP_BATCHES_MAX = 100_000  # 500 M notifications: beyond any history, a loo
 class SiteLotsIndex:
     """On-hand grams of each lot, per site, in order of arrival."""
 
-    TOPICS = (Lot.Received.TOPIC, Lot.Derived.TOPIC, Lot.Split.TOPIC, Lot.MergedInto.TOPIC,
-              Lot.TransformedInto.TOPIC, Lot.Dispatched.TOPIC, Lot.Lost.TOPIC,
-              Lot.Recalled.TOPIC)
+    TOPICS = (Lot.Received.TOPIC, Lot.Derived.TOPIC, Lot.DonationReceived.TOPIC,
+              Lot.Split.TOPIC, Lot.MergedInto.TOPIC, Lot.TransformedInto.TOPIC,
+              Lot.Sorted.TOPIC, Lot.Dispatched.TOPIC, Lot.Lost.TOPIC, Lot.Recalled.TOPIC)
 
     def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> None:
         self._recorder = recorder
@@ -63,11 +63,11 @@ class SiteLotsIndex:
 
     def _apply(self, event: object) -> None:
         match event:
-            case Lot.Received() | Lot.Derived():
+            case Lot.Received() | Lot.Derived() | Lot.DonationReceived():
                 self._site_of[event.originator_id] = event.site_id
                 grams = event.measured_g if isinstance(event, Lot.Received) else event.quantity_g
                 self._on_hand_g.setdefault(event.site_id, {})[event.originator_id] = grams
-            case Lot.Split() | Lot.MergedInto() | Lot.TransformedInto():
+            case Lot.Split() | Lot.MergedInto() | Lot.TransformedInto() | Lot.Sorted():
                 self._change(event.originator_id, -event.used_g)
             case Lot.Dispatched():
                 self._change(event.originator_id, -event.quantity_g)

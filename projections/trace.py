@@ -1,14 +1,16 @@
 """Traceability view: the lot graph and every movement, backward and forward, at any moment.
 
 **Events read**: every ``lot.*`` event (``offered``, ``offer_accepted``, ``offer_declined``,
-``received``, ``derived``, ``split``, ``merged_into``, ``transformed_into``, ``reserved``,
-``reservation_released``, ``dispatched``, ``delivered``, ``lost``, ``distributed``,
-``recalled``), ``site.registered`` and ``member.registered`` (every stored version).
+``received``, ``reception_refused``, ``donation_received``, ``derived``, ``split``,
+``merged_into``, ``transformed_into``, ``sorted``, ``reserved``, ``reservation_released``,
+``dispatched``, ``delivered``, ``lost``, ``distributed``, ``recalled``, ``held``,
+``hold_released``), ``site.registered`` and ``member.registered`` (every stored version).
 
 **Tables owned** (prefixed, ``view_`` by default):
 
 - ``trace_lots``: one row per lot: code, product, variety, how it was made (``harvest`` for
-  an offered lot, else ``split``, ``merge`` or ``transform``), producer, field of origin,
+  an offered lot, ``donation`` for a bulk donation, whose donor stands as its producer,
+  else ``split``, ``merge``, ``transform`` or ``sort``), producer, field of origin,
   harvest date, best-before, organic certificate, initial quantity, platform and site, when
   it was created and when (and why, from which origin lot) it was recalled.
 - ``trace_edges``: the lot graph, one row per parent → child link with the quantity of the
@@ -58,6 +60,9 @@ TRACE_LOTS_MAX = 10_000  # Matches the application's recall bound: one trace nev
 MOVEMENTS_MAX = 100_000  # Rows one movement listing returns.
 
 HARVEST = "harvest"
+DONATION = "donation"
+ORIGINS = (HARVEST, DONATION)
+"""How the lots at the roots of a trace came in: harvested and offered, or donated."""
 
 
 class TraceLimitExceeded(ValueError):
@@ -72,7 +77,8 @@ class TraceLot(msgspec.Struct, frozen=True, kw_only=True):
     product: str
     variety: str
     process: str
-    """``harvest`` for a producer's lot, else ``split``, ``merge`` or ``transform``."""
+    """``harvest`` for a producer's lot, ``donation`` for a bulk donation, else ``split``,
+    ``merge``, ``transform`` or ``sort``."""
     producer_id: str | None
     producer_name: str
     origin: str
@@ -139,7 +145,8 @@ class BackwardTrace(msgspec.Struct, frozen=True, kw_only=True):
     ancestors: list[TraceLot]
     edges: list[TraceEdge]
     origins: list[TraceLot]
-    """Harvested lots at the roots: producers, fields, harvest dates, certificates."""
+    """Harvested or donated lots at the roots: producers (or donors), fields, harvest dates,
+    certificates."""
     sites: list[Reach]
     """Sites the lot and its ancestors were received or made at (quantity: what arrived)."""
 
@@ -193,11 +200,12 @@ class TraceView(View):
     """The lot graph and every movement."""
 
     name: ClassVar[str] = "trace"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
     event_classes: ClassVar[tuple[type[Event], ...]] = (
-        Lot.Offered, Lot.OfferAccepted, Lot.OfferDeclined, Lot.Received, Lot.Derived,
-        Lot.Split, Lot.MergedInto, Lot.TransformedInto, Lot.Reserved, Lot.ReservationReleased,
-        Lot.Dispatched, Lot.Delivered, Lot.Lost, Lot.Distributed, Lot.Recalled,
+        Lot.Offered, Lot.OfferAccepted, Lot.OfferDeclined, Lot.Received, Lot.ReceptionRefused,
+        Lot.DonationReceived, Lot.Derived, Lot.Split, Lot.MergedInto, Lot.TransformedInto,
+        Lot.Sorted, Lot.Reserved, Lot.ReservationReleased, Lot.Dispatched, Lot.Delivered,
+        Lot.Lost, Lot.Distributed, Lot.Recalled, Lot.Held, Lot.HoldReleased,
         Site.Registered, Member.Registered,
     )
     table_names: ClassVar[tuple[str, ...]] = (
@@ -332,8 +340,9 @@ class TraceView(View):
         placed = self._placed(depths, at_us, basis)
         if not placed or placed[0].lot_id != lot_id:
             return None
-        origins = [lot for lot in placed if lot.process == HARVEST]
-        sites = self._sums(list(depths), "m.kind IN ('received', 'derived')", "site_id",
+        origins = [lot for lot in placed if lot.process in ORIGINS]
+        sites = self._sums(list(depths), "m.kind IN ('received', 'derived', 'donated')",
+                           "site_id",
                            "m.quantity_g", at_us, basis)
         return BackwardTrace(lot=placed[0], ancestors=placed[1:], edges=edges,
                              origins=origins, sites=sites)
@@ -453,8 +462,10 @@ class _TraceBatch:
         self.handlers: dict[type[Event], Callable[[int, Any, str], None]] = {
             Lot.Offered: self._offered, Lot.OfferAccepted: self._accepted,
             Lot.OfferDeclined: self._declined, Lot.Received: self._received,
+            Lot.ReceptionRefused: self._refused, Lot.DonationReceived: self._donated,
             Lot.Derived: self._derived, Lot.Split: self._split,
             Lot.MergedInto: self._merged, Lot.TransformedInto: self._transformed,
+            Lot.Sorted: self._sorted, Lot.Held: self._held, Lot.HoldReleased: self._unheld,
             Lot.Reserved: self._reserved, Lot.ReservationReleased: self._released,
             Lot.Dispatched: self._dispatched, Lot.Delivered: self._delivered,
             Lot.Lost: self._lost, Lot.Distributed: self._distributed,
@@ -574,6 +585,34 @@ class _TraceBatch:
                    self.text(event.context.member_id), event.measured_g,
                    site_delta_g=event.measured_g, discrepancy_g=event.discrepancy_g)
 
+    def _refused(self, position: int, event: Lot.ReceptionRefused, lot_id: str) -> None:
+        self._move(position, event, lot_id, "refused", self.text(event.site_id),
+                   self.text(event.context.member_id), event.measured_g, reason=event.reason)
+
+    def _donated(self, position: int, event: Lot.DonationReceived, lot_id: str) -> None:
+        site_id, platform_id = self.text(event.site_id), self.text(event.platform_id)
+        self.sites[lot_id] = site_id
+        self.new_lots[lot_id] = [
+            lot_id, event.code, "vrac", event.description, DONATION,
+            self.text(event.donor_id), "", None, event.best_before.isoformat(),
+            event.organic_certificate, event.quantity_g, platform_id, site_id, position,
+            to_us(event.context.occurred_at), to_us(event.timestamp), None, None, None, None]
+        self._move(position, event, lot_id, "donated", site_id, platform_id, event.quantity_g,
+                   site_delta_g=event.quantity_g)
+
+    def _sorted(self, position: int, event: Lot.Sorted, lot_id: str) -> None:
+        self._move(position, event, lot_id, "sorted", self.sites.get(lot_id),
+                   self.text(event.context.member_id), event.used_g,
+                   site_delta_g=-event.used_g, reason=f"déchets {event.waste_g} g")
+
+    def _held(self, position: int, event: Lot.Held, lot_id: str) -> None:
+        self._move(position, event, lot_id, "held", self.sites.get(lot_id),
+                   self.text(event.context.member_id), 0, reason=event.reason)
+
+    def _unheld(self, position: int, event: Lot.HoldReleased, lot_id: str) -> None:
+        self._move(position, event, lot_id, "hold_released", self.sites.get(lot_id),
+                   self.text(event.context.member_id), 0, reason=event.reason)
+
     def _derived(self, position: int, event: Lot.Derived, lot_id: str) -> None:
         site_id, platform_id = self.text(event.site_id), self.text(event.platform_id)
         self.sites[lot_id] = site_id
@@ -660,6 +699,7 @@ _ATTRIBUTE_COLUMNS = ("platform_id", "site_id", "recalled_at_us", "recalled_reco
                       "recall_reason", "recall_origin_id")
 _ATTRIBUTE_INDEX = {column: index for index, column in enumerate(_ATTRIBUTE_COLUMNS)}
 _LOT_INDEX = {column: index for index, column in enumerate(_LOT_COLUMNS)}
-_PLACING: frozenset[type[Event]] = frozenset({Lot.Offered, Lot.OfferAccepted, Lot.Derived})
+_PLACING: frozenset[type[Event]] = frozenset({Lot.Offered, Lot.OfferAccepted, Lot.Derived,
+                                              Lot.DonationReceived})
 """Events after which the batch itself knows the lot's site (or that it has none yet)."""
 _NOT_LOTS: frozenset[type[Event]] = frozenset({Site.Registered, Member.Registered})

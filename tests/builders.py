@@ -36,6 +36,9 @@ HARVEST_DATE = date(2026, 11, 2)
 BEST_BEFORE = date(2026, 11, 20)
 PLANNED_FOR = date(2026, 11, 5)
 WEEK = "2026-W45"
+DEMO_END = date(2026, 12, 10)
+"""The day tests end the demo on (a Thursday, its week's deliveries made): the demo ends at
+the current week by default, which would make a test's history depend on the day it runs."""
 
 
 def max_notification_id(ledger: Ledger) -> int:

@@ -27,12 +27,15 @@ from domain.proposals import Choice
 from domain.rules import SetAllocationKey
 from domain.sites import SiteKind
 from domain.whatif import RoundInput
-from infra.demo.territory import FIRST_MONDAY, generate_demo
+from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 DEMO_WEEKS = 7
+FIRST_MONDAY = date(2026, 1, 5)
+"""The demo's first Monday: it ends on the Sunday of its seventh week (``LAST_DAY``)."""
+LAST_DAY = FIRST_MONDAY + timedelta(weeks=DEMO_WEEKS, days=-1)
 CHANGE_WEEK = 6
 """``generate_demo`` votes the new key in week 5; it applies from week 6 (1-based)."""
 END = FIRST_MONDAY + timedelta(weeks=DEMO_WEEKS)
@@ -60,7 +63,7 @@ def governed_demo(request: pytest.FixtureRequest,
     # wherever the test sits (tests/e2e/api otherwise runs ledgers live).
     ledger.lived = True
     try:
-        generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1)
+        generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1, end=LAST_DAY)
         yield Demo(location=location, ledger=ledger)
     finally:
         ledger.close()
@@ -125,8 +128,9 @@ def scratch_round(recorded: RoundInput, site_week: str, key: SetAllocationKey,
                       occurred_at=before)
             run(c.AcceptOffer, actor_id=platform, lot_id=new, site_id=site,
                 accepted_g=lot.available_g, occurred_at=before)
+            # Chilled products (the demo's yoghurts) are received with their temperature.
             run(c.ReceiveLot, actor_id=platform, lot_id=new, site_id=site,
-                measured_g=lot.available_g, occurred_at=before)
+                measured_g=lot.available_g, temperature_dc=30, occurred_at=before)
             lots[lot.lot_id] = new
         run(g.ConstituteColleges, actor_id=coordinator, occurred_at=before,
             weights=[CollegeWeight(College.PRODUCERS, 5_000),

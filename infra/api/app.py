@@ -42,6 +42,7 @@ from infra.api.live import LiveFeed, live_events
 from infra.api.openapi import ExactStructSchemaPlugin
 from infra.api.ops import OPS_ROUTES
 from infra.api.pages.routes import PAGE_ROUTES
+from infra.api.printouts import PRINTOUT_ROUTES
 from infra.api.queries import QUERY_ROUTES
 from infra.api.services import Services, Views, open_views
 from infra.api.sql import StoreDatabase
@@ -185,7 +186,7 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
 
     handlers = [*command_routes(ledger_handlers(the_ledger)), *QUERY_ROUTES, live_events,
                 *governance_routes(), *household_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES,
-                *EXPORT_ROUTES, *PAGE_ROUTES, *AUDIT_ROUTES]
+                *EXPORT_ROUTES, *PAGE_ROUTES, *AUDIT_ROUTES, *PRINTOUT_ROUTES]
     app = Litestar(
         route_handlers=handlers,
         guards=[authorize],

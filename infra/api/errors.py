@@ -54,6 +54,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "command_id_reused": HTTP_409_CONFLICT,
     "conflict": HTTP_409_CONFLICT,
     "recalled": HTTP_409_CONFLICT,
+    "lot_held": HTTP_409_CONFLICT,
+    "bulk_not_sorted": HTTP_409_CONFLICT,
+    "use_by_date_passed": HTTP_409_CONFLICT,
+    "best_before_grace_exceeded": HTTP_409_CONFLICT,
+    "remaining_life_too_short": HTTP_409_CONFLICT,
+    "temperature_required": HTTP_422_UNPROCESSABLE_ENTITY,
+    "temperature_out_of_range": HTTP_422_UNPROCESSABLE_ENTITY,
 }
 """HTTP status of each domain refusal code; a code not listed (a newer module's) answers
 422: the request was understood and refused on its merits."""

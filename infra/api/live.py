@@ -64,12 +64,13 @@ ERROR_BACKOFF_S_MAX = 5.0
 LOT_CACHE_MAX = 100_000  # Lots whose site and product are remembered (they never change).
 
 STOCK_TOPICS = frozenset({
-    Lot.Received.TOPIC, Lot.Derived.TOPIC, Lot.Split.TOPIC, Lot.MergedInto.TOPIC,
-    Lot.TransformedInto.TOPIC, Lot.Reserved.TOPIC, Lot.ReservationReleased.TOPIC,
-    Lot.Dispatched.TOPIC, Lot.Lost.TOPIC, Lot.Recalled.TOPIC,
+    Lot.Received.TOPIC, Lot.DonationReceived.TOPIC, Lot.Derived.TOPIC, Lot.Split.TOPIC,
+    Lot.MergedInto.TOPIC, Lot.TransformedInto.TOPIC, Lot.Sorted.TOPIC, Lot.Reserved.TOPIC,
+    Lot.ReservationReleased.TOPIC, Lot.Dispatched.TOPIC, Lot.Delivered.TOPIC, Lot.Lost.TOPIC,
+    Lot.Recalled.TOPIC, Lot.Held.TOPIC, Lot.HoldReleased.TOPIC,
 })
-"""Events that change a site's stock lines (deliveries and distributions change what
-outlets hold, not what sites hold)."""
+"""Events that change a site's stock lines or their states (on hold, recalled, on the road;
+distributions change what outlets hold, not what sites hold)."""
 GOVERNANCE_STREAMS = frozenset({"proposal", "colleges", "rule_book", "rules", "governance",
                                 "basket_programme", "programme"})
 BALANCE_STREAMS = frozenset({"transfer", "account", "ledger_account", "budget"})
@@ -285,7 +286,9 @@ class LiveFeed:
             lines = stock.lines(site_id=site_id, product=product)
             totals = stock.totals(site_id=site_id, product=product)
             payload_groups.append({"site_id": site_id, "product": product, "lines": lines,
-                                   "total": totals[0] if totals else None})
+                                   "total": totals[0] if totals else None,
+                                   "in_transit": stock.in_transit(site_id=site_id,
+                                                                  product=product)})
             producers.update(self._producers([line.lot_id for line in lines]))
         if not payload_groups:
             return None

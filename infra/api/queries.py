@@ -27,7 +27,7 @@ from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.services import Services
 from infra.exports.recall_money import RecallMoney, RecallMoneyError, recall_money
-from projections.stock import StockLine, StockTotal
+from projections.stock import InTransit, OutletHolding, StockLine, StockTotal, totals_of
 from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
 
 MEMBERS_MAX = 10_000  # As the governance roll: far beyond the network's membership.
@@ -100,7 +100,13 @@ class StockAnswer(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     """Notification id the view had applied: pass it as ``after`` to the live feed."""
     lines: list[StockLine]
+    """Lots at a site or on the road, with their states on the as-of day."""
     totals: list[StockTotal]
+    in_transit: list[InTransit] = msgspec.field(default_factory=list)
+    """Lot lines on the road: from which site, to which outlet, on which delivery, since
+    when."""
+    outlet_holdings: list[OutletHolding] = msgspec.field(default_factory=list)
+    """What outlets hold (at the as-of moment), with each lot's state."""
 
 
 class LotAnswer(msgspec.Struct, frozen=True, kw_only=True):
@@ -284,7 +290,9 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
                   required=False, max_length=200, description="Only this product",
                   examples=[Example(value="poireau")])] = None,
               ) -> StockAnswer:
-    """Lots with stock on hand, expiring-soon and recalled flags, and totals per product."""
+    """Lots at a site or on the road with their states (en stock, réservé, disponible, en
+    route, bloqué, rappelé, périmé, à consommer vite) measured on the as-of day, totals per
+    site and product, what is on the road per delivery, and what outlets hold."""
     services = services_of(request)
     wait_for(services, after, ["stock"])
     stock = services.views.stock
@@ -292,35 +300,27 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
     site = str(site_id) if site_id else None
     name = product.strip().lower() if product else None
     lines: list[StockLine] = stock.lines(site_id=site, product=name, as_of=as_of, basis=basis)
-    totals: list[StockTotal] = stock.totals(site_id=site, product=name, as_of=as_of,
-                                            basis=basis)
+    totals: list[StockTotal] = totals_of(lines)
+    transit: list[InTransit] = stock.in_transit(site_id=site, product=name, as_of=as_of,
+                                                basis=basis)
+    holdings: list[OutletHolding] = stock.outlet_holdings(product=name, as_of=as_of,
+                                                          basis=basis)
     if request.state.scope == Scope.OWN:
-        own = own_lot_ids(services, request.state.caller, [line.lot_id for line in lines])
+        lot_ids = [line.lot_id for line in lines] + [line.lot_id for line in transit] + [
+            holding.lot_id for holding in holdings]
+        own = own_lot_ids(services, request.state.caller, lot_ids)
         lines = [line for line in lines if line.lot_id in own]
         totals = totals_of(lines)
-    return StockAnswer(position=position, lines=lines, totals=totals)
+        transit = [line for line in transit if line.lot_id in own]
+        holdings = [holding for holding in holdings if holding.lot_id in own]
+    return StockAnswer(position=position, lines=lines, totals=totals, in_transit=transit,
+                       outlet_holdings=holdings)
 
 
 def own_lot_ids(services: Services, caller: Caller, lot_ids: list[str]) -> set[str]:
     """Which of ``lot_ids`` the caller produced."""
     lots: dict[str, TraceLot] = services.views.trace.lots(lot_ids)
     return {lot_id for lot_id, lot in lots.items() if owns_lot(caller, lot)}
-
-
-def totals_of(lines: list[StockLine]) -> list[StockTotal]:
-    """Per site and product sums of some lines."""
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for line in lines:
-        entry = sums.setdefault((line.site_id, line.product), [line.site_name, 0, 0, 0, 0, 0])
-        entry[1] += 1
-        entry[2] += line.on_hand_g
-        entry[3] += line.reserved_g
-        entry[4] += line.on_hand_g if line.expiring_soon else 0
-        entry[5] += line.on_hand_g if line.recalled else 0
-    return [StockTotal(site_id=site, site_name=entry[0], product=product, lots=entry[1],
-                       on_hand_g=entry[2], reserved_g=entry[3], available_g=entry[2] - entry[3],
-                       expiring_soon_g=entry[4], recalled_g=entry[5])
-            for (site, product), entry in sums.items()]
 
 
 # ------------------------------------------------------------------ lots and traces

@@ -10,10 +10,11 @@ from infra.cli.errors import CliError
 from infra.cli.support import (
     add_store_arguments,
     bounded_int,
+    parse_date,
     print_table,
     store_from_arguments,
 )
-from infra.cli.words import kilograms, number, rate, seconds, t, term
+from infra.cli.words import day, kilograms, moment, number, rate, seconds, t, term
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
@@ -27,10 +28,12 @@ def register(subparsers: Any) -> None:
     """Add the core subcommands."""
     subparsers.add_parser(
         "demo", help=t("generate the seeded demo territory and print a summary"),
-        description=t("Generate a realistic, seeded scenario: one food-bank warehouse, six "
-                      "market gardens, twelve outlets, three funders, twelve weeks of offers, "
-                      "receptions, splits, allocation rounds, deliveries, losses, "
-                      "distributions and one recall."),
+        description=t("Generate a realistic, seeded scenario up to the current week: one "
+                      "food-bank warehouse, six market gardens, a dairy farm, a partner shop, "
+                      "twelve outlets, three funders; weeks of offers, receptions (cold chain "
+                      "included), splits, merges, soups, allocation rounds, deliveries, "
+                      "losses and distributions; then a sorted bulk donation, a refused warm "
+                      "delivery, a recall, a held lot and a delivery still on the road."),
         build=_demo_options)
 
 
@@ -40,6 +43,9 @@ def _demo_options(demo: CommandParser) -> None:
                       help=t("weeks of history (default 12)"))
     demo.add_argument("--seed", type=int, default=7, metavar=t("SEED"),
                       help=t("random seed (default 7)"))
+    demo.add_argument("--end", type=parse_date, default=None, metavar=t("DATE"),
+                      help=t("the demo's last day (it ends at 18:00 in Paris that day; default: "
+                             "now); the same --seed and --end give the same lot codes"))
     demo.add_argument("--scale", type=bounded_int(1, SCALE_MAX), default=1, metavar="N",
                       help=t("multiply actors: N platforms, each with its gardens and outlets"))
     demo.add_argument("--fresh", action="store_true",
@@ -76,7 +82,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
         print(t("writing the demo territory into {url} …", url=location.url), file=sys.stderr)
         summary = generate_demo(
             ledger, weeks=arguments.weeks, seed=arguments.seed, scale=arguments.scale,
-            progress=lambda week, weeks, events: print(
+            end=arguments.end, progress=lambda week, weeks, events: print(
                 t("week {week}/{weeks}: {events} events", week=week, weeks=weeks,
                   events=number(events)), file=sys.stderr))
         print_summary(summary)
@@ -119,8 +125,26 @@ def print_summary(summary: DemoSummary) -> None:
     if summary.donations or summary.workshops:
         print(t("donations in kind: {donations}; workshops: {workshops}",
                 donations=number(summary.donations), workshops=number(summary.workshops)))
+    if summary.start is not None and summary.end is not None:
+        print(t("weeks from {start} to {end}", start=day(summary.start),
+                end=moment(summary.end)))
+    if summary.cleared_out_g:
+        print(t("cleared out past their date: {quantity}",
+                quantity=kilograms(summary.cleared_out_g)))
     if summary.recalled_lot_codes:
         print(t("recalled: {codes}", codes=", ".join(summary.recalled_lot_codes)))
+    if summary.held_lot_codes:
+        print(t("held: {codes}", codes=", ".join(summary.held_lot_codes)))
+    if summary.refused_lot_codes:
+        print(t("refused at reception (too warm): {codes}",
+                codes=", ".join(summary.refused_lot_codes)))
+    if summary.donation_lot_codes:
+        print(t("bulk donations sorted: {codes}", codes=", ".join(summary.donation_lot_codes)))
+    if summary.merged_lot_codes:
+        print(t("lots merged: {count}", count=number(len(summary.merged_lot_codes))))
+    if summary.in_transit_delivery_ids:
+        print(t("deliveries on the road: {count}",
+                count=number(len(summary.in_transit_delivery_ids))))
     print()
     print_table([t("outlet"), t("distributed")],
                 [[name, kilograms(grams)]

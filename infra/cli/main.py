@@ -1,8 +1,8 @@
 """The ``cocagne`` command: one parser built from each area's module.
 
-Each area module (``infra.cli.demo``, ``views``, ``governance``, ``decisions``, ``broker``,
-``audit``, ``server``) exposes ``register(subparsers)``; every subcommand stores a handler in
-``func`` that takes the parsed arguments and returns an exit code.
+Each area module (``infra.cli.demo``, ``views``, ``printouts``, ``governance``, ``decisions``,
+``broker``, ``audit``, ``server``) exposes ``register(subparsers)``; every subcommand stores a
+handler in ``func`` that takes the parsed arguments and returns an exit code.
 
 Start-up stays short (``cocagne --help`` loads no store, projection, Kafka, web or
 spreadsheet code): area modules import only light modules at their top; a subcommand's
@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from infra.cli import audit, broker, decisions, demo, governance, server, views
+from infra.cli import audit, broker, decisions, demo, governance, printouts, server, views
 from infra.cli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -28,7 +28,7 @@ from infra.cli.support import CommandParser
 from infra.cli.words import LANGUAGES, requested_language, t, use_language
 from infra.logs import choose_logging
 
-AREAS = (demo, views, governance, decisions, broker, audit, server)
+AREAS = (demo, views, printouts, governance, decisions, broker, audit, server)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_LEVEL_VARIABLE = "COCAGNE_LOG_LEVEL"
 QUERY_LOG_LEVEL = "warning"

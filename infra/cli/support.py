@@ -235,6 +235,17 @@ def parse_time(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def parse_paris_time(text: str) -> datetime:
+    """As :func:`parse_time`, but a bare date means the end of that day in Europe/Paris (the
+    day a French warehouse means: its stock states are measured on that day)."""
+    if len(text) != 10:
+        return parse_time(text)
+    # Start-up time: the time zone loads only when a date is parsed.
+    from domain.dates import PARIS  # noqa: PLC0415
+
+    return datetime.combine(parse_date(text), day_time.max, tzinfo=PARIS)
+
+
 def parse_date(text: str) -> date:
     """An ISO date (2026-03-01)."""
     try:

@@ -6,8 +6,10 @@ they print includes every command already accepted.
 Times given to ``--as-of`` are ISO 8601: ``2026-03-01T12:00`` (UTC unless an offset is
 given) or a bare date ``2026-03-01``, meaning the end of that day (everything that happened
 on it included). They are business times (when acts happened in the world, as commands
-declared them); ``--recorded`` reads them as recording times instead. Printed times are in
-Europe/Paris time, in the run's language (``07/12/2026 14:30``).
+declared them); ``--recorded`` reads them as recording times instead. For ``stock``, a bare
+date is the end of that day in Europe/Paris: the day its states (périmé, à consommer vite)
+are measured on. Printed times are in Europe/Paris time, in the run's language
+(``07/12/2026 14:30``).
 """
 
 from __future__ import annotations
@@ -21,18 +23,30 @@ from infra.cli.support import (
     bounded_int,
     emit_json,
     not_found,
+    parse_paris_time,
     parse_time,
     print_table,
     progress_bars,
     store_from_arguments,
 )
-from infra.cli.words import day, euros, grams, moment, number, rate, seconds, t, term
+from infra.cli.words import (
+    day,
+    euros,
+    grams,
+    moment,
+    number,
+    rate,
+    seconds,
+    t,
+    term,
+)
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
     from infra.exports.recall_money import RecallMoney
     from infra.projections_wiring import LedgerProjections
     from infra.reader import Reader
+    from projections.stock import InTransit, OutletHolding, StockLine
     from projections.trace import Reach, TimeBasis, TraceEdge, TraceLot
 
 
@@ -44,9 +58,12 @@ def register(subparsers: Any) -> None:
                       "first event, showing progress and events per second on stderr."),
         build=_rebuild_options)
     subparsers.add_parser(
-        "stock", help=t("stock per site, product and lot"),
-        description=t("Stock on hand, reserved and available per site, product and lot, "
-                      "with expiring-soon and recalled flags; totals per site and product."),
+        "stock", help=t("stock per site, product and lot, with its states"),
+        description=t("Stock per site, product and lot: on hand, reserved, available, on the "
+                      "road (per delivery: from where, to whom, since when), on hold, "
+                      "recalled, expired and expiring soon, measured on the as-of day (today "
+                      "in Paris when live); totals per site and product; with --outlets, what "
+                      "each outlet holds at that moment."),
         build=_stock_options)
     subparsers.add_parser(
         "trace", help=t("where a lot came from and where it went"),
@@ -85,8 +102,9 @@ def _stock_options(stock: CommandParser) -> None:
     add_store_arguments(stock)
     stock.add_argument("--site", metavar=t("SITE"), help=t("a site id or name"))
     stock.add_argument("--product", metavar=t("PRODUCT"), help=t("a product name, e.g. carotte"))
-    stock.add_argument("--as-of", type=parse_time, metavar=t("TIME"),
-                       help=t("stock at a past moment (ISO date or date-time)"))
+    stock.add_argument("--as-of", type=parse_paris_time, metavar=t("TIME"),
+                       help=t("stock at a past moment (ISO date-time, or a date: the end of "
+                              "that day in Paris)"))
     stock.add_argument("--recorded", action="store_true",
                        help=t("read --as-of as recording time rather than business time"))
     stock.add_argument("--expiring-days", type=bounded_int(0, 3650),
@@ -95,7 +113,8 @@ def _stock_options(stock: CommandParser) -> None:
                               days=EXPIRING_DAYS_DEFAULT))
     stock.add_argument("--outlets", action="store_true",
                        help=t("also list what outlets hold (delivered, not yet distributed)"))
-    stock.add_argument("--json", action="store_true", help=t("JSON output"))
+    stock.add_argument("--json", action="store_true",
+                       help=t("JSON output: lines, totals, in_transit and outlet_holdings"))
     stock.set_defaults(func=run_stock)
 
 
@@ -180,12 +199,52 @@ def run_rebuild(arguments: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- stock
 
 
-def _flags(*flags: tuple[str, bool]) -> str:
-    return " ".join(flag for flag, on in flags if on)
+def _line_states(line: StockLine) -> str:
+    """A lot's states, most serious first."""
+    from domain.dates import DATE_KIND_SHORT, DateKind  # noqa: PLC0415 - start-up time.
+
+    states = []
+    if line.recalled:
+        states.append(t("RECALLED"))
+    if line.on_hold:
+        states.append(t("ON HOLD ({reason})", reason=line.hold_reason))
+    if line.bulk:
+        states.append(t("BULK TO SORT"))
+    kind = DATE_KIND_SHORT[DateKind(line.date_kind)]
+    if line.expiry == "expired":
+        states.append(t("{kind} PASSED", kind=kind) if line.blocked_by_date
+                      else t("{kind} passed {days} days ago", kind=kind,
+                             days=number(-line.days_left)))
+    elif line.expiring_soon:
+        states.append(t("EXPIRING"))
+    return ", ".join(states)
+
+
+def _dated(line: StockLine | OutletHolding) -> str:
+    from domain.dates import DATE_KIND_SHORT, DateKind  # noqa: PLC0415 - start-up time.
+
+    return f"{DATE_KIND_SHORT[DateKind(line.date_kind)]} {day(line.best_before)}"
+
+
+def _holding_states(holding: OutletHolding) -> str:
+    states = [t("RECALLED")] * holding.recalled + [t("ON HOLD")] * holding.on_hold
+    if holding.blocked_by_date:
+        states.append(t("not to be distributed (date)"))
+    elif holding.expiry == "expired":
+        states.append(t("past its date"))
+    return ", ".join(states)
+
+
+def _print_transit(transit: Sequence[InTransit]) -> None:
+    print_table([t("lot"), t("product"), t("from"), t("to"), t("quantity"), t("left on"),
+                 t("delivery")],
+                [[line.code, line.product, line.site_name, line.outlet_name,
+                  grams(line.quantity_g), moment(line.since), line.delivery_id[:8]]
+                 for line in transit], right=(4,), title=t("on the road"))
 
 
 def run_stock(arguments: argparse.Namespace) -> int:
-    """Print stock lines and totals."""
+    """Print stock lines with their states, totals, what is on the road and at outlets."""
     history, projections = _open(arguments, ["stock"])
     try:
         projections.catch_up()
@@ -198,45 +257,53 @@ def run_stock(arguments: argparse.Namespace) -> int:
                 raise not_found(t("site {site!r} matches {count} sites ({found})",
                                   site=arguments.site, count=len(sites), found=found))
             site_id = sites[0][0]
-        basis = "recorded" if arguments.recorded else "business"
+        basis: TimeBasis = "recorded" if arguments.recorded else "business"
         query: dict[str, Any] = {"site_id": site_id, "product": arguments.product,
                                  "as_of": arguments.as_of, "basis": basis,
                                  "expiring_days": arguments.expiring_days}
         lines = stock.lines(**query)
         totals = stock.totals(**query)
-        holdings = stock.outlet_holdings(product=arguments.product) if arguments.outlets else []
+        transit = stock.in_transit(site_id=site_id, product=arguments.product,
+                                   as_of=arguments.as_of, basis=basis)
+        holdings = (stock.outlet_holdings(product=arguments.product, as_of=arguments.as_of,
+                                          basis=basis) if arguments.outlets else [])
     finally:
         projections.close()
         history.close()
     if arguments.json:
-        emit_json({"lines": lines, "totals": totals, "outlet_holdings": holdings})
+        emit_json({"as_of": arguments.as_of, "basis": basis, "lines": lines, "totals": totals,
+                   "in_transit": transit, "outlet_holdings": holdings})
         return 0
     if arguments.as_of is not None:
         print(t("stock as of {moment} ({basis})", moment=moment(arguments.as_of),
                 basis=_basis(arguments)))
-    expiring, recalled = t("EXPIRING"), t("RECALLED")
     print_table(
         [t("site"), t("product"), t("lot"), t("best before"), t("on hand"), t("reserved"),
-         t("available"), t("flags")],
-        [[line.site_name or line.site_id, line.product, line.code, day(line.best_before),
-          grams(line.on_hand_g), grams(line.reserved_g), grams(line.available_g),
-          _flags((expiring, line.expiring_soon), (recalled, line.recalled))]
-         for line in lines], right=(4, 5, 6), empty=t("no stock"))
+         t("available"), t("on the road"), t("states")],
+        [[line.site_name or line.site_id, line.product, line.code, _dated(line),
+          grams(line.on_hand_g), grams(line.reserved_g),
+          grams(line.available_g), grams(line.in_transit_g), _line_states(line)]
+         for line in lines], right=(4, 5, 6, 7), empty=t("no stock"))
     print()
     print_table(
         [t("site"), t("product"), t("lots"), t("on hand"), t("reserved"), t("available"),
-         t("expiring"), t("recalled")],
+         t("on the road"), t("on hold"), t("recalled"), t("expired"), t("expiring")],
         [[total.site_name or total.site_id, total.product, number(total.lots),
-          grams(total.on_hand_g), grams(total.reserved_g), grams(total.available_g),
-          grams(total.expiring_soon_g), grams(total.recalled_g)] for total in totals],
-        right=(2, 3, 4, 5, 6, 7), title=t("totals per site and product"),
+          grams(total.on_hand_g), grams(total.reserved_g),
+          grams(total.available_g), grams(total.in_transit_g),
+          grams(total.on_hold_g), grams(total.recalled_g), grams(total.expired_g),
+          grams(total.expiring_soon_g)] for total in totals],
+        right=tuple(range(2, 11)), title=t("totals per site and product"),
         empty=t("no stock"))
+    if transit:
+        print()
+        _print_transit(transit)
     if arguments.outlets:
         print()
-        print_table([t("outlet"), t("product"), t("lot"), t("held"), t("flags")],
-                    [[holding.outlet_name, holding.product, holding.code,
-                      grams(holding.held_g), recalled if holding.recalled else ""]
-                     for holding in holdings], right=(3,),
+        print_table([t("outlet"), t("product"), t("lot"), t("date"), t("held"), t("states")],
+                    [[holding.outlet_name, holding.product, holding.code, _dated(holding),
+                      grams(holding.held_g), _holding_states(holding)]
+                     for holding in holdings], right=(4,),
                     title=t("held by outlets (delivered, not yet distributed)"),
                     empty=t("nothing held"))
     return 0

@@ -881,6 +881,114 @@ FRENCH: dict[str, str] = {
         'participation',
     "no live token {token_id}": "aucun jeton actif {token_id}",
     "revoked {token_id}": "{token_id} révoqué",
+    # ------------------------------------------------------- stock states, printouts
+    'where to write (default {stem}.pdf, or .html)':
+        'où écrire (par défaut {stem}.pdf, ou .html)',
+    'a printable page rather than a PDF':
+        "une page imprimable plutôt qu'un PDF",
+    'give --site or --lot':
+        'donnez --site ou --lot',
+    'delivery':
+        'livraison',
+    'Generate a realistic, seeded scenario up to the current week: one food-bank warehouse, six '
+    'market gardens, a dairy farm, a partner shop, twelve outlets, three funders; weeks of '
+    'offers, receptions (cold chain included), splits, merges, soups, allocation rounds, '
+    'deliveries, losses and distributions; then a sorted bulk donation, a refused warm delivery, '
+    'a recall, a held lot and a delivery still on the road.':
+        "Générer un scénario réaliste et reproductible jusqu'à la semaine en cours : un entrepôt "
+        'de banque alimentaire, six jardins maraîchers, une ferme laitière, un magasin '
+        "partenaire, douze structures, trois financeurs ; des semaines d'offres, de réceptions "
+        "(chaîne du froid comprise), de divisions, de fusions, de soupes, de tours d'allocation, "
+        'de livraisons, de pertes et de distributions ; puis un don en vrac trié, une livraison '
+        'refusée car trop chaude, un rappel, un lot bloqué et une livraison encore en route.',
+    "the demo's last day (it ends at 18:00 in Paris that day; default: now); the same --seed and "
+    '--end give the same lot codes':
+        'le dernier jour de la démo (elle finit ce jour-là à 18 h, heure de Paris ; par défaut : '
+        'maintenant) ; même --seed et même --end donnent les mêmes codes de lots',
+    'weeks from {start} to {end}':
+        'semaines du {start} au {end}',
+    'cleared out past their date: {quantity}':
+        'retiré du stock, date dépassée : {quantity}',
+    'held: {codes}':
+        'bloqué : {codes}',
+    'refused at reception (too warm): {codes}':
+        'refusé à la réception (trop chaud) : {codes}',
+    'bulk donations sorted: {codes}':
+        'dons en vrac triés : {codes}',
+    'lots merged: {count}':
+        'lots fusionnés : {count}',
+    'deliveries on the road: {count}':
+        'livraisons en route : {count}',
+    "a planned delivery's pick list (PDF or HTML)":
+        "la liste de préparation d'une livraison planifiée (PDF ou HTML)",
+    'Per stop, the lots to pick first expired first out, with quantities; held, recalled and '
+    'expired lots set apart with what could replace them.':
+        'Par arrêt, les lots à prélever, premier périmé premier sorti, avec les quantités ; les '
+        'lots bloqués, rappelés ou périmés mis à part, avec ce qui pourrait les remplacer.',
+    'lot labels, eight per A4 sheet (PDF or HTML)':
+        'étiquettes de lots, huit par feuille A4 (PDF ou HTML)',
+    'Product, lot code, date and its kind, producer, organic certificate and a QR code leading '
+    "to the lot's trace page.":
+        'Produit, code du lot, date et sa nature, producteur, certificat bio et un QR code '
+        'menant à la page de traçabilité du lot.',
+    'DELIVERY_ID':
+        'ID_LIVRAISON',
+    'every lot in stock at this site (id or name)':
+        'chaque lot en stock sur ce site (id ou nom)',
+    'a lot code or id (repeatable)':
+        'un code ou un id de lot (répétable)',
+    'the server the QR codes lead to (default {url})':
+        'le serveur auquel mènent les QR codes (par défaut {url})',
+    '{file}: {size} bytes':
+        '{file} : {size} octets',
+    '{file}: {size} characters':
+        '{file} : {size} caractères',
+    'site {site!r} matches {count} sites':
+        'le site {site!r} correspond à {count} sites',
+    'stock per site, product and lot, with its states':
+        'stock par site, produit et lot, avec ses états',
+    'Stock per site, product and lot: on hand, reserved, available, on the road (per delivery: '
+    'from where, to whom, since when), on hold, recalled, expired and expiring soon, measured on '
+    'the as-of day (today in Paris when live); totals per site and product; with --outlets, what '
+    'each outlet holds at that moment.':
+        'Stock par site, produit et lot : présent, réservé, disponible, en route (par livraison '
+        ": d'où, vers qui, depuis quand), bloqué, rappelé, périmé et à écouler, mesurés au jour "
+        "demandé (aujourd'hui à Paris en direct) ; totaux par site et produit ; avec --outlets, "
+        'ce que détient chaque structure à ce moment.',
+    'stock at a past moment (ISO date-time, or a date: the end of that day in Paris)':
+        'le stock à un moment passé (date-heure ISO, ou une date : la fin de ce jour-là à Paris)',
+    'JSON output: lines, totals, in_transit and outlet_holdings':
+        'sortie JSON : lines, totals, in_transit et outlet_holdings',
+    'ON HOLD ({reason})':
+        'BLOQUÉ ({reason})',
+    'BULK TO SORT':
+        'VRAC À TRIER',
+    'not to be distributed (date)':
+        'à ne plus distribuer (date)',
+    'from':
+        'depuis',
+    'to':
+        'vers',
+    'left on':
+        'parti le',
+    'on the road':
+        'en route',
+    'date':
+        'date',
+    'states':
+        'états',
+    'on hold':
+        'bloqué',
+    'expired':
+        'périmé',
+    '{kind} PASSED':
+        '{kind} DÉPASSÉE',
+    '{kind} passed {days} days ago':
+        '{kind} dépassée de {days} j',
+    'ON HOLD':
+        'BLOQUÉ',
+    'past its date':
+        'date dépassée',
 }
 
 TERMS: dict[str, str] = {

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain import commands as c
 from domain import governance_commands as g
 from domain.base import Role
@@ -22,6 +24,7 @@ from domain.governance import College, CollegeWeight
 from domain.members import MemberKind
 from domain.proposals import Choice, Tally
 from domain.rules import FunderShare, Payload, ProductPrice, SetAllocationKey, SetPriceGrid
+from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.demo.clock import execute_lived
 from infra.ledger.ledger import Ledger
 from infra.reader import recount_proposal
@@ -85,7 +88,8 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
                     producer_ids: Sequence[UUID] = (), platform_ids: Sequence[UUID] = (),
                     outlet_ids: Sequence[UUID] = (), funder_ids: Sequence[UUID] = (),
                     delivery_budget_cents: int | None = None, basket_weeks: bool = True,
-                    summary: Any = None, territories: Sequence[Any] = ()) -> GovernanceSeed:
+                    summary: Any = None, territories: Sequence[Any] = (),
+                    until: datetime | None = None) -> GovernanceSeed:
     """Set up governance, funding and a basket programme in a demo territory.
 
     The demo generator may pass its own ``summary`` (``DemoSummary``) and ``territories``
@@ -113,8 +117,12 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
        the Monday of week ``change_week``: producers vote no (but one), funders abstain or
        vote no, the other colleges vote yes (every fifth member does not vote); the weighted
        tally adopts it;
-    5. when ``basket_weeks``, runs every week's baskets (``seed_basket_week``); otherwise the
-       demo calls ``seed_basket_week`` itself inside its weekly loop.
+    5. when ``basket_weeks``, runs every week's baskets (``seed_basket_week``) that is over
+       by ``until`` (all of them when None); otherwise the demo calls ``seed_basket_week``
+       itself inside its weekly loop;
+    6. adopts the network's stock rules in force from the day before week 1: the default
+       shelf lives, grace periods and cold-chain ranges, with the GTIN of the network's own
+       squash soup (so its labels carry a GS1 Digital Link).
 
     Deterministic for a given ``seed``; command ids are stable, so running it twice on the
     same store replays instead of duplicating.
@@ -193,7 +201,8 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
     grid = SetPriceGrid(
         prices=[ProductPrice("carotte", 180), ProductPrice("pomme de terre", 120),
                 ProductPrice("poireau", 250), ProductPrice("courge", 200),
-                ProductPrice("chou", 150), ProductPrice("pomme", 220)],
+                ProductPrice("chou", 150), ProductPrice("pomme", 220),
+                ProductPrice("yaourt", 350)],
         outlet_share_bp=2_000,
         funders=[FunderShare(funders[0], 6_000), FunderShare(funders[1], 4_000)])
     grid_id, _ = decide("Grille de prix solidaires et financement des livraisons", grid,
@@ -219,6 +228,8 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
                   share_bp=rng.choice((None, None, 2_000, 1_000)), occurred_at=_at(before, 16))
         for index in range(1, households + 1)])
 
+    # A short demo holds the vote earlier, so that it is over within the demo's weeks.
+    change_week = min(change_week, weeks)
     vote_day = start + timedelta(weeks=change_week - 2, days=1)
     choices: dict[UUID, Choice] = {}
     for college, members in seats.items():
@@ -234,6 +245,16 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
         "Clé de répartition : au prorata des foyers servis, 5 % minimum par structure",
         SetAllocationKey(key="proportional_to_households", minimum_share_bp=500),
         _at(vote_day, 9), _at(vote_day + timedelta(days=4), 18), choices, effective)
+    # Voted in the days of the price grid's vote, before the demo's first week, but written
+    # after the allocation key's vote: the rule book lists it after (enactments keep the order
+    # they are written in).
+    stock_rules = msgspec.structs.replace(DEFAULT_STOCK_RULES, products=[
+        msgspec.structs.replace(rule, gtin=NETWORK_SOUP_GTIN)
+        if rule.product == "soupe de courge" else rule
+        for rule in DEFAULT_STOCK_RULES.products])
+    decide("Règles de stock du réseau : durées de conservation, tolérances DDM, chaîne du froid",
+           stock_rules, grid_opens + timedelta(hours=1), grid_opens + timedelta(days=4, hours=1),
+           dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
 
     created = GovernanceSeed(
         seed=seed, colleges=seats, price_grid_proposal_id=grid_id,
@@ -243,10 +264,15 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
         funder_ids=funders, household_ids=household_ids, commands=run.count)
     if basket_weeks:
         for week in range(1, weeks + 1):
-            seed_basket_week(ledger, created, week=week, monday=start + timedelta(weeks=week - 1))
+            monday = start + timedelta(weeks=week - 1)
+            if until is not None and _at(monday + timedelta(days=4), 12) > until:
+                break  # A week of baskets is only seeded whole, and never past ``until``.
+            seed_basket_week(ledger, created, week=week, monday=monday)
     return created
 
 
+NETWORK_SOUP_GTIN = "3769999000015"
+"""A fictitious GTIN-13 (GS1 France prefix 376) for the network's own squash soup."""
 DELIVERY_BUDGET_CENTS_PER_PRODUCER_WEEK = 100_000
 """A demo garden sells ~550 EUR a week to the platform, of which a funder pays at most half."""
 BASKET_PRODUCTS = (("carotte", 600), ("pomme de terre", 1_000), ("poireau", 400),

@@ -81,9 +81,10 @@ def _at(day: date, hour: int) -> datetime:
 
 def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[Any], *,
                  coordinator_id: UUID, weeks: int, start: date,
-                 seed: int = 7) -> ReportsSeed:
+                 seed: int = 7, until: datetime | None = None) -> ReportsSeed:
     """Seed the reference prices, donations, labels and workshops (``start``: the Monday of
-    demo week 1; ``territories``: the demo's, the first one's gardens give)."""
+    demo week 1; ``territories``: the demo's, the first one's gardens give). Nothing is
+    dated after ``until`` (the demo's end), when given."""
     run = _Runner(ledger, f"reports-seed-{seed}")
     rng = random.Random(seed)
     opens = _at(start - timedelta(days=12), 9)
@@ -102,15 +103,16 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
     result = ReportsSeed(reference_prices_proposal_id=proposal)
     territory = territories[0]
     for week, garden_index, product, grams, declared in DONATIONS:
-        if week > weeks:
-            continue
         day = start + timedelta(weeks=week - 1, days=1)
+        if week > weeks or (until is not None and _at(day, 10) > until):
+            continue
         garden = territory.garden_ids[garden_index]
         lot = run(c.OfferLot, actor_id=garden, product=product, variety="",
                   quantity_g=grams, price_cents_per_kg=0, harvest_date=day - timedelta(days=1),
                   best_before=day + timedelta(days=14),
                   organic_certificate=f"FR-BIO-01-{garden.hex[-4:].upper()}",
-                  origin="Surplus de récolte", occurred_at=_at(day, 7))
+                  origin="Surplus de récolte", code=f"D{day:%y%m%d}-{week:02d}{garden_index}",
+                  occurred_at=_at(day, 7))
         run.batch([
             run.build(c.AcceptOffer, actor_id=territory.platform_id, lot_id=lot,
                       site_id=territory.site_id, accepted_g=grams, occurred_at=_at(day, 8)),
@@ -149,6 +151,8 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
         held_on=start + timedelta(days=2), attendance_count=18,
         title="Bien manger avec un petit budget", occurred_at=_at(start, 18)
         + timedelta(days=2)))
+    workshops = [workshop for workshop in workshops
+                 if until is None or workshop.occurred_at <= until]
     run.batch(workshops)
     result.workshops = len(workshops)
     result.commands = run.count

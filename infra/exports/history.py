@@ -93,7 +93,8 @@ class LotInfo:
     organic_certificate: str
     origin: str
     process: str
-    """``harvest`` for an offered lot, else ``split``, ``merge`` or ``transform``."""
+    """``harvest`` for an offered lot, ``donation`` for a bulk donation (its donor stands as
+    producer), else ``split``, ``merge``, ``transform`` or ``sort``."""
     quantity_g: int
     """Offered, or made by the split, merge or transformation."""
     code_source_id: UUID | None
@@ -275,6 +276,8 @@ class _Builder:
                 event.originator_id, event.name, str(event.kind), event.city, event.operator_id)
         elif isinstance(event, Lot.Offered | Lot.Derived):
             self._created(notification_id, event)
+        elif isinstance(event, Lot.DonationReceived):
+            self._donated(notification_id, event)
         else:
             lot = self.history.lots.get(event.originator_id)
             if lot is not None:
@@ -329,6 +332,22 @@ class _Builder:
                     else event.context.command_id,
                     detail=str(event.process))
 
+    def _donated(self, notification_id: int, event: Lot.DonationReceived) -> None:
+        """A bulk donation: an origin lot (its donor as producer), received at once."""
+        lot = LotInfo(
+            id=event.originator_id, code=event.code, product="vrac",
+            variety=event.description, producer_id=event.donor_id, harvest_date=None,
+            best_before=event.best_before, organic_certificate=event.organic_certificate,
+            origin="", process="donation", quantity_g=event.quantity_g,
+            code_source_id=event.platform_id, code_source_site_id=event.site_id,
+            platform_id=event.platform_id, site_id=event.site_id)
+        self.history.lots[lot.id] = lot
+        self.history.lot_ids_by_code[lot.code] = lot.id
+        self._track(notification_id, event, TrackingKind.RECEIVED, lot,
+                    quantity_g=event.quantity_g, site_id=event.site_id,
+                    from_party_id=event.donor_id, to_party_id=event.platform_id,
+                    detail=event.description)
+
     def _transformation_of(self, lot_id: UUID, parents: list[tuple[UUID, int]]
                            ) -> UUID | None:
         # A transformation's outputs are recorded after its inputs' events (same
@@ -361,6 +380,13 @@ class _Builder:
             track(notification_id, event, TrackingKind.SPLIT, lot, quantity_g=event.used_g,
                   from_party_id=lot.platform_id, to_party_id=lot.platform_id,
                   related=tuple((child.lot_id, child.quantity_g) for child in event.children))
+        elif isinstance(event, Lot.Sorted):
+            # Sorting a donation divides it into product lots, the waste aside: a split.
+            lot.children.extend(child.lot_id for child in event.children)
+            track(notification_id, event, TrackingKind.SPLIT, lot, quantity_g=event.used_g,
+                  from_party_id=lot.platform_id, to_party_id=lot.platform_id,
+                  related=tuple((child.lot_id, child.quantity_g) for child in event.children),
+                  detail=f"tri, déchets {event.waste_g} g")
         elif isinstance(event, Lot.MergedInto):
             lot.children.append(event.child.lot_id)
             track(notification_id, event, TrackingKind.MERGED, lot, quantity_g=event.used_g,

@@ -53,6 +53,7 @@ PROCESS_LABELS: dict[str, tuple[str, str]] = {
     "split": ("division", "split"),
     "merge": ("fusion", "merge"),
     "transform": ("transformation", "transformation"),
+    "sort": ("tri", "sorting"),
 }
 CHANNEL_LABELS: dict[str, tuple[str, str]] = {
     Channel.FOOD_AID: ("aide alimentaire", "food aid"),

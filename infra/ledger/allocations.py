@@ -9,7 +9,7 @@ from domain import commands as c
 from domain.allocation_keys import Line, LotAvailability, Need, allocate_with
 from domain.allocations import AllocationRound, week_monday
 from domain.base import Role
-from domain.errors import RoleRequired
+from domain.errors import DomainError, RoleRequired
 from domain.ids import uuid7
 from domain.lots import Lot, LotStatus
 from domain.members import Member
@@ -17,7 +17,7 @@ from domain.preferences import season_of
 from domain.rules import allocation_rule
 from infra.ledger.actors import act, held_lot, operated_site, outlet
 from infra.ledger.preferences import preference_counts
-from infra.ledger.rules import rule_book
+from infra.ledger.rules import rule_book, stock_rules
 from infra.ledger.unit_of_work import UnitOfWork
 
 
@@ -59,6 +59,7 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
     occurred = command.occurred_at or uow.now
     key, parameters, decision_id = allocation_rule(rule_book(uow), occurred.date())
     context, platform = act(uow, command, Role.PLATFORM, decision_id=decision_id)
+    rules, _ = stock_rules(uow, context)
     if allocation.platform_id != platform.id:
         raise RoleRequired(f"round {allocation.week} belongs to another platform",
                            reason="round_of_another_platform", week=allocation.week)
@@ -66,10 +67,17 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
     lots: list[LotAvailability] = []
     for lot_id in uow.lots_at_site(allocation.site_id):
         lot = uow.get(Lot, lot_id, "lot")
-        if (lot.product in products and lot.status == LotStatus.RECEIVED
-                and not lot.recalled and lot.available_g > 0):
-            lots.append(LotAvailability(lot.id, lot.product, lot.available_g,
-                                        lot.best_before.isoformat()))
+        if (lot.product not in products or lot.status != LotStatus.RECEIVED
+                or lot.available_g <= 0):
+            continue
+        try:
+            # Only what could be reserved today: not recalled, held, unsorted, nor
+            # forbidden by its date.
+            lot.check_reserve(lot.available_g, context.occurred_at, rules)
+        except DomainError:
+            continue
+        lots.append(LotAvailability(lot.id, lot.product, lot.available_g,
+                                    lot.best_before.isoformat()))
     lines = allocate_with(list(allocation.needs.values()), lots, parameters)
     allocation.record_computation(context, key=key, key_parameters=parameters,
                                   decision_id=decision_id, lots=lots, lines=lines)
@@ -89,6 +97,7 @@ def confirm_round(command: c.ConfirmRound, uow: UnitOfWork) -> list[UUID]:
     """Confirm the round: every line's stock is reserved for its outlet, or none is."""
     allocation = uow.get(AllocationRound, command.round_id, "allocation round")
     context, platform = act(uow, command, Role.PLATFORM, decision_id=allocation.decision_id)
+    rules, _ = stock_rules(uow, context)
     if allocation.platform_id != platform.id:
         raise RoleRequired(f"round {allocation.week} belongs to another platform",
                            reason="round_of_another_platform", week=allocation.week)
@@ -100,12 +109,12 @@ def confirm_round(command: c.ConfirmRound, uow: UnitOfWork) -> list[UUID]:
         wanted[line.lot_id] = wanted.get(line.lot_id, 0) + line.quantity_g
         outlet(uow, line.outlet_id)
     for lot_id, quantity_g in wanted.items():
-        held_lot(uow, lot_id, platform).check_available("reserve", quantity_g)
+        held_lot(uow, lot_id, platform).check_reserve(quantity_g, context.occurred_at, rules)
     allocation.confirm(context)
     changed = [allocation.id]
     for line in allocation.lines:
         lot = uow.get(Lot, line.lot_id, "lot")
         lot.reserve(context, outlet_id=line.outlet_id, quantity_g=line.quantity_g,
-                    round_id=allocation.id)
+                    round_id=allocation.id, rules=rules)
         changed.append(lot.id)
     return list(dict.fromkeys(changed))

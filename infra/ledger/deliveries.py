@@ -13,7 +13,9 @@ from domain.ids import uuid7
 from domain.lot_graph import check_dispatch_stock, dispatch_quantities
 from domain.lots import Lot
 from domain.members import Member
+from domain.picking import leaving_moment
 from infra.ledger.actors import act, held_lot, operated_site, outlet
+from infra.ledger.rules import stock_rules
 from infra.ledger.settlement import price_dispatch, settle_receipt
 from infra.ledger.unit_of_work import UnitOfWork
 
@@ -30,7 +32,11 @@ def _own_delivery(uow: UnitOfWork, delivery_id: UUID, platform: Member) -> Deliv
 def plan_delivery(command: c.PlanDelivery, uow: UnitOfWork) -> list[UUID]:
     """Plan a run from one of the platform's sites, with its stops and lines."""
     context, platform = act(uow, command, Role.PLATFORM)
+    rules, context = stock_rules(uow, context)
     operated_site(uow, command.from_site_id, platform)
+    # A lot is checked as it will be when the van leaves: held, recalled or past its date
+    # now, or with too little life left on the morning of the planned day, it is refused.
+    leaving = leaving_moment(command.planned_for, context.occurred_at)
     stops = []
     for stop in command.stops:
         outlet(uow, stop.outlet_id)
@@ -40,7 +46,7 @@ def plan_delivery(command: c.PlanDelivery, uow: UnitOfWork) -> list[UUID]:
             if lot.site_id != command.from_site_id:
                 raise InvalidCommand(f"lot {lot.code} is not at the delivery's site",
                                      reason="lot_not_at_site", lot=lot.code)
-            lot.check_dispatch(stop.outlet_id, line.quantity_g)
+            lot.check_dispatch(stop.outlet_id, line.quantity_g, leaving, rules)
         stops.append(Stop(stop.outlet_id, [DeliveryLine(line.lot_id, line.quantity_g)
                                            for line in stop.lines]))
     delivery = Delivery.plan(uuid7(), context, from_site_id=command.from_site_id,
@@ -52,6 +58,7 @@ def plan_delivery(command: c.PlanDelivery, uow: UnitOfWork) -> list[UUID]:
 def dispatch_delivery(command: c.DispatchDelivery, uow: UnitOfWork) -> list[UUID]:
     """The run leaves: each line's stock leaves the site, and the producers' pay is reserved."""
     context, platform = act(uow, command, Role.PLATFORM)
+    rules, context = stock_rules(uow, context)
     delivery = _own_delivery(uow, command.delivery_id, platform)
     delivery.check_dispatch()
     per_lot = dispatch_quantities([(stop.outlet_id, [(line.lot_id, line.quantity_g)
@@ -62,11 +69,13 @@ def dispatch_delivery(command: c.DispatchDelivery, uow: UnitOfWork) -> list[UUID
     for (lot_id, outlet_id), quantity_g in per_lot.items():
         by_lot.setdefault(lot_id, {})[outlet_id] = quantity_g
     for lot_id, per_outlet_g in by_lot.items():
-        check_dispatch_stock(uow.get(Lot, lot_id, "lot"), per_outlet_g)
+        check_dispatch_stock(uow.get(Lot, lot_id, "lot"), per_outlet_g, context.occurred_at,
+                             rules)
     delivery.dispatch(context)
     for (lot_id, outlet_id), quantity_g in per_lot.items():
         uow.get(Lot, lot_id, "lot").dispatch(context, delivery_id=delivery.id,
-                                             outlet_id=outlet_id, quantity_g=quantity_g)
+                                             outlet_id=outlet_id, quantity_g=quantity_g,
+                                             rules=rules)
     priced = price_dispatch(uow, context, delivery)
     return list(dict.fromkeys([delivery.id, *by_lot, *priced]))
 

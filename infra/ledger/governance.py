@@ -30,6 +30,7 @@ from domain.rules import (
     SetReplayWeeks,
     normalised_payload,
 )
+from domain.stock_rules import SetStockRules
 from domain.transfers import AccountKind, CauseKind, record_transfer
 from infra.ledger.actors import act, aware, member_with
 from infra.ledger.funding import account_of, budget_account
@@ -144,7 +145,7 @@ def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
     if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-                  | SetReferencePrices | SetBackdatingWindow):
+                  | SetReferencePrices | SetStockRules | SetBackdatingWindow):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

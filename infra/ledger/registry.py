@@ -57,6 +57,10 @@ HANDLERS: dict[type[msgspec.Struct], Handler] = {
     c.RecordLoss: lots.record_loss,
     c.RecordDistribution: lots.record_distribution,
     c.RecallLot: lots.recall_lot,
+    c.ReceiveDonation: lots.receive_donation,
+    c.SortDonation: lots.sort_donation,
+    c.HoldLot: lots.hold_lot,
+    c.ReleaseHold: lots.release_hold,
     # allocation rounds
     c.OpenRound: allocations.open_round,
     c.DeclareNeed: allocations.declare_need,

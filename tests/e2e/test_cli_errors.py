@@ -28,6 +28,7 @@ from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.store import sqlite_location
+from tests.builders import DEMO_END
 
 POSTGRES_DOWN = "postgresql://postgres@127.0.0.1:1/cocagne"
 """Port 1: nothing listens there, the connection is refused at once."""
@@ -118,7 +119,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("errors") / "demo.db"
     ledger = Ledger(sqlite_location(path))
     try:
-        generate_demo(ledger, weeks=1, seed=3)
+        generate_demo(ledger, weeks=1, seed=3, end=DEMO_END)
     finally:
         ledger.close()
     return path

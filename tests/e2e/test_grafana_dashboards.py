@@ -56,6 +56,7 @@ from infra.api import create_app
 from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.store import sqlite_location
+from tests.builders import DEMO_END
 from tests.e2e.api.conftest import free_port
 from tests.e2e.api.sse import frames
 from tests.kafka_broker import TansuBroker
@@ -401,7 +402,7 @@ def test_every_metric_of_the_dashboards_is_exported_after_the_demo(tmp_path: Pat
     location = sqlite_location(tmp_path / "ledger.db")
     ledger = Ledger(location)
     try:
-        summary = generate_demo(ledger, weeks=2)
+        summary = generate_demo(ledger, weeks=2, end=DEMO_END)
         head = int(ledger.recorder.max_notification_id() or 0)
     finally:
         ledger.close()

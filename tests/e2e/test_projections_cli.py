@@ -71,15 +71,18 @@ def test_rebuild_all_shows_progress_and_rates(store_arguments: list[str],
 
 def test_stock_lists_lines_and_totals(store_arguments: list[str],
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """Filtered by site name and product, with grams (French grouping) and flags."""
+    """Filtered by site name and product, with grams (French grouping), what is on the road
+    and the outlets."""
     code, out, _ = run(capsys, "stock", "--site", "Entrepôt de Thise", "--product", "carrot",
                        "--outlets", *store_arguments)
     assert code == 0
     lines = out.splitlines()
     a1 = next(line for line in lines if " A-1 " in line)
     assert "25 000 g" in a1
+    assert any("en route" in line for line in lines)
     assert any("carrot" in line and "60 000 g" in line for line in lines)
-    assert any("Épicerie solidaire Planoise" in line and "5 000 g" in line for line in lines)
+    assert any("Épicerie solidaire Planoise" in line and "5 000 g" in line
+               for line in lines)
 
 
 def test_stock_as_of_and_json(store_arguments: list[str],

@@ -44,6 +44,7 @@ from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.store import UNSEALED_ENV, StoreLocation, sqlite_location
 from tests.audit_export_scenario import build_recall_scenario
+from tests.builders import DEMO_END
 
 WRITERS = 4
 COMMANDS_PER_WRITER = 30
@@ -305,7 +306,7 @@ def test_concurrent_writers_never_fork_the_chain(store: StoreLocation) -> None:
 
 def test_the_demo_store_verifies_green_with_every_event_checked(ledger: Ledger) -> None:
     """The demo territory, as make demo seeds it (two weeks here), verifies in full."""
-    generate_demo(ledger, weeks=2, seed=7)
+    generate_demo(ledger, weeks=2, seed=7, end=DEMO_END)
     assert ledger.location is not None
     report = verify_store(ledger.location)
     assert report.ok, report.describe()

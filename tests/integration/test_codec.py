@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.base import Aggregate, Context, Created, Event, Role, registered_event_classes
 from domain.codec import StructMapper, encode_event, split_stored_topic, stored_topic
-from domain.lots import Channel, Lot
+from domain.lots import Channel, Lot, OutOfRange
 from domain.members import MemberKind
 from infra.ledger.ledger import Ledger, iter_events
 from tests.builders import found_territory
@@ -214,6 +214,22 @@ def write_every_kind_of_event(ledger: Ledger) -> None:
                              lot_id=stock, quantity_g=20_000, channel=Channel.CANTEEN))
     run(c.RecallLot(command_id="recall", actor_id=territory.coordinator_id, lot_id=lot_id,
                     reason="contrôle"))
+    # Holds, a refused warm reception, a bulk donation sorted into product lots.
+    run(c.HoldLot(command_id="hold", actor_id=territory.platform_id, lot_id=other_id,
+                  reason="analyse"))
+    run(c.ReleaseHold(command_id="unhold", actor_id=territory.platform_id,
+                      lot_id=other_id, reason="analyse conforme"))
+    yoghurt = territory.offer(10_000, product="yaourt", best_before=date(2027, 1, 10))
+    territory.accept(yoghurt, 10_000)
+    run(c.ReceiveLot(command_id="warm", actor_id=territory.platform_id, lot_id=yoghurt,
+                     site_id=territory.site_id, measured_g=10_000, temperature_dc=95,
+                     if_out_of_range=OutOfRange.REFUSE))
+    donation = run(c.ReceiveDonation(command_id="donation", actor_id=territory.platform_id,
+                                     site_id=territory.site_id, donor_id=member_id,
+                                     description="invendus", quantity_g=20_000)).stream_id
+    run(c.SortDonation(command_id="sort", actor_id=territory.platform_id, lot_id=donation,
+                       outputs=[c.SortedOutput(product="tomate", quantity_g=18_000)],
+                       waste_g=2_000))
 
 
 def test_every_stored_event_round_trips_to_the_same_bytes(ledger: Ledger) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -16,8 +17,11 @@ from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.store import StoreLocation
 from projections.runner import stored_topics
+from tests.builders import DEMO_END
 
 WEEKS = 2
+DEMO_SATURDAY = DEMO_END + timedelta(days=2)
+"""The demo ends at a moment; ending on a Saturday, each of its weeks has had its baskets."""
 HOUSEHOLDS = 40  # seed_governance's default roll
 
 
@@ -26,7 +30,7 @@ def demo(sqlite_store: StoreLocation) -> Iterator[tuple[Ledger, DemoSummary]]:
     """A two-week demo and its summary."""
     ledger = Ledger(sqlite_store)
     try:
-        yield ledger, generate_demo(ledger, weeks=WEEKS, seed=7)
+        yield ledger, generate_demo(ledger, weeks=WEEKS, seed=7, end=DEMO_SATURDAY)
     finally:
         ledger.close()
 
@@ -59,7 +63,8 @@ def test_the_summary_is_printed_in_french(sqlite_store: StoreLocation,
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     try:
-        code = main(["demo", "--weeks", str(WEEKS), "--db", str(sqlite_store.sqlite_path)])
+        code = main(["demo", "--weeks", str(WEEKS), "--end", DEMO_SATURDAY.isoformat(),
+                     "--db", str(sqlite_store.sqlite_path)])
     finally:
         use_language("fr", {})
         configure_logging("warning")

@@ -26,6 +26,7 @@ from infra.exports.history import load_history
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
 from tests.audit_export_scenario import Scenario, build_recall_scenario
+from tests.builders import DEMO_END
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "fixtures/epcis/EPCIS-JSON-Schema.json"
 """GS1's schema, copied from shared/reference/epcis (see fixtures/epcis/README.md)."""
@@ -225,7 +226,8 @@ def test_the_demo_recall_validates(sqlite_store: StoreLocation, tmp_path: Path) 
     from infra.logs import configure_logging  # noqa: PLC0415
 
     ledger = Ledger(sqlite_store)
-    summary = generate_demo(ledger, weeks=2, seed=7, with_governance=False)
+    summary = generate_demo(ledger, weeks=2, seed=7, with_governance=False,
+                            end=DEMO_END)
     ledger.close()
     [code] = summary.recalled_lot_codes
     out = tmp_path / "recall.jsonld"

@@ -1,11 +1,14 @@
 """Random lives of lots: a hypothesis state machine drives valid and invalid commands.
 
-The machine offers, accepts, declines, receives, splits, merges, transforms, reserves,
-releases, plans, dispatches, receives and cancels deliveries, records losses and
-distributions, recalls, sends commands in the wrong role, and replays earlier commands, on
-a real SQLite file, and (fewer runs) on a real PostgreSQL database. A small model predicts
-each command's outcome (accepted, or refused with which error) and the machine checks that
-the ledger agrees. After every step it checks, from the stored events and the ledger's
+The machine offers, accepts, declines, receives (chilled food at good, missing or warm
+temperatures, refused or held), splits, merges, transforms, reserves, releases, plans,
+dispatches, receives and cancels deliveries, records losses and distributions, recalls,
+holds and releases lots, receives bulk donations and sorts them, lets time pass (so use-by
+and best-before dates run out), sends commands in the wrong role, and replays earlier
+commands, on a real SQLite file and (fewer runs) on PostgreSQL. Every act happens at the
+machine's clock (business time), which only moves forward. A small model predicts each
+command's outcome (accepted, or refused with which error) and the machine checks that the
+ledger agrees. After every step it checks, from the stored events and the ledger's
 aggregates:
 
 - stock is never negative, reservations never exceed stock;
@@ -14,6 +17,10 @@ aggregates:
   its inputs; every lot's grams in equal its grams on hand, used, dispatched and lost; every
   dispatch is in transit or delivered (received plus lost in transit); every delivery is
   held, distributed or lost at the outlet;
+- no lot was reserved, dispatched or distributed while held or recalled, past its use-by
+  date (DLC), with less than the minimum remaining life at dispatch, or past its best-before
+  date (DDM) beyond the grace period, judged at each event's own business time;
+- sorting a donation: its product lots plus the declared waste weigh what it weighed;
 - a refused command wrote nothing (the store's last notification id did not move);
 - the model's view of each lot equals the ledger's.
 
@@ -28,6 +35,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -46,28 +54,44 @@ from hypothesis.stateful import (
 
 from domain import commands as c
 from domain.base import Event, project_events
+from domain.dates import DateKind, days_past, paris_day, remaining_life_hours, strictest
 from domain.errors import (
+    BestBeforeGraceExceeded,
+    BulkNotSorted,
     DomainError,
     InsufficientStock,
     InvalidCommand,
     InvalidState,
+    LotHeld,
     QuantityMismatch,
     Recalled,
+    RemainingLifeTooShort,
     RoleRequired,
+    TemperatureOutOfRange,
+    TemperatureRequired,
+    UseByDatePassed,
 )
-from domain.lots import Channel, Lot, ParentShare
+from domain.lots import Channel, Lot, OutOfRange, ParentShare
+from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.ledger.ledger import Ledger, iter_events
 from infra.store import StoreLocation, sqlite_location
 from tests.builders import PLANNED_FOR, found_territory, max_notification_id
 from tests.conftest import create_postgres_database, drop_postgres_database
 
-STEPS_MAX = 30  # Long enough for split-of-split, merge, deliver and recall chains.
+STEPS_MAX = 40
+"""Long enough for split-of-split, merge, deliver and recall chains, and for dates to run
+out between a reception and a distribution."""
 EXAMPLES_MAX = 25
 POSTGRES_EXAMPLES_MAX = 8
 """Fewer runs on PostgreSQL: each creates and drops a database (about 0.3 s)."""
 """Fewer than the ci profile's 60: each run writes about 45 commands to a real file, and 25
 runs take about 10 s here; 60 runs of 60 steps passed locally when this was written."""
-PRODUCTS = ("Carrot", "Leek")
+PRODUCTS = ("Carrot", "Leek", "yaourt", "fromage")
+"""Vegetables (no legal date), a DLC product and a DDM product, both chilled (0 to 4 °C)."""
+CHILLED = ("yaourt", "fromage")
+GOOD_TEMPERATURE_DC = 20
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+RULES = DEFAULT_STOCK_RULES
 Error = type[DomainError] | None
 """The refusal the model predicts, or None for success."""
 
@@ -89,6 +113,10 @@ class LotModel:
     in_transit_g: dict[tuple[UUID, UUID], int] = field(default_factory=dict)
     recalled: bool = False
     children: list[UUID] = field(default_factory=list)
+    date_kind: DateKind = DateKind.NONE
+    best_before: date = date(2026, 11, 20)
+    on_hold: bool = False
+    bulk: bool = False
 
     @property
     def available_g(self) -> int:
@@ -96,23 +124,46 @@ class LotModel:
         return self.on_hand_g - sum(self.reserved_g.values())
 
     def in_stock_error(self) -> Error:
-        """``Lot.check_in_stock``: received and not recalled."""
+        """``Lot.check_in_stock``: received, not recalled, not held."""
         if self.status != "received":
             return InvalidState
         if self.recalled:
             return Recalled
+        if self.on_hold:
+            return LotHeld
+        return None
+
+    def date_error(self, now: datetime, *, dispatch: bool = False) -> Error:
+        """``Lot.check_date``: DLC passed or too close at dispatch; DDM beyond its grace."""
+        past_days = days_past(self.best_before, paris_day(now))
+        if self.date_kind == DateKind.USE_BY:
+            if past_days:
+                return UseByDatePassed
+            if dispatch and (remaining_life_hours(self.best_before, now)
+                             < RULES.use_by_min_remaining_hours):
+                return RemainingLifeTooShort
+        elif self.date_kind == DateKind.BEST_BEFORE and past_days > RULES.grace_days(
+                self.product):
+            return BestBeforeGraceExceeded
         return None
 
     def available_error(self, quantity_g: int) -> Error:
         """``Lot.check_available``."""
-        return (self.in_stock_error() or quantity_error(quantity_g)
+        return (self.in_stock_error() or (BulkNotSorted if self.bulk else None)
+                or quantity_error(quantity_g)
                 or (InsufficientStock if quantity_g > self.available_g else None))
 
-    def dispatch_error(self, outlet_id: UUID, quantity_g: int) -> Error:
-        """``Lot.check_dispatch``."""
+    def reserve_error(self, quantity_g: int, now: datetime) -> Error:
+        """``Lot.check_reserve``."""
+        return self.available_error(quantity_g) or self.date_error(now)
+
+    def dispatch_error(self, outlet_id: UUID, quantity_g: int, now: datetime) -> Error:
+        """``Lot.check_dispatch`` at ``now``."""
         room_g = self.reserved_g.get(outlet_id, 0) + self.available_g
-        return (self.in_stock_error() or quantity_error(quantity_g)
-                or (InsufficientStock if quantity_g > room_g else None))
+        return (self.in_stock_error() or (BulkNotSorted if self.bulk else None)
+                or quantity_error(quantity_g)
+                or (InsufficientStock if quantity_g > room_g else None)
+                or self.date_error(now, dispatch=True))
 
 
 @dataclass
@@ -144,15 +195,57 @@ class Flows:
     """Each child's quantity as its parents recorded it."""
     transformed: dict[UUID, list[Lot.TransformedInto]] = field(
         default_factory=lambda: defaultdict(list))
+    dates: dict[UUID, tuple[DateKind, date, str]] = field(default_factory=dict)
+    """Each lot's date kind, date and product, as its events set them."""
+    blocked: dict[UUID, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """``held`` and ``recalled`` while they last."""
+
+    def check_allowed(self, event: Lot.Reserved | Lot.Dispatched | Lot.Distributed) -> None:
+        """The lot was neither held nor recalled, and its date allowed the act, then."""
+        lot_id = event.originator_id
+        act = type(event).__name__
+        assert not self.blocked[lot_id], f"{act} of a lot that is {self.blocked[lot_id]}"
+        kind, best_before, product = self.dates[lot_id]
+        moment = event.context.occurred_at
+        past_days = days_past(best_before, paris_day(moment))
+        if kind == DateKind.USE_BY:
+            assert not past_days, f"{act} {past_days} days past a DLC"
+            if isinstance(event, Lot.Dispatched):
+                assert (remaining_life_hours(best_before, moment)
+                        >= RULES.use_by_min_remaining_hours), "dispatched too close to a DLC"
+        elif kind == DateKind.BEST_BEFORE:
+            assert past_days <= RULES.grace_days(product), f"{act} beyond a DDM's grace"
 
     def fold(self, event: object) -> None:
         """Account for one event."""
         if not isinstance(event, Event) or not type(event).TOPIC.startswith("lot."):
             return
         lot_id = event.originator_id
+        if isinstance(event, Lot.Offered):
+            self.dates[lot_id] = (event.date_kind, event.best_before, event.product)
+        elif isinstance(event, Lot.DonationReceived):
+            self.dates[lot_id] = (DateKind.NONE, event.best_before, "vrac")
+            self.grams_in[lot_id] = event.quantity_g
+        elif isinstance(event, Lot.Held):
+            self.blocked[lot_id].add("held")
+        elif isinstance(event, Lot.HoldReleased):
+            self.blocked[lot_id].discard("held")
+        elif isinstance(event, Lot.Recalled):
+            self.blocked[lot_id].add("recalled")
+        elif isinstance(event, Lot.Sorted):
+            assert sum(child.quantity_g for child in event.children) + event.waste_g == (
+                event.used_g), "sorting lost or made mass"
+            self.used_g[lot_id] += event.used_g
+            self.shares.update({child.lot_id: child.quantity_g for child in event.children})
+        if isinstance(event, Lot.Reserved | Lot.Dispatched | Lot.Distributed):
+            self.check_allowed(event)
         if isinstance(event, Lot.Received):
             self.grams_in[lot_id] = event.measured_g
+            kind, best_before, product = self.dates[lot_id]
+            self.dates[lot_id] = (event.date_kind or kind, event.best_before or best_before,
+                                  product)
         elif isinstance(event, Lot.Derived):
+            self.dates[lot_id] = (event.date_kind, event.best_before, event.product)
             self.grams_in[lot_id] = event.quantity_g
             self.derived_parents[lot_id] = event.parents
         elif isinstance(event, Lot.Split):
@@ -252,6 +345,7 @@ class LotLives(RuleBasedStateMachine):
         self.deliveries: dict[UUID, DeliveryModel] = {}
         self.accepted: list[msgspec.Struct] = []
         self.flows = Flows()
+        self.now = START
 
     def open_store(self) -> StoreLocation:
         """A fresh store for one run: an SQLite file."""
@@ -265,7 +359,10 @@ class LotLives(RuleBasedStateMachine):
     # -------------------------------------------------------------- plumbing
 
     def run(self, command: msgspec.Struct, expected: Error) -> c.CommandResult | None:
-        """Execute; check the outcome is the predicted one and a refusal wrote nothing."""
+        """Execute at the machine's clock; check the outcome is the predicted one and a
+        refusal wrote nothing."""
+        if getattr(command, "occurred_at", START) is None:
+            command = msgspec.structs.replace(command, occurred_at=self.now)
         before = max_notification_id(self.ledger)
         refusal: DomainError | None = None
         try:
@@ -302,6 +399,13 @@ class LotLives(RuleBasedStateMachine):
         lot_id = data.draw(choices)
         return lot_id, self.lots[lot_id]
 
+    def pick_lot_where(self, data: st.DataObject, wanted: list[UUID]) -> tuple[UUID, LotModel]:
+        """Mostly one of ``wanted`` (the lots an act is meant for), else as ``pick_lot``."""
+        if wanted and data.draw(st.integers(0, 3)):
+            lot_id = data.draw(st.sampled_from(wanted))
+            return lot_id, self.lots[lot_id]
+        return self.pick_lot(data)
+
     @staticmethod
     def draw_grams(data: st.DataObject, fitting_g: int) -> int:
         """Mostly 1 g to ``fitting_g`` (what fits), sometimes anything, zero included."""
@@ -314,10 +418,43 @@ class LotLives(RuleBasedStateMachine):
         """One of the two outlets."""
         return data.draw(st.sampled_from(self.territory.outlet_ids))
 
-    def add_lot(self, lot_id: UUID, product: str, quantity_g: int) -> None:
+    def add_lot(self, lot_id: UUID, product: str, quantity_g: int, date_kind: DateKind,
+                best_before: date) -> None:
         """A lot made at the site from other lots."""
         self.lots[lot_id] = LotModel(product=product, status="received",
-                                     on_hand_g=quantity_g, platform_known=True)
+                                     on_hand_g=quantity_g, platform_known=True,
+                                     date_kind=date_kind, best_before=best_before)
+
+    @property
+    def today(self) -> date:
+        """The machine's day in Europe/Paris."""
+        return paris_day(self.now)
+
+    def made_today(self, product: str) -> tuple[DateKind, date]:
+        """Kind and date of a lot made (transformed, sorted) today without a date."""
+        rule = RULES.product_rule(product)
+        return rule.date_kind, self.today + timedelta(days=rule.shelf_life_days)
+
+    def offer_command(self, data: st.DataObject, quantity_g: int, product: str) -> c.OfferLot:
+        """An offer; chilled products carry a date around today (some already past)."""
+        fields: dict[str, object] = {}
+        if product in CHILLED:
+            fields["best_before"] = self.today + timedelta(days=data.draw(st.integers(-12, 12)))
+        return self.territory.offer_command(quantity_g, product=product, **fields)
+
+    def offered_model(self, command: c.OfferLot, quantity_g: int) -> LotModel:
+        """The model of a lot just offered."""
+        product = command.product.lower()
+        return LotModel(product=product, offered_g=quantity_g,
+                        date_kind=RULES.product_rule(product).date_kind,
+                        best_before=command.best_before or self.today)
+
+    # ------------------------------------------------------------------ time
+
+    @rule(hours=st.integers(1, 60))
+    def time_passes(self, hours: int) -> None:
+        """The clock moves on: dates come closer and pass."""
+        self.now += timedelta(hours=hours)
 
     # ---------------------------------------------------------------- offers
 
@@ -325,12 +462,14 @@ class LotLives(RuleBasedStateMachine):
     def stock_two_lots(self, data: st.DataObject) -> None:
         """Start with a lot of each product in stock, so every act has something to act on."""
         for product in PRODUCTS:
-            self.stock_a_lot(data.draw(st.integers(1, 120_000)), product)
+            self.stock_a_lot(data, data.draw(st.integers(1, 120_000)), product)
 
-    @rule(quantity_g=st.integers(1, 120_000), product=st.sampled_from(PRODUCTS))
-    def stock_a_lot(self, quantity_g: int, product: str) -> None:
+    @rule(data=st.data(), quantity_g=st.integers(1, 120_000),
+          product=st.sampled_from(PRODUCTS))
+    def stock_a_lot(self, data: st.DataObject, quantity_g: int, product: str) -> None:
         """Offer, accept and receive a lot in one go (each step must be accepted)."""
-        result = self.run(self.territory.offer_command(quantity_g, product=product), None)
+        command = self.offer_command(data, quantity_g, product)
+        result = self.run(command, None)
         assert result is not None
         lot_id = result.stream_id
         self.run(c.AcceptOffer(command_id=self.command_id("accept"),
@@ -338,25 +477,27 @@ class LotLives(RuleBasedStateMachine):
                                site_id=self.territory.site_id, accepted_g=quantity_g), None)
         self.run(c.ReceiveLot(command_id=self.command_id("receive"),
                               actor_id=self.territory.platform_id, lot_id=lot_id,
-                              site_id=self.territory.site_id, measured_g=quantity_g), None)
-        self.lots[lot_id] = LotModel(product=product.lower(), status="received",
-                                     offered_g=quantity_g, accepted_g=quantity_g,
-                                     on_hand_g=quantity_g, platform_known=True)
+                              site_id=self.territory.site_id, measured_g=quantity_g,
+                              temperature_dc=GOOD_TEMPERATURE_DC), None)
+        model = self.offered_model(command, quantity_g)
+        model.status, model.accepted_g, model.on_hand_g = "received", quantity_g, quantity_g
+        model.platform_known = True
+        self.lots[lot_id] = model
 
-    @rule(quantity_g=quantities, product=st.sampled_from(PRODUCTS))
-    def offer(self, quantity_g: int, product: str) -> None:
+    @rule(data=st.data(), quantity_g=quantities, product=st.sampled_from(PRODUCTS))
+    def offer(self, data: st.DataObject, quantity_g: int, product: str) -> None:
         """The producer offers a lot."""
-        command = self.territory.offer_command(quantity_g, product=product)
+        command = self.offer_command(data, quantity_g, product)
         result = self.run(command, quantity_error(quantity_g))
         if result:
-            self.lots[result.stream_id] = LotModel(product=product.lower(),
-                                                   offered_g=quantity_g)
+            self.lots[result.stream_id] = self.offered_model(command, quantity_g)
 
     @precondition(lambda self: self.lots)
     @rule(data=st.data())
     def accept(self, data: st.DataObject) -> None:
         """The platform accepts (part of) an offer."""
-        lot_id, lot = self.pick_lot(data)
+        lot_id, lot = self.pick_lot_where(data, [lot_id for lot_id, lot in self.lots.items()
+                                                 if lot.status == "offered"])
         quantity_g = self.draw_grams(data, lot.offered_g)
         expected = (InvalidState if lot.status != "offered" else quantity_error(quantity_g)
                     or (InvalidCommand if quantity_g > lot.offered_g else None))
@@ -365,6 +506,20 @@ class LotLives(RuleBasedStateMachine):
                                 site_id=self.territory.site_id, accepted_g=quantity_g)
         if self.run(command, expected):
             lot.status, lot.accepted_g, lot.platform_known = "accepted", quantity_g, True
+
+    def accept_chilled(self, data: st.DataObject) -> UUID:
+        """Offer a chilled lot and accept it whole (so receptions meet the cold chain)."""
+        quantity_g = data.draw(st.integers(1, 60_000))
+        command = self.offer_command(data, quantity_g, data.draw(st.sampled_from(CHILLED)))
+        result = self.run(command, None)
+        assert result is not None
+        self.run(c.AcceptOffer(command_id=self.command_id("accept"),
+                               actor_id=self.territory.platform_id, lot_id=result.stream_id,
+                               site_id=self.territory.site_id, accepted_g=quantity_g), None)
+        model = self.offered_model(command, quantity_g)
+        model.status, model.accepted_g, model.platform_known = "accepted", quantity_g, True
+        self.lots[result.stream_id] = model
+        return result.stream_id
 
     @precondition(lambda self: self.lots)
     @rule(data=st.data())
@@ -380,16 +535,34 @@ class LotLives(RuleBasedStateMachine):
     @precondition(lambda self: self.lots)
     @rule(data=st.data())
     def receive(self, data: st.DataObject) -> None:
-        """The platform weighs an accepted lot (about what was accepted, or anything)."""
-        lot_id, lot = self.pick_lot(data)
+        """The platform weighs an accepted lot (about what was accepted, or anything), and
+        measures chilled food: in range, not at all, or too warm (then refused or held, or
+        no choice made)."""
+        waiting = [lot_id for lot_id, lot in self.lots.items() if lot.status == "accepted"]
+        if not waiting and data.draw(st.booleans()):
+            waiting = [self.accept_chilled(data)]
+        lot_id, lot = self.pick_lot_where(data, waiting)
         measured_g = data.draw(st.one_of(
             st.integers(max(0, lot.accepted_g - 2_000), lot.accepted_g + 2_000), quantities))
+        temperature_dc = data.draw(st.sampled_from([GOOD_TEMPERATURE_DC, None, 95]))
+        choice = data.draw(st.sampled_from([None, OutOfRange.REFUSE, OutOfRange.HOLD]))
         expected = InvalidState if lot.status != "accepted" else quantity_error(measured_g)
+        chilled = lot.product in CHILLED
+        if expected is None and chilled:
+            if temperature_dc is None:
+                expected = TemperatureRequired
+            elif temperature_dc != GOOD_TEMPERATURE_DC and choice is None:
+                expected = TemperatureOutOfRange
         command = c.ReceiveLot(command_id=self.command_id("receive"),
                                actor_id=self.territory.platform_id, lot_id=lot_id,
-                               site_id=self.territory.site_id, measured_g=measured_g)
+                               site_id=self.territory.site_id, measured_g=measured_g,
+                               temperature_dc=temperature_dc, if_out_of_range=choice)
         if self.run(command, expected):
-            lot.status, lot.on_hand_g = "received", measured_g
+            warm = chilled and temperature_dc != GOOD_TEMPERATURE_DC
+            if warm and choice == OutOfRange.REFUSE:
+                lot.status = "refused"
+                return
+            lot.status, lot.on_hand_g, lot.on_hold = "received", measured_g, warm
 
     # ---------------------------------------------- split, merge, transform
 
@@ -402,7 +575,7 @@ class LotLives(RuleBasedStateMachine):
             parts_g = partition(data, lot.available_g, 2, 4)
         else:
             parts_g = data.draw(st.lists(quantities, min_size=1, max_size=3))
-        expected = lot.in_stock_error() or (
+        expected = lot.in_stock_error() or (BulkNotSorted if lot.bulk else None) or (
             InvalidCommand if len(parts_g) < 2 or any(quantity_error(part) for part in parts_g)
             else QuantityMismatch if sum(parts_g) != lot.available_g else None)
         command = c.SplitLot(command_id=self.command_id("split"),
@@ -412,7 +585,7 @@ class LotLives(RuleBasedStateMachine):
         if result:
             lot.on_hand_g -= sum(parts_g)
             for child_id, part_g in zip(result.stream_ids[1:], parts_g, strict=True):
-                self.add_lot(child_id, lot.product, part_g)
+                self.add_lot(child_id, lot.product, part_g, lot.date_kind, lot.best_before)
                 lot.children.append(child_id)
 
     def parents_error(self, parts: list[tuple[UUID, int]]) -> Error:
@@ -452,7 +625,10 @@ class LotLives(RuleBasedStateMachine):
                               parents=[c.ParentPart(lot_id, grams) for lot_id, grams in parts])
         result = self.run(command, expected)
         if result:
-            self.add_lot(result.stream_id, products.pop(), sum(grams for _, grams in parts))
+            inputs = [self.lots[lot_id] for lot_id, _ in parts]
+            self.add_lot(result.stream_id, products.pop(), sum(grams for _, grams in parts),
+                         strictest([lot.date_kind for lot in inputs]),
+                         min(lot.best_before for lot in inputs))
             for lot_id, grams in parts:
                 self.lots[lot_id].on_hand_g -= grams
                 self.lots[lot_id].children.append(result.stream_id)
@@ -480,7 +656,7 @@ class LotLives(RuleBasedStateMachine):
         if result:
             children = result.stream_ids[:len(outputs_g)]
             for child_id, grams in zip(children, outputs_g, strict=True):
-                self.add_lot(child_id, "soup", grams)
+                self.add_lot(child_id, "soup", grams, *self.made_today("soup"))
             for lot_id, grams in parts:
                 self.lots[lot_id].on_hand_g -= grams
                 self.lots[lot_id].children.extend(children)
@@ -497,7 +673,7 @@ class LotLives(RuleBasedStateMachine):
         command = c.ReserveLot(command_id=self.command_id("reserve"),
                                actor_id=self.territory.platform_id, lot_id=lot_id,
                                outlet_id=outlet_id, quantity_g=quantity_g)
-        if self.run(command, lot.available_error(quantity_g)):
+        if self.run(command, lot.reserve_error(quantity_g, self.now)):
             add(lot.reserved_g, outlet_id, quantity_g)
 
     @precondition(lambda self: self.lots)
@@ -535,7 +711,7 @@ class LotLives(RuleBasedStateMachine):
             command_id=self.command_id("plan"), actor_id=self.territory.platform_id,
             from_site_id=self.territory.site_id, planned_for=PLANNED_FOR,
             stops=[c.PlannedStop(outlet_id, [c.PlannedLine(lot_id, quantity_g)])])
-        expected = lot.in_stock_error() or lot.dispatch_error(outlet_id, quantity_g)
+        expected = lot.in_stock_error() or lot.dispatch_error(outlet_id, quantity_g, self.now)
         result = self.run(command, expected)
         if result:
             self.deliveries[result.stream_id] = DeliveryModel(lot_id, outlet_id, quantity_g)
@@ -557,6 +733,10 @@ class LotLives(RuleBasedStateMachine):
         if data.draw(st.booleans()):
             self.receive_and_record(delivery_id, outlet_id,
                                     data.draw(st.integers(0, quantity_g)))
+            if lot.held_g.get(outlet_id) and data.draw(st.booleans()):
+                # Days may pass before the food is handed out.
+                self.now += timedelta(hours=data.draw(st.integers(0, 96)))
+                self.distribute_and_record(data, lot_id, outlet_id, Channel.FOOD_AID)
 
     def pick_delivery(self, data: st.DataObject) -> tuple[UUID, DeliveryModel]:
         """Mostly a delivery on its way, else any delivery."""
@@ -579,7 +759,7 @@ class LotLives(RuleBasedStateMachine):
         delivery = self.deliveries[delivery_id]
         lot = self.lots[delivery.lot_id]
         expected = (InvalidState if delivery.status != "planned"
-                    else lot.dispatch_error(delivery.outlet_id, delivery.quantity_g))
+                    else lot.dispatch_error(delivery.outlet_id, delivery.quantity_g, self.now))
         command = c.DispatchDelivery(command_id=self.command_id("dispatch"),
                                      actor_id=self.territory.platform_id,
                                      delivery_id=delivery_id)
@@ -675,12 +855,22 @@ class LotLives(RuleBasedStateMachine):
     @rule(data=st.data(), channel=st.sampled_from(Channel))
     def distribute(self, data: st.DataObject, channel: Channel) -> None:
         """An outlet hands food on to people."""
-        lot_id, lot = self.pick_lot(data)
-        outlet_id = self.pick_outlet(data)
+        lot_id, lot = self.pick_lot_where(data, [lot_id for lot_id, lot in self.lots.items()
+                                                 if lot.held_g])
+        outlet_id = (data.draw(st.sampled_from(sorted(lot.held_g, key=str)))
+                     if lot.held_g and data.draw(st.booleans()) else self.pick_outlet(data))
+        self.distribute_and_record(data, lot_id, outlet_id, channel)
+
+    def distribute_and_record(self, data: st.DataObject, lot_id: UUID, outlet_id: UUID,
+                              channel: Channel) -> None:
+        """An outlet hands food from a lot on; the model's holding moves if accepted."""
+        lot = self.lots[lot_id]
         held_g = lot.held_g.get(outlet_id, 0)
-        quantity_g = data.draw(st.integers(0, held_g + 1_000))
-        expected = (Recalled if lot.recalled else quantity_error(quantity_g)
-                    or (InsufficientStock if quantity_g > held_g else None))
+        quantity_g = self.draw_grams(data, held_g)
+        expected = (Recalled if lot.recalled else LotHeld if lot.on_hold else
+                    quantity_error(quantity_g)
+                    or (InsufficientStock if quantity_g > held_g else None)
+                    or lot.date_error(self.now))
         command = c.RecordDistribution(command_id=self.command_id("distribute"),
                                        actor_id=outlet_id, lot_id=lot_id,
                                        quantity_g=quantity_g, channel=channel)
@@ -709,6 +899,76 @@ class LotLives(RuleBasedStateMachine):
                 current = self.lots[queue.pop()]
                 current.recalled = True
                 queue.extend(current.children)
+
+    @precondition(lambda self: self.lots)
+    @rule(data=st.data())
+    def hold(self, data: st.DataObject) -> None:
+        """The platform holds a lot pending an analysis."""
+        lot_id, lot = self.pick_lot(data)
+        expected = (InvalidState if lot.status != "received" else Recalled if lot.recalled
+                    else InvalidState if lot.on_hold else None)
+        command = c.HoldLot(command_id=self.command_id("hold"),
+                            actor_id=self.territory.platform_id, lot_id=lot_id,
+                            reason="analyse en cours")
+        if self.run(command, expected):
+            lot.on_hold = True
+
+    @precondition(lambda self: any(lot.on_hold for lot in self.lots.values()))
+    @rule(data=st.data())
+    def release_hold(self, data: st.DataObject) -> None:
+        """The platform lifts a hold (mostly of a held lot)."""
+        held = [lot_id for lot_id, lot in self.lots.items() if lot.on_hold]
+        lot_id = data.draw(st.one_of(st.sampled_from(held), st.sampled_from(list(self.lots))))
+        lot = self.lots[lot_id]
+        command = c.ReleaseHold(command_id=self.command_id("release"),
+                                actor_id=self.territory.platform_id, lot_id=lot_id,
+                                reason="analyse conforme")
+        if self.run(command, None if lot.on_hold else InvalidState):
+            lot.on_hold = False
+
+    @rule(quantity_g=st.integers(1, 120_000))
+    def receive_donation(self, quantity_g: int) -> None:
+        """A shop's unsorted donation arrives, weighed as one lot."""
+        command = c.ReceiveDonation(command_id=self.command_id("donation"),
+                                    actor_id=self.territory.platform_id,
+                                    site_id=self.territory.site_id,
+                                    donor_id=self.territory.producer_id,
+                                    description="invendus", quantity_g=quantity_g)
+        result = self.run(command, None)
+        assert result is not None
+        self.lots[result.stream_id] = LotModel(
+            product="vrac", status="received", on_hand_g=quantity_g, platform_known=True,
+            bulk=True, best_before=self.today + timedelta(days=1))
+
+    @precondition(lambda self: self.lots)
+    @rule(data=st.data())
+    def sort(self, data: st.DataObject) -> None:
+        """Sort a donation (mostly) into carrots and yoghurts, with waste that balances or
+        not."""
+        lot_id, lot = self.pick_lot_where(data, [lot_id for lot_id, lot in self.lots.items()
+                                                 if lot.bulk and lot.on_hand_g])
+        if lot.available_g >= 1 and data.draw(st.booleans()):
+            waste_g = data.draw(st.integers(0, lot.available_g - 1))
+            outputs_g = partition(data, lot.available_g - waste_g, 1, 3)
+        else:
+            waste_g = data.draw(st.integers(0, 10_000))
+            outputs_g = data.draw(st.lists(quantities, max_size=2))
+        products = [data.draw(st.sampled_from(["carrot", "yaourt"])) for _ in outputs_g]
+        expected = lot.in_stock_error() or (None if lot.bulk else InvalidState) or (
+            InvalidCommand if not outputs_g or any(quantity_error(g) for g in outputs_g)
+            else QuantityMismatch if sum(outputs_g) + waste_g != lot.available_g else None)
+        command = c.SortDonation(
+            command_id=self.command_id("sort"), actor_id=self.territory.platform_id,
+            lot_id=lot_id, waste_g=waste_g,
+            outputs=[c.SortedOutput(product=product, quantity_g=grams)
+                     for product, grams in zip(products, outputs_g, strict=True)])
+        result = self.run(command, expected)
+        if result:
+            lot.on_hand_g = 0
+            for child_id, product, grams in zip(result.stream_ids[1:], products, outputs_g,
+                                                strict=True):
+                self.add_lot(child_id, product, grams, *self.made_today(product))
+                lot.children.append(child_id)
 
     @precondition(lambda self: self.lots)
     @rule(data=st.data(), quantity_g=quantities)
@@ -757,9 +1017,11 @@ class LotLives(RuleBasedStateMachine):
             assert all(grams > 0 for grams in lot.held_g.values())
             assert all(grams > 0 for grams in lot.in_transit_g.values())
             assert (lot.status, lot.on_hand_g, lot.reserved_g, lot.held_g, lot.in_transit_g,
-                    lot.recalled) == (expected.status, expected.on_hand_g, expected.reserved_g,
-                                      expected.held_g, expected.in_transit_g,
-                                      expected.recalled), f"lot {lot.code} drifted"
+                    lot.recalled, lot.on_hold is not None, lot.bulk, lot.date_kind,
+                    lot.best_before) == (
+                expected.status, expected.on_hand_g, expected.reserved_g, expected.held_g,
+                expected.in_transit_g, expected.recalled, expected.on_hold, expected.bulk,
+                expected.date_kind, expected.best_before), f"lot {lot.code} drifted"
 
     def check_mass_is_conserved(self, lots: dict[UUID, Lot]) -> None:
         """Every gram that came in is on hand, moved on, in transit, held, eaten or lost."""

@@ -8,11 +8,12 @@ Each refusal is checked to have written nothing. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from domain import commands as c
 from domain.base import Role
+from domain.dates import DateKind, paris_day
 from domain.errors import (
     AlreadyExists,
     BestBeforeBeforeHarvest,
@@ -369,7 +370,12 @@ def test_transform_conserves_mass_with_the_declared_loss(ledger: Ledger) -> None
     assert (soup_lot.product, soup_lot.on_hand_g, soup_lot.best_before) == (
         "soup", 60_000, date(2026, 12, 31))
     assert soup_lot.parents == [ParentShare(carrots, 50_000), ParentShare(leeks, 30_000)]
-    assert territory.lot(peeled).best_before == territory.lot(carrots).best_before
+    # An output without a date gets its product's shelf life from the day it is made (7
+    # days for a product the stock rules do not list), not its inputs' dates.
+    peeled_lot = territory.lot(peeled)
+    made_on = paris_day(events_of_stream(ledger, peeled)[0].context.occurred_at)
+    assert (peeled_lot.date_kind, peeled_lot.best_before) == (
+        DateKind.NONE, made_on + timedelta(days=7))
     assert (territory.lot(carrots).on_hand_g, territory.lot(leeks).on_hand_g) == (10_000, 10_000)
     for lot_id, used_g in ((carrots, 50_000), (leeks, 30_000)):
         event = events_of_stream(ledger, lot_id)[-1]

@@ -16,6 +16,7 @@ from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
+from tests.builders import DEMO_END
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 DEMO_WEEKS = 3  # Splits, a transformation (week 3), three rounds, losses and the recall.
@@ -45,7 +46,8 @@ def demo_with_live_views(
     projections = open_projections(ledger, follow=True, batch_size=LIVE_BATCH_SIZE,
                                    poll_interval_s=0.005)
     try:
-        generate_demo(ledger, weeks=DEMO_WEEKS, seed=11, with_governance=WITH_GOVERNANCE)
+        generate_demo(ledger, weeks=DEMO_WEEKS, seed=11, with_governance=WITH_GOVERNANCE,
+                      end=DEMO_END)
         head = ledger.recorder.max_notification_id()
         assert projections.wait_for(head, timeout_s=60)
         projections.stop()

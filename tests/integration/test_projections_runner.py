@@ -40,7 +40,7 @@ from projections.view_store import (
     SQLiteViewDatabase,
     ViewDatabase,
 )
-from tests.builders import found_territory
+from tests.builders import DEMO_END, found_territory
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 SMALL_BATCH = 37  # An odd size, so batch boundaries fall inside commands' event groups.
@@ -61,7 +61,8 @@ def demo_store(request: pytest.FixtureRequest,
     else:
         location = create_postgres_database()
     ledger = Ledger(location)
-    generate_demo(ledger, weeks=DEMO_WEEKS, seed=3, with_governance=WITH_GOVERNANCE)
+    generate_demo(ledger, weeks=DEMO_WEEKS, seed=3, with_governance=WITH_GOVERNANCE,
+                  end=DEMO_END)
     ledger.close()
     try:
         yield location

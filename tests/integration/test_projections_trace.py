@@ -128,8 +128,11 @@ def build_graph(ledger: Ledger) -> Graph:
     t1, t2 = territory.run(c.TransformLots(
         command_id=territory.command_id("transform"), actor_id=platform,
         inputs=[c.ParentPart(a2, 38_000), c.ParentPart(m, 10_000)],
-        outputs=[c.TransformOutput(product="soupe", quantity_g=30_000),
-                 c.TransformOutput(product="purée", quantity_g=15_000)],
+        # Dated like their inputs: without a date, an output gets its shelf life from today.
+        outputs=[c.TransformOutput(product="soupe", quantity_g=30_000,
+                                   best_before=date(2026, 11, 30)),
+                 c.TransformOutput(product="purée", quantity_g=15_000,
+                                   best_before=date(2026, 11, 30))],
         loss_g=3_000, occurred_at=at(5))).stream_ids[:2]
     territory.run(c.RecordLoss(command_id=territory.command_id("loss"), actor_id=platform,
                                lot_id=a1, quantity_g=5_000, reason="crates crushed",

@@ -24,7 +24,6 @@ from domain.rules import (
     price_grid_in_force,
 )
 from domain.whatif import Measure, Simulation, replay_window
-from infra.demo.territory import FIRST_MONDAY
 from infra.ledger.ledger import Ledger
 from infra.reader import Reader, find_stream, rule_book
 from infra.whatif import gather_inputs, simulate_proposal, simulate_rule
@@ -32,6 +31,7 @@ from tests.whatif_support import (
     ADOPTION,
     DEMO_WEEKS,
     END,
+    FIRST_MONDAY,
     Demo,
     governed_demo,
     proposal_ids,
@@ -87,7 +87,7 @@ def test_replaying_the_price_grid_in_force_gives_what_happened(demo: Demo) -> No
     simulation = simulate_rule(demo.ledger, decided[0], window)
     assert_no_difference(simulation)
     paid = section(simulation, Measure.PRODUCER_PAID_CENTS)
-    assert len(paid) == 6
+    assert len(paid) == 7  # The six gardens and the dairy farm.
     assert all(actual > 0 for actual, _, _ in paid.values())
     spent = next(item for item in simulation.sections
                  if item.measure == Measure.FUNDER_SPENT_CENTS)

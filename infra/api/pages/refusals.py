@@ -72,6 +72,13 @@ CODE_MESSAGES: dict[str, str] = {
     "harvest_too_old": "La récolte est datée de plus d’un an avant la proposition",
     "best_before_before_harvest": "La date limite précède la récolte",
     "best_before_too_far": "La date limite est trop éloignée de la récolte",
+    "lot_held": "Ce lot est bloqué",
+    "bulk_not_sorted": "Ce don en vrac n’est pas trié",
+    "use_by_date_passed": "La date limite de consommation (DLC) est dépassée",
+    "best_before_grace_exceeded": "La DDM est dépassée au-delà de la tolérance",
+    "remaining_life_too_short": "La DLC est trop proche pour expédier",
+    "temperature_required": "La température doit être mesurée à la réception",
+    "temperature_out_of_range": "Température hors plage",
 }
 
 REASON_MESSAGES: dict[str, str] = {
@@ -165,6 +172,54 @@ REASON_MESSAGES: dict[str, str] = {
                           "et aucun prix de référence pour {product} au {donated_date}.",
     "donation_more_than_on_hand": "Don de {quantity_g} refusé : le lot {lot} n’a que "
                                   "{on_hand_g} en stock (enregistrez le don à sa réception).",
+    "lot_held": "Impossible : le lot {lot} est bloqué depuis le {held_at} ({hold_reason}).",
+    "bulk_not_sorted": "Le lot {lot} est un don en vrac non trié : triez-le d’abord.",
+    "use_by_date_passed": "Refusé : la DLC du lot {lot} ({best_before}) est dépassée (nous "
+                          "sommes le {on_date}).",
+    "remaining_life_too_short": "Expédition refusée : le lot {lot} (DLC {best_before}) n’a "
+                                "plus que {remaining_hours} h de vie, moins que les "
+                                "{minimum_hours} h exigées.",
+    "best_before_grace_exceeded": "Refusé : la DDM du lot {lot} ({best_before}) est dépassée "
+                                  "de {past_days} jours, au-delà de la tolérance de "
+                                  "{grace_days} jours.",
+    "temperature_required": "Réception refusée : le lot {lot} se reçoit avec sa température "
+                            "mesurée (plage {temperature_min_dc} à {temperature_max_dc}).",
+    "temperature_out_of_range": "Réception refusée : le lot {lot} est à {temperature_dc}, hors "
+                                "plage {temperature_min_dc} à {temperature_max_dc} : "
+                                "refusez-le ou acceptez-le en le bloquant.",
+    "sort_not_bulk": "Le lot {lot} n’est pas un don en vrac à trier : divisez-le ou "
+                     "transformez-le.",
+    "sorted_lots_count": "Le tri du lot {lot} donne 1 à {maximum} lots de produits ({count} "
+                         "indiqués).",
+    "sort_balance": "Tri refusé : produits {outputs_g} + déchets {waste_g} = {total_g}, mais "
+                    "le lot en vrac {lot} pèse {available_g}.",
+    "lot_already_held": "Le lot {lot} est déjà bloqué depuis le {held_at} ({hold_reason}).",
+    "lot_not_on_hold": "Le lot {lot} n’est pas bloqué : rien à lever.",
+    "stock_rules_products_count": "Les règles de stock citent au plus {maximum} produits "
+                                  "({count} indiqués).",
+    "stock_rules_categories_count": "Les règles de stock citent au plus {maximum} catégories "
+                                    "({count} indiquées).",
+    "stock_rules_products_twice": "Les règles de stock citent chaque produit une seule fois, "
+                                  "sans nom vide.",
+    "stock_rules_categories_twice": "Les règles de stock citent chaque catégorie une seule "
+                                    "fois, sans nom vide.",
+    "stock_rules_unknown_category": "Le produit {product} est rangé dans la catégorie "
+                                    "{category}, que les règles ne décrivent pas.",
+    "gtin_invalid": "Produit {product} : « {gtin} » n’est pas un GTIN-8, -12, -13 ou -14 à "
+                    "clé de contrôle valide.",
+    "temperature_bound_alone": "La catégorie {category} ne fixe qu’une borne de température : "
+                               "fixez les deux ou aucune.",
+    "temperature_range_invalid": "Catégorie {category} : la plage {temperature_min_dc} à "
+                                 "{temperature_max_dc} doit être ordonnée et comprise entre "
+                                 "{lowest_dc} et {highest_dc}.",
+    "remaining_hours_range": "La durée de vie minimale à l’expédition doit être de 0 à "
+                             "{maximum} heures ({hours} indiquées).",
+    "shelf_life_days_range": "Durée de conservation refusée ({subject}) : {days} jours ; elle "
+                             "doit être de 0 à {maximum} jours.",
+    "ddm_grace_days_range": "Tolérance après la DDM refusée ({subject}) : {days} jours ; elle "
+                            "doit être de 0 à {maximum} jours.",
+    "pick_more_than_stock": "Prélèvement de {quantity_g} refusé : le lot {lot} n’a plus que "
+                            "{available_g} disponibles sur cette liste.",
 }
 
 
@@ -172,6 +227,9 @@ def fact_text(name: str, value: int | str, names: Names | None = None) -> str:
     """One fact in French: grams as kg, cents as euros, basis points as %, days, moments,
     weeks, codes as French words, ids as names (see the module docstring)."""
     if not isinstance(value, str):
+        if name.endswith("_dc"):  # Tenths of a degree Celsius.
+            sign = "-" if value < 0 else ""
+            return f"{sign}{abs(value) // 10},{abs(value) % 10}\u00a0°C"
         if name.endswith("_g"):
             return french.kg(value)
         if name.endswith("_cents"):

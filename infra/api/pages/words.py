@@ -81,6 +81,8 @@ TERMS = {
     "transfer amount": "montant du virement", "amount": "montant",
     "donated quantity": "quantité donnée", "nature": "nature du don", "note": "note",
     "certificate": "certificat", "title": "titre", "donor": "donateur",
+    "donation quantity": "poids du don en vrac", "sorted quantity": "quantité triée",
+    "waste": "déchets", "description": "description",
     # Streams a command names (``what``).
     "member": "membre", "lot": "lot", "site": "site", "allocation round": "répartition",
     "cooperative": "coopérative", "back-dating reason": "raison de la saisie tardive",
@@ -100,6 +102,7 @@ TERMS = {
     "cancel": "annulation", "adjust_round": "ajustement de la répartition",
     "cancel_delivery": "annulation de la livraison",
     "unseat_member": "retrait d’un membre de son collège",
+    "sort": "tri", "distribute": "distribution", "hold": "blocage",
 }
 
 

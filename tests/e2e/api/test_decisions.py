@@ -158,7 +158,7 @@ def test_rules_history_leads_to_the_acts_and_each_act_back_to_its_decision(
     """History -> a decision's acts -> a round -> its lines, each naming the decision."""
     history = served.get("producer", "/api/rules/history").json()
     kinds = {entry["kind"]: entry for entry in history}
-    assert sorted(kinds) == ["allocation_key", "price_grid", "reference_prices"]
+    assert sorted(kinds) == ["allocation_key", "price_grid", "reference_prices", "stock_rules"]
     key = kinds["allocation_key"]
     assert key["decision_id"] == str(served.key_proposal)
     assert key["effective_from"] == "2026-02-09"

@@ -81,6 +81,9 @@ def _request(world: World, path: str, handler: HTTPRouteHandler,
     url = (path.replace("{lot:str}", str(world.lot))
            .replace("{stream_id:uuid}", str(world.lot))
            .replace("{proposal_id:uuid}", str(uuid4()))
+           .replace("{delivery_id:uuid}", str(uuid4()))
+           .replace("{site_id:uuid}", str(uuid4()))
+           .replace("{gtin:str}", "3769999000015")
            .replace("{household_id:uuid}", str(uuid4())))
     body = command_body(command_types[name]) if name in command_types else None
     return url, body

@@ -35,12 +35,15 @@ from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
 from infra.demo.territory import generate_demo
 from infra.store import StoreLocation, sqlite_location
+from tests.builders import DEMO_END
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PAGE_TIMEOUT_MS = 15_000
 SERVER_START_S = 30
-DEMO_WEEKS = 2  # Enough for every kind of stream (rounds, deliveries, votes, baskets).
+DEMO_WEEKS = 3
+"""Enough for every kind of stream (rounds, deliveries, votes, baskets), and for the key
+vote to come after a first round (the demo holds no act after its end)."""
 TESTS = Path(__file__).parents[2]
 AXE = next(path for path in (TESTS / "api" / "vendor" / "axe.min.js",
                              TESTS / "e2e" / "api" / "vendor" / "axe.min.js") if path.exists())
@@ -181,7 +184,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     location = sqlite_location(Path(tmp_path_factory.mktemp("pages")) / "ledger.db")
     app = create_app(location)
     ledger = app.state.services.ledger
-    generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1)
+    generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1, end=DEMO_END)
     chosen = demo_members(ledger)
     members = {str(role): member_id for role, member_id in chosen.items()}
     port = free_port()

@@ -24,6 +24,7 @@ from infra.api.pages.roles import PAGES
 from infra.api.policy import POLICY
 from infra.cli.main import main
 from infra.demo.territory import generate_demo
+from tests.builders import DEMO_END
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.e2e.pages.conftest import MAIN_PAGES, Demo
 
@@ -178,7 +179,7 @@ def test_every_page_renders_on_postgresql() -> None:
         app = create_app(location)
         with TestClient(app) as http:
             ledger = app.state.services.ledger
-            generate_demo(ledger, weeks=1, seed=7, scale=1)
+            generate_demo(ledger, weeks=1, seed=7, scale=1, end=DEMO_END)
             chosen = demo_members(ledger)
             tokens = app.state.services.tokens
             app.state.services.views.wait_for(ledger.recorder.max_notification_id())

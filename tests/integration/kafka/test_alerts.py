@@ -40,7 +40,7 @@ from infra.projections_wiring import open_projections
 from infra.store import StoreLocation
 from projections.trace import RecallImpact
 from projections.view_store import SQLiteViewDatabase
-from tests.builders import BEST_BEFORE, found_territory
+from tests.builders import BEST_BEFORE, DEMO_END, found_territory
 from tests.integration.kafka.test_consumers import relay_catch_up
 
 TODAY = BEST_BEFORE - timedelta(days=10)
@@ -231,7 +231,7 @@ def test_the_demo_recall_alerts_every_holder_the_trace_view_names(
     and outlets served, for the recalled lot and every lot made from it."""
     ledger = Ledger(sqlite_store)
     try:
-        summary = generate_demo(ledger, weeks=2, with_governance=False)
+        summary = generate_demo(ledger, weeks=2, with_governance=False, end=DEMO_END)
         head = ledger.recorder.max_notification_id() or 0
         projections = open_projections(ledger)
         projections.catch_up()

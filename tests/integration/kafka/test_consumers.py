@@ -60,6 +60,7 @@ from projections.runner import View
 from projections.stock import StockView
 from projections.trace import TraceView
 from projections.view_store import Row, SQLiteViewDatabase, ViewDatabase
+from tests.builders import DEMO_END
 from tests.kafka_broker import TansuBroker
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
@@ -79,7 +80,7 @@ def demo_store(location: StoreLocation, weeks: int = 2) -> tuple[Dumps, int]:
     """Write the demo scenario into a fresh store; the in-process views' dumps and head."""
     ledger = Ledger(location)
     try:
-        generate_demo(ledger, weeks=weeks, with_governance=False)
+        generate_demo(ledger, weeks=weeks, with_governance=False, end=DEMO_END)
         head = ledger.recorder.max_notification_id() or 0
         projections = open_projections(ledger)  # Beside the store: the in-process views.
         try:

@@ -44,6 +44,7 @@ from domain.codec import decode_event
 from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation
+from tests.builders import DEMO_END
 from tests.kafka_broker import ReadRecord, TansuBroker, read_topic, topic_names
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
@@ -407,7 +408,7 @@ def test_relay_publishes_the_demo_scenario_as_decodable_ledger_events(
     """Real ledger events arrive whole: each value decodes to the event its headers name."""
     ledger = Ledger(sqlite_store)
     try:
-        generate_demo(ledger, weeks=2, with_governance=False)
+        generate_demo(ledger, weeks=2, with_governance=False, end=DEMO_END)
         head = ledger.recorder.max_notification_id() or 0
     finally:
         ledger.close()
