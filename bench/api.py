@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -102,15 +102,20 @@ class World:
             self.lots.append(lot)
 
 
+HARVEST_DATE = date.today() - timedelta(days=1)
+"""Yesterday: a harvest the business-time rule finds plausible whatever day the bench runs."""
+
+
 def offer(producer: UUID, command_id: str) -> c.OfferLot:
     """A producer's offer of ten kilos of carrots."""
     return c.OfferLot(command_id=command_id, actor_id=producer, product="carrot",
-                      quantity_g=10_000, price_cents_per_kg=180, harvest_date=date(2026, 1, 4),
-                      best_before=date(2026, 1, 30))
+                      quantity_g=10_000, price_cents_per_kg=180, harvest_date=HARVEST_DATE,
+                      best_before=HARVEST_DATE + timedelta(days=26))
 
 
 OFFER_BODY = {"product": "carrot", "quantity_g": 10_000, "price_cents_per_kg": 180,
-              "harvest_date": "2026-01-04", "best_before": "2026-01-30"}
+              "harvest_date": HARVEST_DATE.isoformat(),
+              "best_before": (HARVEST_DATE + timedelta(days=26)).isoformat()}
 
 
 def free_port() -> int:

@@ -24,7 +24,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -53,12 +53,16 @@ def setup(ledger: Ledger) -> tuple[UUID, UUID]:
     return coordinator, producer.stream_id
 
 
+HARVEST_DATE = date.today() - timedelta(days=1)
+"""Yesterday: a harvest the business-time rule finds plausible whatever day the bench runs."""
+
+
 def offer(producer: UUID, number: int, prefix: str) -> c.OfferLot:
     """An offer command with a unique id."""
     return c.OfferLot(
         command_id=f"{prefix}-{number}", actor_id=producer, product="carrot",
         variety="Nantaise", quantity_g=120_000, price_cents_per_kg=180,
-        harvest_date=date(2026, 3, 2), best_before=date(2026, 3, 20),
+        harvest_date=HARVEST_DATE, best_before=HARVEST_DATE + timedelta(days=18),
         organic_certificate="FR-BIO-01-ABCD", origin="Parcelle 3")
 
 

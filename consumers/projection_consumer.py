@@ -31,6 +31,16 @@ is a gap (an earlier version is missing: the record is not applied and an error 
 the relay's retry or a republication brings both again, in order). Every stream is tracked,
 including streams whose events the view ignores, so that versions stay contiguous.
 
+**Poison records** (see ``consumers.dead_letters``): a record that is not a relayed event
+(no key or headers), whose event type or version this code does not know, whose value does
+not decode to the event its headers name, or that the view raises on, is stored in the
+``consumer_dead_letters`` table with the error, in the batch's transaction, logged with its
+topic, partition and offset, and skipped: the batch's offsets pass it, and its stream's
+version does not advance (later events of that stream wait as gaps for a republication).
+A record fails alone: its batch is applied in one go, and only if that raises is it applied
+again record by record, each under a savepoint, to find the culprits. Database errors are
+never a record's fault: they fail the batch, which is retried (``BATCH_ATTEMPTS_MAX``).
+
 **Cost**: one row per stream in ``consumer_streams`` (about 60 bytes), the price of a dedup
 that never depends on the broker's offsets.
 
@@ -69,13 +79,17 @@ A view whose ``schema_version`` changed is reset the same way at start-up.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
+import psycopg
 import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
@@ -83,7 +97,9 @@ from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from consumers.dead_letters import DeadLetter, DeadLetterTable, dead_letter
 from consumers.relay import BOOTSTRAP_SERVERS_VARIABLE, DEFAULT_BOOTSTRAP_SERVERS, DEFAULT_TOPIC
+from domain import catalogue
 from domain.base import Event, event_class_for_topic
 from domain.codec import decode_event, split_stored_topic
 from projections.runner import View
@@ -98,10 +114,12 @@ __all__ = [
     "ConsumerError",
     "ConsumerSettings",
     "ConsumerState",
+    "DeadLetter",
     "Delivered",
     "HandlerError",
     "ProjectionConsumer",
     "ProjectionHandler",
+    "dead_letter_of_message",
     "delivered_from_message",
     "plan_batch",
 ]
@@ -139,14 +157,24 @@ CLOSE_TIMEOUT_MS = 5_000
 # succeed by waiting: the process exits non-zero so its supervisor restarts it and the
 # failure shows.
 BATCH_ATTEMPTS_MAX = 10
+# Why 120 s: the broker itself failing (down, restarting, electing a leader) is waited for as
+# long as the relay waits (SEND_ATTEMPTS_MAX with its backoff, about two minutes), counted
+# in time rather than attempts; longer, the process exits and its supervisor takes over.
+BROKER_UNAVAILABLE_S_MAX = 120.0
 ERROR_BACKOFF_S_MIN = 0.1
 ERROR_BACKOFF_S_MAX = 5.0
 # Why 20: a broken republication can make every record of a batch a gap; twenty lines name
 # the problem, the summary line counts the rest.
 GAP_LOG_LINES_MAX = 20
+# Why 100: a topic flooded with garbage must not flood the log; a hundred lines per batch name
+# the records (all are in the dead-letter table), the summary line counts them.
+DEAD_LETTER_LOG_LINES_MAX = 100
 LAG_REPORT_INTERVAL_S = 1.0  # Lag moves with every batch; once a second is enough for a gauge.
 POSITION_TIMEOUT_MS = 100  # Positions of fetched partitions are known locally: no round trip.
 
+# Every event type the ledger writes is known to this process, whatever views it feeds: a
+# type missing from the catalogue is a newer ledger's (or garbage), and is set aside.
+KNOWN_STREAM_MODULES = catalogue.STREAM_MODULES
 _HEADER_EVENT_TYPE = "event-type"
 _HEADER_NOTIFICATION_ID = "notification-id"
 _HEADER_STREAM_VERSION = "stream-version"
@@ -198,17 +226,54 @@ def delivered_from_message(message: Any) -> Delivered:
     """A :class:`Delivered` from a kafka-python ``ConsumerRecord`` written by the relay."""
     headers = dict(message.headers or ())
     try:
+        stream_id = bytes(message.key).decode("ascii")
+        UUID(stream_id)  # The relay keys every record by its stream's id.
         return Delivered(
             topic=message.topic, partition=message.partition, offset=message.offset,
-            stream_id=bytes(message.key).decode("ascii"),
+            stream_id=stream_id,
             event_type=headers[_HEADER_EVENT_TYPE].decode(),
             notification_id=int(headers[_HEADER_NOTIFICATION_ID]),
             stream_version=int(headers[_HEADER_STREAM_VERSION]),
             value=bytes(message.value))
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as error:
-        raise HandlerError(f"record is not a relayed event (key and headers "
+        raise HandlerError(f"record is not a relayed event (a stream id as key, headers "
                            f"{_HEADER_EVENT_TYPE}, {_HEADER_NOTIFICATION_ID}, "
                            f"{_HEADER_STREAM_VERSION} required): {error!r}") from error
+
+
+def dead_letter_of_message(view: str, message: Any, error: Exception) -> DeadLetter:
+    """The dead letter of a kafka-python record that is not a relayed event."""
+    value = message.value if isinstance(message.value, bytes | bytearray) else None
+    return dead_letter(view=view, topic=message.topic, partition=message.partition,
+                       offset=message.offset, error=str(error),
+                       value=None if value is None else bytes(value))
+
+
+def dead_letter_of_record(view: str, record: Delivered, error: Exception) -> DeadLetter:
+    """The dead letter of a relayed record that could not be decoded or applied."""
+    return dead_letter(view=view, topic=record.topic, partition=record.partition,
+                       offset=record.offset, error=str(error), value=record.value,
+                       stream_id=record.stream_id, event_type=record.event_type,
+                       notification_id=record.notification_id,
+                       stream_version=record.stream_version)
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether ``error`` came from the view database (never a record's fault: retried)."""
+    return isinstance(error, sqlite3.Error | psycopg.Error)
+
+
+@contextmanager
+def savepoint(transaction: ViewTransaction, name: str) -> Iterator[None]:
+    """A savepoint: what the block wrote is undone if it raises, the transaction lives on."""
+    transaction.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        transaction.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        transaction.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    transaction.execute(f"RELEASE SAVEPOINT {name}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +330,7 @@ class ConsumerState:
         self.views_table = database.table("consumer_views")
         self.streams_table = database.table("consumer_streams")
         self.offsets_table = database.table("consumer_offsets")
+        self.dead_letters = DeadLetterTable(database)
         # A stable 31-bit key for PostgreSQL's advisory lock, one per view.
         self._lock_key = zlib.crc32(f"cocagne.consumer.{view_name}".encode()) & 0x7FFF_FFFF
 
@@ -281,6 +347,7 @@ class ConsumerState:
             "view TEXT NOT NULL, topic TEXT NOT NULL, partition_id INTEGER NOT NULL, "
             "next_offset BIGINT NOT NULL, updated_at_us BIGINT NOT NULL, "
             f"PRIMARY KEY (view, topic, partition_id)){without_rowid}",
+            *self.dead_letters.create_statements(),
         ]
 
     def lock(self, transaction: ViewTransaction) -> None:
@@ -292,6 +359,12 @@ class ConsumerState:
     def setup(self, view: View) -> bool:
         """Create the tables; reset the view if its schema changed. True if reset (empty)."""
         with self.database.transaction() as transaction:
+            # The consumer tables are shared by every view of the database, and PostgreSQL's
+            # CREATE TABLE IF NOT EXISTS is not safe against a concurrent one (two consumers
+            # of different views starting together: "duplicate key ... pg_type"): one lock
+            # for every view's set-up, then the view's own lock.
+            if self.database.dialect == "postgres":
+                transaction.query("SELECT pg_advisory_xact_lock(?)", (_SETUP_LOCK_KEY,))
             self.lock(transaction)
             for statement in self.create_statements():
                 transaction.execute(statement)
@@ -303,7 +376,8 @@ class ConsumerState:
                 return False
             view.drop(transaction)
             view.create(transaction)
-            for table in (self.streams_table, self.offsets_table, self.views_table):
+            for table in (self.streams_table, self.offsets_table, self.dead_letters.name,
+                          self.views_table):
                 transaction.execute(f"DELETE FROM {table} WHERE view = ?", (self.view_name,))
             transaction.execute(
                 f"INSERT INTO {self.views_table} (view, schema_version) VALUES (?, ?)",
@@ -354,6 +428,9 @@ class ConsumerState:
         return int(rows[0][0])
 
 
+_SETUP_LOCK_KEY = zlib.crc32(b"cocagne.consumer.setup") & 0x7FFF_FFFF
+
+
 def to_us_now() -> int:
     """Now, in microseconds since the epoch (``projections.view_store.to_us`` of now)."""
     return time.time_ns() // 1_000
@@ -374,6 +451,8 @@ class BatchOutcome:
     """Events handed to ``View.apply`` (those of the view's topics)."""
     duplicates: int = 0
     gaps: int = 0
+    dead_letters: int = 0
+    """Records set aside in the dead-letter table (not decodable, not applicable)."""
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     notification_ids: list[int] = field(default_factory=list)
     """Notification ids whose effect the batch made durable (new records only)."""
@@ -405,31 +484,115 @@ class ProjectionHandler:
             log.info("consumer.view_created", view=self.name,
                      schema_version=self.view.schema_version)
 
-    def handle(self, records: Sequence[Delivered]) -> BatchOutcome:
-        """Apply a batch in one transaction; returns once it is committed."""
-        outcome = BatchOutcome(records=len(records))
-        if not records:
+    def handle(self, records: Sequence[Delivered],
+               rejected: Sequence[DeadLetter] = ()) -> BatchOutcome:
+        """Apply a batch in one transaction; returns once it is committed.
+
+        ``rejected``: records of the batch that are not relayed events (set aside as they
+        are). Records that cannot be decoded or applied are set aside too; the offsets of
+        every record, set aside or not, are stored with the batch.
+        """
+        outcome = BatchOutcome(records=len(records) + len(rejected))
+        if not records and not rejected:
             return outcome
-        for record in records:
-            key = (record.topic, record.partition)
-            outcome.next_offsets[key] = max(outcome.next_offsets.get(key, 0), record.offset + 1)
+        places = [(record.topic, record.partition, record.offset) for record in records]
+        places += [(letter.topic, letter.partition, letter.offset) for letter in rejected]
+        for topic, partition, offset in places:
+            key = (topic, partition)
+            outcome.next_offsets[key] = max(outcome.next_offsets.get(key, 0), offset + 1)
         with self.database.transaction() as transaction:
             self.state.lock(transaction)
             stream_ids = list(dict.fromkeys(record.stream_id for record in records))
-            plan = plan_batch(records, self.state.applied_versions(transaction, stream_ids))
-            events = [(record.notification_id, self._decode(record))
-                      for record in plan.to_apply if self._reads(record)]
-            if events:
-                self.view.apply(transaction, events)
+            applied = self.state.applied_versions(transaction, stream_ids)
+            plan, events, dead = self._plan(records, applied)
+            batch = [(record.notification_id, events[_key(record)])
+                     for record in plan.to_apply if self._reads(record)]
+            if batch:
+                try:
+                    with savepoint(transaction, "consumer_batch"):
+                        self.view.apply(transaction, batch)
+                except Exception as error:
+                    if is_database_error(error):
+                        raise
+                    plan, failed = self._apply_one_by_one(transaction, plan, events, applied)
+                    dead.extend(failed)
+                    batch = [(record.notification_id, events[_key(record)])
+                             for record in plan.to_apply if self._reads(record)]
+            letters = [*rejected, *dead]
+            self.state.dead_letters.record(transaction, letters)
             self.state.save(transaction, plan.versions, outcome.next_offsets)
         outcome.applied = len(plan.to_apply)
-        outcome.events_applied = len(events)
+        outcome.events_applied = len(batch)
         outcome.duplicates = len(plan.duplicates)
         outcome.gaps = len(plan.gaps)
+        outcome.dead_letters = len(letters)
         outcome.notification_ids = [record.notification_id for record in plan.to_apply]
         self._log_messages(plan)
         self._log_gaps(plan.gaps)
+        self._log_dead_letters(letters)
         return outcome
+
+    def _plan(self, records: Sequence[Delivered], applied: Mapping[str, int],
+              ) -> tuple[BatchPlan, dict[tuple[str, int, int], Event], list[DeadLetter]]:
+        """The batch's plan once records that do not decode are set aside.
+
+        Each round decodes the records the plan would apply; one that fails is set aside
+        and the batch planned again without it, so its stream's later records become gaps.
+        Bounded: every round but the last sets aside at least one record.
+        """
+        events: dict[tuple[str, int, int], Event] = {}
+        dead: list[DeadLetter] = []
+        excluded: set[tuple[str, int, int]] = set()
+        plan = BatchPlan()
+        for _ in range(len(records) + 1):
+            plan = plan_batch([record for record in records if _key(record) not in excluded],
+                              applied)
+            failed = False
+            for record in plan.to_apply:
+                key = _key(record)
+                if key in events:
+                    continue
+                try:
+                    events[key] = self._decode(record)
+                except HandlerError as error:
+                    excluded.add(key)
+                    dead.append(dead_letter_of_record(self.name, record, error))
+                    failed = True
+            if not failed:
+                break
+        return plan, events, dead
+
+    def _apply_one_by_one(self, transaction: ViewTransaction, plan: BatchPlan,
+                          events: Mapping[tuple[str, int, int], Event],
+                          applied: Mapping[str, int]) -> tuple[BatchPlan, list[DeadLetter]]:
+        """Apply the plan's records one at a time (after the whole batch raised): those the
+        view raises on are set aside, with their streams' later records held as gaps."""
+        kept = BatchPlan(duplicates=plan.duplicates, gaps=list(plan.gaps))
+        dead: list[DeadLetter] = []
+        blocked: set[str] = set()
+        for record in plan.to_apply:
+            stream_id = record.stream_id
+            if stream_id in blocked:
+                expected = kept.versions.get(stream_id, applied.get(stream_id, 0)) + 1
+                kept.gaps.append((record, expected))
+                continue
+            if self._reads(record):
+                try:
+                    with savepoint(transaction, "consumer_record"):
+                        self.view.apply(transaction,
+                                        [(record.notification_id, events[_key(record)])])
+                except Exception as error:
+                    if is_database_error(error):
+                        raise
+                    blocked.add(stream_id)
+                    dead.append(dead_letter_of_record(
+                        self.name, record, HandlerError(
+                            f"cannot apply {record.event_type!r} to view {self.name!r}: "
+                            f"{type(error).__name__}: {error}", record)))
+                    continue
+            kept.to_apply.append(record)
+            kept.versions[stream_id] = record.stream_version
+        return kept, dead
 
     def _log_messages(self, plan: BatchPlan) -> None:
         """One debug line per consumed message (a no-op call at the usual info level)."""
@@ -451,6 +614,9 @@ class ProjectionHandler:
         return split_stored_topic(record.event_type)[0] in self._base_topics
 
     def _decode(self, record: Delivered) -> Event:
+        """The record's event, checked against its headers; :class:`HandlerError` if the
+        record is not one this code can read (every record is decoded, whether the view
+        reads it or not, so that every consumer sets aside the same records)."""
         base, version = split_stored_topic(record.event_type)
         try:
             known = event_class_for_topic(base).class_version
@@ -461,10 +627,16 @@ class ProjectionHandler:
             raise HandlerError(f"event type {record.event_type!r} is newer than this code "
                                f"(version {known}): upgrade the consumer", record)
         try:
-            return decode_event(record.event_type, record.value)
+            event = decode_event(record.event_type, record.value)
         except Exception as error:  # msgspec and upcasters raise several types.
             raise HandlerError(f"cannot decode {record.event_type!r}: "
                                f"{type(error).__name__}: {error}", record) from error
+        if (str(event.originator_id) != record.stream_id
+                or event.originator_version != record.stream_version):
+            raise HandlerError(f"the event is version {event.originator_version} of stream "
+                               f"{event.originator_id}, but its record is keyed as version "
+                               f"{record.stream_version} of {record.stream_id}", record)
+        return event
 
     def _log_gaps(self, gaps: Sequence[tuple[Delivered, int]]) -> None:
         for record, expected in gaps[:GAP_LOG_LINES_MAX]:
@@ -477,6 +649,24 @@ class ProjectionHandler:
         if len(gaps) > GAP_LOG_LINES_MAX:
             log.error("consumer.gaps", view=self.name, gaps=len(gaps),
                       logged=GAP_LOG_LINES_MAX)
+
+    def _log_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        for letter in letters[:DEAD_LETTER_LOG_LINES_MAX]:
+            log.error("consumer.dead_letter", view=self.name, topic=letter.topic,
+                      partition=letter.partition, offset=letter.offset,
+                      stream_id=letter.stream_id, event_type=letter.event_type,
+                      notification_id=letter.notification_id,
+                      stream_version=letter.stream_version, error=letter.error,
+                      hint="set aside in the dead-letter table and skipped: "
+                           "cocagne consume VIEW --dead-letters lists them")
+        if len(letters) > DEAD_LETTER_LOG_LINES_MAX:
+            log.error("consumer.dead_letters", view=self.name, dead_letters=len(letters),
+                      logged=DEAD_LETTER_LOG_LINES_MAX)
+
+
+def _key(record: Delivered) -> tuple[str, int, int]:
+    """Where a record sits on the broker: unique within one poll."""
+    return (record.topic, record.partition, record.offset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,6 +784,7 @@ class ProjectionConsumer:
         self.applied_total = 0
         self.duplicates_total = 0
         self.gaps_total = 0
+        self.dead_letters_total = 0
         self.assignments = _Assignments(handler.name, settings.group_id)
         self._consumer: KafkaConsumer | None = None
         self._lag_reported_s = 0.0
@@ -620,13 +811,20 @@ class ProjectionConsumer:
         log.info("consumer.started", view=self.handler.name, group=self.settings.group_id,
                  topic=self.settings.topic, bootstrap_servers=self.settings.bootstrap_servers)
         failures = 0
+        failing_since_s = 0.0
         try:
             while not stop.is_set():
                 try:
                     self.turn(consumer)
                 except Exception as error:  # Bounded below: the process exits after that.
                     failures += 1
-                    if failures >= self.settings.batch_attempts_max:
+                    now_s = time.monotonic()
+                    failing_since_s = failing_since_s or now_s
+                    # The broker's own failures are waited out for a while; anything else
+                    # (the view database) gets batch_attempts_max attempts.
+                    broker_waited_out = (isinstance(error, KafkaError)
+                                         and now_s - failing_since_s < BROKER_UNAVAILABLE_S_MAX)
+                    if failures >= self.settings.batch_attempts_max and not broker_waited_out:
                         topic, partition, offset = self._failed_at or (None, None, None)
                         raise ConsumerError(
                             f"consumer of view {self.handler.name!r} failed {failures} times "
@@ -639,6 +837,7 @@ class ProjectionConsumer:
                     stop.wait(backoff_s)
                 else:
                     failures = 0
+                    failing_since_s = 0.0
                     self._failed_at = None
         finally:
             self._consumer = None
@@ -649,7 +848,7 @@ class ProjectionConsumer:
                             error=f"{type(error).__name__}: {error}")
             log.info("consumer.stopped", view=self.handler.name, batches=self.batches,
                      applied=self.applied_total, duplicates=self.duplicates_total,
-                     gaps=self.gaps_total)
+                     gaps=self.gaps_total, dead_letters=self.dead_letters_total)
 
     def turn(self, consumer: KafkaConsumer) -> int:
         """One poll, at most one batch handled and committed; records handled."""
@@ -711,10 +910,16 @@ class ProjectionConsumer:
 
     def _handle(self, consumer: KafkaConsumer, polled: dict[Any, list[Any]]) -> int:
         started_s = time.perf_counter()
+        records: list[Delivered] = []
+        rejected: list[DeadLetter] = []
+        for messages in polled.values():
+            for message in messages:
+                try:
+                    records.append(delivered_from_message(message))
+                except HandlerError as error:
+                    rejected.append(dead_letter_of_message(self.handler.name, message, error))
         try:
-            records = [delivered_from_message(message)
-                       for messages in polled.values() for message in messages]
-            outcome = self.handler.handle(records)
+            outcome = self.handler.handle(records, rejected)
         except Exception as error:
             self._log_failure(error, polled)
             self._fetch_again(consumer, polled)  # Nothing of the batch is durable.
@@ -724,10 +929,11 @@ class ProjectionConsumer:
         self.applied_total += outcome.applied
         self.duplicates_total += outcome.duplicates
         self.gaps_total += outcome.gaps
+        self.dead_letters_total += outcome.dead_letters
         log.info("consumer.batch", view=self.handler.name, topic=self.settings.topic,
                  records=outcome.records, applied=outcome.applied,
                  events_applied=outcome.events_applied, duplicates=outcome.duplicates,
-                 gaps=outcome.gaps,
+                 gaps=outcome.gaps, dead_letters=outcome.dead_letters,
                  partitions={str(partition): offset - 1 for (_, partition), offset
                              in sorted(outcome.next_offsets.items())},
                  duration_ms=round((time.perf_counter() - started_s) * 1000, 1))

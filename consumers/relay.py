@@ -33,6 +33,24 @@ database carries the relay's progress with it. ``--from N`` rewrites it: the rel
 republishes everything after notification N (``--from 0``: everything), which is how a broker
 that lost its data is refilled.
 
+**A broker that disappears and returns.** Every failed send replaces the producer (an
+idempotent producer whose broker restarted fails every later send) and is retried with a
+growing backoff, ``SEND_ATTEMPTS_MAX`` times, which rides out a restart of a couple of
+minutes. A broker that comes back empty (or a topic deleted and recreated) has lost what
+the relay's position says it holds, and the relay republishes from the start, as
+``--from 0`` would (consumers skip what they already applied). It notices in two ways:
+
+- the offsets the broker acknowledges go back: a partition's new records get offsets at or
+  below ones it acknowledged before (the producer rode out the restart on its own);
+- a new producer (the relay's start, or a replacement after failed sends) first reads back
+  the last record the broker acknowledged (its partition and offset are kept in
+  ``relay_last_record``, beside the position) and does not find it.
+
+Whether the topic exists says nothing: some brokers (Tansu) create a missing topic as soon
+as any client asks for its metadata. In the first case the batch that revealed the loss
+went to the new topic before the republication; a consumer holds its events back as gaps
+until their streams' earlier events arrive, a few batches later.
+
 The relay takes the store as eventsourcing's environment (``PERSISTENCE_MODULE``,
 ``SQLITE_DBNAME`` or ``POSTGRES_*``): ``consumers`` never imports the wiring in ``infra``,
 which turns ``COCAGNE_DATABASE_URL`` into that environment and calls ``run_relay``.
@@ -61,9 +79,9 @@ from eventsourcing.persistence import (
     Notification,
 )
 from eventsourcing.utils import Environment
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, OffsetOutOfRangeError, TopicAlreadyExistsError
 
 DEFAULT_TOPIC = "cocagne.events"
 DEFAULT_RELAY_NAME = "cocagne.events"
@@ -82,6 +100,7 @@ DEFAULT_MIN_INSYNC_REPLICAS = 1
 # of this ledger would run, so a larger number is a typing mistake.
 REPLICATION_FACTOR_MAX = 7
 POSITION_TABLE = "relay_position"
+LAST_RECORD_TABLE = "relay_last_record"
 
 # Why 6: a consumer group spreads at most one process per partition; six leaves room to
 # scale each consumer to six processes, and a partition count cannot be lowered later.
@@ -123,12 +142,28 @@ ADMIN_TIMEOUT_MS = 10_000
 # Why 2 s: a replaced producer's undelivered records are redone by the relay anyway; waiting
 # longer for them only delays the recovery.
 PRODUCER_CLOSE_TIMEOUT_S = 2
+# Why 5 s: reading back one record at a known offset takes milliseconds; a broker that has
+# not returned it in five seconds does not hold it (Tansu answers an offset past the end of
+# a partition with nothing rather than an error).
+CHECK_TIMEOUT_MS = 5_000
+CHECK_POLL_TIMEOUT_MS = 200
+CHECK_POLLS_MAX = CHECK_TIMEOUT_MS // CHECK_POLL_TIMEOUT_MS + 1  # Bounds the loop as well.
+# Why 3: a batch finds the topic lost at most once per broker restart; three restarts while
+# one batch is being published means the broker is not coming back in a usable state.
+TOPIC_LOSSES_PER_BATCH_MAX = 3
+# Why 10: each loss makes catch-up start again from zero; ten in one catch-up is a broker
+# that keeps losing its data, which waiting will not fix.
+TOPIC_LOSSES_PER_CATCH_UP_MAX = 10
 
 log = structlog.get_logger("cocagne.relay")
 
 
 class RelayError(RuntimeError):
     """The relay cannot make progress (the broker refuses every attempt)."""
+
+
+class TopicLost(Exception):
+    """The last record the broker acknowledged is no longer on the topic."""
 
 
 class _Context(msgspec.Struct):
@@ -184,9 +219,26 @@ class PositionStore(Protocol):
         """Store the position durably."""
         ...
 
+    def read_last_record(self) -> LastRecord | None:
+        """Where the last acknowledged record was written, if known."""
+        ...
+
+    def write_last_record(self, last: LastRecord | None) -> None:
+        """Store (or forget, with None) where the last acknowledged record was written."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+@dataclass(frozen=True)
+class LastRecord:
+    """Where the broker put the last record it acknowledged, and which notification it was."""
+
+    partition: int
+    offset: int
+    notification_id: int
 
 
 _CREATE_POSITION_TABLE = (
@@ -199,6 +251,26 @@ _UPSERT_POSITION = (
     "ON CONFLICT (relay_name) DO UPDATE SET notification_id = excluded.notification_id"
 )
 _SELECT_POSITION = f"SELECT notification_id FROM {POSITION_TABLE} WHERE relay_name = {{p}}"
+_CREATE_LAST_RECORD_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {LAST_RECORD_TABLE} (relay_name TEXT PRIMARY KEY, "
+    "partition_id INTEGER NOT NULL, record_offset BIGINT NOT NULL, "
+    "notification_id BIGINT NOT NULL)"
+)
+_UPSERT_LAST_RECORD = (
+    f"INSERT INTO {LAST_RECORD_TABLE} (relay_name, partition_id, record_offset, "
+    "notification_id) VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (relay_name) DO UPDATE SET "
+    "partition_id = excluded.partition_id, record_offset = excluded.record_offset, "
+    "notification_id = excluded.notification_id"
+)
+_DELETE_LAST_RECORD = f"DELETE FROM {LAST_RECORD_TABLE} WHERE relay_name = {{p}}"
+_SELECT_LAST_RECORD = (f"SELECT partition_id, record_offset, notification_id "
+                       f"FROM {LAST_RECORD_TABLE} WHERE relay_name = {{p}}")
+
+
+def _last_record(row: Sequence[Any] | None) -> LastRecord | None:
+    if row is None:
+        return None
+    return LastRecord(partition=int(row[0]), offset=int(row[1]), notification_id=int(row[2]))
 
 
 class SQLitePositionStore:
@@ -213,6 +285,7 @@ class SQLitePositionStore:
         self._connection = sqlite3.connect(path, timeout=lock_timeout_s, isolation_level=None,
                                            check_same_thread=False)
         self._connection.execute(_CREATE_POSITION_TABLE)
+        self._connection.execute(_CREATE_LAST_RECORD_TABLE)
 
     def read(self) -> int:
         """The stored position, 0 when none was stored yet."""
@@ -224,6 +297,19 @@ class SQLitePositionStore:
         """Store the position durably."""
         self._connection.execute(_UPSERT_POSITION.format(p="?"),
                                  (self.relay_name, notification_id))
+
+    def read_last_record(self) -> LastRecord | None:
+        """Where the last acknowledged record was written, if known."""
+        return _last_record(self._connection.execute(_SELECT_LAST_RECORD.format(p="?"),
+                                                     (self.relay_name,)).fetchone())
+
+    def write_last_record(self, last: LastRecord | None) -> None:
+        """Store (or forget, with None) where the last acknowledged record was written."""
+        if last is None:
+            self._connection.execute(_DELETE_LAST_RECORD.format(p="?"), (self.relay_name,))
+            return
+        self._connection.execute(_UPSERT_LAST_RECORD.format(p="?"), (
+            self.relay_name, last.partition, last.offset, last.notification_id))
 
     def close(self) -> None:
         """Release the connection."""
@@ -242,6 +328,7 @@ class PostgresPositionStore:
                                            dbname=dbname, connect_timeout=connect_timeout_s,
                                            autocommit=True)
         self._connection.execute(_CREATE_POSITION_TABLE)
+        self._connection.execute(_CREATE_LAST_RECORD_TABLE)
 
     def read(self) -> int:
         """The stored position, 0 when none was stored yet."""
@@ -253,6 +340,19 @@ class PostgresPositionStore:
         """Store the position durably."""
         self._connection.execute(_UPSERT_POSITION.format(p="%s"),
                                  (self.relay_name, notification_id))
+
+    def read_last_record(self) -> LastRecord | None:
+        """Where the last acknowledged record was written, if known."""
+        return _last_record(self._connection.execute(_SELECT_LAST_RECORD.format(p="%s"),
+                                                     (self.relay_name,)).fetchone())
+
+    def write_last_record(self, last: LastRecord | None) -> None:
+        """Store (or forget, with None) where the last acknowledged record was written."""
+        if last is None:
+            self._connection.execute(_DELETE_LAST_RECORD.format(p="%s"), (self.relay_name,))
+            return
+        self._connection.execute(_UPSERT_LAST_RECORD.format(p="%s"), (
+            self.relay_name, last.partition, last.offset, last.notification_id))
 
     def close(self) -> None:
         """Release the connection."""
@@ -416,6 +516,14 @@ class Relay:
         self.published_total = 0
         """Notifications sent and acknowledged since this relay started (repeats counted)."""
         self.producers_created = 0
+        self.topic_losses = 0
+        """Times the relay found its topic gone and started again from zero."""
+        self.last_record = positions.read_last_record()
+        """Where the broker put the last record it acknowledged (None: unknown)."""
+        self._acknowledged: dict[int, int] = (
+            {} if self.last_record is None
+            else {self.last_record.partition: self.last_record.offset})
+        """Highest offset the broker acknowledged per partition (in this topic's life)."""
         self._producer: KafkaProducer | None = None
         self._client_id = f"cocagne-relay-{settings.relay_name}"
 
@@ -424,6 +532,9 @@ class Relay:
         a crash before the first batch still republishes on restart."""
         if notification_id < 0:
             raise ValueError(f"position {notification_id} must not be negative")
+        self.positions.write_last_record(None)
+        self.last_record = None
+        self._acknowledged.clear()
         self.positions.write(notification_id)
         self.position = notification_id
         log.info("relay.rewound", relay=self.settings.relay_name, position=notification_id)
@@ -433,18 +544,41 @@ class Relay:
         return self.recorder.max_notification_id() or 0
 
     def publish_batch(self, stop: threading.Event | None = None) -> int:
-        """Publish the next batch (up to ``batch_size_max``); how many it held (0: none)."""
+        """Publish the next batch (up to ``batch_size_max``); how many it held (0: none).
+
+        If the topic turns out lost (see :class:`TopicLost`), the relay rewinds to zero and
+        publishes the first batch of the log instead.
+        """
         started_s = time.perf_counter()
-        notifications = self.recorder.select_notifications(
-            self.position, self.settings.batch_size_max, inclusive_of_start=False)
-        if not notifications:
-            self.lag = max(0, self.head() - self.position)
-            self._progressed()
-            return 0
-        attempts = self._publish_with_retries(notifications, stop)
+        for _ in range(TOPIC_LOSSES_PER_BATCH_MAX):
+            notifications = self.recorder.select_notifications(
+                self.position, self.settings.batch_size_max, inclusive_of_start=False)
+            if not notifications:
+                self.lag = max(0, self.head() - self.position)
+                self._progressed()
+                return 0
+            try:
+                attempts = self._publish_with_retries(notifications, stop)
+            except TopicLost as lost:
+                self.topic_losses += 1
+                log.warning("relay.topic_lost", relay=self.settings.relay_name,
+                            topic=self.settings.topic, position=self.position,
+                            hint="the broker lost the topic: republishing from the start",
+                            error=str(lost))
+                self.rewind(0)
+                continue
+            break
+        else:
+            raise RelayError(f"relay {self.settings.relay_name!r} found topic "
+                             f"{self.settings.topic!r} lost {TOPIC_LOSSES_PER_BATCH_MAX} times "
+                             "while publishing one batch")
         if attempts == 0:
             return 0  # Stopped while retrying: the position stays, the batch is redone later.
         last_id = notifications[-1].id
+        # Written before the position: if only this write survives a crash, it names a
+        # record the broker acknowledged all the same, which is all the check needs.
+        if self.last_record is not None:
+            self.positions.write_last_record(self.last_record)
         self.positions.write(last_id)
         self.position = last_id
         self.published_total += len(notifications)
@@ -460,13 +594,23 @@ class Relay:
         """Publish until the head seen on entry is published; how many were published."""
         target = self.head()
         published = 0
+        losses_seen = self.topic_losses
         # The bound: each full batch advances by batch_size_max ids at least, as ids are
-        # unique integers; one more for the last partial batch, one for rounding.
+        # unique integers; one more for the last partial batch, one for rounding. A lost
+        # topic sends the position back to zero: the bound is then counted again from there.
         batches_max = (target - self.position) // self.settings.batch_size_max + 2
-        for _ in range(max(batches_max, 1)):
+        batches = 0
+        while batches < max(batches_max, 1):
             if self.position >= target or (stop is not None and stop.is_set()):
                 break
             count = self.publish_batch(stop)
+            batches += 1
+            if self.topic_losses != losses_seen:
+                if self.topic_losses - losses_seen > TOPIC_LOSSES_PER_CATCH_UP_MAX:
+                    raise RelayError(f"relay {self.settings.relay_name!r} lost topic "
+                                     f"{self.settings.topic!r} more than "
+                                     f"{TOPIC_LOSSES_PER_CATCH_UP_MAX} times in one catch-up")
+                batches_max = batches + target // self.settings.batch_size_max + 2
             if count == 0:
                 break
             published += count
@@ -548,6 +692,8 @@ class Relay:
                 ],
             ))
         producer.flush(timeout=FLUSH_TIMEOUT_S)
+        lowest: dict[int, int] = {}
+        highest: dict[int, int] = {}
         for future in futures:
             if not future.is_done:
                 raise KafkaError("send not finished after flush")
@@ -556,6 +702,26 @@ class Relay:
                 if isinstance(error, KafkaError):
                     raise error
                 raise KafkaError(f"send failed: {error!r}") from error
+            metadata = future.value
+            partition, offset = metadata.partition, metadata.offset
+            if offset < lowest.get(partition, offset + 1):
+                lowest[partition] = offset
+            if offset > highest.get(partition, -1):
+                highest[partition] = offset
+        went_back = sorted(partition for partition, offset in lowest.items()
+                           if offset <= self._acknowledged.get(partition, -1))
+        metadata = futures[-1].value
+        self.last_record = LastRecord(partition=int(metadata.partition),
+                                      offset=int(metadata.offset),
+                                      notification_id=notifications[-1].id)
+        if went_back:
+            # The broker acknowledged these records in a new life of the topic: keep its
+            # offsets from now on, and republish what the old one held.
+            self._acknowledged = highest
+            raise TopicLost(f"the broker acknowledged offsets of partitions {went_back} of "
+                            f"{self.settings.topic!r} at or below ones it had acknowledged "
+                            "before: it restarted without its data")
+        self._acknowledged.update(highest)
 
     def connect(self) -> None:
         """Create the topic if missing and the producer, unless done already."""
@@ -575,7 +741,42 @@ class Relay:
                          min_insync_replicas=settings.min_insync_replicas)
             self._producer = new_producer(self.settings.bootstrap_servers, self._client_id)
             self.producers_created += 1
+            last = self.last_record
+            if self.position > 0 and last is not None and not self._broker_holds(last):
+                # Raised after the producer exists, so the republication reuses it.
+                raise TopicLost(f"notification {last.notification_id}, acknowledged at "
+                                f"partition {last.partition} offset {last.offset} of "
+                                f"{self.settings.topic!r}, is no longer there")
         return self._producer
+
+    def _broker_holds(self, last: LastRecord) -> bool:
+        """Whether the topic still holds the last record the broker acknowledged."""
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap_servers.split(","),
+            client_id=f"{self._client_id}-check", group_id=None, enable_auto_commit=False,
+            auto_offset_reset="none",  # An offset past the end is an answer, not a reset.
+            request_timeout_ms=REQUEST_TIMEOUT_MS, fetch_max_wait_ms=CHECK_POLL_TIMEOUT_MS,
+            allow_auto_create_topics=False)
+        try:
+            partition = TopicPartition(self.settings.topic, last.partition)
+            consumer.assign([partition])
+            consumer.seek(partition, last.offset)
+            deadline_s = time.monotonic() + CHECK_TIMEOUT_MS / 1000
+            for _ in range(CHECK_POLLS_MAX):
+                if time.monotonic() > deadline_s:
+                    break
+                try:
+                    polled = consumer.poll(timeout_ms=CHECK_POLL_TIMEOUT_MS, max_records=1)
+                except OffsetOutOfRangeError:
+                    return False
+                for message in (message for messages in polled.values()
+                                for message in messages):
+                    headers = dict(message.headers or ())
+                    return bool(message.offset == last.offset and headers.get(
+                        "notification-id") == str(last.notification_id).encode())
+            return False
+        finally:
+            consumer.close()
 
     def _drop_producer(self) -> None:
         producer, self._producer = self._producer, None

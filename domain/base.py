@@ -51,6 +51,10 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     the ledger recorded it)."""
     decision_id: UUID | None = None
     """The adopted proposal whose rule this act applied, where one applies."""
+    backdating_reason: str | msgspec.UnsetType = msgspec.UNSET
+    """Why a coordinator dated this act before the back-dating window (``domain.business_time``).
+    UNSET (not stored at all) otherwise, so every other event keeps its stored bytes exactly
+    as before the field existed (``tests/integration/test_codec.py`` pins them)."""
 
     def require(self, *roles: Role) -> None:
         """Refuse unless the actor acts in one of ``roles``."""

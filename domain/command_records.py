@@ -8,6 +8,7 @@ neither does; a second save with the same command id collides on the store's uni
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -22,6 +23,12 @@ def command_record_id(command_id: str) -> UUID:
     return name_id("command", command_id)
 
 
+ADDED_FIELDS: dict[str, object] = {"backdating_reason": ""}
+"""Fields every command gained after digests were first recorded, with their defaults: left
+out of the digest while at their default, so that a command sent again after an upgrade
+still matches the digest its first run recorded (a replay, not ``command_id_reused``)."""
+
+
 def command_digest(command: msgspec.Struct) -> str:
     """A fingerprint of the command's content, to spot a reused id with different content.
 
@@ -30,9 +37,11 @@ def command_digest(command: msgspec.Struct) -> str:
     would let anyone confirm a guess.
     """
     personal: tuple[str, ...] = getattr(type(command), "PERSONAL_FIELDS", ())
-    if personal:
+    added = [name for name, default in ADDED_FIELDS.items()
+             if getattr(command, name, default) == default]
+    if personal or added:
         fields = msgspec.structs.asdict(command)
-        for name in personal:
+        for name in (*personal, *added):
             fields.pop(name, None)
         return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
     return hashlib.sha256(msgspec.json.encode(command)).hexdigest()
@@ -81,6 +90,8 @@ class Cooperative(Aggregate):
 
     name: str
     founder_id: UUID
+    founded_at: datetime
+    """Business time of the founding: no act may be dated before it."""
 
     ID: ClassVar[UUID] = name_id("cooperative", "singleton")
 
@@ -94,6 +105,7 @@ class Cooperative(Aggregate):
         def apply(self, cooperative: Cooperative) -> None:
             cooperative.name = self.name
             cooperative.founder_id = self.founder_id
+            cooperative.founded_at = self.context.occurred_at
 
     @classmethod
     def found(cls, context: Context, *, name: str, founder_id: UUID) -> Cooperative:

@@ -81,6 +81,70 @@ class Recalled(DomainError):
     code = "recalled"
 
 
+# ---------------------------------------------------------------------------------------------
+# Business time and lot dates (domain.business_time): each refusal names the dates.
+
+
+class MomentOutsideCalendar(DomainError):
+    """A date-time has no UTC moment within years 1 to 9999 (year 1 at +01:00)."""
+
+    code = "moment_outside_calendar"
+
+
+class BusinessTimeInFuture(DomainError):
+    """The act is dated later than now plus the future tolerance."""
+
+    code = "occurred_at_in_future"
+
+
+class BusinessTimeBeforeFounding(DomainError):
+    """The act is dated before the cooperative was founded."""
+
+    code = "occurred_at_before_founding"
+
+
+class BackdatedTooFar(DomainError):
+    """The act is dated before the back-dating window, by someone who may not go further."""
+
+    code = "occurred_at_backdated_too_far"
+
+
+class BackdatingReasonRequired(DomainError):
+    """A coordinator dated an act before the back-dating window without saying why."""
+
+    code = "backdating_reason_required"
+
+
+class HarvestAfterOffer(DomainError):
+    """A lot's harvest date is after the day it is offered."""
+
+    code = "harvest_after_offer"
+
+
+class HarvestAfterReception(DomainError):
+    """A lot's harvest date is after the day it is received."""
+
+    code = "harvest_after_reception"
+
+
+class HarvestTooOld(DomainError):
+    """A lot's harvest date is further before its offer than any stored produce keeps."""
+
+    code = "harvest_too_old"
+
+
+class BestBeforeBeforeHarvest(DomainError):
+    """A lot's best-before date is before its harvest."""
+
+    code = "best_before_before_harvest"
+
+
+class BestBeforeTooFar(DomainError):
+    """A lot's best-before date is implausibly far after its harvest."""
+
+    code = "best_before_too_far"
+
+
 class LotHeld(DomainError):
     """The lot is held (blocked pending an analysis, a cold-chain check…): it may not be
     reserved, dispatched, split, merged, transformed, sorted or distributed."""

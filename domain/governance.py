@@ -11,13 +11,14 @@ when it opens (see ``domain.proposals``).
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import msgspec
 
 from domain.base import Aggregate, Context, Created, Event
 from domain.errors import AlreadyExists, DomainError, InvalidCommand, InvalidState
+from domain.fields import BasisPoints, described
 from domain.ids import name_id
 
 BASIS_POINTS = 10_000
@@ -42,8 +43,10 @@ class College(enum.StrEnum):
 class CollegeWeight(msgspec.Struct, frozen=True):
     """A college and its weight in every vote."""
 
-    college: College
-    weight_bp: int
+    college: Annotated[College, described("The college", "producers")]
+    weight_bp: Annotated[BasisPoints, described(
+        "Its weight in every vote, in basis points (1 000 to 5 000)", 3_000)]
+    """Bounded at the edge to basis points; check_weights (before any event) to 10-50 %."""
 
 
 class RollEntry(msgspec.Struct, frozen=True):

@@ -31,6 +31,7 @@ from uuid import UUID
 import msgspec
 
 from domain.base import Aggregate, Context, Created, Event
+from domain.business_time import check_best_before, check_offer_dates, check_reception_date
 from domain.dates import (
     DateKind,
     dated,
@@ -621,11 +622,8 @@ class Lot(Aggregate):
         product = check_text("product", product).lower()
         date_kind, best_before = output_date(rules, product, harvest_date, date_kind=date_kind,
                                              best_before=best_before)
-        if best_before < harvest_date:
-            raise InvalidCommand(f"best-before {best_before} is before harvest {harvest_date}",
-                                 reason="best_before_before_harvest",
-                                 best_before=best_before.isoformat(),
-                                 harvest_date=harvest_date.isoformat())
+        check_offer_dates(harvest_date=harvest_date, best_before=best_before,
+                          offered_at=context.occurred_at)
         return cls._create(
             cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
             product=product, variety=check_text("variety", variety, required=False),
@@ -719,12 +717,10 @@ class Lot(Aggregate):
                                  f"not {site_id}", reason="receive_at_other_site",
                                  lot=self.code)
         check_quantity("measured quantity", measured_g)
+        check_reception_date(harvest_date=self.harvest_date, received_at=context.occurred_at)
         corrected = best_before if best_before != self.best_before else None
-        if corrected is not None and self.harvest_date and corrected < self.harvest_date:
-            raise InvalidCommand(f"best-before {corrected} is before harvest "
-                                 f"{self.harvest_date}", reason="best_before_before_harvest",
-                                 best_before=corrected.isoformat(),
-                                 harvest_date=self.harvest_date.isoformat())
+        if corrected is not None and self.harvest_date:
+            check_best_before(harvest_date=self.harvest_date, best_before=corrected)
         kind = date_kind if date_kind != self.date_kind else None
         temperature_range = rules.temperature_range(self.product)
         if temperature_range is None:

@@ -12,27 +12,39 @@ among the payloads a proposal may carry without importing the donation stream.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from domain.errors import InvalidCommand
+from domain.fields import PricePerKg, Text, described
 from domain.lots import PRICE_CENTS_PER_KG_MAX
 
 REFERENCE_PRICES_MAX = 500  # As a price grid: a network values a few hundred products.
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
 
 
 class ReferencePrice(msgspec.Struct, frozen=True):
     """The reference value of one product, per kilogram."""
 
-    product: str
-    price_cents_per_kg: int
+    # Bounds no tighter than check_reference_prices (and the product's as a lot's): stored
+    # rules still decode.
+    product: Annotated[Text, described("The product", "carotte")]
+    price_cents_per_kg: Annotated[PricePerKg, described("Its value in euro cents per kg",
+                                                        210)]
 
 
 class SetReferencePrices(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                          tag="set_reference_prices"):
     """The reference prices donations are valued at when no value is declared."""
 
-    prices: list[ReferencePrice] = msgspec.field(default_factory=list)
-    default_price_cents_per_kg: int = 0
+    prices: Annotated[list[ReferencePrice], msgspec.Meta(
+        max_length=REFERENCE_PRICES_MAX, description="The value per kg of each product named",
+        examples=[[{"product": "carotte", "price_cents_per_kg": 210}]],
+    )] = msgspec.field(default_factory=list)
+    default_price_cents_per_kg: Annotated[PricePerKg, described(
+        "For products the list does not name, in euro cents per kg (0: such a donation needs "
+        "a declared value)", 150)] = 0
     """For products the list does not name; 0: such a donation needs a declared value."""
 
 
@@ -46,6 +58,9 @@ def check_reference_prices(rule: SetReferencePrices) -> None:
     if len(set(products)) != len(products) or "" in products:
         raise InvalidCommand("reference prices name each product once, none empty",
                              reason="price_grid_products")
+    if any(len(product) > PRODUCT_LENGTH_MAX for product in products):
+        raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters",
+                             reason="product_too_long", maximum=PRODUCT_LENGTH_MAX)
     for price in [*rule.prices, ReferencePrice("(default)", rule.default_price_cents_per_kg)]:
         if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
             raise InvalidCommand(f"reference price of {price.product} must be 0 to "

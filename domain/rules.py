@@ -5,8 +5,9 @@ A proposal carries one typed payload (a msgspec tagged union, tag field ``kind``
 - standing rules, which stay in force from their effective date until a later decision
   replaces them: ``SetAllocationKey``, ``SetBasketTerms`` (per basket programme),
   ``SetPriceGrid`` (the prices paid to producers and who finances them) and
-  ``SetReplayWeeks`` (how many past weeks a what-if simulation replays, see
-  ``domain.whatif``);
+  ``SetBackdatingWindow`` (how far back members may date their acts, see
+  ``domain.business_time``), ``SetReplayWeeks`` (how many past weeks a what-if simulation
+  replays, see ``domain.whatif``);
 - ``SetStockRules`` (``domain.stock_rules``): shelf lives, DDM grace, remaining life at
   dispatch and cold-chain ranges, with defaults in force until a first decision;
 - ``SetReferencePrices`` (``domain.reference_prices``): what donated food is worth per kg
@@ -24,14 +25,29 @@ from __future__ import annotations
 
 import enum
 from datetime import date, timedelta
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 
 from domain.allocation_keys import PROPORTIONAL_TO_NEEDS
 from domain.base import Aggregate, Context, Created, Event
+from domain.business_time import (
+    BACKDATING_WINDOW_DEFAULT,
+    BACKDATING_WINDOW_MAX,
+    BACKDATING_WINDOW_MIN,
+)
 from domain.errors import InvalidCommand
+from domain.fields import (
+    EXAMPLE_FUNDER_ID,
+    EXAMPLE_MEMBER_ID,
+    EXAMPLE_PROGRAMME_ID,
+    BasisPoints,
+    Cents,
+    PricePerKg,
+    Text,
+    described,
+)
 from domain.governance import BASIS_POINTS, College
 from domain.ids import name_id
 from domain.reference_prices import (
@@ -63,6 +79,13 @@ FUNDERS_MAX = 20  # Co-financers of one programme: the network and a handful of 
 AMOUNT_CENTS_MAX = 10_000_000_000
 """100 million EUR: far above the basket programme's yearly 335 k EUR; larger is a typo."""
 ENACTMENTS_MAX = 10_000  # Rules enacted over the ledger's life: a few a month for decades.
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
+
+# The bounds below (msgspec Meta) also apply when stored events holding these structs are
+# decoded: each is no tighter than what check_payload and check_funder_shares refused before
+# any event was recorded, so every stored event still decodes. Unknown fields are refused at
+# the edge (infra.api.bodies), not here: a reader of an older version must still decode an
+# event to which a newer one added a field with a default.
 REPLAY_WEEKS_DEFAULT = 8
 """Past weeks a what-if simulation replays until the cooperative decides otherwise."""
 REPLAY_WEEKS_MAX = 52
@@ -72,23 +95,26 @@ REPLAY_WEEKS_MAX = 52
 class FunderShare(msgspec.Struct, frozen=True):
     """A funder and its share (in basis points) of what it co-finances."""
 
-    funder_id: UUID
-    share_bp: int
+    funder_id: Annotated[UUID, described("The funder", EXAMPLE_FUNDER_ID)]
+    share_bp: Annotated[BasisPoints, described("Its share, in basis points", 10_000)]
 
 
 class ProductPrice(msgspec.Struct, frozen=True):
     """The price paid to producers for a product."""
 
-    product: str
-    price_cents_per_kg: int
+    product: Annotated[Text, described("The product", "poireau")]
+    price_cents_per_kg: Annotated[PricePerKg, described("Euro cents paid per kg", 240)]
 
 
 class SetAllocationKey(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                        tag="set_allocation_key"):
     """How platforms share stock among outlets in allocation rounds."""
 
-    key: AllocationKeyName
-    minimum_share_bp: int = 0
+    key: Annotated[AllocationKeyName, described("The allocation key",
+                                                "proportional_to_households")]
+    minimum_share_bp: Annotated[BasisPoints, described(
+        "Each outlet with a need first gets at least this share of a product's stock, in "
+        "basis points (at most 5 000)", 500)] = 0
     """Each outlet with a need first gets at least this share of a product's stock."""
 
 
@@ -96,10 +122,15 @@ class SetBasketTerms(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"
                      tag="set_basket_terms"):
     """A basket programme's price, household share cap and funders' split of the rest."""
 
-    programme_id: UUID
-    basket_price_cents: int
-    household_share_cap_bp: int = DEFAULT_HOUSEHOLD_SHARE_CAP_BP
-    funders: list[FunderShare]
+    programme_id: Annotated[UUID, described("The basket programme", EXAMPLE_PROGRAMME_ID)]
+    basket_price_cents: Annotated[Cents, described("A basket's price in euro cents (at most "
+                                                   "100 000)", 1_200)]
+    household_share_cap_bp: Annotated[BasisPoints, described(
+        "Most a household pays, in basis points (at most 3 000)",
+        3_000)] = DEFAULT_HOUSEHOLD_SHARE_CAP_BP
+    funders: Annotated[list[FunderShare], msgspec.Meta(
+        max_length=FUNDERS_MAX, description="Who co-finances the rest, in which shares",
+        examples=[[{"funder_id": EXAMPLE_FUNDER_ID, "share_bp": 10_000}]])]
 
 
 class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
@@ -110,39 +141,62 @@ class SetPriceGrid(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
     ``outlet_share_bp`` of each payment; the funders split the rest.
     """
 
-    prices: list[ProductPrice] = msgspec.field(default_factory=list)
-    outlet_share_bp: int = 0
-    funders: list[FunderShare] = msgspec.field(default_factory=list)
+    prices: Annotated[list[ProductPrice], msgspec.Meta(
+        max_length=PRICES_MAX, description="Price per product",
+        examples=[[{"product": "poireau", "price_cents_per_kg": 240}]],
+    )] = msgspec.field(default_factory=list)
+    outlet_share_bp: Annotated[BasisPoints, described(
+        "Share of each payment the receiving outlet pays, in basis points", 2_000)] = 0
+    funders: Annotated[list[FunderShare], msgspec.Meta(
+        max_length=FUNDERS_MAX, description="Who pays the rest, in which shares (none when "
+                                            "outlets pay 100 %)",
+        examples=[[{"funder_id": EXAMPLE_FUNDER_ID, "share_bp": 10_000}]],
+    )] = msgspec.field(default_factory=list)
+
+
+class SetBackdatingWindow(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
+                          tag="set_backdating_window"):
+    """How many days back a member may date an act (a coordinator may go further, saying
+    why); absent any decision, ``domain.business_time.BACKDATING_WINDOW_DEFAULT``."""
+
+    days: Annotated[int, msgspec.Meta(
+        ge=BACKDATING_WINDOW_MIN.days, le=BACKDATING_WINDOW_MAX.days,
+        description="Days back an act may be dated", examples=[14])]
 
 
 class SetReplayWeeks(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                      tag="set_replay_weeks"):
     """How many past weeks a what-if simulation of a proposal replays (8 until decided)."""
 
-    weeks: int
+    weeks: Annotated[int, msgspec.Meta(
+        ge=1, le=REPLAY_WEEKS_MAX, description="Past weeks a simulation replays",
+        examples=[12])]
 
 
 class AdmitMember(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                   tag="admit_member"):
     """Admit a registered member into a college."""
 
-    member_id: UUID
-    college: College
+    member_id: Annotated[UUID, described("The member admitted", EXAMPLE_MEMBER_ID)]
+    college: Annotated[College, described("Its college", "households")]
 
 
 class CommitBudget(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                    tag="commit_budget"):
     """Move money from a funder into its budget (for deliveries) or a programme's fund."""
 
-    funder_id: UUID
-    amount_cents: int
-    programme_id: UUID | None = None
+    funder_id: Annotated[UUID, described("The funder", EXAMPLE_FUNDER_ID)]
+    amount_cents: Annotated[Cents, described("Euro cents moved", 1_500_000)]
+    programme_id: Annotated[UUID, described("The programme whose fund receives it (absent: "
+                                            "the delivery budget)", EXAMPLE_PROGRAMME_ID),
+                            ] | None = None
 
 
 Payload = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-           | SetReferencePrices | SetStockRules | AdmitMember | CommitBudget)
+           | SetReferencePrices | SetStockRules | SetBackdatingWindow | AdmitMember
+           | CommitBudget)
 StandingRule = (SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-                | SetReferencePrices | SetStockRules)
+                | SetReferencePrices | SetStockRules | SetBackdatingWindow)
 
 
 class RuleKind(enum.StrEnum):
@@ -151,6 +205,7 @@ class RuleKind(enum.StrEnum):
     ALLOCATION_KEY = "allocation_key"
     BASKET_TERMS = "basket_terms"
     PRICE_GRID = "price_grid"
+    BACKDATING_WINDOW = "backdating_window"
     REPLAY_WEEKS = "replay_weeks"
     REFERENCE_PRICES = "reference_prices"
     STOCK_RULES = "stock_rules"
@@ -164,6 +219,8 @@ def rule_kind(payload: Payload) -> RuleKind | None:
         return RuleKind.BASKET_TERMS
     if isinstance(payload, SetPriceGrid):
         return RuleKind.PRICE_GRID
+    if isinstance(payload, SetBackdatingWindow):
+        return RuleKind.BACKDATING_WINDOW
     if isinstance(payload, SetReplayWeeks):
         return RuleKind.REPLAY_WEEKS
     if isinstance(payload, SetReferencePrices):
@@ -248,6 +305,11 @@ def check_payload(payload: Payload) -> None:
         if len(set(products)) != len(products) or "" in products:
             raise InvalidCommand("a price grid names each product once, none empty",
                                  reason="price_grid_products")
+        too_long = [product for product in products if len(product) > PRODUCT_LENGTH_MAX]
+        if too_long:
+            raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters, "
+                                 f"got {len(too_long[0])}", reason="product_too_long",
+                                 length=len(too_long[0]), maximum=PRODUCT_LENGTH_MAX)
         for price in payload.prices:
             if not 0 <= price.price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
                 raise InvalidCommand(f"price of {price.product} must be 0 to "
@@ -277,6 +339,12 @@ def check_payload(payload: Payload) -> None:
         check_stock_rules(payload)
     elif isinstance(payload, CommitBudget):
         check_amount(payload.amount_cents, what="budget commitment")
+    elif isinstance(payload, SetBackdatingWindow):
+        low, high = BACKDATING_WINDOW_MIN.days, BACKDATING_WINDOW_MAX.days
+        if not low <= payload.days <= high:
+            raise InvalidCommand(f"a back-dating window is {low} to {high} days, "
+                                 f"got {payload.days}", reason="backdating_window_range",
+                                 days=payload.days, maximum=high)
 
 
 def normalised_payload(payload: Payload) -> Payload:
@@ -442,6 +510,18 @@ def basket_terms_in_force(book: RuleBook | None, scope_id: UUID, at: date
     rule = enactment.rule
     assert isinstance(rule, SetBasketTerms)
     return rule, enactment.decision_id
+
+
+def backdating_window_in_force(book: RuleBook | None, at: date,
+                               ) -> tuple[timedelta, UUID | None]:
+    """How far back acts may be dated on day ``at``, and the decision that set it (None:
+    the default, ``BACKDATING_WINDOW_DEFAULT``)."""
+    enactment = None if book is None else book.in_force(RuleKind.BACKDATING_WINDOW, at)
+    if enactment is None:
+        return BACKDATING_WINDOW_DEFAULT, None
+    rule = enactment.rule
+    assert isinstance(rule, SetBackdatingWindow)
+    return timedelta(days=rule.days), enactment.decision_id
 
 
 def price_grid_in_force(book: RuleBook | None, at: date) -> tuple[SetPriceGrid, UUID] | None:

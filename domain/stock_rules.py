@@ -24,11 +24,13 @@ Temperatures are integer tenths of a degree Celsius (``temperature_dc``: 40 is +
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 import msgspec
 
 from domain.dates import DateKind
 from domain.errors import InvalidCommand
+from domain.fields import Text, described
 
 SHELF_LIFE_DAYS_MAX = 3_650  # Ten years: tinned food; anything longer is a typo.
 GRACE_DAYS_MAX = 3_650
@@ -37,6 +39,8 @@ TEMPERATURE_DC_MIN = -500  # -50 °C: colder than any freezer in the network.
 TEMPERATURE_DC_MAX = 600  # +60 °C: hotter than any reception dock; beyond is a typo.
 PRODUCT_RULES_MAX = 500  # Same bound as a price grid: a garden grows a few dozen products.
 CATEGORIES_MAX = 50  # Storage categories: a warehouse has a handful of rooms.
+CATEGORY_LENGTH_MAX = 64  # A storage room's name ("frais", "surgelé", "chambre froide 2").
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
 
 FRESH_PRODUCE = "fruits_legumes"
 """Category of products not listed: fruit and vegetables, stored without a set range."""
@@ -53,16 +57,29 @@ CATEGORY_LABELS = {FRESH_PRODUCE: "fruits et légumes", CHILLED: "produits frais
 """How screens name the default categories (others show their own name)."""
 
 
+# The bounds below (msgspec Meta) hold at the edge and when stored rules are read: each is
+# no tighter than what check_stock_rules refused before any rule was recorded.
+
+
 class ProductStockRule(msgspec.Struct, frozen=True, kw_only=True):
     """How a product is stored and dated."""
 
-    product: str
-    category: str = FRESH_PRODUCE
-    date_kind: DateKind = DateKind.NONE
+    product: Annotated[Text, described("The product", "soupe de courge")]
+    category: Annotated[str, msgspec.Meta(
+        max_length=CATEGORY_LENGTH_MAX, description="Its storage category",
+        examples=[CHILLED])] = FRESH_PRODUCE
+    date_kind: Annotated[DateKind, described(
+        "The kind of date its lots carry unless a lot says otherwise", "dlc")] = DateKind.NONE
     """The kind of date the product's lots carry unless the lot says otherwise."""
-    shelf_life_days: int
+    shelf_life_days: Annotated[int, msgspec.Meta(
+        ge=0, le=SHELF_LIFE_DAYS_MAX,
+        description="Days from harvest (or making, or sorting) to the suggested date",
+        examples=[5])]
     """Days from harvest (or making, or sorting) to the suggested date."""
-    gtin: str = ""
+    gtin: Annotated[str, msgspec.Meta(
+        pattern=r"^([0-9]{8}|[0-9]{12,14})?$",
+        description="Its GS1 trade item number, if any (labels then carry a GS1 Digital Link)",
+        examples=["03760123450009"])] = ""
     """The product's GS1 trade item number, when it has one (the network's own soups and
     jars): labels then link ``/01/{GTIN}/10/{lot}`` (GS1 Digital Link)."""
 
@@ -70,11 +87,21 @@ class ProductStockRule(msgspec.Struct, frozen=True, kw_only=True):
 class CategoryStockRule(msgspec.Struct, frozen=True, kw_only=True):
     """A storage category: its temperature range at reception and its DDM grace."""
 
-    category: str
-    temperature_min_dc: int | None = None
-    temperature_max_dc: int | None = None
+    category: Annotated[str, msgspec.Meta(
+        max_length=CATEGORY_LENGTH_MAX, description="The category", examples=[CHILLED])]
+    temperature_min_dc: Annotated[int, msgspec.Meta(
+        ge=TEMPERATURE_DC_MIN, le=TEMPERATURE_DC_MAX,
+        description="Lowest temperature at reception, in tenths of a degree Celsius",
+        examples=[0])] | None = None
+    temperature_max_dc: Annotated[int, msgspec.Meta(
+        ge=TEMPERATURE_DC_MIN, le=TEMPERATURE_DC_MAX,
+        description="Highest temperature at reception, in tenths of a degree Celsius",
+        examples=[40])] | None = None
     """Both set: a reception must measure the temperature and find it in the range."""
-    ddm_grace_days: int | None = None
+    ddm_grace_days: Annotated[int, msgspec.Meta(
+        ge=0, le=GRACE_DAYS_MAX,
+        description="Days a lot past its DDM may still be passed on (absent: the general "
+                    "grace)", examples=[15])] | None = None
     """Days a lot past its DDM may still be passed on; None: the rule's general grace."""
 
 
@@ -82,13 +109,28 @@ class SetStockRules(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind",
                     tag="set_stock_rules"):
     """Shelf lives, date grace, remaining life at dispatch and cold-chain ranges."""
 
-    products: list[ProductStockRule] = msgspec.field(default_factory=list)
-    categories: list[CategoryStockRule] = msgspec.field(default_factory=list)
-    shelf_life_days_default: int = 7
+    products: Annotated[list[ProductStockRule], msgspec.Meta(
+        max_length=PRODUCT_RULES_MAX, description="How each product named is stored and dated",
+        examples=[[{"product": "soupe de courge", "category": CHILLED, "date_kind": "dlc",
+                    "shelf_life_days": 5}]])] = msgspec.field(default_factory=list)
+    categories: Annotated[list[CategoryStockRule], msgspec.Meta(
+        max_length=CATEGORIES_MAX, description="Storage categories, their ranges and grace",
+        examples=[[{"category": CHILLED, "temperature_min_dc": 0,
+                    "temperature_max_dc": 40}]])] = msgspec.field(default_factory=list)
+    shelf_life_days_default: Annotated[int, msgspec.Meta(
+        ge=0, le=SHELF_LIFE_DAYS_MAX,
+        description="Shelf life of a product the table does not list, in days",
+        examples=[7])] = 7
     """Shelf life of a product the table does not list."""
-    ddm_grace_days: int = 30
+    ddm_grace_days: Annotated[int, msgspec.Meta(
+        ge=0, le=GRACE_DAYS_MAX,
+        description="Days a lot past its DDM may still be passed on (unless its category "
+                    "says otherwise)", examples=[30])] = 30
     """Days a lot past its DDM may still be passed on, unless its category says otherwise."""
-    use_by_min_remaining_hours: int = 48
+    use_by_min_remaining_hours: Annotated[int, msgspec.Meta(
+        ge=0, le=REMAINING_HOURS_MAX,
+        description="Hours of life a lot with a DLC must have left to leave on a delivery",
+        examples=[48])] = 48
     """A lot with a DLC leaves on a delivery only with at least this much life left."""
 
     def product_rule(self, product: str) -> ProductStockRule:
@@ -182,6 +224,15 @@ def check_stock_rules(rules: SetStockRules) -> None:
                              reason="stock_rules_categories_count",
                              count=len(rules.categories), maximum=CATEGORIES_MAX)
     products = [rule.product for rule in rules.products]
+    category_names = [*(rule.category for rule in rules.products),
+                      *(rule.category for rule in rules.categories)]
+    if (any(len(product) > PRODUCT_LENGTH_MAX for product in products)
+            or any(len(category) > CATEGORY_LENGTH_MAX for category in category_names)):
+        raise InvalidCommand(f"a product name is at most {PRODUCT_LENGTH_MAX} characters and a "
+                             f"category at most {CATEGORY_LENGTH_MAX}",
+                             reason="stock_rules_name_too_long",
+                             product_maximum=PRODUCT_LENGTH_MAX,
+                             category_maximum=CATEGORY_LENGTH_MAX)
     if len(set(products)) != len(products) or "" in products:
         raise InvalidCommand("stock rules name each product once, none empty",
                              reason="stock_rules_products_twice")

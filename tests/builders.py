@@ -30,6 +30,7 @@ from domain.lots import Lot
 from domain.members import Member, MemberKind
 from domain.sites import SiteKind
 from infra.ledger.ledger import Ledger, iter_events
+from tests.conftest import SCENARIO_FOUNDED_AT
 
 HARVEST_DATE = date(2026, 11, 2)
 BEST_BEFORE = date(2026, 11, 20)
@@ -226,7 +227,8 @@ class Territory:
 def found_territory(ledger: Ledger, prefix: str = "t") -> Territory:
     """Found the cooperative on an empty ledger and register a minimal territory."""
     founded = ledger.execute(c.FoundCooperative(
-        command_id=f"{prefix}-found", name="Réseau Cocagne", coordinator_name="Secrétariat"))
+        command_id=f"{prefix}-found", name="Réseau Cocagne", coordinator_name="Secrétariat",
+        occurred_at=SCENARIO_FOUNDED_AT))
     coordinator_id = founded.stream_id
     counter = itertools.count(1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -79,3 +80,23 @@ def ledger(store: StoreLocation) -> Iterator[Ledger]:
         yield app
     finally:
         app.close()
+
+
+SCENARIO_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+"""What "now" is in scenario tests: after every date their stories use (2026), fixed so
+that no test depends on the day it runs (a harvest a year before "now" is refused)."""
+SCENARIO_FOUNDED_AT = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+"""When the scenario cooperatives are founded: before every act their stories date."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def scenario_time() -> Iterator[None]:
+    """Scenario tests write weeks of 2026 as lived history: every ledger runs each batch at
+    the business time its commands give (``Ledger.lived``), on a fixed clock otherwise.
+    Session-wide, so that module fixtures building a ledger get it too; ``tests/e2e/api``
+    turns ``lived`` off: the API runs on its world's clock and exercises the back-dating
+    window as a live server does."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Ledger, "lived", True)
+        patch.setattr(Ledger, "default_clock", lambda: SCENARIO_NOW)
+        yield

@@ -59,6 +59,9 @@ def governed_demo(request: pytest.FixtureRequest,
     else:
         location = create_postgres_database()
     ledger = Ledger(location)
+    # The demo's weeks of 2026 and the acts these tests add among them are lived history,
+    # wherever the test sits (tests/e2e/api otherwise runs ledgers live).
+    ledger.lived = True
     try:
         generate_demo(ledger, weeks=DEMO_WEEKS, seed=7, scale=1, end=LAST_DAY)
         yield Demo(location=location, ledger=ledger)
@@ -118,7 +121,9 @@ def scratch_round(recorded: RoundInput, site_week: str, key: SetAllocationKey,
             best_before = date.fromisoformat(lot.best_before)
             new = run(c.OfferLot, actor_id=producer, product=lot.product,
                       quantity_g=lot.available_g, price_cents_per_kg=100,
-                      harvest_date=best_before - timedelta(days=1), best_before=best_before,
+                      # Harvested on the day it is offered (or by its best-before, if
+                      # earlier): the business-time rule refuses a harvest after the offer.
+                      harvest_date=min(best_before, before.date()), best_before=best_before,
                       organic_certificate="FR-BIO-01", origin="bac à sable",
                       occurred_at=before)
             run(c.AcceptOffer, actor_id=platform, lot_id=new, site_id=site,

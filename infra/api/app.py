@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from infra.api.access import authorize, route_name
 from infra.api.audit_routes import AUDIT_ROUTES, SERVICE_KEY
 from infra.api.auth import TokenStore
+from infra.api.bodies import REQUEST_BODY_BYTES_MAX, body_guard
 from infra.api.commands import command_routes
 from infra.api.dashboard_routes import DASHBOARD_ROUTES
 from infra.api.docs import OfflineDocsPlugin
@@ -38,6 +39,7 @@ from infra.api.export_routes import EXPORT_ROUTES
 from infra.api.governance_routes import governance_routes
 from infra.api.household_routes import household_routes
 from infra.api.live import LiveFeed, live_events
+from infra.api.openapi import ExactStructSchemaPlugin
 from infra.api.ops import OPS_ROUTES
 from infra.api.pages.routes import PAGE_ROUTES
 from infra.api.printouts import PRINTOUT_ROUTES
@@ -56,8 +58,6 @@ from infra.metrics import HTTP_REQUEST_LATENCY, HTTP_REQUESTS
 from infra.store import StoreLocation
 
 API_VERSION = "1.0.0"
-REQUEST_BODY_BYTES_MAX = 1_048_576
-"""1 MiB: the largest command (a delivery of 50 stops of 200 lines) is about 600 kB."""
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 RELAY_POSITION_TABLE = "relay_position"  # As consumers.relay.POSITION_TABLE.
 RELAY_NAME = "cocagne.events"  # As consumers.relay.DEFAULT_RELAY_NAME.
@@ -190,7 +190,9 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     app = Litestar(
         route_handlers=handlers,
         guards=[authorize],
-        middleware=[request_context],
+        # request_context first (outermost): a hostile body's answer carries the request id.
+        middleware=[request_context, body_guard],
+        plugins=[ExactStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         request_max_body_size=REQUEST_BODY_BYTES_MAX,
@@ -201,7 +203,10 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
             title="cocagne-ledger API", version=API_VERSION,
             description="Coordination ledger of the Jardins de Cocagne cooperative: commands "
                         "(idempotent by Idempotency-Key), stock, traceability, balances and "
-                        "governance.",
+                        "governance. This document is the contract: a request it describes "
+                        "is never refused as malformed (400); 400 answers only requests "
+                        "that break it, and a well-formed command the ledger refuses on its "
+                        "merits answers 404, 409 or 422 with the refusal's code.",
             path="/api/schema",
             render_plugins=[OfflineDocsPlugin(), JsonRenderPlugin()],
             components=Components(security_schemes={

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Request, Response, get
+from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -80,7 +81,8 @@ def signing_key(request: Request[Any, Any, Any]) -> Ed25519PrivateKey | None:
 def list_checkpoints(request: Request[Any, Any, Any],
                      limit: Annotated[int, QueryParameter(
                          ge=1, le=CHECKPOINTS_LISTED_MAX,
-                         description="How many, latest first")] = CHECKPOINTS_PAGE_DEFAULT,
+                         description="How many, latest first",
+                         examples=[Example(value=10)])] = CHECKPOINTS_PAGE_DEFAULT,
                      ) -> CheckpointList:
     """Each checkpoint states how many events the chain held up to a notification and its
     head link, signed with the cooperative's key: keep one, and ``cocagne verify
@@ -128,7 +130,9 @@ def export_history(request: Request[Any, Any, Any],
                        required=False,
                        description="Only the history that concerns this member (the "
                                    "auditor and coordinator may choose; any other member "
-                                   "always gets its own)")] = None,
+                                   "always gets its own)",
+                       examples=[Example(value="0192f0c4-6f13-7a0e-b2c4-5d6e7f809a12")])
+                   ] = None,
                    ) -> Stream:
     """JSON Lines: a header (scope, chain head, latest signed checkpoint), then one line per
     event with its stored bytes and its link. ``cocagne verify --file EXPORT --public-key

@@ -45,6 +45,7 @@ DETAILS_MAX = 20  # Field errors listed per answer; more only repeats the same m
 STATUS_BY_CODE: dict[str, int] = {
     "not_found": HTTP_404_NOT_FOUND,
     "forbidden": HTTP_403_FORBIDDEN,
+    "invalid_request": HTTP_400_BAD_REQUEST,
     "invalid": HTTP_422_UNPROCESSABLE_ENTITY,
     "quantity_mismatch": HTTP_422_UNPROCESSABLE_ENTITY,
     "invalid_state": HTTP_409_CONFLICT,

@@ -18,7 +18,10 @@ policy table's; the scoping of ``OWN`` callers is here: a producer exports only 
 lots, a member only its own register, a funder only its own report, an organisation only
 its own CASF register, a donor or a receiving platform only its own attestations, a
 programme's garden or collection point only that programme's activity. Unknown lots and
-members answer 404, bad periods 400, in the API's error shape.
+members answer 404; a day or moment that is not one answers 400 (the document types them:
+``format: date`` or ``date-time``); a period that ends before it starts, or a lot and a
+period together, answer 422 (well formed, refused on its values); all in the API's error
+shape.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
+    Example,
     OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -83,25 +87,37 @@ UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 EXPORT_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
     404: error_spec("No such lot, member or funder (code not_found)"),
-    422: error_spec("The export is too large to build (code invalid)"),
+    422: error_spec("The period ends before it starts, a lot and a period were both given, "
+                    "or the export is too large to build (code invalid)"),
 }
+DAY_OR_MOMENT = [Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+                 Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)]
+"""A period bound (``anyOf``): a day (taken whole) or a moment (RFC 3339)."""
 
 OutputFormat = Annotated[Format, QueryParameter(
     name="format", description="csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4): "
                                "always named, so a client never gets a binary it did not "
-                               "ask for")]
+                               "ask for",
+    examples=[Example(value="xlsx")])]
 TableKey = Annotated[str | None, QueryParameter(
     name="table", required=False, min_length=1, max_length=TABLE_KEY_LENGTH_MAX,
-    description="For CSV: which of the report's tables (default: its first)")]
+    description="For CSV: which of the report's tables (default: its first)",
+    examples=[Example(value="summary")])]
 Year = Annotated[int, QueryParameter(name="year", ge=YEAR_MIN, le=YEAR_MAX,
-                                     description="Calendar year (Europe/Paris days)")]
+                                     description="Calendar year (Europe/Paris days)",
+                                     examples=[Example(value=2026)])]
 HeaderLanguage = Annotated[Language, QueryParameter(
-    name="lang", required=False, description="Header language")]
-FirstDay = Annotated[date, QueryParameter(name="from", description="First day (YYYY-MM-DD)")]
+    name="lang", required=False, description="Header language",
+    examples=[Example(value="fr")])]
+FirstDay = Annotated[date, QueryParameter(name="from", description="First day (YYYY-MM-DD)",
+                                          examples=[Example(value="2026-01-01")])]
 LastDay = Annotated[date, QueryParameter(name="to",
-                                         description="Last day, included (YYYY-MM-DD)")]
+                                         description="Last day, included (YYYY-MM-DD); not "
+                                                     "before the first (else 422)",
+                                         examples=[Example(value="2026-03-31")])]
 MemberRef = Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                                         description="A member id or exact name")]
+                                         description="A member id or exact name",
+                                         examples=[Example(value="Épicerie solidaire")])]
 
 
 def document_operation(content: dict[str, Schema]) -> type[Operation]:
@@ -174,21 +190,29 @@ def check_own_lot(request: Request[Any, Any, Any], lot: LotInfo) -> None:
 
 
 def check_period(start: date, end: date) -> None:
-    """Both days included, in order, and within the calendar (400 otherwise)."""
+    """Both days included, in order, and within the calendar (422 otherwise: well-formed
+    days, refused together)."""
     if end < start:
-        raise ApiError(400, "invalid_request",
-                       f"the period ends ({end}) before it starts ({start})")
+        raise ApiError(422, "invalid", f"the period ends ({end}) before it starts ({start})")
     if end >= date.max - timedelta(days=1):
-        raise ApiError(400, "invalid_request", f"the period ends too far away ({end})")
+        raise ApiError(422, "invalid", f"the period ends too far away ({end}): the last day "
+                                       f"a period may end is {date.max - timedelta(days=2)}")
 
 
 def instant(text: str | None, *, end: bool, name: str) -> datetime | None:
-    """A period bound from a date or ISO date-time (400 when it is neither)."""
+    """A period bound from a date or RFC 3339 date-time (400 when it is neither).
+
+    RFC 3339 allows a lower-case ``t`` and ``z``; a moment beyond what Python's calendar
+    holds once in UTC (year 1 at +01:00) is the calendar's first or last moment.
+    """
     if text is None:
         return None
     try:
-        return parse_instant(text.strip(), end=end)
-    except (ValueError, OverflowError) as error:
+        return parse_instant(text.strip().upper(), end=end)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if text.strip()[:4] == "0001" else \
+            datetime.max.replace(tzinfo=UTC)
+    except ValueError as error:
         raise ApiError(400, "invalid_request",
                        f"{name}={text!r} is neither a date (YYYY-MM-DD) nor an ISO date-time"
                        ) from error
@@ -213,27 +237,33 @@ def built(make: Callable[P, T], *arguments: P.args, **keywords: P.kwargs) -> T:
 def export_epcis(request: Request[Any, Any, Any],
                  lot: Annotated[str | None, QueryParameter(
                      required=False, min_length=1, max_length=LOT_REF_LENGTH_MAX,
-                     description="A lot code or id: the lot, its parents and descendants")
+                     description="A lot code or id: the lot, its parents and descendants "
+                                 "(not with from/to: 422)",
+                     examples=[Example(value="L260105-CHALON-42")])
                  ] = None,
                  start: Annotated[str | None, QueryParameter(
                      name="from", required=False, max_length=INSTANT_LENGTH_MAX,
-                     description="Period start (date or ISO date-time)")] = None,
+                     schema_extra={"any_of": DAY_OR_MOMENT},
+                     description="Period start: a day (YYYY-MM-DD) or an RFC 3339 moment",
+                     examples=[Example(value="2026-01-01")])] = None,
                  end: Annotated[str | None, QueryParameter(
                      name="to", required=False, max_length=INSTANT_LENGTH_MAX,
-                     description="Period end (a date is included whole)")] = None,
+                     schema_extra={"any_of": DAY_OR_MOMENT},
+                     description="Period end: a day (included whole) or an RFC 3339 moment; "
+                                 "after the start (else 422)",
+                     examples=[Example(value="2026-03-31T18:00:00+02:00")])] = None,
                  ) -> Response[bytes]:
     """Every tracking event of the lot's genealogy, or of the period, as EPCIS events.
 
     A producer exports its own lots only: by ``lot``, one of its own; by period, the events
     of the lots it produced.
     """
-    if lot is not None and (start is not None or end is not None):
-        raise ApiError(400, "invalid_request", "give either lot or a period (from/to), not both")
     low = instant(start, end=False, name="from")
     high = instant(end, end=True, name="to")
+    if lot is not None and (start is not None or end is not None):
+        raise ApiError(422, "invalid", "give either lot or a period (from/to), not both")
     if low is not None and high is not None and high <= low:
-        raise ApiError(400, "invalid_request", f"the period ends ({end}) before it starts "
-                                               f"({start})")
+        raise ApiError(422, "invalid", f"the period ends ({end}) before it starts ({start})")
     history = load_history(services_of(request).ledger)
     if lot is not None:
         found = lot_of(history, lot)
@@ -257,7 +287,8 @@ def export_epcis(request: Request[Any, Any, Any],
      summary="The FSMA 204 recall spreadsheet of a lot (CSV or XLSX)")
 def export_trace(request: Request[Any, Any, Any],
                  lot: Annotated[str, PathParameter(min_length=1, max_length=LOT_REF_LENGTH_MAX,
-                                                   description="A lot code or id")],
+                                                   description="A lot code or id",
+                                                   examples=[Example(value="L260105-4F2A91C0")])],
                  output_format: OutputFormat,
                  language: HeaderLanguage = Language.FR) -> Response[bytes]:
     """Every tracking event of the lot, its ancestors and descendants, sortable by date.
@@ -304,7 +335,8 @@ def export_register(request: Request[Any, Any, Any], member_id: MemberRef,
 def export_funder_report(request: Request[Any, Any, Any],
                          funder_id: Annotated[str, PathParameter(
                              min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                             description="A funder's member id or exact name")],
+                             description="A funder's member id or exact name",
+                             examples=[Example(value="Fondation")])],
                          start: FirstDay, end: LastDay,
                          output_format: OutputFormat,
                          language: HeaderLanguage = Language.FR,
@@ -370,14 +402,18 @@ def export_casf_register_route(request: Request[Any, Any, Any], member_id: Membe
 def export_donation_attestation_route(
         request: Request[Any, Any, Any],
         donor_id: Annotated[str, PathParameter(min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-                                               description="The donor's member id or name")],
+                                               description="The donor's member id or name",
+                                               examples=[Example(value="Supermarché du "
+                                                                       "centre")])],
         year: Year,
         organisation: Annotated[str | None, QueryParameter(
             required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-            description="Only the donations to this organisation (id or name)")] = None,
+            description="Only the donations to this organisation (id or name)",
+            examples=[Example(value="Banque alimentaire")])] = None,
         output_format: Annotated[Format, QueryParameter(
             name="format", required=False,
-            description="pdf (the attestation, default), or its lines as csv or xlsx")
+            description="pdf (the attestation, default), or its lines as csv or xlsx",
+            examples=[Example(value="pdf")])
         ] = Format.PDF,
         language: HeaderLanguage = Language.FR) -> Response[bytes]:
     """What the donor gave in the year, to which organisation, when, how much and worth
@@ -416,7 +452,8 @@ def export_activity_route(
         request: Request[Any, Any, Any], year: Year, output_format: OutputFormat,
         programme: Annotated[str | None, QueryParameter(
             required=False, min_length=1, max_length=MEMBER_REF_LENGTH_MAX,
-            description="A basket programme's id or exact name (default: every programme)")
+            description="A basket programme's id or exact name (default: every programme)",
+            examples=[Example(value="Paniers Solidaires")])
         ] = None,
         language: HeaderLanguage = Language.FR, table: TableKey = None) -> Response[bytes]:
     """Baskets distributed, households served (a count, never names), kilograms per channel

@@ -23,7 +23,8 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, PathParameter, QueryParameter
 
 from domain.proposals import CollegeParticipation, Proposal, Tally, participation
 from domain.rules import REPLAY_WEEKS_MAX, Enactment, Payload
@@ -149,7 +150,10 @@ def _proposal(services: Services, proposal_id: FromPath[UUID]) -> Proposal:
 @get("/api/proposals", name="list_proposals", tags=["governance"], sync_to_thread=True,
      responses=QUERY_ERRORS, summary="Proposals with their per-college tallies")
 def list_proposals(request: Request[Any, Any, Any],
-                   status: Annotated[ProposalFilter, QueryParameter(required=False)] = "all",
+                   status: Annotated[ProposalFilter, QueryParameter(
+                       required=False, description="Which proposals: open, adopted, "
+                                                   "rejected or all",
+                       examples=[Example(value="open")])] = "all",
                    ) -> list[ProposalEntry]:
     """Newest first; open proposals carry a provisional tally."""
     services = services_of(request)
@@ -164,7 +168,11 @@ def list_proposals(request: Request[Any, Any, Any],
 @get("/api/proposals/{proposal_id:uuid}", name="get_proposal", tags=["governance"],
      sync_to_thread=True, responses=QUERY_ERRORS,
      summary="A proposal, its payload, tally and the caller's vote")
-def get_proposal(request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -> ProposalDetail:
+def get_proposal(request: Request[Any, Any, Any],
+                 proposal_id: Annotated[UUID, PathParameter(
+                     description="The proposal",
+                     examples=[Example(value="0192f0c7-5b86-7f5c-8072-8d9e0f1a2b3c")])],
+                 ) -> ProposalDetail:
     """One proposal (ballots of others stay private; the caller sees its own)."""
     proposal = _proposal(services_of(request), proposal_id)
     caller: Caller = request.state.caller
@@ -176,7 +184,9 @@ def get_proposal(request: Request[Any, Any, Any], proposal_id: FromPath[UUID]) -
 @get("/api/rules", name="rules_in_force", tags=["governance"], sync_to_thread=True,
      responses=QUERY_ERRORS, summary="Rules in force on a day, with their deciding proposals")
 def rules_in_force(request: Request[Any, Any, Any],
-                   at: Annotated[date | None, QueryParameter(required=False)] = None,
+                   at: Annotated[date | None, QueryParameter(
+                       required=False, description="The day (default: today)",
+                       examples=[Example(value="2026-03-09")])] = None,
                    ) -> RulesAnswer:
     """One rule per kind and scope; the default applies where none was voted."""
     services = services_of(request)
@@ -194,9 +204,14 @@ def rules_in_force(request: Request[Any, Any, Any],
 def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: AsOf = None,
                   basis: Basis = "business",
                   owner_id: Annotated[UUID | None, QueryParameter(
-                                                             required=False)] = None,
-                  kind: Annotated[str | None, QueryParameter(required=False,
-                                                        max_length=64)] = None,
+                      required=False, description="Only this member's accounts",
+                      examples=[Example(value="0192f0c4-6f13-7a0e-b2c4-5d6e7f809a12")]),
+                  ] = None,
+                  kind: Annotated[str | None, QueryParameter(
+                      required=False, max_length=64,
+                      description="Only accounts of this kind (funder, funder_budget, "
+                                  "programme_fund, producer, outlet, household)",
+                      examples=[Example(value="outlet")])] = None,
                   ) -> BalancesAnswer:
     """Every account (coordinator, auditor), or the caller's own accounts."""
     services = services_of(request)
@@ -224,16 +239,21 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
 
 Weeks = Annotated[int | None, QueryParameter(
     required=False, ge=1, le=REPLAY_WEEKS_MAX,
-    description="Weeks replayed (default: as the cooperative decided, else 8)")]
+    description="Weeks replayed (default: as the cooperative decided, else 8)",
+    examples=[Example(value=8)])]
 Before = Annotated[date | None, QueryParameter(
     required=False, description="Replay the weeks before this day's week (default: the "
-                                "proposal's opening day)")]
+                                "proposal's opening day)",
+    examples=[Example(value="2026-02-09")])]
+ProposalRef = Annotated[UUID, PathParameter(
+    description="The proposal",
+    examples=[Example(value="0192f0c7-5b86-7f5c-8072-8d9e0f1a2b3c")])]
 
 
 @get("/api/proposals/{proposal_id:uuid}/simulation", name="simulate_proposal",
      tags=["governance"], sync_to_thread=True, responses=QUERY_ERRORS,
      summary="What the proposal's rule would have given over past weeks")
-def simulate(request: Request[Any, Any, Any], proposal_id: FromPath[UUID], weeks: Weeks = None,
+def simulate(request: Request[Any, Any, Any], proposal_id: ProposalRef, weeks: Weeks = None,
              before: Before = None) -> Simulation:
     """Past weeks replayed under the proposed rule, beside what happened (writes nothing)."""
     return simulate_proposal(services_of(request).ledger, proposal_id, weeks=weeks,
@@ -243,7 +263,7 @@ def simulate(request: Request[Any, Any, Any], proposal_id: FromPath[UUID], weeks
 @get("/api/proposals/{proposal_id:uuid}/simulation.html", name="simulation_fragment",
      tags=["governance"], sync_to_thread=True, responses=QUERY_ERRORS, media_type=HTML,
      summary="The proposal page's what-if section, in French (an HTML fragment)")
-def simulation_fragment(request: Request[Any, Any, Any], proposal_id: FromPath[UUID],
+def simulation_fragment(request: Request[Any, Any, Any], proposal_id: ProposalRef,
                         weeks: Weeks = None, before: Before = None) -> str:
     """The same simulation as a table and a chart of the differences, for a page to include."""
     simulation = simulate_proposal(services_of(request).ledger, proposal_id, weeks=weeks,
@@ -270,11 +290,15 @@ def rules_history(request: Request[Any, Any, Any]) -> list[RuleHistoryEntry]:
 @get("/api/proposals/{proposal_id:uuid}/acts", name="decision_acts", tags=["governance"],
      sync_to_thread=True, responses=QUERY_ERRORS,
      summary="The acts that applied a decision, each linking to its provenance")
-def decision_acts(request: Request[Any, Any, Any], proposal_id: FromPath[UUID],
-                  offset: Annotated[int, QueryParameter(ge=0, le=2**31,
-                                                        required=False)] = 0,
-                  limit: Annotated[int, QueryParameter(ge=1, le=ACTS_LISTED_MAX,
-                                                       required=False)] = ACTS_LISTED_MAX,
+def decision_acts(request: Request[Any, Any, Any], proposal_id: ProposalRef,
+                  offset: Annotated[int, QueryParameter(
+                      ge=0, le=2**31, required=False, schema_extra={"minimum": 0},
+                      description="Acts skipped (a page's start)",
+                      examples=[Example(value=0)])] = 0,
+                  limit: Annotated[int, QueryParameter(
+                      ge=1, le=ACTS_LISTED_MAX, required=False,
+                      description="Acts per page", examples=[Example(value=50)],
+                  )] = ACTS_LISTED_MAX,
                   ) -> DecisionActs:
     """Oldest first, one per command."""
     count, acts = acts_of_decision(services_of(request).ledger, proposal_id, offset=offset,
@@ -285,7 +309,11 @@ def decision_acts(request: Request[Any, Any, Any], proposal_id: FromPath[UUID],
 @get("/api/acts/{stream_id:uuid}", name="act_provenance", tags=["governance"],
      sync_to_thread=True, responses=QUERY_ERRORS,
      summary="The decision an act applied: a round (and each line), a payment, a basket")
-def act_provenance(request: Request[Any, Any, Any], stream_id: FromPath[UUID]) -> ActProvenance:
+def act_provenance(request: Request[Any, Any, Any],
+                   stream_id: Annotated[UUID, PathParameter(
+                       description="An allocation round, a transfer or a basket",
+                       examples=[Example(value="0192f0c6-3f64-7d3a-ae50-6b7c8d9e0f1a")])],
+                   ) -> ActProvenance:
     """One step from an allocation line, a payment or a basket to its decision."""
     return provenance_of(services_of(request).ledger, stream_id)
 

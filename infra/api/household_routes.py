@@ -23,7 +23,8 @@ from uuid import UUID
 import msgspec
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter, QueryParameter
 
 from domain.baskets import Household
 from domain.preferences import (
@@ -35,14 +36,15 @@ from domain.preferences import (
     season_plan_id,
 )
 from infra.api.access import Caller
-from infra.api.errors import ApiError
+from infra.api.errors import ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.queries import QUERY_ERRORS, services_of
 from infra.reader import find_stream
 
 SeasonQuery = Annotated[str | None, QueryParameter(
-    required=False, pattern=r"^\d{4}-(spring|summer|autumn|winter)$",
-    description="A season like 2026-spring (default: today's)")]
+    required=False, pattern=r"^[0-9]{4}-(spring|summer|autumn|winter)$",
+    description="A season like 2026-spring (default: today's)",
+    examples=[Example(value="2026-spring")])]
 
 
 class ProductPreferences(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,9 +80,14 @@ def _season(season: str | None) -> str:
 
 
 @get("/api/preferences", name="preference_counts", tags=["baskets"], sync_to_thread=True,
-     responses=QUERY_ERRORS, summary="An outlet's households' basket preferences, as counts")
+     responses={**QUERY_ERRORS, 422: error_spec("No outlet named (code invalid)")},
+     summary="An outlet's households' basket preferences, as counts")
 def preference_counts(request: Request[Any, Any, Any], season: SeasonQuery = None,
-                      outlet_id: Annotated[UUID | None, QueryParameter(required=False)] = None,
+                      outlet_id: Annotated[UUID | None, QueryParameter(
+                          required=False, description="The outlet (required for the "
+                                                      "coordinator and the auditor, else 422)",
+                          examples=[Example(value="0192f0c4-6f13-7a0e-b2c4-5d6e7f809a12")]),
+                      ] = None,
                       ) -> OutletPreferences:
     """Counts only: never which household said what."""
     caller: Caller = request.state.caller
@@ -89,7 +96,7 @@ def preference_counts(request: Request[Any, Any, Any], season: SeasonQuery = Non
             raise ApiError(403, "forbidden", "an outlet sees only its own households' counts")
         outlet_id = caller.member_id
     if outlet_id is None:
-        raise ApiError(400, "invalid_request", "name the outlet (outlet_id)")
+        raise ApiError(422, "invalid", "name the outlet (outlet_id)")
     label = _season(season)
     plan = find_stream(services_of(request).ledger, season_plan_id(outlet_id, label))
     stated = list(plan.by_household.values()) if isinstance(plan, SeasonPlan) else []
@@ -109,7 +116,10 @@ def preference_counts(request: Request[Any, Any, Any], season: SeasonQuery = Non
 @get("/api/households/{household_id:uuid}/preferences", name="household_preferences",
      tags=["baskets"], sync_to_thread=True, responses=QUERY_ERRORS,
      summary="A household's own basket preferences for a season")
-def household_preferences(request: Request[Any, Any, Any], household_id: FromPath[UUID],
+def household_preferences(request: Request[Any, Any, Any],
+                          household_id: Annotated[UUID, PathParameter(
+                              description="The household (its pseudonymous id)",
+                              examples=[Example(value="0192f0c7-7da8-717e-a294-0f1a2b3c4d5e")])],
                           season: SeasonQuery = None) -> HouseholdPreferences:
     """For the household itself, the outlet that referred it, the coordinator, an auditor."""
     caller: Caller = request.state.caller

@@ -35,6 +35,7 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Notification
 from litestar import Request, get
+from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
@@ -392,7 +393,8 @@ async def live_events(request: Request[Any, Any, Any],
                       after: Annotated[int | None, QueryParameter(
                           ge=0, le=2**62, required=False,
                           description="Start after this notification id (a snapshot's "
-                                      "position)")] = None,
+                                      "position)",
+                          examples=[Example(value=1_042)])] = None,
                       ) -> ServerSentEvent:
     """The dashboard's feed."""
     services = request.app.state.services

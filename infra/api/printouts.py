@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
-from litestar.params import FromPath, PathParameter
+from litestar.openapi.spec import Example, OpenAPIFormat, OpenAPIType, Schema
+from litestar.params import PathParameter
 
 from domain.dates import paris_day
 from domain.deliveries import Delivery
@@ -88,10 +88,16 @@ def _pick_list(request: Request[Any, Any, Any], delivery_id: UUID,
         raise ApiError(404, "not_found", str(error)) from error
 
 
+DeliveryRef = Annotated[UUID, PathParameter(
+    description="The delivery", examples=[Example(value="0192f0c6-4a75-7e4b-bf61-7c8d9e0f1a2b")])]
+SiteRef = Annotated[UUID, PathParameter(
+    description="The site", examples=[Example(value="0192f0c4-8c21-7e44-9f10-3b4c5d6e7f80")])]
+
+
 @get("/api/deliveries/{delivery_id:uuid}/pick-list", name="pick_list", tags=["stock"],
      sync_to_thread=True, responses=QUERY_ERRORS,
      summary="A planned delivery's pick list: per stop, first expired first out")
-def pick_list(request: Request[Any, Any, Any], delivery_id: FromPath[UUID],
+def pick_list(request: Request[Any, Any, Any], delivery_id: DeliveryRef,
               after: After = None) -> PickListData:
     """Per stop, the lots to pick with their quantities; lines the dispatch would refuse
     (held, recalled, past a DLC, too little life left) apart, with what could replace them."""
@@ -101,7 +107,7 @@ def pick_list(request: Request[Any, Any, Any], delivery_id: FromPath[UUID],
 @get("/api/deliveries/{delivery_id:uuid}/pick-list.html", name="pick_list_html",
      tags=["stock"], sync_to_thread=True, responses=QUERY_ERRORS, media_type=HTML,
      operation_class=HTML_DOCUMENT, summary="The pick list as a printable page")
-def pick_list_page(request: Request[Any, Any, Any], delivery_id: FromPath[UUID],
+def pick_list_page(request: Request[Any, Any, Any], delivery_id: DeliveryRef,
                    after: After = None) -> Response[str]:
     """The pick list in French, with a print stylesheet."""
     return _html(pick_list_html(_pick_list(request, delivery_id, after)))
@@ -110,7 +116,7 @@ def pick_list_page(request: Request[Any, Any, Any], delivery_id: FromPath[UUID],
 @get("/api/deliveries/{delivery_id:uuid}/pick-list.pdf", name="pick_list_pdf",
      tags=["stock"], sync_to_thread=True, responses=QUERY_ERRORS, media_type=PDF,
      operation_class=PDF_DOCUMENT, summary="The pick list as PDF")
-def pick_list_document(request: Request[Any, Any, Any], delivery_id: FromPath[UUID],
+def pick_list_document(request: Request[Any, Any, Any], delivery_id: DeliveryRef,
                        after: After = None) -> Response[bytes]:
     """The pick list in French, A4."""
     return _pdf(pick_list_pdf(_pick_list(request, delivery_id, after)),
@@ -162,7 +168,7 @@ def _site_labels(request: Request[Any, Any, Any], site_id: UUID, after: int | No
 @get("/api/sites/{site_id:uuid}/labels.html", name="site_labels_html", tags=["stock"],
      sync_to_thread=True, responses=QUERY_ERRORS, media_type=HTML,
      operation_class=HTML_DOCUMENT, summary="Labels of every lot in stock at a site (page)")
-def site_labels_page(request: Request[Any, Any, Any], site_id: FromPath[UUID],
+def site_labels_page(request: Request[Any, Any, Any], site_id: SiteRef,
                      after: After = None) -> Response[str]:
     """One label per lot with stock at the site, eight per A4 sheet."""
     return _html(labels_html(_site_labels(request, site_id, after)))
@@ -171,7 +177,7 @@ def site_labels_page(request: Request[Any, Any, Any], site_id: FromPath[UUID],
 @get("/api/sites/{site_id:uuid}/labels.pdf", name="site_labels_pdf", tags=["stock"],
      sync_to_thread=True, responses=QUERY_ERRORS, media_type=PDF,
      operation_class=PDF_DOCUMENT, summary="Labels of every lot in stock at a site (PDF)")
-def site_labels_document(request: Request[Any, Any, Any], site_id: FromPath[UUID],
+def site_labels_document(request: Request[Any, Any, Any], site_id: SiteRef,
                          after: After = None) -> Response[bytes]:
     """One label per lot with stock at the site, eight per A4 sheet."""
     return _pdf(labels_pdf(_site_labels(request, site_id, after)), f"etiquettes-{site_id}")

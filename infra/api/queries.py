@@ -17,7 +17,8 @@ from eventsourcing.application import AggregateNotFoundError
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter, QueryParameter
 
 from domain.base import Role
 from domain.members import Member
@@ -38,22 +39,28 @@ SESSION_MAX_AGE_S = 12 * 3600  # One working day: a dashboard left open overnigh
 
 QUERY_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
-    404: error_spec("No such lot, stream or account (code not_found)"),
+    404: error_spec("No such lot, stream, account or notification (code not_found)"),
     503: error_spec("The view is not part of this build, or is behind (code unavailable)"),
 }
 
 After = Annotated[int | None, QueryParameter(
     required=False, ge=0, le=2**62,
-    description="Wait until the views have applied this notification id (read your writes)")]
+    # Litestar drops a bound of 0 from the document (it copies only truthy ones).
+    schema_extra={"minimum": 0},
+    description="Wait until the views have applied this notification id (read your writes: "
+                "a command's notification_id); 404 when the log has no such notification",
+    examples=[Example(value=1_042)])]
 AsOf = Annotated[datetime | None, QueryParameter(
     required=False,
-    description="Answer as of this moment (ISO 8601; business time unless basis=recorded)")]
+    description="Answer as of this moment (ISO 8601; business time unless basis=recorded)",
+    examples=[Example(value="2026-03-01T12:00:00+01:00")])]
 Basis = Annotated[Literal["business", "recorded"], QueryParameter(
     required=False, description="Time basis of as_of")]
 Direction = Annotated[Literal["backward", "forward", "both"], QueryParameter(
     required=False, description="Which way to trace")]
 LotRef = Annotated[str, PathParameter(min_length=1, max_length=LOT_REF_LENGTH_MAX,
-                                      description="A lot id or lot code")]
+                                      description="A lot id or lot code",
+                                      examples=[Example(value="L260105-4F2A91C0")])]
 
 
 # ------------------------------------------------------------------ answer shapes
@@ -149,8 +156,8 @@ def wait_for(services: Services, after: int | None, names: list[str]) -> None:
         return
     head = int(services.ledger.recorder.max_notification_id() or 0)
     if after > head:
-        raise ApiError(400, "invalid_request", f"notification {after} does not exist: the log "
-                                               f"ends at {head}")
+        raise ApiError(404, "not_found", f"notification {after} does not exist: the log ends "
+                                         f"at {head}")
     if not services.views.wait_for(after, names=names):
         raise ApiError(503, "unavailable",
                        f"the views have not reached notification {after} yet; retry shortly")
@@ -276,9 +283,12 @@ def _stream_ids(services: Services, topic: str, limit: int) -> list[UUID]:
      responses=QUERY_ERRORS, summary="Stock per site, product and lot (now or as of)")
 def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf = None,
               basis: Basis = "business",
-              site_id: Annotated[UUID | None, QueryParameter(required=False)] = None,
-              product: Annotated[str | None, QueryParameter(required=False,
-                                                       max_length=200)] = None,
+              site_id: Annotated[UUID | None, QueryParameter(
+                  required=False, description="Only this site's stock",
+                  examples=[Example(value="0192f0c4-8c21-7e44-9f10-3b4c5d6e7f80")])] = None,
+              product: Annotated[str | None, QueryParameter(
+                  required=False, max_length=200, description="Only this product",
+                  examples=[Example(value="poireau")])] = None,
               ) -> StockAnswer:
     """Lots at a site or on the road with their states (en stock, réservé, disponible, en
     route, bloqué, rappelé, périmé, à consommer vite) measured on the as-of day, totals per
@@ -383,10 +393,17 @@ def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = N
 
 @get("/api/streams/{stream_id:uuid}/events", name="stream_history", tags=["audit"],
      sync_to_thread=True, responses=QUERY_ERRORS, summary="The stored events of any stream")
-def stream_history(request: Request[Any, Any, Any], stream_id: FromPath[UUID],
-                   from_version: Annotated[int, QueryParameter(ge=1,
+def stream_history(request: Request[Any, Any, Any],
+                   stream_id: Annotated[UUID, PathParameter(
+                       description="Any stream (a lot, a member, a delivery…)",
+                       examples=[Example(value="0192f0c5-1d42-7b18-8c3e-4f5a6b7c8d9e")])],
+                   from_version: Annotated[int, QueryParameter(
+                       description="The first version shown (a page's next_version)",
+                       examples=[Example(value=1)], ge=1,
                                                           le=2**62, required=False)] = 1,
-                   limit: Annotated[int, QueryParameter(ge=1, le=HISTORY_EVENTS_MAX,
+                   limit: Annotated[int, QueryParameter(
+                       description="Events per page", examples=[Example(value=100)],
+                       ge=1, le=HISTORY_EVENTS_MAX,
                                                    required=False)] = HISTORY_EVENTS_MAX,
                    ) -> HistoryAnswer:
     """Events in version order, decoded, a page at a time."""

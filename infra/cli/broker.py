@@ -12,6 +12,9 @@ the same view database: that is what makes their partitions add up to one view.
 
 With ``$COCAGNE_METRICS_PORT`` set, the process serves Prometheus metrics on that port
 (relay position and lag, consumer lag).
+
+``cocagne consume VIEW --dead-letters`` lists, newest first, the records that consumer set
+aside (``consumers.dead_letters``) and exits, instead of consuming.
 """
 
 from __future__ import annotations
@@ -26,8 +29,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from infra.cli.support import add_store_arguments, bounded_int, store_from_arguments
-from infra.cli.words import t, translate
+from infra.cli.support import (
+    add_store_arguments,
+    bounded_int,
+    emit_json,
+    print_table,
+    store_from_arguments,
+)
+from infra.cli.words import moment, number, t, translate
 from infra.logs import get_logger
 
 if TYPE_CHECKING:
@@ -88,6 +97,7 @@ def _consume_options(consume: CommandParser) -> None:
         EXPIRING_DAYS_DEFAULT,
         EXPIRY_SCAN_INTERVAL_S,
     )
+    from consumers.dead_letters import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX  # noqa: PLC0415
     from consumers.projection_consumer import (  # noqa: PLC0415
         BATCH_SIZE_LIMIT,
         DEFAULT_BATCH_SIZE_MAX,
@@ -115,6 +125,16 @@ def _consume_options(consume: CommandParser) -> None:
                                 "SQLite store, *{suffix}; on PostgreSQL, tables {prefix}* of "
                                 "the store)", suffix=KAFKA_VIEWS_FILE_SUFFIX,
                                 prefix=KAFKA_VIEWS_POSTGRES_PREFIX))
+    letters = consume.add_argument_group(t("dead letters"))
+    letters.add_argument("--dead-letters", action="store_true",
+                         help=t("list the records this view's consumer set aside (could not "
+                                "decode or apply), newest first, and exit"))
+    letters.add_argument("--limit", type=bounded_int(1, LIST_LIMIT_MAX),
+                         default=LIST_LIMIT_DEFAULT,
+                         help=t("dead letters listed (default {default}, at most {most})",
+                                default=LIST_LIMIT_DEFAULT, most=LIST_LIMIT_MAX))
+    letters.add_argument("--json", action="store_true",
+                         help=t("dead letters as JSON lines (value in hexadecimal)"))
     alerts = consume.add_argument_group(t("alerts"))
     whole = bounded_int(0, sys.maxsize)
     alerts.add_argument("--expiring-days", type=whole, default=EXPIRING_DAYS_DEFAULT,
@@ -209,6 +229,8 @@ def run_consume(arguments: argparse.Namespace) -> int:
         ProjectionHandler,
     )
     location = store_from_arguments(arguments, create=True)
+    if arguments.dead_letters:
+        return show_dead_letters(location, arguments)
     serve_metrics_from_environment()
     settings = ConsumerSettings(
         bootstrap_servers=arguments.bootstrap_servers,
@@ -235,6 +257,43 @@ def run_consume(arguments: argparse.Namespace) -> int:
         return 1
     finally:
         database.close()
+    return 0
+
+
+ERROR_SHOWN_LENGTH_MAX = 80  # Characters of the error in the table; --json has it whole.
+
+
+def show_dead_letters(location: StoreLocation, arguments: argparse.Namespace) -> int:
+    """``cocagne consume VIEW --dead-letters``: the view's dead letters, newest first."""
+    from datetime import UTC, datetime  # noqa: PLC0415 - start-up time, as above.
+
+    import msgspec  # noqa: PLC0415
+
+    from consumers.dead_letters import list_dead_letters  # noqa: PLC0415
+
+    database = consumer_view_database(location, arguments.views_db)
+    try:
+        letters = list_dead_letters(database, arguments.view, limit=arguments.limit)
+    finally:
+        database.close()
+    if arguments.json:
+        for letter in letters:
+            fields = msgspec.to_builtins(letter)
+            fields["value"] = letter.value.hex()
+            emit_json(fields)
+        return 0
+    print_table(
+        [t("set aside"), t("topic"), t("partition"), t("offset"), t("type"), t("stream"),
+         t("version"), t("bytes"), t("error")],
+        [[moment(datetime.fromtimestamp(letter.recorded_at_us / 1_000_000, tz=UTC)),
+          letter.topic, letter.partition, letter.offset, letter.event_type or "—",
+          letter.stream_id or "—",
+          "—" if letter.stream_version is None else letter.stream_version,
+          number(letter.value_length), letter.error[:ERROR_SHOWN_LENGTH_MAX]]
+         for letter in letters],
+        right=[2, 3, 6, 7],
+        title=t("Records the {view} consumer set aside, newest first", view=arguments.view),
+        empty=t("No record set aside by the {view} consumer.", view=arguments.view))
     return 0
 
 

@@ -18,6 +18,7 @@ from infra.cli.support import (
     store_from_arguments,
 )
 from infra.cli.words import moment, t, term
+from infra.logs import choose_logging
 
 if TYPE_CHECKING:
     from infra.cli.support import CommandParser
@@ -99,8 +100,13 @@ def run_serve(arguments: argparse.Namespace) -> int:
     if arguments.demo:
         # The demo signs checkpoints of its hash chain with its own key (or the configured one).
         key = demo_checkpoint_key(location)
+        if arguments.log_level is None:
+            # Seeding runs thousands of commands: one info line each would bury the links.
+            choose_logging("warning", json_lines=True if arguments.log_json else None)
         issued = issue_demo_tokens(location, on_seeding=lambda: print(
             t("seeding the demo territory into {url} …", url=location.url), flush=True))
+        if arguments.log_level is None:
+            choose_logging("info", json_lines=True if arguments.log_json else None)
         print_demo_links(f"http://{arguments.host}:{arguments.port}",
                          {str(role): token for role, token in issued.items()},
                          signs_checkpoints=key is not None)

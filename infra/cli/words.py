@@ -590,6 +590,28 @@ FRENCH: dict[str, str] = {
     "{seconds:g})":
         "secondes entre deux recherches de lots approchant leur date limite (par défaut "
         "{seconds:g})",
+    "dead letters": "messages mis de côté",
+    "list the records this view's consumer set aside (could not decode or apply), newest "
+    "first, and exit":
+        "lister les messages que le consommateur de cette vue a mis de côté (illisibles ou "
+        "inapplicables), les plus récents d'abord, puis s'arrêter",
+    "dead letters listed (default {default}, at most {most})":
+        "messages mis de côté listés (par défaut {default}, au plus {most})",
+    "dead letters as JSON lines (value in hexadecimal)":
+        "messages mis de côté en lignes JSON (contenu en hexadécimal)",
+    "set aside": "mis de côté le",
+    "topic": "sujet",
+    "partition": "partition",
+    "offset": "position",
+    "type": "type",
+    "stream": "flux",
+    "version": "version",
+    "bytes": "octets",
+    "error": "erreur",
+    "Records the {view} consumer set aside, newest first":
+        "Messages mis de côté par le consommateur « {view} », les plus récents d'abord",
+    "No record set aside by the {view} consumer.":
+        "Aucun message mis de côté par le consommateur « {view} ».",
     "ignoring {variable}={text!r}: not a port number":
         "{variable}={text!r} ignoré : ce n'est pas un numéro de port",
     # The relay module's own help texts (consumers cannot import the CLI's words).

@@ -25,6 +25,7 @@ from domain.members import MemberKind
 from domain.proposals import Choice, Tally
 from domain.rules import FunderShare, Payload, ProductPrice, SetAllocationKey, SetPriceGrid
 from domain.stock_rules import DEFAULT_STOCK_RULES
+from infra.demo.clock import execute_lived
 from infra.ledger.ledger import Ledger
 from infra.reader import recount_proposal
 
@@ -69,12 +70,12 @@ class _Runner:
         return command_type(command_id=f"{self.prefix}-{self.count}", **fields)
 
     def __call__(self, command_type: type[Any], **fields: Any) -> UUID:
-        return self.ledger.execute(self.build(command_type, **fields)).stream_id
+        return execute_lived(self.ledger, [self.build(command_type, **fields)])[0].stream_id
 
     def batch(self, commands: Sequence[Any]) -> list[UUID]:
         if not commands:
             return []
-        return [result.stream_id for result in self.ledger.execute_batch(commands)]
+        return [result.stream_id for result in execute_lived(self.ledger, commands)]
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -25,6 +25,7 @@ from domain.proposals import Choice
 from domain.quality_labels import QualityLabel
 from domain.reference_prices import ReferencePrice, SetReferencePrices
 from domain.workshops import WorkshopKind
+from infra.demo.clock import execute_lived
 from infra.demo.governance import GovernanceSeed
 from infra.ledger.ledger import Ledger
 
@@ -68,10 +69,10 @@ class _Runner:
         return command_type(command_id=f"{self.prefix}-{self.count}", **fields)
 
     def __call__(self, command_type: type[Any], **fields: Any) -> UUID:
-        return self.ledger.execute(self.build(command_type, **fields)).stream_id
+        return execute_lived(self.ledger, [self.build(command_type, **fields)])[0].stream_id
 
     def batch(self, commands: Sequence[Any]) -> list[UUID]:
-        return [result.stream_id for result in self.ledger.execute_batch(commands)] \
+        return [result.stream_id for result in execute_lived(self.ledger, commands)] \
             if commands else []
 
 

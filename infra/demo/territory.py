@@ -50,6 +50,7 @@ from domain.members import Member, MemberKind
 from domain.sites import SiteKind
 from domain.stock_rules import DEFAULT_STOCK_RULES
 from domain.workshops import Workshop
+from infra.demo.clock import execute_lived
 from infra.demo.governance import seed_governance
 from infra.demo.reports import seed_reports
 from infra.ledger.ledger import Ledger
@@ -234,7 +235,7 @@ class _Sender:
     def batch(self, commands: Sequence[msgspec.Struct]) -> list[c.CommandResult]:
         if not commands:
             return []
-        results = self.ledger.execute_batch(commands)
+        results = execute_lived(self.ledger, commands)
         self.summary.commands += len(commands)
         self.summary.events_written += sum(result.events_written for result in results)
         for command in commands:

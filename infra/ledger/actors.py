@@ -7,12 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from domain.base import Context, Role, utc_now
+import msgspec
+
+from domain.base import Context, Role
+from domain.business_time import BusinessTimeRule, business_day
+from domain.command_records import Cooperative
 from domain.commands import Command
 from domain.errors import InvalidCommand, RoleRequired
 from domain.lots import Lot
 from domain.members import Member
+from domain.rules import backdating_window_in_force
 from domain.sites import Site
+from infra.ledger.rules import rule_book
 from infra.ledger.unit_of_work import UnitOfWork
 
 
@@ -38,14 +44,28 @@ def act(uow: UnitOfWork, command: Command, *roles: Role,
                            member=member.name, command=type(command).NAME,
                            roles=" ".join(str(role) for role in roles),
                            held=" ".join(sorted(member.roles)))
+    occurred_at = uow.now
+    if command.occurred_at is not None:
+        occurred_at = aware(command.occurred_at)
+        business_time_rule(uow).check(occurred_at, now=uow.now,
+                                      coordinator=role == Role.COORDINATOR,
+                                      backdating_reason=command.backdating_reason)
     context = Context(
         member_id=member.id, role=role, command_id=command.command_id,
         correlation_id=command.correlation_id or command.command_id,
         causation_id=command.causation_id or command.command_id,
-        occurred_at=aware(command.occurred_at) if command.occurred_at else utc_now(),
-        decision_id=decision_id)
+        occurred_at=occurred_at, decision_id=decision_id,
+        backdating_reason=command.backdating_reason.strip() or msgspec.UNSET)
     uow.context = context
     return context, member
+
+
+def business_time_rule(uow: UnitOfWork) -> BusinessTimeRule:
+    """The bounds of business time now: the founding, and the back-dating window in force
+    today (a decision's, or the default week)."""
+    cooperative = uow.get(Cooperative, Cooperative.ID, "cooperative")
+    window, _ = backdating_window_in_force(rule_book(uow), business_day(uow.now))
+    return BusinessTimeRule(founded_at=cooperative.founded_at, backdating_window=window)
 
 
 def operated_site(uow: UnitOfWork, site_id: UUID, operator: Member) -> Site:

@@ -8,7 +8,7 @@ from uuid import UUID
 from domain import commands as c
 from domain.allocation_keys import Line, LotAvailability, Need, allocate_with
 from domain.allocations import AllocationRound, week_monday
-from domain.base import Role, utc_now
+from domain.base import Role
 from domain.errors import DomainError, RoleRequired
 from domain.ids import uuid7
 from domain.lots import Lot, LotStatus
@@ -56,7 +56,7 @@ def declare_need(command: c.DeclareNeed, uow: UnitOfWork) -> list[UUID]:
 def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
     """Compute the lines with the allocation key in force on the round's business day."""
     allocation = uow.get(AllocationRound, command.round_id, "allocation round")
-    occurred = command.occurred_at or utc_now()
+    occurred = command.occurred_at or uow.now
     key, parameters, decision_id = allocation_rule(rule_book(uow), occurred.date())
     context, platform = act(uow, command, Role.PLATFORM, decision_id=decision_id)
     rules, _ = stock_rules(uow, context)

@@ -24,6 +24,7 @@ from domain.rules import (
     Payload,
     RuleBook,
     SetAllocationKey,
+    SetBackdatingWindow,
     SetBasketTerms,
     SetPriceGrid,
     SetReplayWeeks,
@@ -144,7 +145,7 @@ def _enact(uow: UnitOfWork, context: Context, proposal: Proposal) -> list[UUID]:
     """Carry out an adopted proposal: write its rule, or do its one-off act."""
     payload = proposal.payload
     if isinstance(payload, SetAllocationKey | SetBasketTerms | SetPriceGrid | SetReplayWeeks
-                  | SetReferencePrices | SetStockRules):
+                  | SetReferencePrices | SetStockRules | SetBackdatingWindow):
         book = rule_book(uow)
         if book is None:
             book = RuleBook.open(context)

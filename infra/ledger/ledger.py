@@ -10,8 +10,9 @@ saved. A conflict with a concurrent writer is retried a bounded number of times.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -19,7 +20,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper, Notification
 
 from domain import commands as c
-from domain.base import Aggregate, Event
+from domain.base import Aggregate, Event, utc_now
 from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
@@ -55,6 +56,13 @@ class Ledger(Application[UUID]):
     """The cooperative's ledger."""
 
     name = APPLICATION_NAME
+    default_clock: ClassVar[Callable[[], datetime]] = utc_now
+    """The clock a new ledger reads "now" from: the wall clock (scenario tests fix it)."""
+    lived: bool = False
+    """Simulation of past weeks (the demo, scenario tests): each command is run as if
+    recorded while it happened, "now" being its own business time (when it gives one), so
+    the back-dating window and the future tolerance hold trivially; the founding and
+    lot-date plausibility apply in full. Never set by a server or the CLI."""
 
     def __init__(self, location: StoreLocation | None = None,
                  env: dict[str, str] | None = None) -> None:
@@ -65,6 +73,8 @@ class Ledger(Application[UUID]):
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
         self._head = StoreHead(self.location, self.recorder)
+        self.clock: Callable[[], datetime] = type(self).default_clock
+        """What "now" is for the business-time rule (``domain.business_time``)."""
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
                              mapper=self.mapper,
                              site_lots=SiteLotsIndex(self.recorder, self.mapper),
@@ -144,7 +154,7 @@ class Ledger(Application[UUID]):
         saves one read per command on the common path.
         """
         for attempt in range(1, COMMAND_ATTEMPTS_MAX + 1):
-            uow = UnitOfWork(self.stores)
+            uow = UnitOfWork(self.stores, self.clock, lived=self.lived)
             records: dict[int, CommandRecord] = {}
             results = []
             try:
@@ -253,7 +263,7 @@ def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[int, Comman
         replayed = _replay(uow, records, name, command_id, digest, record_id)
         if replayed is not None:
             return replayed
-    uow.begin_command()
+    uow.begin_command(command)
     try:
         stream_ids = handler(command, uow)
     except DomainError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain import commands as c
-from domain.base import Context, Role, utc_now
+from domain.base import Context, Role
 from domain.command_records import Cooperative
 from domain.errors import AlreadyExists
 from domain.ids import uuid7
@@ -26,7 +26,7 @@ def found_cooperative(command: c.FoundCooperative, uow: UnitOfWork) -> list[UUID
                       correlation_id=command.correlation_id or command.command_id,
                       causation_id=command.command_id,
                       occurred_at=aware(command.occurred_at) if command.occurred_at
-                      else utc_now())
+                      else uow.now)
     uow.context = context
     founder = Member.register(founder_id, context, command.coordinator_name,
                               MemberKind.NETWORK)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain import governance_commands as g
-from domain.base import Context, Role, utc_now
+from domain.base import Context, Role
 from domain.baskets import Household
 from domain.errors import RoleRequired
 from domain.preferences import (
@@ -18,7 +18,7 @@ from domain.preferences import (
     season_of,
     season_plan_id,
 )
-from infra.ledger.actors import act, aware
+from infra.ledger.actors import act, aware, business_time_rule
 from infra.ledger.unit_of_work import UnitOfWork
 
 
@@ -30,11 +30,15 @@ def _household_context(command: g.StateBasketPreferences, uow: UnitOfWork,
     member: it acts in the household role, on its own preferences only.
     """
     if command.actor_id == household.id:
+        occurred_at = uow.now
+        if command.occurred_at is not None:  # Held to business time as ``act`` holds members.
+            occurred_at = aware(command.occurred_at)
+            business_time_rule(uow).check(occurred_at, now=uow.now)
         context = Context(
             member_id=household.id, role=Role.HOUSEHOLD, command_id=command.command_id,
             correlation_id=command.correlation_id or command.command_id,
             causation_id=command.causation_id or command.command_id,
-            occurred_at=aware(command.occurred_at) if command.occurred_at else utc_now())
+            occurred_at=occurred_at)
         uow.context = context
         return context
     if isinstance(uow.find(command.actor_id), Household):

@@ -9,16 +9,18 @@ keys).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
-from domain.base import Aggregate, Context, Event, project_events
+from domain.base import Aggregate, Context, Event, project_events, utc_now
 from domain.baskets import HouseholdReference
+from domain.business_time import aware
 from domain.command_records import CommandRecord
 from domain.errors import NotFound
 from domain.lots import LotCode
@@ -53,8 +55,16 @@ class Stores:
 class UnitOfWork:
     """Aggregates loaded and changed by one command (or one atomic batch of commands)."""
 
-    def __init__(self, stores: Stores) -> None:
+    def __init__(self, stores: Stores, clock: Callable[[], datetime] = utc_now, *,
+                 lived: bool = False) -> None:
         self.stores = stores
+        self._started_at = clock()
+        self.lived = lived
+        """``Ledger.lived``: each command's "now" is its own business time."""
+        self.now = self._started_at
+        """The moment the current command runs at, which business times are checked against
+        (``infra.ledger.actors.act``): the clock read once for the whole unit of work (every
+        act of a batch shares it), or in ``lived`` mode the command's own business time."""
         self._cache = stores.cache
         self._start_head = self._cache.begin() if self._cache is not None else 0
         # Keyed by the id's integer: ``UUID.__hash__`` is Python code, called a dozen times
@@ -78,10 +88,12 @@ class UnitOfWork:
 
     # ------------------------------------------------------------ per command
 
-    def begin_command(self) -> None:
+    def begin_command(self, command: object = None) -> None:
         """Start counting the events of the next command of the unit of work."""
         self._baseline = {}
         self.context = None
+        lived_at = getattr(command, "occurred_at", None) if self.lived else None
+        self.now = aware(lived_at) if isinstance(lived_at, datetime) else self._started_at
 
     def events_of_command(self) -> int:
         """Events the current command triggered so far."""

@@ -87,3 +87,61 @@ def test_a_proposal_goes_from_the_command_line_to_the_rules_in_force(
     assert (rule["kind"], rule["decision_id"]) == ("allocation_key", proposal_id)
     code, out = _cocagne(capsys, "balances", *db, "--fold", "--json")
     assert (code, json.loads(out)["total_cents"]) == (0, 0)
+
+
+HOSTILE_PAYLOADS = {
+    "invalid UTF-8": '{"kind": "set_allocation_key", "key": "caf\udce9"}',
+    "nested 100,000 deep": '{"kind": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "a key twice": '{"kind": "set_allocation_key", "kind": "commit_budget"}',
+    "NaN": '{"kind": "set_allocation_key", "key": "proportional_to_needs", '
+           '"minimum_share_bp": NaN}',
+    "an integer beyond 64 bits": '{"kind": "set_allocation_key", "key": '
+                                 '"proportional_to_needs", "minimum_share_bp": '
+                                 '99999999999999999999999}',
+    "a lone surrogate": '{"kind": "set_allocation_key", "key": "\\ud800"}',
+    "a string for a number": '{"kind": "set_allocation_key", "key": "proportional_to_needs", '
+                             '"minimum_share_bp": "500"}',
+    "an integer past its bound": '{"kind": "set_allocation_key", "key": '
+                                 '"proportional_to_needs", "minimum_share_bp": 10001}',
+    "unknown fields": '{"kind": "set_allocation_key", "key": "proportional_to_needs", '
+                      '"colour": "red"}',
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_PAYLOADS))
+def test_a_hostile_payload_exits_non_zero_with_one_line_and_writes_nothing(
+        governed: tuple[Governed, Path], capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    """The API's hostile inputs given to ``cocagne propose``: exit non-zero, one line on
+    stderr naming the problem (asked in English, to read the line), nothing written."""
+    gov, path = governed
+    ledger = Ledger(StoreLocation(kind="sqlite", sqlite_path=path))
+    before = ledger.recorder.max_notification_id()
+    code = main(["--lang", "en", "--log-level", "warning", "propose", "--db", str(path), "--actor",
+                 str(gov.seats[College.OUTLETS][0]), "--title", "Clé",
+                 "--payload", HOSTILE_PAYLOADS[kind], "--opens-at", at(0).isoformat(),
+                 "--closes-at", at(4, 18).isoformat(), "--at", at(0).isoformat()])
+    captured = capsys.readouterr()
+    assert code == 1, captured
+    assert len(captured.err.strip().splitlines()) == 1, captured.err
+    assert captured.err.startswith("refused (invalid_request): ")
+    assert ledger.recorder.max_notification_id() == before
+    ledger.close()
+
+
+def test_a_bound_or_a_moment_outside_the_calendar_is_refused_in_one_line(
+        governed: tuple[Governed, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """A quorum beyond 100 % (a usage error, exit 2) and an act in year 1 at +01:00 (refused,
+    exit 1): one line each."""
+    gov, path = governed
+    common = ["--lang", "en", "--log-level", "warning", "propose", "--db", str(path), "--actor",
+              str(gov.seats[College.OUTLETS][0]), "--title", "Clé", "--payload",
+              '{"kind": "set_allocation_key", "key": "proportional_to_needs"}',
+              "--opens-at", at(0).isoformat(), "--closes-at", at(4, 18).isoformat()]
+    assert main([*common, "--quorum-bp", "10001", "--at", at(0).isoformat()]) == 2
+    err = capsys.readouterr().err
+    assert "quorum-bp" in err
+    assert len(err.strip().splitlines()) == 1
+    assert main([*common, "--at", "0001-01-01T00:00:00+01:00"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("refused (moment_outside_calendar): occurred_at")
+    assert len(err.strip().splitlines()) == 1

@@ -10,6 +10,7 @@ from infra.demo.governance import seed_governance
 from infra.ledger.ledger import Ledger
 from infra.reader import recount_proposal, reveal_household, rule_book
 from projections.balances import fold_balances
+from tests.conftest import SCENARIO_FOUNDED_AT
 
 START = date(2026, 1, 5)
 
@@ -18,7 +19,8 @@ def test_seeding_sets_up_a_governed_territory_and_replays_when_run_again(
         ledger: Ledger) -> None:
     """Week 2's key is voted in week 1; baskets are paid; a second run writes nothing."""
     coordinator = ledger.execute(c.FoundCooperative(
-        command_id="found", name="Réseau", coordinator_name="Secrétariat")).stream_id
+        command_id="found", name="Réseau", coordinator_name="Secrétariat",
+        occurred_at=SCENARIO_FOUNDED_AT)).stream_id
     seeded = seed_governance(ledger, coordinator_id=coordinator, start=START, weeks=2,
                              households=4, change_week=2)
     assert seeded.allocation_tally.adopted

@@ -16,6 +16,7 @@ from domain.base import Role
 from domain.dates import DateKind, paris_day
 from domain.errors import (
     AlreadyExists,
+    BestBeforeBeforeHarvest,
     InsufficientStock,
     InvalidCommand,
     InvalidState,
@@ -104,8 +105,8 @@ def test_offer_refusals(ledger: Ledger) -> None:
     assert_refused(ledger, offer(50_000_001), InvalidCommand, "got 50000001 g")
     assert_refused(ledger, offer(price_cents_per_kg=100_001), InvalidCommand,
                    "got 100001")
-    assert_refused(ledger, offer(best_before=date(2026, 11, 1)), InvalidCommand,
-                   "best-before 2026-11-01 is before harvest 2026-11-02")
+    assert_refused(ledger, offer(best_before=date(2026, 11, 1)), BestBeforeBeforeHarvest,
+                   "best-before 2026-11-01 is before the harvest")
     assert_refused(ledger, offer(product=" "), InvalidCommand, "product must not be empty")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import UUID
+
+import msgspec
 
 from domain.command_records import command_digest
 from domain.governance_commands import EnrolHousehold
@@ -27,3 +30,15 @@ def test_digest_still_covers_other_fields() -> None:
     """A different pseudonymous reference changes the digest."""
     assert command_digest(enrolment("A", "", "H-0001")) != command_digest(
         enrolment("A", "", "H-0002"))
+
+
+def test_a_field_added_later_leaves_the_digest_as_it_was_while_at_its_default() -> None:
+    """``backdating_reason`` came after digests were first recorded: unset, the digest is
+    the one an older ledger computed (a retry across the upgrade replays); set, it counts."""
+    command = enrolment("A", "", "H-0001")
+    fields = msgspec.structs.asdict(command)
+    for name in ("name", "contact", "backdating_reason"):
+        fields.pop(name)
+    assert command_digest(command) == hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
+    reasoned = msgspec.structs.replace(command, backdating_reason="saisie tardive")
+    assert command_digest(reasoned) != command_digest(command)

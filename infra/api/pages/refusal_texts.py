@@ -17,6 +17,13 @@ DOMAIN_REASONS: dict[str, str] = {
     "quantity_range": "Quantité refusée ({field}) : {quantity_g} ; elle doit être entre "
                       "{minimum_g} et {maximum_g}.",
     "text_missing": "À remplir : {field}.",
+    "product_too_long": "Nom de produit trop long : {maximum} caractères au plus.",
+    "stock_rules_name_too_long": "Nom trop long : {product_maximum} caractères au plus pour "
+                                 "un produit, {category_maximum} pour une catégorie.",
+    "backdating_window_range": "Fenêtre de saisie tardive refusée : {days} jours ; elle doit "
+                               "être de 0 à {maximum} jours.",
+    "future_tolerance_negative": "La tolérance sur les heures futures ne peut pas être "
+                                 "négative.",
     "text_length": "Texte trop long ({field}) : {length} caractères pour {maximum} au plus.",
     "lot_code_format": "Le code de lot « {code_text} » doit faire 1 à {maximum} caractères, "
                        "sans espace.",

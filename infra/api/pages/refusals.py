@@ -62,6 +62,16 @@ CODE_MESSAGES: dict[str, str] = {
     "too_large": "La demande est trop volumineuse",
     "unavailable": "Le service est momentanément indisponible : réessayez",
     "internal": "Le serveur n’a pas pu répondre",
+    "moment_outside_calendar": "Cette date et cette heure sortent du calendrier",
+    "occurred_at_in_future": "L’acte est daté dans le futur",
+    "occurred_at_before_founding": "L’acte est daté d’avant la fondation de la coopérative",
+    "occurred_at_backdated_too_far": "L’acte est daté trop loin dans le passé",
+    "backdating_reason_required": "Dater un acte aussi loin dans le passé demande une raison",
+    "harvest_after_offer": "La récolte est datée après la proposition du lot",
+    "harvest_after_reception": "La récolte est datée après la réception du lot",
+    "harvest_too_old": "La récolte est datée de plus d’un an avant la proposition",
+    "best_before_before_harvest": "La date limite précède la récolte",
+    "best_before_too_far": "La date limite est trop éloignée de la récolte",
     "lot_held": "Ce lot est bloqué",
     "bulk_not_sorted": "Ce don en vrac n’est pas trié",
     "use_by_date_passed": "La date limite de consommation (DLC) est dépassée",
@@ -109,6 +119,26 @@ REASON_MESSAGES: dict[str, str] = {
                         "l’ouverture de « {title} ».",
     "best_before_before_harvest": "La date « à consommer de préférence avant » "
                                   "({best_before}) précède la récolte ({harvest_date}).",
+    "best_before_too_far": "La date « à consommer de préférence avant » ({best_before}) est "
+                           "trop loin après la récolte : au plus tard le {latest_date}.",
+    "harvest_after_offer": "La récolte ({harvest_date}) est datée après la proposition du "
+                           "lot ({offer_date}).",
+    "harvest_after_reception": "La récolte ({harvest_date}) est datée après la réception du "
+                               "lot ({reception_date}).",
+    "harvest_too_old": "La récolte ({harvest_date}) date de plus d’un an avant la "
+                       "proposition : au plus tôt le {oldest_date}.",
+    "occurred_at_in_future": "L’acte est daté du {occurred_at}, dans le futur : il est "
+                             "{now_at} (tolérance de {tolerance_minutes} minutes).",
+    "occurred_at_before_founding": "L’acte est daté du {occurred_at}, avant la fondation de "
+                                   "la coopérative ({founded_at}).",
+    "occurred_at_backdated_too_far": "L’acte est daté du {occurred_at} : on ne peut pas "
+                                     "remonter avant le {earliest_at} ({window_days} jours) ; "
+                                     "seul le secrétariat le peut, en donnant une raison.",
+    "backdating_reason_required": "L’acte est daté du {occurred_at}, plus de {window_days} "
+                                  "jours en arrière : donnez la raison de cette saisie "
+                                  "tardive.",
+    "moment_outside_calendar": "La date {moment} sort du calendrier une fois ramenée en "
+                               "temps universel.",
     "amount_out_of_range": "Montant refusé : {amount_cents} ; il doit être d’au moins "
                            "0,01 € et d’au plus {maximum_cents}.",
     "closes_before_opening": "La fin du vote ({closes_at}) doit venir après son ouverture "

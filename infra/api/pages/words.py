@@ -85,6 +85,7 @@ TERMS = {
     "waste": "déchets", "description": "description",
     # Streams a command names (``what``).
     "member": "membre", "lot": "lot", "site": "site", "allocation round": "répartition",
+    "cooperative": "coopérative", "back-dating reason": "raison de la saisie tardive",
     "delivery": "livraison", "proposal": "proposition", "colleges": "collèges",
     "household": "foyer", "basket programme": "programme de paniers", "basket": "panier",
     "transfer": "virement", "account": "compte", "outlet": "structure",

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -26,14 +26,33 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from domain import commands as c
-from domain.base import Role
+from domain.base import Role, utc_now
 from domain.members import MemberKind
 from domain.sites import SiteKind
 from infra.api import create_app
+from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    SCENARIO_FOUNDED_AT,
+    create_postgres_database,
+    drop_postgres_database,
+)
 
 _ids = itertools.count(1)
+WORLD_NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+"""The test world's clock (``build_world``): just after its dates (harvests on 4 January, a
+delivery on the 8th), fixed so that no test depends on the day it runs."""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def live_server_time() -> Iterator[None]:
+    """The API runs as a live server: each command at the clock's now (not the scenario
+    tests' lived history) on the wall clock, so the back-dating window and the future
+    tolerance apply; the test world's ledger fixes its own clock."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Ledger, "lived", False)
+        patch.setattr(Ledger, "default_clock", utc_now)
+        yield
 
 
 def new_id(prefix: str = "t") -> str:
@@ -73,9 +92,10 @@ class World:
 def build_world(app: Litestar, location: StoreLocation) -> World:
     """Found the cooperative and run a week's first acts, straight on the ledger."""
     ledger = app.state.services.ledger
+    ledger.clock = lambda: WORLD_NOW
     coordinator = ledger.execute(c.FoundCooperative(
         command_id=new_id("found"), name="Coopérative de test",
-        coordinator_name="Secrétariat")).stream_id
+        coordinator_name="Secrétariat", occurred_at=SCENARIO_FOUNDED_AT)).stream_id
 
     def member(name: str, kind: MemberKind, roles: list[Role] | None = None) -> UUID:
         result = ledger.execute(c.RegisterMember(command_id=new_id("member"), actor_id=coordinator,

@@ -1,7 +1,8 @@
 """Well-typed sample bodies for any command struct, built from its msgspec type info.
 
-The values pass the edge's validation (types, bounds); they name streams that do not exist,
-so an allowed caller reaches the ledger and is refused there (never by the policy table).
+The values pass the edge's validation (types, bounds, patterns: each field's documented
+example where it has one); they name streams that do not exist, so an allowed caller reaches
+the ledger and is refused there (never by the policy table).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ DEPTH_MAX = 6  # Nested structs in a command are at most a few levels deep.
 
 
 def sample(info: mi.Type, depth: int = 0) -> Any:
-    """A JSON-ready value of a msgspec type."""
+    """A JSON-ready value of a msgspec type: the field's documented example when it has one."""
     if depth > DEPTH_MAX:
         return None
+    if isinstance(info, mi.Metadata):
+        examples = (info.extra_json_schema or {}).get("examples")
+        return examples[0] if examples else sample(info.type, depth)
     if isinstance(info, mi.UnionType):
         kinds = [member for member in info.types if not isinstance(member, mi.NoneType)]
         return sample(kinds[0], depth + 1) if kinds else None

@@ -29,6 +29,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from domain import commands as c
 from domain import governance_commands as g
+from domain.base import utc_now
 from infra.api import create_app
 from infra.api.demo import demo_members
 from infra.api.pages.directory import Directory
@@ -205,6 +206,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     tokens = app.state.services.tokens
     for name, member_id in members.items():
         served.tokens[name] = tokens.create(member_id, label=f"e2e {name}")[1]
+    # Written as lived history (as the scenario tests' ledgers are), served live: the pages'
+    # acts happen now, on the wall clock (a vote closes a few real seconds later).
+    ledger.lived = False
+    ledger.clock = utc_now
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1))

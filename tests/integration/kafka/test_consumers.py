@@ -13,7 +13,6 @@ together build the one view.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import random
@@ -23,21 +22,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.projection_consumer import (
     BatchOutcome,
-    ConsumerError,
     ConsumerSettings,
+    DeadLetter,
     Delivered,
     HandlerError,
     ProjectionConsumer,
@@ -160,10 +158,14 @@ def wait_for_views(views: Mapping[str, View], expected: Dumps, *,
         try:
             if all(views[name].dump() == expected[name] for name in views):
                 return
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):
             pass  # A consumer process has not created its tables yet.
         time.sleep(0.25)
     for name in views:
+        try:
+            views[name].dump()
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedTable) as error:
+            pytest.fail(f"view {name} has no tables: {error}\n{diagnostics()}")
         assert views[name].dump() == expected[name], f"view {name} differs\n{diagnostics()}"
 
 
@@ -361,27 +363,6 @@ def test_a_gap_is_applied_once_the_missing_version_arrives(sqlite_store: StoreLo
     assert handler.view.dump() == expected["stock"]
 
 
-def test_an_undecodable_record_fails_its_batch_and_writes_nothing(
-        sqlite_store: StoreLocation, tmp_path: Path) -> None:
-    """A record the view reads but cannot decode (or from a newer ledger) names itself, and
-    its batch leaves no trace: no view row, no stream version, no stored offset."""
-    demo_store(sqlite_store)
-    records = relayed_records(sqlite_store.eventsourcing_env())
-    handler = ProjectionHandler(StockView(SQLiteViewDatabase(tmp_path / "views.db")))
-    handler.setup()
-    offered = next(r for r in records if r.event_type == "lot.offered")
-    newer = dataclasses.replace(offered, event_type="lot.offered#v9")
-    garbled = dataclasses.replace(offered, value=b"\xc1")
-
-    for poison in (newer, garbled):
-        with pytest.raises(HandlerError) as caught:
-            handler.handle([*records[:5], poison])
-        assert caught.value.record == poison
-    assert handler.state.stream_count() == 0
-    assert handler.state.stored_offsets(DEFAULT_TOPIC) == {}
-    assert all(rows == [] for rows in handler.view.dump().values())
-
-
 def test_a_record_without_the_relay_headers_is_refused_by_name() -> None:
     """A foreign record on the topic (no stream-version header) is a handler error."""
     message = ConsumerRecord(topic=DEFAULT_TOPIC, partition=2, leader_epoch=0, offset=7,
@@ -436,12 +417,12 @@ def test_consumer_groups_build_views_equal_to_the_in_process_views(
 
 @pytest.mark.kafka
 def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_repeat(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+        store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
     """Killed between the view transaction and the offset commit, the consumer's successor
-    gets those records again and recognises every one."""
-    expected, head = demo_store(sqlite_store)
-    relay_catch_up(sqlite_store.eventsourcing_env(), kafka_bootstrap_servers)
-    database = SQLiteViewDatabase(tmp_path / "kafka-views.db")
+    gets those records again and recognises every one (SQLite and PostgreSQL views)."""
+    expected, head = demo_store(store)
+    relay_catch_up(store.eventsourcing_env(), kafka_bootstrap_servers)
+    database = view_database(store, tmp_path)
 
     class Crash(BaseException):
         """The process dies (no ``except Exception`` catches it)."""
@@ -449,8 +430,9 @@ def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_rep
     crashed: list[BatchOutcome] = []
 
     class CrashingHandler(ProjectionHandler):
-        def handle(self, records: Sequence[Delivered]) -> BatchOutcome:
-            outcome = super().handle(records)
+        def handle(self, records: Sequence[Delivered],
+                   rejected: Sequence[DeadLetter] = ()) -> BatchOutcome:
+            outcome = super().handle(records, rejected)
             if outcome.applied:
                 crashed.append(outcome)
                 raise Crash  # After the view's commit, before the offset commit.
@@ -470,46 +452,6 @@ def test_a_consumer_dying_after_its_view_commit_is_redelivered_and_skips_the_rep
         wait_for_views({"stock": second.handler.view}, expected)
     assert (second.applied_total, second.duplicates_total) == (
         head - lost_commit.applied, lost_commit.applied)
-    database.close()
-
-
-@pytest.mark.kafka
-def test_a_poison_record_stops_the_consumer_uncommitted_and_named(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """A record that cannot be applied is retried, then the consumer stops naming its topic,
-    partition and offset; its offset is never committed, so nothing after it is lost."""
-    demo_store(sqlite_store)
-    relay_catch_up(sqlite_store.eventsourcing_env(), kafka_bootstrap_servers)
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap_servers, acks="all")
-    metadata = producer.send(DEFAULT_TOPIC, key=str(uuid.uuid4()).encode(), value=b"\xc1",
-                             headers=[("event-type", b"lot.offered"),
-                                      ("notification-id", b"999999"),
-                                      ("stream-version", b"1"),
-                                      ("correlation-id", b"")]).get(timeout=10)
-    producer.close()
-    database = SQLiteViewDatabase(tmp_path / "kafka-views.db")
-    consumer = ProjectionConsumer(
-        ConsumerSettings(bootstrap_servers=kafka_bootstrap_servers, group_id="test.poison",
-                         batch_attempts_max=2), ProjectionHandler(StockView(database)))
-
-    with pytest.raises(ConsumerError) as caught:
-        consumer.run(threading.Event())
-
-    assert (caught.value.topic, caught.value.partition, caught.value.offset) == (
-        DEFAULT_TOPIC, metadata.partition, metadata.offset)
-    failures = [json.loads(line) for line in capsys.readouterr().err.splitlines()
-                if '"consumer.record_failed"' in line]
-    assert failures
-    assert {(line["topic"], line["partition"], line["offset"]) for line in failures} == {
-        (DEFAULT_TOPIC, metadata.partition, metadata.offset)}
-    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap_servers, group_id="test.poison",
-                           enable_auto_commit=False)
-    try:
-        committed = reader.committed(TopicPartition(DEFAULT_TOPIC, metadata.partition))
-    finally:
-        reader.close()
-    assert committed is None or committed <= metadata.offset
     database.close()
 
 
@@ -582,20 +524,23 @@ def test_after_the_broker_restarts_empty_republishing_from_zero_rebuilds_nothing
 @pytest.mark.kafka
 @pytest.mark.slow
 def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_once(
-        sqlite_store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+        store: StoreLocation, kafka_bootstrap_servers: str, tmp_path: Path) -> None:
     """SIGKILL the relay mid-stream and a consumer process, restart both: the views equal
-    the in-process ones (a repeat or a loss would show in the rows)."""
-    expected, head = demo_store(sqlite_store)
-    store_env = sqlite_store.eventsourcing_env()
-    store = ["--db", str(sqlite_store.sqlite_path)]
+    the in-process ones (a repeat or a loss would show in the rows), on SQLite and on
+    PostgreSQL (store, relay position and consumer views in the one database)."""
+    expected, head = demo_store(store)
+    store_env = store.eventsourcing_env()
+    where = ["--database-url", store.url]
     broker = ["--bootstrap-servers", kafka_bootstrap_servers]
     views_db = tmp_path / "kafka-views.db"
-    consume = [*store, *broker, "--views-db", str(views_db), "--batch-size-max", "50"]
-    relay_arguments = ["relay", *store, *broker, "--partitions", str(PARTITIONS),
+    views_at = ["--views-db", str(views_db)] if store.kind == "sqlite" else []
+    consume = [*where, *broker, *views_at, "--batch-size-max", "50"]
+    relay_arguments = ["relay", *where, *broker, "--partitions", str(PARTITIONS),
                        "--batch-size-max", "20"]
     stock = Process(tmp_path / "stock-1.log", "consume", "stock", *consume)
     trace = Process(tmp_path / "trace.log", "consume", "trace", *consume)
     processes = [stock, trace]
+    opened_databases: list[ViewDatabase] = []
     try:
         relay = Process(tmp_path / "relay-1.log", *relay_arguments)
         processes.append(relay)
@@ -608,7 +553,8 @@ def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_on
         killed_at = stored_relay_position(store_env)
         assert 0 < killed_at < head, "the relay must be killed mid-stream"
 
-        database = SQLiteViewDatabase(views_db)
+        database = view_database(store, tmp_path)
+        opened_databases.append(database)
         views = {name: VIEW_CLASSES[name](database) for name in ("stock", "trace")}
         stock_state = ProjectionHandler(views["stock"]).state
         deadline_s = time.monotonic() + CONVERGE_TIMEOUT_S
@@ -630,11 +576,13 @@ def test_relay_and_consumer_killed_mid_stream_still_apply_every_event_exactly_on
         assert applied_when_killed > 0
         for process in (stock, trace):
             assert process.stop() == 0, process.log()
-            assert not any(line.get("level") == "error" for line in process.lines())
-        database.close()
+            errors = [line for line in process.lines() if line.get("level") == "error"]
+            assert errors == [], [(line.get("event"), line.get("error")) for line in errors[:3]]
     finally:
         for process in processes:
             process.kill()
+        for database in opened_databases:
+            database.close()
 
 
 def create_topic(bootstrap_servers: str, partitions: int) -> None:

@@ -3,7 +3,8 @@
 Events are written to the store; the relay publishes each one, keyed by its stream, with its
 headers, and advances its position only once the broker acknowledged them. Restarted, it
 resumes; killed with SIGKILL mid-stream, it repeats at most its unacknowledged batch; when the
-broker restarts empty, it replaces its producer and, told ``--from 0``, republishes it all.
+broker restarts empty, it replaces its producer and republishes it all, on its own (noticing
+the last record it published is gone) or when told ``--from 0``.
 """
 
 from __future__ import annotations
@@ -272,16 +273,17 @@ def test_relay_process_stops_cleanly_on_sigterm(
 @pytest.mark.kafka
 @pytest.mark.slow
 def test_relay_killed_mid_stream_repeats_at_most_its_unacknowledged_batch(
-        sqlite_store_env: dict[str, str], kafka_bootstrap_servers: str, tmp_path: Path) -> None:
-    """SIGKILL mid-stream, then restart: every event arrives, repeats only from one batch."""
+        store_env: dict[str, str], kafka_bootstrap_servers: str, tmp_path: Path) -> None:
+    """SIGKILL mid-stream, then restart: every event arrives, repeats only from one batch
+    (on SQLite and on PostgreSQL)."""
     batch_size_max = 500
     stream_ids = [uuid.uuid4() for _ in range(100)]
     versions = range(1, 201)  # 20,000 events: 40 batches, time enough to kill it mid-stream.
-    with opened_recorder(sqlite_store_env) as recorder:
+    with opened_recorder(store_env) as recorder:
         insert_events(recorder, stream_ids, versions, padding_bytes=150)
     total = len(stream_ids) * len(versions)
 
-    first = RelayProcess(sqlite_store_env, kafka_bootstrap_servers, tmp_path / "first.log",
+    first = RelayProcess(store_env, kafka_bootstrap_servers, tmp_path / "first.log",
                          "--batch-size-max", str(batch_size_max))
     # Kill it halfway through a batch, sends in flight: time a few batches first.
     batch_ends_s = [first.wait_for_position(batch * batch_size_max) for batch in range(1, 5)]
@@ -289,13 +291,13 @@ def test_relay_killed_mid_stream_repeats_at_most_its_unacknowledged_batch(
     first.wait_for_position(5 * batch_size_max)
     time.sleep(batch_period_s / 2)
     first.kill()
-    killed_at = stored_position(sqlite_store_env)
+    killed_at = stored_position(store_env)
     assert 0 < killed_at < total, "the relay must be killed mid-stream"
 
-    second = RelayProcess(sqlite_store_env, kafka_bootstrap_servers, tmp_path / "second.log",
+    second = RelayProcess(store_env, kafka_bootstrap_servers, tmp_path / "second.log",
                           "--until-caught-up", "--batch-size-max", str(batch_size_max))
     assert second.wait() == 0, second.log()
-    assert stored_position(sqlite_store_env) == total
+    assert stored_position(store_env) == total
 
     records = read_events(kafka_bootstrap_servers, expected_pairs(stream_ids, versions))
     assert {stream_version(record) for record in records} == expected_pairs(stream_ids, versions)
@@ -333,9 +335,10 @@ def test_broker_restarted_empty_is_refilled_from_zero_when_told(
 
 
 @pytest.mark.kafka
-def test_following_relay_replaces_its_producer_when_the_broker_restarts(
+def test_following_relay_replaces_its_producer_and_refills_a_broker_that_restarts_empty(
         sqlite_store_env: dict[str, str], kafka_broker: TansuBroker) -> None:
-    """A following relay survives an empty broker restart with a new producer, then stops."""
+    """A following relay survives an empty broker restart with a new producer, finds the
+    last record it had published gone, and republishes everything from the start, once."""
     stream_ids = [uuid.uuid4() for _ in range(4)]
     with opened_recorder(sqlite_store_env) as recorder, \
             opened_relay(sqlite_store_env, kafka_broker.bootstrap_servers,
@@ -354,20 +357,43 @@ def test_following_relay_replaces_its_producer_when_the_broker_restarts(
             follower.join(timeout=5)
         assert not follower.is_alive(), "the relay did not stop within 5 s"
         assert relay.producers_created == 2
+        assert relay.topic_losses == 1
+        assert relay.published_total == 100 + 200
         assert kafka_threads() == 1, "the replaced producer's thread must be stopped"
 
-        # Only the events after the restart reached the new broker; told to start from
-        # zero, the relay republishes the lost ones as well.
-        after_restart = expected_pairs(stream_ids, range(26, 51))
-        records = read_events(kafka_broker.bootstrap_servers, after_restart)
-        assert {stream_version(record) for record in records} == after_restart
-        relay.rewind(0)
-        assert relay.catch_up() == 200
-
-    records = read_events(kafka_broker.bootstrap_servers, expected_pairs(stream_ids, range(1, 51)))
-    assert {stream_version(record) for record in records} == expected_pairs(stream_ids,
-                                                                            range(1, 51))
+    everything = expected_pairs(stream_ids, range(1, 51))
+    records = read_events(kafka_broker.bootstrap_servers, everything)
+    assert [stream_version(record) for record in records if
+            stream_version(record) not in everything] == []
+    assert Counter(stream_version(record) for record in records) == Counter(everything)
     assert kafka_threads() == 0
+
+
+@pytest.mark.kafka
+def test_a_relay_started_after_the_broker_lost_its_data_refills_it_from_zero(
+        sqlite_store_env: dict[str, str], kafka_broker: TansuBroker) -> None:
+    """The broker lost everything while no relay ran: the next relay reads back the last
+    record it had published, misses it, and republishes from the start; with the broker
+    intact, a restarted relay finds that record and just resumes."""
+    stream_ids = [uuid.uuid4() for _ in range(5)]
+    with opened_recorder(sqlite_store_env) as recorder:
+        insert_events(recorder, stream_ids, range(1, 21))
+    with opened_relay(sqlite_store_env, kafka_broker.bootstrap_servers) as relay:
+        assert relay.catch_up() == 100
+    with opened_relay(sqlite_store_env, kafka_broker.bootstrap_servers) as relay:
+        assert relay.catch_up() == 0
+        relay.connect()
+        assert relay.topic_losses == 0
+
+    kafka_broker.restart_empty()
+    with opened_recorder(sqlite_store_env) as recorder:
+        insert_events(recorder, stream_ids, range(21, 31))
+    with opened_relay(sqlite_store_env, kafka_broker.bootstrap_servers) as relay:
+        assert relay.catch_up() == 150
+        assert relay.topic_losses == 1
+    everything = expected_pairs(stream_ids, range(1, 31))
+    records = read_events(kafka_broker.bootstrap_servers, everything)
+    assert Counter(stream_version(record) for record in records) == Counter(everything)
 
 
 def kafka_threads() -> int:
