@@ -33,9 +33,10 @@ KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "date
 """``words``: a list of words separated by commas or semicolons (products to want or avoid);
 ``celsius``: a temperature in degrees with one decimal (``3,5``, ``-18``), sent in tenths."""
 
-BACKDATING_HELP = ("Vide : maintenant. Jusqu’à une semaine en arrière (la fenêtre votée par "
+BACKDATING_HELP = ("Vide : maintenant. Jusqu’à {days} jours en arrière (la fenêtre votée par "
                    "la coopérative) ; au-delà, seule la coordination le peut, en donnant une "
                    "raison.")
+BACKDATING_DAYS_DEFAULT = 7  # domain.business_time.BACKDATING_WINDOW_DEFAULT, in days.
 
 _ids = itertools.count(1)
 
@@ -281,14 +282,15 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
     return "text", {"autocomplete": "off"}
 
 
-def form_html(spec: Form) -> Markup:
-    """A command's form; the script sends it (or keeps it until the network returns)."""
+def form_html(spec: Form, *, backdating_days: int = BACKDATING_DAYS_DEFAULT) -> Markup:
+    """A command's form; the script sends it (or keeps it until the network returns).
+    ``backdating_days``: how far back a dated act may go (the window in force)."""
     form_id = new_id(f"f-{spec.command}")
     fields = [field_html(form_id, item) for item in spec.fields]
     if spec.dated:
         fields.append(details("Fait plus tôt ? (saisie tardive)", field_html(form_id, Field(
             "occurred_at", "Fait le (date et heure)", kind="datetime",
-            required=False, help=BACKDATING_HELP))))
+            required=False, help=BACKDATING_HELP.format(days=backdating_days)))))
     if spec.confirm:
         fields.append(field_html(form_id, Field("_confirmation", spec.confirm, kind="confirm")))
     parts: list[Any] = []

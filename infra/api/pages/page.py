@@ -16,6 +16,8 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from domain.rules import backdating_window_in_force
+from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
 from infra.api.pages.directory import Directory
@@ -57,6 +59,7 @@ class Page:
     today: date
     as_of_day: date | None = None
     """A past day whose stock the page shows (``?au=2026-12-03``); None: now."""
+    _backdating_days: int | None = None
 
     @property
     def as_of(self) -> datetime | None:
@@ -80,8 +83,17 @@ class Page:
 
     def forms(self, *specs: Form | None) -> Markup:
         """The forms the caller may send, in order."""
-        return join(form_html(spec) for spec in specs
-                    if spec is not None and self.may(spec.command))
+        shown = [spec for spec in specs if spec is not None and self.may(spec.command)]
+        days = self.backdating_days() if any(spec.dated for spec in shown) else 0
+        return join(form_html(spec, backdating_days=days) for spec in shown)
+
+    def backdating_days(self) -> int:
+        """How far back, in days, an act may be dated today (the window in force)."""
+        if self._backdating_days is None:
+            window, _ = backdating_window_in_force(reader.rule_book(self.services.ledger),
+                                                   self.today)
+            self._backdating_days = window.days
+        return self._backdating_days
 
 
 def week_of(day: date) -> str:

@@ -169,6 +169,25 @@ def test_an_outlet_records_a_workshop_by_its_attendance(browser: Browser, demo: 
     page.context.close()
 
 
+def test_an_act_dated_beyond_the_window_is_refused_with_the_window(browser: Browser,
+                                                                    demo: Demo) -> None:
+    """A distribution typed ten days late is refused in French, naming the week the
+    cooperative allows and who may go further; nothing is written."""
+    page = sign_in(browser, demo, "outlet")
+    form = page.locator("form.acte[data-command='record_distribution']")
+    form.locator("details summary").click()
+    assert "Jusqu’à 7 jours en arrière" in form.inner_text()
+    late = (datetime.now(tz=PARIS) - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    before = demo.head()
+    submit(page, "record_distribution", {"lot_id": str(demo.held_lot), "quantity_g": "1",
+                                         "occurred_at": late}, reload=False)
+    reason = plain(refused_reason(page))
+    assert reason.startswith("L’acte est daté du ")
+    assert "(7 jours) ; seul le secrétariat le peut, en donnant une raison." in reason
+    assert demo.head() == before
+    page.context.close()
+
+
 def open_dashboard(browser: Browser, demo: Demo, viewport: dict[str, int]) -> Page:
     """The live dashboard signed in as the platform, its feed connected."""
     context = browser.new_context(viewport=viewport, locale="fr-FR",
