@@ -47,7 +47,6 @@ LEDGER_SERVICES = {
     "consumer-trace": ["cocagne", "consume", "trace"],
     "consumer-balances": ["cocagne", "consume", "balances"],
     "consumer-alerts": ["cocagne", "consume", "alerts"],
-    "sealer": ["cocagne", "seal", "--follow"],
 }
 CONSUMERS = ("consumer-stock", "consumer-trace", "consumer-balances", "consumer-alerts")
 
@@ -140,7 +139,8 @@ def test_compose_validation_rejects_a_broken_file(tmp_path: Path) -> None:
 
 
 def test_compose_starts_every_service_of_the_design() -> None:
-    """PostgreSQL, Kafka, the API, the relay, three consumers, the sealer, Prometheus, Grafana;
+    """PostgreSQL, Kafka, the API, the relay, four consumers, Prometheus and Grafana (events
+    are sealed as written: no sealer runs beside them);
     two more brokers only with the profile "cluster"."""
     services = normalised()["services"]
     by_default = {name for name, service in services.items() if not service.get("profiles")}
@@ -167,7 +167,9 @@ def test_ledger_services_share_the_image_the_database_and_the_broker() -> None:
         assert service["environment"]["COCAGNE_DATABASE_URL"] == DATABASE_URL
         assert service["environment"]["COCAGNE_DATABASE_PASSWORD_FILE"] == (
             f"{SECRETS_MOUNT}/postgres_password")
-        assert secret_names(service) == ["postgres_password"]
+        # The API alone signs checkpoints of the hash chain.
+        assert secret_names(service) == (["postgres_password", "checkpoint_key"]
+                                         if name == "api" else ["postgres_password"])
         assert service["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert service["environment"]["COCAGNE_KAFKA_REPLICATION_FACTOR"] == "1"
         assert service["environment"]["COCAGNE_KAFKA_MIN_INSYNC_REPLICAS"] == "1"
@@ -212,7 +214,7 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
                 assert str(value).startswith(f"{SECRETS_MOUNT}/"), f"{name}: {key}={value}"
             assert not re.search(r"://[^/@\s]+:[^/@\s]+@", str(value)), f"{name}: {key}"
     sources = {name: Path(secret["file"]) for name, secret in config["secrets"].items()}
-    assert set(sources) == {"postgres_password", "grafana_admin_password"}
+    assert set(sources) == {"postgres_password", "grafana_admin_password", "checkpoint_key"}
     for name, source in sources.items():
         assert source == REPOSITORY_ROOT / "secrets" / name
         ignored = subprocess.run(["git", "check-ignore", "--quiet", str(source)],
@@ -242,13 +244,16 @@ def test_the_secrets_script_makes_readable_secret_files(tmp_path: Path) -> None:
     files = {path.name: path for path in directory.iterdir()}
     assert set(files) == set(normalised()["secrets"])
     passwords = {name: path.read_text() for name, path in files.items()}
+    key = passwords.pop("checkpoint_key")
+    assert key.startswith("-----BEGIN PRIVATE KEY-----")
     assert all(len(password) >= 32 and "\n" not in password for password in passwords.values())
     assert len(set(passwords.values())) == len(passwords)
     assert directory.stat().st_mode & 0o777 == 0o700
     assert all(path.stat().st_mode & 0o777 == 0o644 for path in files.values())
     again = subprocess.run(["bash", str(script)], env=environment, capture_output=True,
                            text=True, timeout=COMPOSE_TIMEOUT_S, check=True)
-    assert {name: path.read_text() for name, path in files.items()} == passwords
+    assert {name: path.read_text() for name, path in files.items()} == {
+        **passwords, "checkpoint_key": key}
     assert made.stdout.count("created") == again.stdout.count("kept") == len(files)
 
 
@@ -327,8 +332,7 @@ def test_prometheus_scrapes_the_api_and_every_worker() -> None:
                for job in config["scrape_configs"]
                for discovery in job.get("dns_sd_configs", [])
                for name in discovery["names"]}
-    # The sealer serves no metrics: its progress shows in `cocagne verify` and checkpoints.
-    assert scraped == set(LEDGER_SERVICES) - {"sealer"}
+    assert scraped == set(LEDGER_SERVICES)
 
 
 def test_grafana_is_provisioned_with_prometheus_and_the_dashboards() -> None:
