@@ -43,7 +43,7 @@ def outlet_page(page: Page) -> Markup:
         outlet_preferences_section(page),
         section("receptions", "Livraisons à signer",
                 transit_table(page, transit, caption="En route vers ma structure",
-                              table_id="table-vers-moi"),
+                              table_id="table-vers-moi", to_whom=False),
                 page.forms(*receipts) if receipts else tag("p", "Aucune livraison en route "
                                                                 "vers vous.")),
         _holdings_section(page, stock.outlet_holdings(outlet_id=str(me))),

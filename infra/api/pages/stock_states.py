@@ -143,21 +143,24 @@ def lines_table(page: Page, lines: Sequence[Any], *, caption: str, table_id: str
                        empty="Aucun lot en stock."), more_note(count)])
 
 
-def transit_table(page: Page, transit: Sequence[Any], *, caption: str,
-                  table_id: str) -> Markup:
-    """What is on the road, per delivery line: from where, to whom, since when (the first
-    ``ROWS_MAX``)."""
+def transit_table(page: Page, transit: Sequence[Any], *, caption: str, table_id: str,
+                  to_whom: bool = True) -> Markup:
+    """What is on the road, per delivery line: from where, to whom (unless the page is the
+    outlet's own), since when (the first ``ROWS_MAX``)."""
     count = len(transit)
     transit = list(transit)[:ROWS_MAX]
+    columns = [Column("Lot"), Column("Produit"), Column("Depuis"), Column("Vers"),
+               Column("Parti le"), Column("En route (kg)", number=True), Column("État")]
     rows = [[item.code, item.product, page.name(item.site_id), page.name(item.outlet_id),
              french.moment(_moment(item.since)), french.kg_number(item.quantity_g),
              _transit_state(item)] for item in transit]
     keys = [[item.code, item.product, None, None, _moment(item.since).isoformat(),
              item.quantity_g, None] for item in transit]
-    return join([table(caption, [Column("Lot"), Column("Produit"), Column("Depuis"),
-                                 Column("Vers"), Column("Parti le"),
-                                 Column("En route (kg)", number=True), Column("État")],
-                       rows, table_id=table_id, sort_keys=keys,
+    if not to_whom:  # Drop the « Vers » column: every line goes to the page's outlet.
+        columns = [*columns[:3], *columns[4:]]
+        rows = [[*row[:3], *row[4:]] for row in rows]
+        keys = [[*key[:3], *key[4:]] for key in keys]
+    return join([table(caption, columns, rows, table_id=table_id, sort_keys=keys,
                        row_classes=["etat-en-route"] * len(rows), empty="Rien en route."),
                  more_note(count)])
 

@@ -45,9 +45,9 @@ from tests.e2e.pages.conftest import (
 
 pytestmark = pytest.mark.slow
 PARIS = ZoneInfo("Europe/Paris")
-SCREEN_SECTIONS = {"platform": "#stock"}
+SCREEN_SECTIONS = {"platform": "#stock", "outlet": "#receptions"}
 """The section a role's screenshot shows when its page's top is only forms: the
-platform's stock in every state."""
+platform's stock in every state, what is on the road to the outlet."""
 
 
 def test_a_producer_offers_a_lot_once_even_when_clicking_twice(browser: Browser,
