@@ -198,6 +198,64 @@ def forms(setup: Setup, tokens: dict[str, str]) -> dict[str, Act]:
         "register_site": lambda client, index: (
             "coordinator", "register_site", {"name": f"Local banc {index}", "kind": "outlet",
                                              "operator_id": outlet, "city": "Dijon"}),
+        **stock_forms(setup, tokens, received),
+    }
+
+
+def stock_forms(setup: Setup, tokens: dict[str, str],
+                received: Callable[[httpx.Client], str]) -> dict[str, Act]:
+    """The forms of the stock and reports work: holds, a chilled reception, bulk donations,
+    donations, labels, workshops (docs/stock.md, docs/reports.md)."""
+    site, producer = str(setup.site), str(setup.producer)
+    yoghurt = {"product": "yaourt", "variety": "nature", "quantity_g": 6_000,
+               "price_cents_per_kg": 350, "harvest_date": "2026-03-28",
+               "best_before": "2026-04-15"}
+
+    def held(client: httpx.Client) -> str:
+        lot_id = received(client)
+        post(client, tokens, "platform", "hold_lot", {"lot_id": lot_id, "reason": "banc"})
+        return lot_id
+
+    def chilled(client: httpx.Client) -> str:
+        lot_id: str = post(client, tokens, "producer", "offer_lot",
+                           yoghurt).json()["stream_id"]
+        post(client, tokens, "platform", "accept_offer",
+             {"lot_id": lot_id, "site_id": site, "accepted_g": 6_000})
+        return lot_id
+
+    def bulk(client: httpx.Client) -> str:
+        lot_id: str = post(client, tokens, "platform", "receive_donation", {
+            "site_id": site, "donor_id": producer, "description": "Invendus",
+            "quantity_g": 20_000}).json()["stream_id"]
+        return lot_id
+
+    return {
+        "hold_lot": lambda client, index: (
+            "platform", "hold_lot", {"lot_id": received(client), "reason": "analyse"}),
+        "release_hold": lambda client, index: (
+            "platform", "release_hold", {"lot_id": held(client), "reason": "conforme"}),
+        "receive_lot (chilled, 3,5 °C)": lambda client, index: (
+            "platform", "receive_lot", {"lot_id": chilled(client), "site_id": site,
+                                        "measured_g": 6_000, "temperature_dc": 35}),
+        "receive_donation": lambda client, index: (
+            "platform", "receive_donation", {"site_id": site, "donor_id": producer,
+                                             "description": "Invendus",
+                                             "quantity_g": 20_000}),
+        "sort_donation": lambda client, index: (
+            "platform", "sort_donation", {"lot_id": bulk(client), "waste_g": 2_000,
+                                          "outputs": [{"product": "tomate",
+                                                       "quantity_g": 12_000},
+                                                      {"product": "laitue",
+                                                       "quantity_g": 6_000}]}),
+        "record_donation": lambda client, index: (
+            "platform", "record_donation", {"lot_id": received(client), "donor_id": producer,
+                                            "declared_value_cents": 1_500}),
+        "declare_quality_label": lambda client, index: (
+            "producer", "declare_quality_label", {"lot_id": received(client),
+                                                  "label": "hve", "certificate": "HVE-1"}),
+        "record_workshop": lambda client, index: (
+            "outlet", "record_workshop", {"kind": "cooking", "held_on": str(date.today()),
+                                          "attendance_count": 10}),
     }
 
 

@@ -5,7 +5,9 @@ every ``POLL_INTERVAL_S`` so writes by other processes show up too), waits until
 view has applied them, and sends each connected client one message per batch and kind:
 
 - ``stock``: for every (site, product) the batch touched, the full current lines of that
-  group (so a client replaces the group: lots that left stock simply disappear);
+  group with their states, its totals and what is on the road from it, per delivery (so a
+  client replaces the group: lots that left stock simply disappear); a producer gets its
+  own lots only, totals recounted from them;
 - ``governance``: proposals, votes, colleges or rules changed (the client refetches them);
 - ``balances``: transfers were recorded (the client refetches them);
 - ``reset``: the client fell too far behind to catch up message by message: reload.
@@ -43,6 +45,7 @@ from infra.api.errors import COMMON_ERRORS
 from infra.api.policy import Scope
 from infra.logs import get_logger
 from infra.metrics import LIVE_FEED_POSITION, SSE_CLIENTS, SSE_MESSAGES
+from projections.stock import totals_of
 
 log = get_logger("cocagne.api.live")
 
@@ -99,7 +102,13 @@ class LiveMessage:
         for group in self.payload["groups"]:
             lines = [line for line in group["lines"]
                      if self.producers.get(line.lot_id) == own_producer]
-            groups.append({**group, "lines": lines})
+            # What is on the road and the group's totals are a producer's own too: totals
+            # recounted from its lines, as GET /api/stock answers it.
+            transit = [item for item in group.get("in_transit", [])
+                       if self.producers.get(item.lot_id) == own_producer]
+            totals = totals_of(lines)
+            groups.append({**group, "lines": lines, "in_transit": transit,
+                           "total": totals[0] if totals else None})
         return msgspec.json.encode({**self.payload, "groups": groups})
 
 
@@ -284,12 +293,13 @@ class LiveFeed:
         producers: dict[str, str | None] = {}
         for site_id, product in groups:
             lines = stock.lines(site_id=site_id, product=product)
-            totals = stock.totals(site_id=site_id, product=product)
+            totals = totals_of(lines)
+            transit = stock.in_transit(site_id=site_id, product=product)
             payload_groups.append({"site_id": site_id, "product": product, "lines": lines,
                                    "total": totals[0] if totals else None,
-                                   "in_transit": stock.in_transit(site_id=site_id,
-                                                                  product=product)})
-            producers.update(self._producers([line.lot_id for line in lines]))
+                                   "in_transit": transit})
+            producers.update(self._producers([line.lot_id for line in lines]
+                                             + [item.lot_id for item in transit]))
         if not payload_groups:
             return None
         return LiveMessage(last_id, "stock", {"position": last_id, "groups": payload_groups},

@@ -4,6 +4,7 @@ what it owns."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import infra.api
@@ -20,4 +21,20 @@ def test_no_file_of_the_api_and_pages_exceeds_five_hundred_lines() -> None:
                   for path in API.rglob("*") if path.suffix in SUFFIXES
                   and (count := len(path.read_text(encoding="utf-8").splitlines()))
                   > LINES_MAX)
+    assert long == []
+
+
+FUNCTION_LINES_MAX = 70
+"""A page builder longer than this holds several sections: each should be its own function."""
+
+
+def test_no_function_of_the_work_pages_exceeds_seventy_lines() -> None:
+    """Each function of infra/api/pages/ has at most 70 lines; the longer ones are listed."""
+    long = []
+    for path in sorted((API / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                count = (node.end_lineno or node.lineno) - node.lineno + 1
+                if count > FUNCTION_LINES_MAX:
+                    long.append(f"{path.name}:{node.lineno} {node.name}: {count} lines")
     assert long == []

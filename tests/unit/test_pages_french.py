@@ -12,7 +12,12 @@ import importlib
 import pkgutil
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
+
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
 
 import domain
 from domain.errors import DomainError, InsufficientStock
@@ -34,6 +39,14 @@ def test_quantities_money_and_dates_are_written_the_french_way() -> None:
     assert french.day(date(2026, 12, 7)) == "07/12/2026"
     assert french.moment(datetime(2026, 12, 7, 13, 30, tzinfo=UTC)) == "07/12/2026 14:30"
     assert french.iso_week_fr("2026-W07") == "semaine 7 de 2026"
+
+
+@given(st.integers(min_value=-10**13, max_value=10**13))
+def test_kilograms_and_counts_are_written_as_babel_writes_them(grams: int) -> None:
+    """The integer arithmetic of kg_number and count gives exactly Babel's French."""
+    assert french.kg_number(grams) == format_decimal(
+        Decimal(grams) / 1_000, format="#,##0.###", locale="fr_FR")
+    assert french.count(grams) == format_decimal(grams, format="#,##0", locale="fr_FR")
 
 
 def test_every_refusal_code_has_a_french_sentence() -> None:

@@ -1,12 +1,11 @@
-/* Tableau de bord de la coopérative : stock en direct (SSE), traçabilité, gouvernance, soldes.
- * Aucune bibliothèque externe ; tout le texte vient de l'API par textContent (jamais de HTML). */
+/* Tableau de bord de la coopérative : session, traçabilité, gouvernance, soldes ; le stock et
+ * le flux en direct (SSE) sont dans stock.js. Aucune bibliothèque externe ; tout le texte
+ * vient de l'API par textContent (jamais de HTML). */
 (function () {
   "use strict";
   var CLE_JETON = "cocagne.jeton";
   var jeton = sessionStorage.getItem(CLE_JETON);
-  var groupes = {};          // "site|produit" -> { lines: [...], total: {...} }
-  var source = null;         // EventSource du flux en direct
-  var position = 0;          // dernière notification prise en compte
+  var stock = null;          // le stock et le direct (stock.js), une fois connecté
   var kg = function (g) { return window.CocagneGraphe.kg(g); };
   var euros = function (c) {
     return (c / 100).toLocaleString("fr-FR", { style: "currency", currency: "EUR" });
@@ -132,7 +131,10 @@
       $("identite").hidden = false;
       $("identite-roles").textContent = mot(moi.kind) + " (" + moi.roles.map(mot).join(", ") + ")";
       erreur(null);
-      chargerStock().then(connecterDirect, function () {});
+      stock = stock || window.CocagneStock({ api: api, $: $, cellule: cellule, vider: vider,
+        kg: kg, jour: jour, etat: etat, surGouvernance: chargerGouvernance,
+        surSoldes: chargerSoldes });
+      stock.charger().then(stock.connecter, function () {});
       chargerGouvernance();
       chargerSoldes();
     }, function (e) {
@@ -153,157 +155,11 @@
 
   $("deconnexion").addEventListener("click", function () {
     api("/api/session", { method: "DELETE" }).catch(function () {});
-    if (source) source.close();
+    if (stock) stock.fermer();
     jeton = null;
     sessionStorage.removeItem(CLE_JETON);
     afficherConnexion();
   });
-
-  // ------------------------------------------------------------------ stock
-
-  function cle(site, produit) { return site + "|" + produit; }
-
-  function chargerStock() {
-    return api("/api/stock").then(function (stock) {
-      groupes = {};
-      stock.totals.forEach(function (t) {
-        groupes[cle(t.site_id, t.product)] = { lines: [], total: t };
-      });
-      stock.lines.forEach(function (l) {
-        var g = groupes[cle(l.site_id, l.product)];
-        if (!g) g = groupes[cle(l.site_id, l.product)] = { lines: [], total: null };
-        g.lines.push(l);
-      });
-      position = stock.position;
-      rendreStock();
-      return stock;
-    }, function (e) {
-      var corps = $("table-lots").querySelector("tbody");
-      vider(corps);
-      var tr = document.createElement("tr");
-      var td = cellule(tr, e.status === 403 ? "Votre rôle ne donne pas accès au stock." : e.message);
-      td.colSpan = 8;
-      corps.appendChild(tr);
-      throw e;
-    });
-  }
-
-  function filtresStock() {
-    return { site: $("filtre-site").value, produit: $("filtre-produit").value.trim().toLowerCase() };
-  }
-
-  function rendreStock() {
-    var f = filtresStock();
-    var cles = Object.keys(groupes).sort(function (a, b) {
-      var ga = groupes[a], gb = groupes[b];
-      var na = (ga.lines[0] || ga.total || {}).site_name || "", nb = (gb.lines[0] || gb.total || {}).site_name || "";
-      return na === nb ? (a < b ? -1 : 1) : (na < nb ? -1 : 1);
-    });
-    var sites = {};
-    var corpsTotaux = $("table-totaux").querySelector("tbody");
-    var corpsLots = $("table-lots").querySelector("tbody");
-    vider(corpsTotaux);
-    vider(corpsLots);
-    var somme = { main: 0, dispo: 0, expirant: 0, rappele: 0 };
-    cles.forEach(function (k) {
-      var g = groupes[k];
-      if (!g.lines.length) return;
-      var premiere = g.lines[0];
-      sites[premiere.site_id] = premiere.site_name;
-      if (f.site && premiere.site_id !== f.site) return;
-      if (f.produit && premiere.product.indexOf(f.produit) < 0) return;
-      var t = { lots: 0, main: 0, reserve: 0, dispo: 0, expirant: 0, rappele: 0 };
-      g.lines.forEach(function (l) {
-        t.lots += 1; t.main += l.on_hand_g; t.reserve += l.reserved_g; t.dispo += l.available_g;
-        if (l.expiring_soon) t.expirant += l.on_hand_g;
-        if (l.recalled) t.rappele += l.on_hand_g;
-        var tr = document.createElement("tr");
-        tr.dataset.lotId = l.lot_id;
-        if (l.recalled) tr.className = "rappele"; else if (l.expiring_soon) tr.className = "expirant";
-        cellule(tr, l.site_name);
-        cellule(tr, l.product);
-        cellule(tr, l.code);
-        cellule(tr, new Date(l.best_before + "T00:00:00").toLocaleDateString("fr-FR"));
-        cellule(tr, kg(l.on_hand_g), "nombre").dataset.grams = l.on_hand_g;
-        cellule(tr, kg(l.reserved_g), "nombre");
-        cellule(tr, kg(l.available_g), "nombre");
-        var etatLot = cellule(tr, "");
-        if (l.recalled) etatLot.appendChild(badge("Rappelé", "rappele"));
-        else if (l.expiring_soon) etatLot.appendChild(badge("À consommer vite", "expirant"));
-        else etatLot.textContent = "—";
-        corpsLots.appendChild(tr);
-      });
-      var tr = document.createElement("tr");
-      cellule(tr, premiere.site_name);
-      cellule(tr, premiere.product);
-      cellule(tr, String(t.lots), "nombre");
-      cellule(tr, kg(t.main), "nombre");
-      cellule(tr, kg(t.reserve), "nombre");
-      cellule(tr, kg(t.dispo), "nombre");
-      cellule(tr, kg(t.expirant), "nombre");
-      cellule(tr, kg(t.rappele), "nombre");
-      corpsTotaux.appendChild(tr);
-      somme.main += t.main; somme.dispo += t.dispo; somme.expirant += t.expirant; somme.rappele += t.rappele;
-    });
-    if (!corpsLots.firstChild) {
-      var vide = document.createElement("tr");
-      cellule(vide, "Aucun lot en stock.").colSpan = 8;
-      corpsLots.appendChild(vide);
-    }
-    $("stock-total").textContent = kg(somme.main);
-    $("stock-total").dataset.grams = somme.main;
-    $("stock-disponible").textContent = kg(somme.dispo);
-    $("stock-expirant").textContent = kg(somme.expirant);
-    $("stock-rappele").textContent = kg(somme.rappele);
-    var choix = $("filtre-site");
-    var actuel = choix.value;
-    Object.keys(sites).forEach(function (id) {
-      if (!choix.querySelector('option[value="' + id + '"]')) {
-        var o = document.createElement("option");
-        o.value = id;
-        o.textContent = sites[id];
-        choix.appendChild(o);
-      }
-    });
-    choix.value = actuel;
-  }
-
-  function badge(texte, classe) {
-    var s = document.createElement("span");
-    s.className = "badge " + classe;
-    s.textContent = texte;
-    return s;
-  }
-
-  $("filtre-site").addEventListener("change", rendreStock);
-  $("filtre-produit").addEventListener("input", rendreStock);
-  $("filtres-stock").addEventListener("submit", function (e) { e.preventDefault(); });
-
-  // ------------------------------------------------------------------ direct
-
-  function connecterDirect() {
-    if (source) source.close();
-    // Le cookie de session (posé par POST /api/session) authentifie le flux : EventSource
-    // n'envoie pas d'en-têtes. En cas de coupure, le navigateur se reconnecte seul et
-    // renvoie Last-Event-ID : le serveur renvoie ce qui a été manqué.
-    source = new EventSource("/api/live?after=" + position);
-    source.onopen = function () { etat("En direct", "direct"); };
-    source.onerror = function () { etat("Reconnexion…", "hors-ligne"); };
-    source.addEventListener("stock", function (evenement) {
-      var message = JSON.parse(evenement.data);
-      message.groups.forEach(function (g) {
-        groupes[cle(g.site_id, g.product)] = { lines: g.lines, total: g.total };
-      });
-      position = Math.max(position, message.position);
-      rendreStock();
-    });
-    source.addEventListener("governance", function () { chargerGouvernance(); });
-    source.addEventListener("balances", function () { chargerSoldes(); });
-    source.addEventListener("reset", function () {
-      source.close();
-      chargerStock().then(connecterDirect, function () {});
-    });
-  }
 
   // ------------------------------------------------------------------ traçabilité
 

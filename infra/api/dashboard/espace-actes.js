@@ -31,7 +31,22 @@
     eur_per_kg: { facteur: 100, decimales: 2, exemple: "1,80" },
     percent: { facteur: 100, decimales: 2, exemple: "30" }
   };
-  var ZERO_PERMIS = { received_g: true, loss_g: true };
+  var ZERO_PERMIS = { received_g: true, loss_g: true, waste_g: true };
+  var DEGRES_MIN = -50, DEGRES_MAX = 60;  // au-delà, une faute de frappe (domain/stock_rules.py)
+
+  // « 3,5 » ou « -18 » (°C, une décimale) -> dixièmes de degré ; null sinon.
+  function dixiemes(texte) {
+    var brut = String(texte).replace(/\s/g, "").replace("\u2212", "-").replace(",", ".");
+    return /^-?\d{1,2}(\.\d)?$/.test(brut) ? Math.round(Number(brut) * 10) : null;
+  }
+
+  // Une confirmation demandée seulement dans un cas (« refuser le lot à quai ») : data-si.
+  function confirmationDemandee(champ) {
+    if (!champ.dataset.si) return true;
+    var condition = champ.dataset.si.split("=");
+    var autre = champ.form.querySelector("[name='" + condition[0] + "']");
+    return !!autre && autre.value === condition[1];
+  }
 
   function libelle(champ) {
     if (champ.tagName === "FIELDSET") return champ.querySelector("legend").textContent;
@@ -52,8 +67,8 @@
       if (!choisis.length && champ.dataset.requis) return { erreur: "cochez au moins une case" };
       return choisis.length ? { valeur: choisis } : { absent: true };
     }
-    if (genre === "confirm") return champ.checked ? { absent: true } :
-      { erreur: "cochez la confirmation" };
+    if (genre === "confirm") return champ.checked || !confirmationDemandee(champ) ?
+      { absent: true } : { erreur: "cochez la confirmation" };
     var texte = String(champ.value || "").trim();
     if (texte === "") return champ.required ? { erreur: "à remplir" } : { absent: true };
     if (CONVERSIONS[genre]) {
@@ -66,6 +81,14 @@
       }
       if (champ.dataset.max && entier > Number(champ.dataset.max)) return { erreur: "trop grand" };
       return { valeur: entier };
+    }
+    if (genre === "celsius") {
+      var d = dixiemes(texte);
+      if (d === null) return { erreur: "température attendue, par exemple 3,5 ou -18" };
+      if (d < DEGRES_MIN * 10 || d > DEGRES_MAX * 10) {
+        return { erreur: "entre " + DEGRES_MIN + " et " + DEGRES_MAX + " °C" };
+      }
+      return { valeur: d };
     }
     if (genre === "kg_list") {
       var parts = texte.split(";").map(function (p) { return decimal(p, 3); });
@@ -116,12 +139,22 @@
     var resume = [];
     var listes = {};
     var nomsDeListe = {};
+    var lignesNumerotees = {};
     champsDe(form).forEach(function (champ) {
       champ.removeAttribute("aria-invalid");
       var r = valeur(champ);
       if (r.erreur) {
         erreurs.push(libelle(champ) + " : " + r.erreur);
         champ.setAttribute("aria-invalid", "true");
+        return;
+      }
+      if (champ.dataset.list && champ.dataset.ligne) {
+        // Lignes numérotées : une ligne commencée doit avoir ses champs requis.
+        var cleLigne = champ.dataset.list + "#" + champ.dataset.ligne;
+        var l = lignesNumerotees[cleLigne] = lignesNumerotees[cleLigne] ||
+          { liste: champ.dataset.list, valeurs: {}, requis: [], ordre: Number(champ.dataset.ligne) };
+        if (champ.dataset.ligneRequis) l.requis.push(libelle(champ));
+        if (!r.absent) l.valeurs[champ.name] = { valeur: r.valeur, libelle: libelle(champ) };
         return;
       }
       if (champ.dataset.list) {
@@ -147,9 +180,21 @@
       }
       placer(corpsCommande, champ.name, r.valeur);
     });
+    Object.keys(lignesNumerotees).map(function (cle) { return lignesNumerotees[cle]; })
+      .sort(function (a, b) { return a.ordre - b.ordre; }).forEach(function (ligne) {
+        var noms = Object.keys(ligne.valeurs);
+        if (!noms.length) return;  // une ligne laissée vide est sautée
+        var libelles = noms.map(function (n) { return ligne.valeurs[n].libelle; });
+        var manquants = ligne.requis.filter(function (lib) { return libelles.indexOf(lib) < 0; });
+        if (manquants.length) { erreurs.push(manquants.join(", ") + " : à remplir"); return; }
+        var entree = {};
+        noms.forEach(function (n) { entree[n] = ligne.valeurs[n].valeur; });
+        (listes[ligne.liste] = listes[ligne.liste] || []).push(entree);
+        nomsDeListe[ligne.liste] = nomsDeListe[ligne.liste] || {};
+      });
     // Une ligne de liste à moitié remplie (un lot sans sa quantité) n'est pas envoyée.
     Object.keys(listes).forEach(function (nom) {
-      var attendus = Object.keys(nomsDeListe[nom]);
+      var attendus = Object.keys(nomsDeListe[nom] || {});
       if (listes[nom].some(function (ligne) {
         return attendus.some(function (cle) { return !(cle in ligne); });
       })) erreurs.push("une ligne est incomplète : remplissez chacun de ses champs ou aucun");
@@ -374,11 +419,17 @@
         // Une saisie nouvelle après un envoi est un nouvel acte : nouvelle clé.
         if (form.dataset.envoye) { form.dataset.cle = cleNouvelle(); form.dataset.envoye = ""; }
       });
+      // Choisir un lot remplit d'autres champs de ses données : « cible » (data-kg) ou
+      // « cible:cle » (data-cle), séparés par des espaces.
       Array.prototype.forEach.call(form.querySelectorAll("select[data-remplit]"), function (s) {
         s.addEventListener("change", function () {
           var option = s.options[s.selectedIndex];
-          var cible = form.querySelector("[name='" + s.dataset.remplit + "']");
-          if (cible && option && option.dataset.kg) cible.value = option.dataset.kg;
+          s.dataset.remplit.split(" ").forEach(function (regle) {
+            var parties = regle.split(":");
+            var cible = form.querySelector("[name='" + parties[0] + "']");
+            var donnee = option ? option.dataset[parties[1] || "kg"] : undefined;
+            if (cible && donnee !== undefined) cible.value = donnee;
+          });
         });
       });
     });

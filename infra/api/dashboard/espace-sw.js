@@ -2,7 +2,7 @@
  * vue de chaque page restent lisibles sans connexion. Les actes, eux, ne passent jamais par
  * ce cache : la page les garde sur l'appareil et les envoie au retour du réseau. */
 "use strict";
-var VERSION = "cocagne-espace-v2";
+var VERSION = "cocagne-espace-v3";
 var COQUILLE = ["/dashboard/style.css", "/dashboard/espace.css", "/dashboard/espace.js",
   "/dashboard/espace-actes.js", "/dashboard/sans-js.css", "/dashboard/favicon.svg",
   "/espace/manifest.webmanifest"];
@@ -36,7 +36,8 @@ self.addEventListener("fetch", function (evenement) {
   if (page && url.pathname.indexOf("/espace/") === 0) {
     // Réseau d'abord (les chiffres du jour), la dernière copie vue sinon.
     evenement.respondWith(fetch(requete).then(function (reponse) {
-      if (reponse.ok && !reponse.redirected) {
+      // Un jour passé (?au=…) n'est pas « la dernière version vue » de la page.
+      if (reponse.ok && !reponse.redirected && !url.searchParams.has("au")) {
         var copie = reponse.clone();
         caches.open(VERSION).then(function (cache) { cache.put(cleDePage(requete), copie); });
       }

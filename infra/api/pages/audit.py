@@ -7,9 +7,9 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from infra.api.pages import french
-from infra.api.pages.chart import chart_html, stock_history
 from infra.api.pages.downloads import downloads
 from infra.api.pages.html import Column, figures, join, section, table, tag
+from infra.api.pages.network_stock import network_stock_section
 from infra.api.pages.page import ROWS_MAX, Page, word
 
 
@@ -24,9 +24,6 @@ def audit_page(page: Page) -> Markup:
     balances = page.view("balances")
     accounts = balances.accounts() if balances is not None else []
     total = sum(account.balance_cents for account in accounts)
-    stock = page.view("stock")
-    history = stock_history(stock, page.services.views.position("stock"), None, page.today)
-    totals = stock.totals()
     status = ("Chaîne scellée jusqu’à l’événement "
               f"{french.count(sealed)} sur {french.count(head)} (chaque événement est scellé "
               "dans la transaction qui l’enregistre)" if sealed else
@@ -55,13 +52,6 @@ def audit_page(page: Page) -> Markup:
                         account.credits_posted_cents,
                         account.credits_pending_cents - account.debits_pending_cents,
                         account.balance_cents] for account in accounts[:ROWS_MAX]])),
-        section("stock", "Stock du réseau", table(
-            "Stock par site et produit", [Column("Site"), Column("Produit"),
-                                          Column("En main (kg)", number=True),
-                                          Column("Disponible (kg)", number=True)],
-            [[total_line.site_name, total_line.product, french.kg_number(total_line.on_hand_g),
-              french.kg_number(total_line.available_g)] for total_line in totals[:ROWS_MAX]],
-            table_id="table-stock-reseau"),
-            chart_html(history, title="Stock du réseau", table_id="table-historique")),
+        network_stock_section(page, "controle"),
         downloads(page),
     ])

@@ -1,6 +1,6 @@
 """The coordinator's page « Coordination »: register members and sites, give and take roles,
-suspend a member, open a basket programme, erase a household; the directory and the sum of
-all balances."""
+suspend a member, open a basket programme, erase a household, hold any lot and lift a hold;
+the directory and the sum of all balances."""
 
 # ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
 
@@ -15,6 +15,7 @@ from markupsafe import Markup
 from infra.api.pages import french
 from infra.api.pages.baskets import ERASE_CONFIRMATION
 from infra.api.pages.downloads import downloads
+from infra.api.pages.holds import holds_section
 from infra.api.pages.html import Column, Field, Form, Option, figures, join, section, table
 from infra.api.pages.page import MEMBER_KINDS, OPTIONS_MAX, ROWS_MAX, SITE_KINDS, Page, word
 from infra.api.pages.words import ROLE_WORDS
@@ -84,6 +85,7 @@ def coordination_page(page: Page) -> Markup:
             table_id="table-membres"), role_forms),
         section("programmes", "Programmes de paniers et foyers",
                 page.forms(programme_form(members), erase_form(page))),
+        holds_section(page, page.view("stock").lines(), table_id="table-blocages-reseau"),
         section("sites", "Sites", table(
             "Sites", [Column("Nom"), Column("Sorte"), Column("Exploitant"), Column("Commune")],
             [[site[0], word(site[1]), page.name(site[2]), site[3]]

@@ -11,7 +11,9 @@ notifications of a few topics (about 1 % of a history) and answers from memory:
   households (reference only: personal data stays sealed outside the events);
 - ``allocation_round.*`` (opened, computed, confirmed), ``delivery.*`` (planned, dispatched,
   stop received, cancelled), ``basket.*`` (prepared, collected, cancelled): status of each;
-- ``proposal.submitted``: the proposals, newest first.
+- ``proposal.submitted``: the proposals, newest first;
+- ``donation.*``, ``lot_label.*``, ``workshop.*`` (recorded or declared or held, cancelled or
+  withdrawn): what a platform may cancel, a lot's labels, the workshops a member recorded.
 
 ``refresh()`` reads what was stored since the last call (one indexed query when nothing is
 new), under a lock, so every page sees a directory at least as recent as the store was when
@@ -32,9 +34,12 @@ from uuid import UUID
 from domain.allocations import AllocationRound
 from domain.baskets import Basket, BasketProgramme, Household
 from domain.deliveries import Delivery
+from domain.donations import Donation
 from domain.members import Member
 from domain.proposals import Proposal
+from domain.quality_labels import LotLabel
 from domain.sites import Site
+from domain.workshops import Workshop
 
 if TYPE_CHECKING:
     from infra.api.services import Services
@@ -104,6 +109,44 @@ class ProgrammeEntry:
     collection_point_ids: list[UUID]
 
 
+@dataclass
+class DonationEntry:
+    """A donation recorded by a platform (one per lot)."""
+
+    lot_id: UUID
+    lot_code: str
+    donor_id: UUID
+    organisation_id: UUID
+    quantity_g: int
+    value_cents: int
+    donated_on: date
+    cancelled: bool = False
+
+
+@dataclass
+class LabelEntry:
+    """A quality label declared on a lot, and who declared it."""
+
+    lot_id: UUID
+    label: str
+    declared_by: UUID
+    withdrawn: bool = False
+
+
+@dataclass
+class WorkshopEntry:
+    """A workshop a member recorded."""
+
+    workshop_id: UUID
+    organiser_id: UUID
+    programme_id: UUID | None
+    kind: str
+    held_on: date
+    attendance_count: int
+    title: str
+    cancelled: bool = False
+
+
 class Directory:
     """Names and per-role indexes, following the store (see the module docstring)."""
 
@@ -114,7 +157,9 @@ class Directory:
         AllocationRound.Computed.TOPIC, AllocationRound.Confirmed.TOPIC,
         Delivery.Planned.TOPIC, Delivery.Dispatched.TOPIC, Delivery.StopReceived.TOPIC,
         Delivery.Cancelled.TOPIC, Basket.Prepared.TOPIC, Basket.Collected.TOPIC,
-        Basket.Cancelled.TOPIC, Proposal.Submitted.TOPIC,
+        Basket.Cancelled.TOPIC, Proposal.Submitted.TOPIC, Donation.Recorded.TOPIC,
+        Donation.Cancelled.TOPIC, LotLabel.Declared.TOPIC, LotLabel.Withdrawn.TOPIC,
+        Workshop.Held.TOPIC, Workshop.Cancelled.TOPIC,
     )
 
     def __init__(self, ledger: Any) -> None:
@@ -130,6 +175,9 @@ class Directory:
         self.deliveries: dict[UUID, DeliveryEntry] = {}
         self.baskets: dict[UUID, BasketEntry] = {}
         self.proposal_ids: list[UUID] = []
+        self.donations: dict[UUID, DonationEntry] = {}
+        self.labels: dict[UUID, LabelEntry] = {}
+        self.workshops: dict[UUID, WorkshopEntry] = {}
         self._lock = threading.Lock()
         self._topics = list(self.TOPICS)
 
@@ -214,6 +262,29 @@ class Directory:
                                  else "cancelled")
         elif isinstance(event, Proposal.Submitted):
             self.proposal_ids.append(stream_id)
+        else:
+            self._apply_report(event, stream_id)
+
+    def _apply_report(self, event: Any, stream_id: UUID) -> None:
+        """Donations, quality labels and workshops (what the reports count)."""
+        if isinstance(event, Donation.Recorded):
+            self.donations[stream_id] = DonationEntry(
+                event.lot_id, event.lot_code, event.donor_id, event.organisation_id,
+                event.quantity_g, event.value_cents, event.donated_on)
+        elif isinstance(event, LotLabel.Declared):
+            self.labels[stream_id] = LabelEntry(event.lot_id, str(event.label),
+                                                event.context.member_id)
+        elif isinstance(event, Workshop.Held):
+            self.workshops[stream_id] = WorkshopEntry(
+                stream_id, event.organiser_id, event.programme_id, str(event.kind),
+                event.held_on, event.attendance_count, event.title)
+        elif isinstance(event, Donation.Cancelled | LotLabel.Withdrawn | Workshop.Cancelled):
+            entry = (self.donations.get(stream_id) or self.labels.get(stream_id)
+                     or self.workshops.get(stream_id))
+            if isinstance(entry, LabelEntry):
+                entry.withdrawn = True
+            elif entry is not None:
+                entry.cancelled = True
 
     # ------------------------------------------------------------------ names
 

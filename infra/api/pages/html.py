@@ -25,10 +25,18 @@ from markupsafe import Markup, escape
 
 DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
 """French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
+CELSIUS_PATTERN = r"\s*[-−]?[0-9]{1,2}([,.][0-9])?\s*"
+"""A temperature with one decimal at most: ``3,5``, ``-18``, ``−18,5``."""
 KINDS = frozenset({"text", "kg", "euros", "eur_per_kg", "percent", "date", "datetime", "uuid",
                    "choice", "int", "kg_list", "confirm", "textarea", "uuid_set", "week",
-                   "words"})
-"""``words``: a list of words separated by commas or semicolons (products to want or avoid)."""
+                   "words", "celsius"})
+"""``words``: a list of words separated by commas or semicolons (products to want or avoid);
+``celsius``: a temperature in degrees with one decimal (``3,5``, ``-18``), sent in tenths."""
+
+BACKDATING_HELP = ("Vide : maintenant. Jusqu’à {days} jours en arrière (la fenêtre votée par "
+                   "la coopérative) ; au-delà, seule la coordination le peut, en donnant une "
+                   "raison.")
+BACKDATING_DAYS_DEFAULT = 7  # domain.business_time.BACKDATING_WINDOW_DEFAULT, in days.
 
 _ids = itertools.count(1)
 
@@ -57,6 +65,15 @@ def tag(element: str, content: Any = "", /, **values: Any) -> Markup:
     return Markup(f"<{element}{attrs(**values)}>{escape(content)}</{element}>")  # noqa: S704 - values are escaped
 
 
+def short_link(text: str, context: str, href: str, **values: Any) -> Markup:
+    """A link whose visible text is short (« PDF ») and whose accessible name goes on with
+    its context (« PDF — étiquette du lot L261207-00042 »): the context is read aloud, not
+    shown, so the visible text stays the start of the name (WCAG 2.5.3)."""
+    # Written straight as escaped text (the reports' lists hold hundreds), as ``tag`` would.
+    return Markup(f'<a{attrs(href=href, **values)}>{escape(text)}'  # noqa: S704 - values are escaped
+                  f'<span class="lecteur"> — {escape(context)}</span></a>')
+
+
 def join(items: Iterable[Any]) -> Markup:
     """Several pieces of HTML one after the other."""
     return Markup("").join(escape(item) for item in items)
@@ -75,23 +92,29 @@ class Column:
 
 def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
           table_id: str, empty: str = "Rien pour l’instant.",
-          sort_keys: Iterable[Sequence[Any]] | None = None) -> Markup:
+          sort_keys: Iterable[Sequence[Any]] | None = None,
+          row_classes: Sequence[str] | None = None) -> Markup:
     """A sortable, filterable table in a scrolling region (the script adds the filter box).
 
     ``sort_keys`` gives, per row, the raw value of each cell (grams, cents, ISO dates) that
-    sorting uses instead of the displayed French text.
+    sorting uses instead of the displayed French text; ``row_classes`` a class per row (a
+    held or expired lot's row is highlighted, and its state cell says it in words).
     """
     heads = join(tag("th", column.heading, scope="col",
                      data_type="nombre" if column.number else "texte") for column in columns)
     body_rows = []
     keys = list(sort_keys) if sort_keys is not None else None
+    # Cells are written straight as text (escaped), not through ``tag``: a page's tables
+    # hold thousands of cells, and this is the same HTML three times faster.
+    openings = ['<td class="nombre"' if column.number else "<td" for column in columns]
     for index, row in enumerate(rows):
         cells = []
-        for position, (column, value) in enumerate(zip(columns, row, strict=True)):
+        for position, (opening, value) in enumerate(zip(openings, row, strict=True)):
             key = keys[index][position] if keys is not None else None
-            cells.append(tag("td", value, class_="nombre" if column.number else None,
-                             data_cle=key))
-        body_rows.append(tag("tr", join(cells)))
+            cells.append(f"{opening}{_cell_key(key)}>{escape(value)}</td>")
+        row_class = row_classes[index] if row_classes is not None else ""
+        body_rows.append(Markup(f'<tr class="{escape(row_class)}">' if row_class else "<tr>")  # noqa: S704 - values are escaped
+                         + Markup("".join(cells)) + Markup("</tr>"))  # noqa: S704 - values are escaped
     if not body_rows:
         body_rows.append(tag("tr", tag("td", empty, colspan=str(len(columns)))))
     return tag("div", tag(
@@ -99,6 +122,15 @@ def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]
                        tag("tbody", join(body_rows))]),
         id=table_id, class_="triable"),
         class_="defilement", role="region", aria_label=caption, tabindex="0")
+
+
+def _cell_key(key: Any) -> str:
+    """A cell's ``data-cle`` attribute, as ``attrs`` writes it."""
+    if key is None or key is False:
+        return ""
+    if key is True:
+        return " data-cle"
+    return f' data-cle="{escape(key)}"'
 
 
 # ------------------------------------------------------------------ forms
@@ -130,7 +162,16 @@ class Field:
     item: dict[str, Any] | None = None
     maximum: int | None = None
     fills: str = ""
-    """For a select: the option's ``data-kg`` fills the field of that name."""
+    """For a select: fields the chosen option fills, ``target`` (from the option's
+    ``data-kg``) or ``target:key`` (from its ``data-key``), separated by spaces."""
+    line: int = 0
+    """Within a list, the line this field belongs to (1, 2…): lines are then told apart by
+    number, so that a line's optional fields may stay empty."""
+    line_required: bool = False
+    """With ``line``: once anything of its line is filled, this field must be too."""
+    only_if: str = ""
+    """For a confirmation: ``field=value``, the box is required only when that field has
+    that value (refusing a lot at the dock, not accepting it)."""
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, self.kind
@@ -151,6 +192,9 @@ class Form:
     """A one-button form (dispatch, collect, confirm) shown inline in a list."""
     confirm: str = ""
     """A sentence the person must tick before sending (a recall)."""
+    dated: bool = False
+    """An act often typed after the fact (a van's paper notes): a folded « Fait plus tôt ? »
+    field gives its business time (``occurred_at``); empty, the act happens now."""
 
 
 def field_html(form_id: str, spec: Field) -> Markup:
@@ -161,6 +205,9 @@ def field_html(form_id: str, spec: Field) -> Markup:
         "required": spec.required, "data_list": spec.list_name or None,
         "data_item": json.dumps(spec.item, sort_keys=True) if spec.item is not None else None,
         "data_remplit": spec.fills or None,
+        "data_ligne": str(spec.line) if spec.line else None,
+        "data_ligne_requis": "oui" if spec.line_required else None,
+        "data_si": spec.only_if or None,
     }
     help_id = f"{element_id}-aide" if spec.help else None
     if help_id:
@@ -169,9 +216,7 @@ def field_html(form_id: str, spec: Field) -> Markup:
         options = [] if spec.required and spec.value else [tag("option", "— choisir —",
                                                                 value="")]
         for option in spec.options:
-            data = {f"data_{key}": value for key, value in option.data.items()}
-            options.append(tag("option", option.label, value=option.value,
-                               selected=option.value == spec.value, **data))
+            options.append(_option_html(option, selected=option.value == spec.value))
         control = tag("select", join(options), **common)
     elif spec.kind == "uuid_set":
         # Several choices (a programme's collection points): one box each, in a fieldset
@@ -198,6 +243,15 @@ def field_html(form_id: str, spec: Field) -> Markup:
     return tag("div", join(parts), class_="champ")
 
 
+def _option_html(option: Option, *, selected: bool) -> Markup:
+    """One ``<option>``, written straight as text (a page has hundreds), as ``tag`` would."""
+    data = "".join(f' data-{key.rstrip("_").replace("_", "-")}="{escape(value)}"'
+                   for key, value in option.data.items() if value is not None)
+    chosen = " selected" if selected else ""
+    return Markup(f'<option value="{escape(option.value)}"{chosen}{data}>'  # noqa: S704 - values are escaped
+                  f"{escape(option.label)}</option>")
+
+
 def _box(element_id: str, option: Option, *, checked: bool) -> Markup:
     """One checkbox of a ``uuid_set`` field, with its label."""
     attributes = attrs(type="checkbox", id=element_id, value=option.value, checked=checked)
@@ -212,6 +266,11 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
                         "autocomplete": "off", "data_max": spec.maximum}
     if spec.kind == "kg_list":
         return "text", {"inputmode": "decimal", "autocomplete": "off"}
+    if spec.kind == "celsius":
+        # No numeric keypad: a phone's decimal pad has no minus sign, and frozen food is
+        # measured below zero.
+        return "text", {"pattern": CELSIUS_PATTERN, "autocomplete": "off",
+                        "placeholder": "3,5"}
     if spec.kind == "int":
         return "number", {"min": "0", "step": "1", "inputmode": "numeric"}
     if spec.kind == "date":
@@ -224,10 +283,15 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
     return "text", {"autocomplete": "off"}
 
 
-def form_html(spec: Form) -> Markup:
-    """A command's form; the script sends it (or keeps it until the network returns)."""
+def form_html(spec: Form, *, backdating_days: int = BACKDATING_DAYS_DEFAULT) -> Markup:
+    """A command's form; the script sends it (or keeps it until the network returns).
+    ``backdating_days``: how far back a dated act may go (the window in force)."""
     form_id = new_id(f"f-{spec.command}")
     fields = [field_html(form_id, item) for item in spec.fields]
+    if spec.dated:
+        fields.append(details("Fait plus tôt ? (saisie tardive)", field_html(form_id, Field(
+            "occurred_at", "Fait le (date et heure)", kind="datetime",
+            required=False, help=BACKDATING_HELP.format(days=backdating_days)))))
     if spec.confirm:
         fields.append(field_html(form_id, Field("_confirmation", spec.confirm, kind="confirm")))
     parts: list[Any] = []
@@ -253,6 +317,14 @@ def section(section_id: str, title: str, *content: Any, intro: str = "") -> Mark
         parts.append(tag("p", intro, class_="intro"))
     parts.extend(content)
     return tag("section", join(parts), id=section_id, aria_labelledby=heading_id)
+
+
+def contents(sections: Sequence[tuple[str, str]]) -> Markup:
+    """Links to a long page's sections (id, title): on a phone, the way to the stock or the
+    rounds without scrolling past every form."""
+    return tag("nav", tag("ul", join(tag("li", tag("a", title, href=f"#{section_id}"))
+                                     for section_id, title in sections)),
+               class_="sommaire", aria_label="Sur cette page")
 
 
 def figures(items: Sequence[tuple[str, str, dict[str, Any]]]) -> Markup:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
 from markupsafe import Markup
 
+from domain.rules import backdating_window_in_force
+from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
 from infra.api.pages.directory import Directory
@@ -55,6 +57,16 @@ class Page:
     caller: Caller
     directory: Directory
     today: date
+    as_of_day: date | None = None
+    """A past day whose stock the page shows (``?au=2026-12-03``); None: now."""
+    _backdating_days: int | None = None
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The end of the past day shown, in Paris (as ``cocagne stock --as-of DAY``)."""
+        if self.as_of_day is None:
+            return None
+        return datetime.combine(self.as_of_day, time.max, tzinfo=french.PARIS)
 
     def may(self, name: str) -> bool:
         """Whether the policy table lets the caller use this route (command or read)."""
@@ -71,8 +83,17 @@ class Page:
 
     def forms(self, *specs: Form | None) -> Markup:
         """The forms the caller may send, in order."""
-        return join(form_html(spec) for spec in specs
-                    if spec is not None and self.may(spec.command))
+        shown = [spec for spec in specs if spec is not None and self.may(spec.command)]
+        days = self.backdating_days() if any(spec.dated for spec in shown) else 0
+        return join(form_html(spec, backdating_days=days) for spec in shown)
+
+    def backdating_days(self) -> int:
+        """How far back, in days, an act may be dated today (the window in force)."""
+        if self._backdating_days is None:
+            window, _ = backdating_window_in_force(reader.rule_book(self.services.ledger),
+                                                   self.today)
+            self._backdating_days = window.days
+        return self._backdating_days
 
 
 def week_of(day: date) -> str:
@@ -83,11 +104,12 @@ def week_of(day: date) -> str:
 
 def lot_rows(stock: Any, where: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Rows of the stock view's lots: id, code, product, variety, status, site, best-before,
-    on hand, reserved, in transit, recalled, producer, platform."""
+    on hand, reserved, in transit, recalled, producer, platform, date kind, bulk."""
     lots = stock.table("stock_lots")
     rows: list[tuple[Any, ...]] = stock.database.query(
         "SELECT lot_id, code, product, variety, status, site_id, best_before, on_hand_g, "
-        f"reserved_g, in_transit_g, recalled_at_us IS NOT NULL, producer_id, platform_id "
+        f"reserved_g, in_transit_g, recalled_at_us IS NOT NULL, producer_id, platform_id, "
+        f"date_kind, bulk "
         f"FROM {lots} WHERE {where} ORDER BY code DESC LIMIT {ROWS_MAX}", list(params))
     return rows
 

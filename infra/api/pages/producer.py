@@ -11,9 +11,12 @@ from uuid import UUID
 from markupsafe import Markup
 
 from infra.api.pages import french
+from infra.api.pages.donations import label_forms
 from infra.api.pages.downloads import downloads
 from infra.api.pages.html import Column, Field, Form, Option, figures, join, section, table
 from infra.api.pages.page import Page, accounts_of, lot_label, lot_rows, word
+from infra.api.pages.stock_states import dated, holds_now
+from infra.api.pages.workshops import workshops_section
 
 
 def producer_page(page: Page) -> Markup:
@@ -23,15 +26,18 @@ def producer_page(page: Page) -> Markup:
     rows = lot_rows(stock, "producer_id = ?", [str(me)])
     offered = trace.lots([row[0] for row in rows]) if rows else {}
     journeys = _journeys(page, [row[0] for row in rows])
+    held = holds_now(page, [row[0] for row in rows])
     table_rows, keys = [], []
     for row in rows:
         lot = offered.get(row[0])
         quantity_g = lot.quantity_g if lot is not None else 0
-        state = "rappelé" if row[10] else word(row[4])
-        table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), french.kg_number(quantity_g),
-                           state, page.name(row[5]) if row[5] else "—",
+        state = ("rappelé" if row[10] else f"bloqué : {held[row[0]]}" if row[0] in held
+                 else word(row[4]))
+        table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), state,
+                           french.kg_number(quantity_g), dated(row[6], row[13]),
+                           page.name(row[5]) if row[5] else "—",
                            french.kg_number(int(row[7])), journeys.get(row[0], "")])
-        keys.append([row[1], row[2], quantity_g, state, "", int(row[7]), ""])
+        keys.append([row[1], row[2], state, quantity_g, row[6], None, int(row[7]), None])
     offer = Form("offer_lot", "Proposer un lot", [
         Field("product", "Produit"),
         Field("variety", "Variété", required=False),
@@ -57,13 +63,22 @@ def producer_page(page: Page) -> Markup:
         section("proposer", "Proposer un lot", page.forms(offer)),
         section("mes-lots", "Mes lots", table(
             "Mes lots et leur parcours",
-            [Column("Lot"), Column("Produit"), Column("Proposé (kg)", number=True),
-             Column("État"), Column("Site"), Column("En stock (kg)", number=True),
-             Column("Parcours")], table_rows, table_id="table-mes-lots", sort_keys=keys)),
+            [Column("Lot"), Column("Produit"), Column("État"),
+             Column("Proposé (kg)", number=True), Column("Date"), Column("Site"),
+             Column("En stock (kg)", number=True), Column("Parcours")], table_rows,
+            table_id="table-mes-lots", sort_keys=keys,
+            row_classes=["etat-rappele" if row[10] else "etat-bloque" if row[0] in held
+                         else "" for row in rows])),
+        section("qualite", "Signes de qualité de mes lots", label_forms(
+            page, [(row[0], f"{row[1]} — {row[2]}") for row in rows
+                   if row[4] not in {"declined", "refused"}]),
+            intro="Label Rouge, AOP, IGP, STG ou HVE : les financeurs comptent la part de "
+                  "ces denrées."),
         section("argent", "Ce qui m’est dû et ce qui m’a été payé", money),
         section("rappel", "Rappeler un lot", page.forms(recall),
                 intro="Un rappel bloque le lot et tous les lots qui en sont issus, et prévient "
                       "chaque structure qui l’a reçu."),
+        workshops_section(page),
         downloads(page),
     ])
 

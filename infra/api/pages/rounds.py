@@ -11,7 +11,17 @@ from markupsafe import Markup
 
 from infra import reader
 from infra.api.pages import french
-from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
+from infra.api.pages.html import (
+    Column,
+    Field,
+    Form,
+    Option,
+    join,
+    section,
+    short_link,
+    table,
+    tag,
+)
 from infra.api.pages.page import ROWS_MAX, Page, week_of, word
 
 
@@ -27,68 +37,77 @@ def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
         Field("week", "Semaine (AAAA-Snn)", kind="week", value=week_of(page.today),
               help="Par exemple 2026-W07"),
     ], submit="Ouvrir"))]
-    key = _allocation_key_in_force(page)
-    parts.append(tag("p", key, id="cle-en-vigueur"))
-    for entry in rounds[-2:]:
-        allocation: Any = page.services.ledger.repository.get(entry.round_id)
-        needs = sorted(allocation.needs.values(), key=lambda need: (page.name(need.outlet_id),
-                                                                     need.product))
-        lines = list(allocation.lines)
-        lots = page.view("trace").lots([str(line.lot_id) for line in lines]) if lines else {}
-        heading = (f"{french.iso_week_fr(entry.week)} — {page.name(entry.site_id)} : "
-                   f"{word(entry.status)}")
-        block: list[Any] = [tag("h3", heading)]
-        if allocation.key:
-            decision = (page.services.ledger.repository.get(allocation.decision_id).title
-                        if allocation.decision_id else "")
-            block.append(tag("p", f"Clé appliquée : {word(allocation.key)}"
-                                  + (f" (décision « {decision} »)" if decision else
-                                     " (par défaut)")))
-        block.append(table(
-            f"Besoins déclarés — {french.iso_week_fr(entry.week)}",
-            [Column("Structure"), Column("Produit"), Column("Besoin (kg)", number=True)],
-            [[page.name(need.outlet_id), need.product, french.kg_number(need.quantity_g)]
-             for need in needs][:ROWS_MAX], table_id=f"besoins-{entry.round_id}"))
-        block.append(table(
-            f"Lignes calculées — {french.iso_week_fr(entry.week)}",
-            [Column("Lot"), Column("Produit"), Column("Structure"),
-             Column("Quantité (kg)", number=True)],
-            [[lots[str(line.lot_id)].code if str(line.lot_id) in lots else "",
-              lots[str(line.lot_id)].product if str(line.lot_id) in lots else "",
-              page.name(line.outlet_id), french.kg_number(line.quantity_g)]
-             for line in lines][:ROWS_MAX], table_id=f"lignes-{entry.round_id}"))
-        fixed = {"round_id": str(entry.round_id)}
-        if entry.status in {"open", "computed"}:
-            block.append(page.forms(Form("compute_round", "Calculer la répartition",
-                                         fixed=fixed, compact=True, submit="Calculer")))
-        if entry.status == "computed" and lines:
-            codes = {lot_id: lot.code for lot_id, lot in lots.items()}
-            block.append(page.forms(Form("adjust_round", "Ajuster des lignes", [
-                *(Field("quantity_g", f"{page.name(line.outlet_id)} — "
-                                      f"{codes.get(str(line.lot_id), '')} (kg)",
-                        kind="kg", value=french.kg_number(line.quantity_g),
-                        list_name="lines", item={"lot_id": str(line.lot_id),
-                                                 "outlet_id": str(line.outlet_id)})
-                  for line in lines[:ROWS_MAX]),
-                Field("reason", "Motif de l’ajustement"),
-            ], fixed=fixed, submit="Ajuster")))
-            block.append(page.forms(Form("confirm_round", "Confirmer la répartition",
-                                         fixed=fixed, compact=True,
-                                         submit="Confirmer la répartition")))
-        if entry.status == "confirmed" and lines and not _delivered(page, entry):
-            stops: dict[str, list[dict[str, Any]]] = {}
-            for line in lines:
-                stops.setdefault(str(line.outlet_id), []).append(
-                    {"lot_id": str(line.lot_id), "quantity_g": line.quantity_g})
-            block.append(page.forms(Form("plan_delivery", "Planifier la livraison", [
-                Field("planned_for", "Date de livraison", kind="date",
-                      value=page.today.isoformat()),
-            ], fixed={"from_site_id": str(entry.site_id),
-                      "stops": [{"outlet_id": outlet, "lines": stop_lines}
-                                for outlet, stop_lines in stops.items()]},
-                submit="Planifier la livraison des lignes confirmées")))
-        parts.append(tag("div", join(block), class_="tournee"))
+    parts.append(tag("p", _allocation_key_in_force(page), id="cle-en-vigueur"))
+    parts.extend(_round_block(page, entry) for entry in rounds[-2:])
     return section("repartition", "Répartition de la semaine", join(parts))
+
+
+def _round_block(page: Page, entry: Any) -> Markup:
+    """One round: its key, needs, computed lines, and the next act it waits for."""
+    allocation: Any = page.services.ledger.repository.get(entry.round_id)
+    needs = sorted(allocation.needs.values(), key=lambda need: (page.name(need.outlet_id),
+                                                                 need.product))
+    lines = list(allocation.lines)
+    lots = page.view("trace").lots([str(line.lot_id) for line in lines]) if lines else {}
+    heading = (f"{french.iso_week_fr(entry.week)} — {page.name(entry.site_id)} : "
+               f"{word(entry.status)}")
+    block: list[Any] = [tag("h3", heading)]
+    if allocation.key:
+        decision = (page.services.ledger.repository.get(allocation.decision_id).title
+                    if allocation.decision_id else "")
+        block.append(tag("p", f"Clé appliquée : {word(allocation.key)}"
+                              + (f" (décision « {decision} »)" if decision else
+                                 " (par défaut)")))
+    block.append(table(
+        f"Besoins déclarés — {french.iso_week_fr(entry.week)}",
+        [Column("Structure"), Column("Produit"), Column("Besoin (kg)", number=True)],
+        [[page.name(need.outlet_id), need.product, french.kg_number(need.quantity_g)]
+         for need in needs][:ROWS_MAX], table_id=f"besoins-{entry.round_id}"))
+    block.append(table(
+        f"Lignes calculées — {french.iso_week_fr(entry.week)}",
+        [Column("Lot"), Column("Produit"), Column("Structure"),
+         Column("Quantité (kg)", number=True)],
+        [[lots[str(line.lot_id)].code if str(line.lot_id) in lots else "",
+          lots[str(line.lot_id)].product if str(line.lot_id) in lots else "",
+          page.name(line.outlet_id), french.kg_number(line.quantity_g)]
+         for line in lines][:ROWS_MAX], table_id=f"lignes-{entry.round_id}"))
+    block.append(_round_forms(page, entry, lines, lots))
+    return tag("div", join(block), class_="tournee")
+
+
+def _round_forms(page: Page, entry: Any, lines: list[Any], lots: dict[str, Any]) -> Markup:
+    """Compute, adjust and confirm the round, then plan the delivery of its lines."""
+    fixed = {"round_id": str(entry.round_id)}
+    forms: list[Form] = []
+    if entry.status in {"open", "computed"}:
+        forms.append(Form("compute_round", "Calculer la répartition", fixed=fixed,
+                          compact=True, submit="Calculer"))
+    if entry.status == "computed" and lines:
+        codes = {lot_id: lot.code for lot_id, lot in lots.items()}
+        forms.append(Form("adjust_round", "Ajuster des lignes", [
+            *(Field("quantity_g", f"{page.name(line.outlet_id)} — "
+                                  f"{codes.get(str(line.lot_id), '')} (kg)",
+                    kind="kg", value=french.kg_number(line.quantity_g),
+                    list_name="lines", item={"lot_id": str(line.lot_id),
+                                             "outlet_id": str(line.outlet_id)})
+              for line in lines[:ROWS_MAX]),
+            Field("reason", "Motif de l’ajustement"),
+        ], fixed=fixed, submit="Ajuster"))
+        forms.append(Form("confirm_round", "Confirmer la répartition", fixed=fixed,
+                          compact=True, submit="Confirmer la répartition"))
+    if entry.status == "confirmed" and lines and not _delivered(page, entry):
+        stops: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            stops.setdefault(str(line.outlet_id), []).append(
+                {"lot_id": str(line.lot_id), "quantity_g": line.quantity_g})
+        forms.append(Form("plan_delivery", "Planifier la livraison", [
+            Field("planned_for", "Date de livraison", kind="date",
+                  value=page.today.isoformat()),
+        ], fixed={"from_site_id": str(entry.site_id),
+                  "stops": [{"outlet_id": outlet, "lines": stop_lines}
+                            for outlet, stop_lines in stops.items()]},
+            submit="Planifier la livraison des lignes confirmées"))
+    return page.forms(*forms)
 
 
 def _delivered(page: Page, entry: Any) -> bool:
@@ -126,7 +145,7 @@ def deliveries_section(page: Page) -> Markup:
                      submit="Expédier"))
         rows.append([french.day(entry.planned_for), page.name(entry.site_id),
                      ", ".join(page.name(outlet) for outlet in entry.outlet_ids),
-                     word(entry.status), actions])
+                     word(entry.status), actions, _pick_list_links(page, entry)])
     planned = [entry for entry in mine if entry.status == "planned"]
     cancel = Form("cancel_delivery", "Annuler une livraison planifiée", [
         Field("delivery_id", "Livraison", kind="uuid", options=[
@@ -139,5 +158,23 @@ def deliveries_section(page: Page) -> Markup:
                 "sur le site.") if planned else None
     return section("livraisons", "Livraisons", table(
         "Mes livraisons", [Column("Date"), Column("Depuis"), Column("Arrêts"), Column("État"),
-                           Column("Action")], rows, table_id="table-livraisons"),
+                           Column("Action"), Column("Liste de préparation")], rows,
+        table_id="table-livraisons"),
         page.forms(cancel))
+
+
+def _pick_list_links(page: Page, entry: Any) -> Markup:
+    """A planned delivery's pick list, first expired first out: PDF and printable page."""
+    if entry.status != "planned":
+        return Markup("")
+    links = []
+    context = f"liste de préparation du {french.day(entry.planned_for)}"
+    if page.may("pick_list_pdf"):
+        links.append(short_link("PDF", context,
+                                f"/api/deliveries/{entry.delivery_id}/pick-list.pdf",
+                                download=f"preparation-{entry.planned_for}.pdf"))
+    if page.may("pick_list_html"):
+        links.append(short_link("Page à imprimer", context,
+                                f"/api/deliveries/{entry.delivery_id}/pick-list.html",
+                                target="_blank", rel="noopener"))
+    return join([links[0], " · ", links[1]]) if len(links) == 2 else join(links)

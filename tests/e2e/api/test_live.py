@@ -85,13 +85,20 @@ def test_a_reconnecting_client_gets_what_it_missed(live_server: LiveServer) -> N
 
 
 def test_a_producer_stream_carries_only_its_own_lots(live_server: LiveServer) -> None:
-    """Lines of other producers' lots are filtered out of a producer's messages."""
+    """Lines of other producers' lots, on hand or on the road, are filtered out of a
+    producer's messages, and its totals count its own lines only."""
     client, request = stream(live_server, "other_producer", query="?after=0")
     with client, request as response:
         frame, _ = wait_for_frame(response, lambda frame: frame.event == "stock", timeout_s=5)
     lots = {line["lot_id"] for group in frame.data["groups"] for line in group["lines"]}
     assert str(live_server.world.lot) not in lots
     assert str(live_server.world.other_lot) in lots
+    on_the_road = {item["lot_id"] for group in frame.data["groups"]
+                   for item in group["in_transit"]}
+    assert str(live_server.world.lot) not in on_the_road  # Another producer's delivery.
+    for group in frame.data["groups"]:
+        own_g = sum(line["on_hand_g"] for line in group["lines"])
+        assert (group["total"]["on_hand_g"] if group["total"] else 0) == own_g
 
 
 def test_the_feed_refuses_roles_without_stock_access(live_server: LiveServer) -> None:

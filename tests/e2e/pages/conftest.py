@@ -142,6 +142,18 @@ def prepare(demo: Demo) -> None:
         return planned.stream_id
 
     demo.extra["recall_lot"] = received_lot("betterave", 20_000)
+    # Stock acts of the stock tests: a lot to hold and release, and yoghurts accepted and
+    # awaited at the dock (a chilled product: its reception needs a temperature).
+    demo.extra["hold_lot"] = received_lot("céleri", 15_000)
+    # Dated before the demo's last weeks: an offer's harvest is never after the offer,
+    # whatever "now" the ledger is given while the fixture writes (tests/conftest.py).
+    chilled = run(c.OfferLot(command_id=key("offer"), actor_id=producer, product="yaourt",
+                             variety="nature", quantity_g=6_000, price_cents_per_kg=350,
+                             harvest_date=date(2026, 11, 20), best_before=date(2026, 12, 31),
+                             organic_certificate="FR-BIO-01")).stream_id
+    run(c.AcceptOffer(command_id=key("accept"), actor_id=platform, lot_id=chilled,
+                      site_id=site, accepted_g=6_000))
+    demo.extra["chilled_lot"] = chilled
     held = received_lot("carotte", 200_000)
     demo.held_lot = held
     delivery(held, 40_000, sign=True)

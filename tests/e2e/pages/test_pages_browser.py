@@ -45,6 +45,9 @@ from tests.e2e.pages.conftest import (
 
 pytestmark = pytest.mark.slow
 PARIS = ZoneInfo("Europe/Paris")
+SCREEN_SECTIONS = {"platform": "#stock", "outlet": "#receptions"}
+"""The section a role's screenshot shows when its page's top is only forms: the
+platform's stock in every state, what is on the road to the outlet."""
 
 
 def test_a_producer_offers_a_lot_once_even_when_clicking_twice(browser: Browser,
@@ -552,6 +555,10 @@ def test_every_page_passes_axe_at_phone_and_desktop_sizes(browser: Browser, demo
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     if who != "collection_point":
         SCREENS.mkdir(parents=True, exist_ok=True)
+        if who in SCREEN_SECTIONS:  # What the role comes for, rather than its first form.
+            page.evaluate("selector => window.scrollTo(0, document.querySelector(selector)"
+                          ".getBoundingClientRect().top + window.scrollY - document"
+                          ".querySelector('.onglets').offsetHeight - 8)", SCREEN_SECTIONS[who])
         page.screenshot(path=str(SCREENS / f"{who}.png"))
     assert serious_violations(page) == []
     page.set_viewport_size(DESKTOP)

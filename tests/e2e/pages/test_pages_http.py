@@ -73,7 +73,8 @@ def test_a_page_shows_only_the_forms_the_policy_allows(demo: Demo, who: str) -> 
 
 
 DESTRUCTIVE = ("erase_household", "cancel_basket", "cancel_delivery", "suspend_member",
-               "recall_lot")
+               "recall_lot", "release_hold", "cancel_donation", "withdraw_quality_label",
+               "cancel_workshop")
 
 
 @pytest.mark.parametrize(("who", "slug", "shown"), [
