@@ -66,6 +66,8 @@ class LotState(Aggregate):
     temperature_dc: int | None
     """Measured at reception (chilled and frozen products)."""
 
+    # ------------------------------------------------------------ state helpers
+
     def _init_common(self, code: str, product: str, variety: str, best_before: date,
                      organic_certificate: str) -> None:
         self.code = code
