@@ -30,7 +30,7 @@ import msgspec
 from domain.base import Aggregate, Context, Created, Event
 from domain.errors import DomainError, InvalidCommand, InvalidState, RoleRequired
 from domain.ids import name_id
-from domain.lots import check_quantity, check_text
+from domain.input_bounds import check_quantity, check_text
 from domain.reference_prices import SetReferencePrices, reference_price
 from domain.rules import check_amount
 from domain.transfers import payment_cents

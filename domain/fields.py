@@ -5,7 +5,7 @@ these types, and the OpenAPI document is generated from the same annotations, so
 document promises is what the server accepts:
 
 - every integer is bounded below and above (grams, cents, basis points, counts), by the
-  domain's own limits where it has one (``domain.lots.QUANTITY_G_MAX``…);
+  domain's own limits where it has one (``domain.input_bounds.QUANTITY_G_MAX``…);
 - every string has a maximum length (and a pattern or a format where it has a shape);
 - every list has a maximum number of items;
 - every field has a description and an example (``described``).
@@ -34,9 +34,9 @@ COMMAND_ID_LENGTH_MAX = 128
 TEXT_LENGTH_MAX = 200
 """Names, products, reasons, signers: as the domain's ``TEXT_LENGTH_MAX`` and name limits."""
 CONTACT_LENGTH_MAX = 300  # As domain.personal_data.CONTACT_LENGTH_MAX: an address and a phone.
-LOT_CODE_LENGTH_MAX = 64  # As domain.lots.CODE_LENGTH_MAX.
-QUANTITY_G_MAX = 50_000_000  # As domain.lots.QUANTITY_G_MAX: 50 tonnes.
-PRICE_CENTS_PER_KG_MAX = 100_000  # As domain.lots.PRICE_CENTS_PER_KG_MAX: 1,000 EUR/kg.
+LOT_CODE_LENGTH_MAX = 64  # As domain.input_bounds.CODE_LENGTH_MAX.
+QUANTITY_G_MAX = 50_000_000  # As domain.input_bounds.QUANTITY_G_MAX: 50 tonnes.
+PRICE_CENTS_PER_KG_MAX = 100_000  # As domain.input_bounds.PRICE_CENTS_PER_KG_MAX: 1,000 EUR/kg.
 AMOUNT_CENTS_MAX = 10_000_000_000  # As domain.rules.AMOUNT_CENTS_MAX: 100 million EUR.
 BASIS_POINTS_MAX = 10_000  # 100 %.
 HOUSEHOLDS_SERVED_MAX = 1_000_000  # A national network's whole public, not one outlet's.
@@ -44,7 +44,7 @@ LIST_ITEMS_MAX = 200
 """Items of any list in a command without a tighter domain limit (a delivery stop's lines:
 ``domain.deliveries.LINES_MAX``)."""
 ROLES_MAX = 8  # Every role of domain.base.Role once.
-SPLIT_PARTS_MAX = 100  # As domain.lots.PARTS_MAX.
+SPLIT_PARTS_MAX = 100  # As domain.lot_state.PARTS_MAX.
 STOPS_MAX = 50  # As domain.deliveries.STOPS_MAX.
 FUNDERS_MAX = 20  # As domain.rules.FUNDERS_MAX.
 PRICES_MAX = 500  # As domain.rules.PRICES_MAX.

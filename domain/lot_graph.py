@@ -15,7 +15,8 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.errors import InsufficientStock, InvalidCommand, QuantityMismatch
-from domain.lots import Lot, check_quantity
+from domain.input_bounds import check_quantity
+from domain.lots import Lot
 from domain.stock_rules import DEFAULT_STOCK_RULES, SetStockRules
 
 INPUT_LOTS_MAX = 100  # As a split's parts: more inputs than this is a data-entry error.

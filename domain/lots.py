@@ -19,112 +19,43 @@ and waste included); a recalled or held lot is never reserved, dispatched, split
 transformed, sorted or distributed; a lot past its DLC is never reserved, dispatched or
 distributed, nor dispatched with less than the governed remaining life; a lot past its DDM
 only within the governed grace period.
+
+This module holds the stream's events and commands (guard, then record). The guards and the
+state they read are ``domain.lot_state``'s; the temperature verdict at reception is
+``domain.cold_chain``'s; the bounds on quantities, prices, texts and codes are
+``domain.input_bounds``'s; the values the events carry are ``domain.lot_values``'s.
 """
 
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-import msgspec
-
 from domain.base import Aggregate, Context, Created, Event
-from domain.business_time import check_best_before, check_offer_dates, check_reception_date
-from domain.dates import (
-    DateKind,
-    dated,
-    days_past,
-    french_date,
-    paris_day,
-    remaining_life_hours,
-    strictest,
-)
-from domain.errors import (
-    BestBeforeGraceExceeded,
-    BulkNotSorted,
-    InsufficientStock,
-    InvalidCommand,
-    InvalidState,
-    LotHeld,
-    QuantityMismatch,
-    Recalled,
-    RemainingLifeTooShort,
-    TemperatureOutOfRange,
-    TemperatureRequired,
-    UseByDatePassed,
-)
-from domain.stock_rules import BULK_PRODUCT, CATEGORY_LABELS, DEFAULT_STOCK_RULES, SetStockRules
+from domain.business_time import check_best_before, check_offer_dates
+from domain.cold_chain import ColdChain, OutOfRange, check_reception_temperature
+from domain.dates import DateKind, paris_day, strictest
+from domain.errors import InvalidState
+from domain.input_bounds import check_code, check_price_per_kg, check_quantity, check_text
+from domain.lot_state import LotState
+from domain.lot_values import Channel, ChildShare, Hold, LotStatus, ParentShare, Process
+from domain.stock_rules import BULK_PRODUCT, DEFAULT_STOCK_RULES, SetStockRules
 
-QUANTITY_G_MAX = 50_000_000
-"""50 tonnes: far above any single lot a garden or a food bank handles; larger is a typo."""
-PRICE_CENTS_PER_KG_MAX = 100_000  # 1,000 EUR/kg: beyond any vegetable, so surely a typo.
-CODE_LENGTH_MAX = 64  # GS1 batch/lot numbers are at most 20 characters; leave room for suffixes.
-TEXT_LENGTH_MAX = 200
-PARTS_MAX = 100  # A split into more than 100 parts is not a split but a data-entry error.
-
-
-class LotStatus(enum.StrEnum):
-    """Where a lot is in its life."""
-
-    OFFERED = "offered"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    RECEIVED = "received"
-    REFUSED = "refused"
-    """Refused at reception (arrived outside its temperature range): never in stock."""
-
-
-class Process(enum.StrEnum):
-    """How a lot was made from other lots."""
-
-    SPLIT = "split"
-    MERGE = "merge"
-    TRANSFORM = "transform"
-    SORT = "sort"
-    """An unsorted bulk donation sorted into product lots."""
-
-
-class Channel(enum.StrEnum):
-    """How an outlet passed food on to people."""
-
-    FOOD_AID = "food_aid"
-    BASKET = "basket"
-    CANTEEN = "canteen"
-
-
-class ColdChain(enum.StrEnum):
-    """What a reception found of the cold chain (the event says which)."""
-
-    NOT_CHECKED = "not_checked"
-    """The product has no temperature range (fresh produce, dry groceries)."""
-    IN_RANGE = "in_range"
-    HELD = "held"
-    """Outside the range, accepted under hold (a ``Held`` event follows)."""
-
-
-class OutOfRange(enum.StrEnum):
-    """What the platform does with a lot received outside its temperature range."""
-
-    REFUSE = "refuse"
-    """The lot is refused at the dock: recorded, never in stock."""
-    HOLD = "hold"
-    """The lot is accepted under hold, with the temperature as the reason."""
-
-
-class Hold(msgspec.Struct, frozen=True, kw_only=True):
-    """Why, since when and by whom a lot is blocked."""
-
-    reason: str
-    held_by: UUID
-    since: datetime
-
-
-def celsius(temperature_dc: int) -> str:
-    """``-18,0 °C`` from ``-180`` (tenths of a degree), as French screens write it."""
-    sign = "-" if temperature_dc < 0 else ""
-    return f"{sign}{abs(temperature_dc) // 10},{abs(temperature_dc) % 10} °C"
+__all__ = [
+    "Channel",
+    "ChildShare",
+    "ColdChain",
+    "Lot",
+    "LotCode",
+    "LotStatus",
+    "OutOfRange",
+    "ParentShare",
+    "Process",
+    "output_date",
+]
+"""The stream, and the values its events carry (defined in ``domain.lot_values`` and
+``domain.cold_chain``), importable from here beside the events."""
 
 
 def output_date(rules: SetStockRules, product: str, made_on: date, *,
@@ -137,84 +68,9 @@ def output_date(rules: SetStockRules, product: str, made_on: date, *,
             best_before or rules.suggested_date(product, made_on))
 
 
-class ParentShare(msgspec.Struct, frozen=True):
-    """How much of a parent lot went into a child."""
-
-    lot_id: UUID
-    quantity_g: int
-
-
-class ChildShare(msgspec.Struct, frozen=True):
-    """A lot made from this one, with its quantity."""
-
-    lot_id: UUID
-    code: str
-    quantity_g: int
-
-
-def check_quantity(name: str, quantity_g: int, *, allow_zero: bool = False) -> None:
-    """Refuse quantities that are negative, zero (unless allowed) or absurdly large."""
-    low = 0 if allow_zero else 1
-    if not low <= quantity_g <= QUANTITY_G_MAX:
-        raise InvalidCommand(f"{name} must be between {low} g and {QUANTITY_G_MAX} g, "
-                             f"got {quantity_g} g", reason="quantity_range", field=name,
-                             quantity_g=quantity_g, minimum_g=low, maximum_g=QUANTITY_G_MAX)
-
-
-def check_text(name: str, value: str, *, required: bool = True) -> str:
-    """Strip and bound a free-text field."""
-    value = value.strip()
-    if required and not value:
-        raise InvalidCommand(f"{name} must not be empty", reason="text_missing", field=name)
-    if len(value) > TEXT_LENGTH_MAX:
-        raise InvalidCommand(f"{name} is longer than {TEXT_LENGTH_MAX} characters",
-                             reason="text_length", field=name, length=len(value),
-                             maximum=TEXT_LENGTH_MAX)
-    return value
-
-
-def check_code(code: str) -> str:
-    """A lot code: printable, no spaces, bounded."""
-    code = code.strip()
-    if not code or len(code) > CODE_LENGTH_MAX or len(code.split()) != 1:
-        raise InvalidCommand(f"lot code {code!r} must be 1 to {CODE_LENGTH_MAX} characters "
-                             "without spaces", reason="lot_code_format", code_text=code[:80],
-                             maximum=CODE_LENGTH_MAX)
-    return code
-
-
-class Lot(Aggregate):
-    """A traceability lot and the stock it represents."""
-
-    code: str
-    product: str
-    variety: str
-    producer_id: UUID | None
-    price_cents_per_kg: int
-    harvest_date: date | None
-    best_before: date
-    organic_certificate: str
-    origin: str
-    status: LotStatus
-    offered_g: int
-    accepted_g: int
-    platform_id: UUID | None
-    site_id: UUID | None
-    on_hand_g: int
-    reserved_g: dict[UUID, int]
-    in_transit_g: dict[tuple[UUID, UUID], int]
-    held_g: dict[UUID, int]
-    parents: list[ParentShare]
-    children: list[UUID]
-    recalled: bool
-    date_kind: DateKind
-    on_hold: Hold | None
-    """The hold blocking the lot, if any (a recall blocks it too, for good)."""
-    bulk: bool
-    """An unsorted donation: only sorting (or a loss) may take from it."""
-    donor_id: UUID | None
-    temperature_dc: int | None
-    """Measured at reception (chilled and frozen products)."""
+class Lot(LotState):
+    """A traceability lot and the stock it represents: its events and commands (its state
+    and the checks guarding each act are ``LotState``'s)."""
 
     # ----------------------------------------------------------------- events
 
@@ -552,53 +408,6 @@ class Lot(Aggregate):
         def apply(self, lot: Lot) -> None:
             lot.recalled = True
 
-    # ------------------------------------------------------------ state helpers
-
-    def _init_common(self, code: str, product: str, variety: str, best_before: date,
-                     organic_certificate: str) -> None:
-        self.code = code
-        self.product = product
-        self.variety = variety
-        self.best_before = best_before
-        self.organic_certificate = organic_certificate
-        self.producer_id = None
-        self.harvest_date = None
-        self.origin = ""
-        self.price_cents_per_kg = 0
-        self.offered_g = 0
-        self.accepted_g = 0
-        self.platform_id = None
-        self.site_id = None
-        self.on_hand_g = 0
-        self.reserved_g = {}
-        self.in_transit_g = {}
-        self.held_g = {}
-        self.parents = []
-        self.children = []
-        self.recalled = False
-        self.date_kind = DateKind.NONE
-        self.on_hold = None
-        self.bulk = False
-        self.donor_id = None
-        self.temperature_dc = None
-
-    def _take_held(self, outlet_id: UUID, quantity_g: int) -> None:
-        remaining = self.held_g[outlet_id] - quantity_g
-        if remaining:
-            self.held_g[outlet_id] = remaining
-        else:
-            del self.held_g[outlet_id]
-
-    @property
-    def reserved_total_g(self) -> int:
-        """Stock set aside for outlets."""
-        return sum(self.reserved_g.values())
-
-    @property
-    def available_g(self) -> int:
-        """On-hand stock not reserved."""
-        return self.on_hand_g - self.reserved_total_g
-
     # ---------------------------------------------------------------- commands
 
     @classmethod
@@ -614,11 +423,7 @@ class Lot(Aggregate):
         """
         code = check_code(code)
         check_quantity("offered quantity", quantity_g)
-        if not 0 <= price_cents_per_kg <= PRICE_CENTS_PER_KG_MAX:
-            raise InvalidCommand(f"price must be between 0 and {PRICE_CENTS_PER_KG_MAX} "
-                                 f"cents/kg, got {price_cents_per_kg}", reason="price_range",
-                                 price_cents=price_cents_per_kg,
-                                 maximum_cents=PRICE_CENTS_PER_KG_MAX)
+        check_price_per_kg(price_cents_per_kg)
         product = check_text("product", product).lower()
         date_kind, best_before = output_date(rules, product, harvest_date, date_kind=date_kind,
                                              best_before=best_before)
@@ -684,13 +489,7 @@ class Lot(Aggregate):
 
     def accept(self, context: Context, *, site_id: UUID, accepted_g: int) -> None:
         """A platform accepts all or part of the offer."""
-        self.check_status(LotStatus.OFFERED, "accept the offer of")
-        check_quantity("accepted quantity", accepted_g)
-        if accepted_g > self.offered_g:
-            raise InvalidCommand(f"accept {accepted_g} g refused: lot {self.code} offers "
-                                 f"{self.offered_g} g", reason="accept_more_than_offered",
-                                 accepted_g=accepted_g, offered_g=self.offered_g,
-                                 lot=self.code)
+        self.check_accept(accepted_g)
         self._trigger(self.OfferAccepted, context=context, platform_id=context.member_id,
                       site_id=site_id, accepted_g=accepted_g)
 
@@ -711,189 +510,41 @@ class Lot(Aggregate):
         the range in force, the reception is refused unless the platform says what it does:
         refuse the lot (recorded, never in stock) or accept it under hold.
         """
-        self.check_status(LotStatus.ACCEPTED, "receive")
-        if site_id != self.site_id:
-            raise InvalidCommand(f"lot {self.code} was accepted for site {self.site_id}, "
-                                 f"not {site_id}", reason="receive_at_other_site",
-                                 lot=self.code)
-        check_quantity("measured quantity", measured_g)
-        check_reception_date(harvest_date=self.harvest_date, received_at=context.occurred_at)
+        self.check_reception(site_id, measured_g, context.occurred_at)
         corrected = best_before if best_before != self.best_before else None
         if corrected is not None and self.harvest_date:
             check_best_before(harvest_date=self.harvest_date, best_before=corrected)
         kind = date_kind if date_kind != self.date_kind else None
-        temperature_range = rules.temperature_range(self.product)
-        if temperature_range is None:
+        measured = check_reception_temperature(self.code, self.product, temperature_dc,
+                                               if_out_of_range, rules)
+        if measured is None:
             self._trigger(self.Received, context=context, site_id=site_id,
                           expected_g=self.accepted_g, measured_g=measured_g,
                           discrepancy_g=measured_g - self.accepted_g,
                           temperature_dc=temperature_dc, best_before=corrected,
                           date_kind=kind)
             return
-        category, low_dc, high_dc = temperature_range
-        shown = (f"{celsius(low_dc)} to {celsius(high_dc)} for "
-                 f"{CATEGORY_LABELS.get(category, category)}")
-        facts: dict[str, str | int] = {
-            "lot": self.code, "temperature_min_dc": low_dc, "temperature_max_dc": high_dc,
-            "category": category}
-        if temperature_dc is None:
-            raise TemperatureRequired(
-                f"receive refused: lot {self.code} ({self.product}) needs its measured "
-                f"temperature (range {shown})", reason="temperature_required", **facts)
-        within = low_dc <= temperature_dc <= high_dc
-        if not within and if_out_of_range is None:
-            raise TemperatureOutOfRange(
-                f"receive refused: lot {self.code} ({self.product}) measured "
-                f"{celsius(temperature_dc)}, outside {shown}; refuse the lot or accept it "
-                "under hold", reason="temperature_out_of_range", temperature_dc=temperature_dc,
-                **facts)
-        reason = (f"chaîne du froid : {celsius(temperature_dc)} mesurés à la réception, "
-                  f"hors plage {celsius(low_dc)} à {celsius(high_dc)}")
-        if not within and if_out_of_range == OutOfRange.REFUSE:
+        if not measured.within and if_out_of_range == OutOfRange.REFUSE:
             self._trigger(self.ReceptionRefused, context=context, site_id=site_id,
-                          measured_g=measured_g, temperature_dc=temperature_dc,
-                          temperature_min_dc=low_dc, temperature_max_dc=high_dc,
-                          category=category, reason=reason)
+                          measured_g=measured_g, temperature_dc=measured.temperature_dc,
+                          temperature_min_dc=measured.low_dc, temperature_max_dc=measured.high_dc,
+                          category=measured.category, reason=measured.reason)
             return
         self._trigger(self.Received, context=context, site_id=site_id,
                       expected_g=self.accepted_g, measured_g=measured_g,
-                      discrepancy_g=measured_g - self.accepted_g, temperature_dc=temperature_dc,
-                      temperature_min_dc=low_dc, temperature_max_dc=high_dc,
-                      cold_chain=ColdChain.IN_RANGE if within else ColdChain.HELD,
+                      discrepancy_g=measured_g - self.accepted_g,
+                      temperature_dc=measured.temperature_dc,
+                      temperature_min_dc=measured.low_dc, temperature_max_dc=measured.high_dc,
+                      cold_chain=ColdChain.IN_RANGE if measured.within else ColdChain.HELD,
                       best_before=corrected, date_kind=kind)
-        if not within:
-            self._trigger(self.Held, context=context, reason=reason)
-
-    def check_status(self, expected: LotStatus, act: str) -> None:
-        """Refuse unless the lot is in the ``expected`` state."""
-        if self.status != expected:
-            raise InvalidState(f"cannot {act} lot {self.code}: it is {self.status}, "
-                               f"not {expected}", reason="lot_status", lot=self.code,
-                               status=str(self.status), expected=str(expected))
-
-    def check_in_stock(self, act: str) -> None:
-        """Refuse unless the lot is held at a site, not recalled and not on hold."""
-        if self.status != LotStatus.RECEIVED:
-            raise InvalidState(f"cannot {act} lot {self.code}: it has not been received "
-                               f"(it is {self.status})", reason="lot_not_received",
-                               lot=self.code, status=str(self.status))
-        if self.recalled:
-            raise Recalled(f"cannot {act} lot {self.code}: it is recalled",
-                           reason="lot_recalled", lot=self.code)
-        self.check_not_held(act)
-
-    def check_not_held(self, act: str) -> None:
-        """Refuse while the lot is on hold, saying why, since when and by whom."""
-        if self.on_hold is not None:
-            raise LotHeld(
-                f"cannot {act} lot {self.code}: it is held since "
-                f"{french_date(paris_day(self.on_hold.since))} ({self.on_hold.reason})",
-                reason="lot_held", lot=self.code, hold_reason=self.on_hold.reason,
-                held_by=str(self.on_hold.held_by), held_at=self.on_hold.since.isoformat())
-
-    def check_sorted(self, act: str) -> None:
-        """Refuse acts on an unsorted bulk donation other than sorting it."""
-        if self.bulk:
-            raise BulkNotSorted(f"cannot {act} lot {self.code}: it is an unsorted bulk "
-                                "donation; sort it into product lots first",
-                                reason="bulk_not_sorted", lot=self.code)
-
-    def check_date(self, act: str, moment: datetime, rules: SetStockRules, *,
-                   dispatch: bool = False) -> int:
-        """Refuse an act the lot's date forbids on the day of ``moment``; days past it.
-
-        Past a DLC: refused. Past a DDM: allowed within the grace period of the product's
-        category, refused beyond. A dispatch of a DLC lot also needs the governed minimum
-        of remaining life. A suggested date (fresh produce) never refuses.
-        """
-        today = paris_day(moment)
-        past_days = days_past(self.best_before, today)
-        facts: dict[str, str | int] = {
-            "lot": self.code, "best_before": self.best_before.isoformat(),
-            "date_kind": str(self.date_kind), "on_date": today.isoformat()}
-        if self.date_kind == DateKind.USE_BY:
-            if past_days:
-                raise UseByDatePassed(
-                    f"{act} refused: lot {self.code} is past its use-by date "
-                    f"({dated(self.date_kind, self.best_before)}; today "
-                    f"{french_date(today)})", reason="use_by_date_passed", **facts)
-            if dispatch:
-                hours = remaining_life_hours(self.best_before, moment)
-                minimum = rules.use_by_min_remaining_hours
-                if hours < minimum:
-                    raise RemainingLifeTooShort(
-                        f"{act} refused: lot {self.code} "
-                        f"({dated(self.date_kind, self.best_before)}) has {hours} h of life "
-                        f"left, below the {minimum} h minimum",
-                        reason="remaining_life_too_short", remaining_hours=hours,
-                        minimum_hours=minimum, **facts)
-        elif self.date_kind == DateKind.BEST_BEFORE:
-            grace_days = rules.grace_days(self.product)
-            if past_days > grace_days:
-                raise BestBeforeGraceExceeded(
-                    f"{act} refused: lot {self.code} passed its best-before date "
-                    f"({dated(self.date_kind, self.best_before)}) {past_days} days ago, "
-                    f"beyond the {grace_days}-day grace period",
-                    reason="best_before_grace_exceeded", past_days=past_days,
-                    grace_days=grace_days, **facts)
-        return past_days
-
-    def check_available(self, act: str, quantity_g: int) -> None:
-        """Refuse unless ``quantity_g`` is available (on hand and not reserved)."""
-        self.check_in_stock(act)
-        self.check_sorted(act)
-        check_quantity(f"{act} quantity", quantity_g)
-        if quantity_g > self.available_g:
-            raise InsufficientStock(
-                f"{act} {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                f"available ({self.on_hand_g} g on hand, {self.reserved_total_g} g reserved)",
-                reason="not_available", quantity_g=quantity_g, lot=self.code,
-                available_g=self.available_g, on_hand_g=self.on_hand_g,
-                reserved_g=self.reserved_total_g)
-
-    def check_split(self, parts_g: list[int]) -> None:
-        """The parts of a split must be at least two and add up to the available stock."""
-        self.check_in_stock("split")
-        self.check_sorted("split")
-        if not 2 <= len(parts_g) <= PARTS_MAX:
-            raise InvalidCommand(f"a split takes 2 to {PARTS_MAX} parts, got {len(parts_g)}",
-                                 reason="split_parts_count", count=len(parts_g),
-                                 maximum=PARTS_MAX, lot=self.code)
-        for part_g in parts_g:
-            check_quantity("split part", part_g)
-        if sum(parts_g) != self.available_g:
-            raise QuantityMismatch(
-                f"split refused: parts sum to {sum(parts_g)} g but lot {self.code} has "
-                f"{self.available_g} g available to split", reason="split_sum",
-                parts_g=sum(parts_g), available_g=self.available_g, lot=self.code)
+        if not measured.within:
+            self._trigger(self.Held, context=context, reason=measured.reason)
 
     def split(self, context: Context, children: list[ChildShare]) -> None:
         """Record the split of the available stock into ``children``."""
         self.check_split([child.quantity_g for child in children])
         self._trigger(self.Split, context=context, children=children,
                       used_g=sum(child.quantity_g for child in children))
-
-    def check_sort(self, outputs_g: list[int], waste_g: int) -> None:
-        """A bulk donation is sorted whole: outputs plus waste weigh what it weighs."""
-        self.check_in_stock("sort")
-        if not self.bulk:
-            raise InvalidState(f"cannot sort lot {self.code}: it is not an unsorted bulk "
-                               "donation (split or transform it instead)",
-                               reason="sort_not_bulk", lot=self.code)
-        if not 1 <= len(outputs_g) <= PARTS_MAX:
-            raise InvalidCommand(f"sorting makes 1 to {PARTS_MAX} product lots, "
-                                 f"got {len(outputs_g)}", reason="sorted_lots_count",
-                                 lot=self.code, count=len(outputs_g), maximum=PARTS_MAX)
-        for output_g in outputs_g:
-            check_quantity("sorted quantity", output_g)
-        check_quantity("waste", waste_g, allow_zero=True)
-        if sum(outputs_g) + waste_g != self.available_g:
-            raise QuantityMismatch(
-                f"sorting refused: products {sum(outputs_g)} g + waste {waste_g} g = "
-                f"{sum(outputs_g) + waste_g} g, but bulk lot {self.code} weighs "
-                f"{self.available_g} g", reason="sort_balance", lot=self.code,
-                outputs_g=sum(outputs_g), waste_g=waste_g,
-                total_g=sum(outputs_g) + waste_g, available_g=self.available_g)
 
     def sort(self, context: Context, children: list[ChildShare], waste_g: int) -> None:
         """Record the sorting of the bulk donation into ``children`` and waste."""
@@ -914,12 +565,6 @@ class Lot(Aggregate):
                       transformation_id=transformation_id, used_g=used_g, children=children,
                       inputs_total_g=inputs_total_g, loss_g=loss_g)
 
-    def check_reserve(self, quantity_g: int, moment: datetime,
-                      rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
-        """Refuse a reservation of more than is available, or of a lot its date forbids."""
-        self.check_available("reserve", quantity_g)
-        self.check_date("reserve", moment, rules)
-
     def reserve(self, context: Context, *, outlet_id: UUID, quantity_g: int,
                 round_id: UUID | None = None,
                 rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
@@ -931,37 +576,9 @@ class Lot(Aggregate):
     def release(self, context: Context, *, outlet_id: UUID, quantity_g: int,
                 reason: str) -> None:
         """Give back stock set aside for an outlet."""
-        check_quantity("released quantity", quantity_g)
-        reserved_g = self.reserved_g.get(outlet_id, 0)
-        if quantity_g > reserved_g:
-            raise InsufficientStock(f"release {quantity_g} g refused: lot {self.code} has "
-                                    f"{reserved_g} g reserved for outlet {outlet_id}",
-                                    reason="release_more_than_reserved",
-                                    quantity_g=quantity_g, reserved_g=reserved_g,
-                                    lot=self.code, outlet_id=str(outlet_id))
+        self.check_release(outlet_id, quantity_g)
         self._trigger(self.ReservationReleased, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, reason=check_text("reason", reason))
-
-    def check_dispatch(self, outlet_id: UUID, quantity_g: int, moment: datetime | None = None,
-                       rules: SetStockRules = DEFAULT_STOCK_RULES) -> int:
-        """Refuse a dispatch beyond the outlet's reservation plus available stock, or one the
-        lot's date forbids at ``moment`` (when given).
-
-        Returns how much of the quantity comes out of the outlet's reservation.
-        """
-        self.check_in_stock("dispatch")
-        self.check_sorted("dispatch")
-        check_quantity("dispatched quantity", quantity_g)
-        reserved_g = self.reserved_g.get(outlet_id, 0)
-        if quantity_g > reserved_g + self.available_g:
-            raise InsufficientStock(
-                f"dispatch {quantity_g} g refused: lot {self.code} has {reserved_g} g "
-                f"reserved for this outlet and {self.available_g} g available",
-                reason="dispatch_more_than_stock", quantity_g=quantity_g,
-                reserved_g=reserved_g, available_g=self.available_g, lot=self.code)
-        if moment is not None:
-            self.check_date("dispatch", moment, rules, dispatch=True)
-        return min(reserved_g, quantity_g)
 
     def dispatch(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
                  quantity_g: int, rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
@@ -971,22 +588,6 @@ class Lot(Aggregate):
         self._trigger(self.Dispatched, context=context, delivery_id=delivery_id,
                       outlet_id=outlet_id, quantity_g=quantity_g,
                       from_reservation_g=from_reservation_g)
-
-    def check_delivery(self, delivery_id: UUID, outlet_id: UUID, received_g: int) -> int:
-        """Refuse receipts of more than was dispatched; return the dispatched quantity."""
-        dispatched_g = self.in_transit_g.get((delivery_id, outlet_id))
-        if dispatched_g is None:
-            raise InvalidState(f"lot {self.code} is not in transit to outlet {outlet_id} "
-                               f"on delivery {delivery_id}", reason="not_in_transit",
-                               lot=self.code)
-        check_quantity("received quantity", received_g, allow_zero=True)
-        if received_g > dispatched_g:
-            raise InvalidCommand(f"receipt of {received_g} g refused: only {dispatched_g} g "
-                                 f"of lot {self.code} were dispatched",
-                                 reason="receive_more_than_dispatched",
-                                 received_g=received_g, dispatched_g=dispatched_g,
-                                 lot=self.code)
-        return dispatched_g
 
     def deliver(self, context: Context, *, delivery_id: UUID, outlet_id: UUID,
                 received_g: int) -> None:
@@ -1000,26 +601,7 @@ class Lot(Aggregate):
              reason: str) -> None:
         """Record a loss at the site (from available stock) or at an outlet."""
         reason = check_text("reason", reason)
-        if at_outlet:
-            check_quantity("lost quantity", quantity_g)
-            held_g = self.held_g.get(holder_id, 0)
-            if quantity_g > held_g:
-                raise InsufficientStock(f"loss of {quantity_g} g refused: outlet {holder_id} "
-                                        f"holds {held_g} g of lot {self.code}",
-                                        reason="loss_more_than_held", quantity_g=quantity_g,
-                                        held_g=held_g, lot=self.code,
-                                        outlet_id=str(holder_id))
-        else:
-            if self.status != LotStatus.RECEIVED:
-                raise InvalidState(f"cannot record a loss on lot {self.code}: it is "
-                                   f"{self.status}", reason="lot_not_received",
-                                   lot=self.code, status=str(self.status))
-            check_quantity("lost quantity", quantity_g)
-            if quantity_g > self.available_g:
-                raise InsufficientStock(
-                    f"loss of {quantity_g} g refused: lot {self.code} has {self.available_g} g "
-                    "available (release reservations first)", reason="loss_more_than_available",
-                    quantity_g=quantity_g, available_g=self.available_g, lot=self.code)
+        self.check_loss(holder_id, at_outlet=at_outlet, quantity_g=quantity_g)
         self._trigger(self.Lost, context=context, holder_id=holder_id, at_outlet=at_outlet,
                       quantity_g=quantity_g, reason=reason)
 
@@ -1027,37 +609,15 @@ class Lot(Aggregate):
                    channel: Channel, rules: SetStockRules = DEFAULT_STOCK_RULES) -> None:
         """An outlet hands food from the lot to people (flagged when past a DDM or a
         suggested date, refused past a DLC or beyond a DDM's grace)."""
-        if self.recalled:
-            raise Recalled(f"cannot distribute lot {self.code}: it is recalled",
-                           reason="lot_recalled", lot=self.code)
-        self.check_not_held("distribute")
-        check_quantity("distributed quantity", quantity_g)
-        held_g = self.held_g.get(outlet_id, 0)
-        if quantity_g > held_g:
-            raise InsufficientStock(f"distribute {quantity_g} g refused: outlet {outlet_id} "
-                                    f"holds {held_g} g of lot {self.code}",
-                                    reason="distribute_more_than_held", quantity_g=quantity_g,
-                                    held_g=held_g, lot=self.code, outlet_id=str(outlet_id))
-        past_date_days = self.check_date("distribute", context.occurred_at, rules)
+        past_date_days = self.check_distribution(outlet_id, quantity_g, context.occurred_at,
+                                                 rules)
         self._trigger(self.Distributed, context=context, outlet_id=outlet_id,
                       quantity_g=quantity_g, channel=channel, past_date_days=past_date_days)
 
     def hold(self, context: Context, *, reason: str) -> None:
         """Block the lot (pending an analysis, a check…), saying why."""
         reason = check_text("reason", reason)
-        if self.status != LotStatus.RECEIVED:
-            raise InvalidState(f"cannot hold lot {self.code}: it has not been received "
-                               f"(it is {self.status})", reason="lot_not_received",
-                               lot=self.code, status=str(self.status))
-        if self.recalled:
-            raise Recalled(f"cannot hold lot {self.code}: it is recalled, which holds it "
-                           "for good", reason="lot_recalled", lot=self.code)
-        if self.on_hold is not None:
-            raise InvalidState(f"lot {self.code} is already held since "
-                               f"{french_date(paris_day(self.on_hold.since))} "
-                               f"({self.on_hold.reason})", reason="lot_already_held",
-                               lot=self.code, held_at=self.on_hold.since.isoformat(),
-                               hold_reason=self.on_hold.reason)
+        self.check_holdable()
         self._trigger(self.Held, context=context, reason=reason)
 
     def release_hold(self, context: Context, *, reason: str) -> None:

@@ -20,7 +20,7 @@ from uuid import UUID
 from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidState
 from domain.ids import name_id
-from domain.lots import check_text
+from domain.input_bounds import check_text
 
 
 class QualityLabel(enum.StrEnum):

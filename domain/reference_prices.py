@@ -18,10 +18,10 @@ import msgspec
 
 from domain.errors import InvalidCommand
 from domain.fields import PricePerKg, Text, described
-from domain.lots import PRICE_CENTS_PER_KG_MAX
+from domain.input_bounds import PRICE_CENTS_PER_KG_MAX
 
 REFERENCE_PRICES_MAX = 500  # As a price grid: a network values a few hundred products.
-PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.input_bounds.TEXT_LENGTH_MAX).
 
 
 class ReferencePrice(msgspec.Struct, frozen=True):

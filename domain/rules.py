@@ -79,7 +79,7 @@ FUNDERS_MAX = 20  # Co-financers of one programme: the network and a handful of 
 AMOUNT_CENTS_MAX = 10_000_000_000
 """100 million EUR: far above the basket programme's yearly 335 k EUR; larger is a typo."""
 ENACTMENTS_MAX = 10_000  # Rules enacted over the ledger's life: a few a month for decades.
-PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.input_bounds.TEXT_LENGTH_MAX).
 
 # The bounds below (msgspec Meta) also apply when stored events holding these structs are
 # decoded: each is no tighter than what check_payload and check_funder_shares refused before

@@ -40,7 +40,7 @@ TEMPERATURE_DC_MAX = 600  # +60 °C: hotter than any reception dock; beyond is a
 PRODUCT_RULES_MAX = 500  # Same bound as a price grid: a garden grows a few dozen products.
 CATEGORIES_MAX = 50  # Storage categories: a warehouse has a handful of rooms.
 CATEGORY_LENGTH_MAX = 64  # A storage room's name ("frais", "surgelé", "chambre froide 2").
-PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.lots.TEXT_LENGTH_MAX).
+PRODUCT_LENGTH_MAX = 200  # As a lot's product (domain.input_bounds.TEXT_LENGTH_MAX).
 
 FRESH_PRODUCE = "fruits_legumes"
 """Category of products not listed: fruit and vegetables, stored without a set range."""

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.base import Aggregate, Context, Created, Event
 from domain.errors import InvalidCommand, InvalidState, RoleRequired
-from domain.lots import check_text
+from domain.input_bounds import check_text
 
 ATTENDANCE_MAX = 500
 """People at one workshop: a garden or a social grocery hosts a dozen; 500 is a typo."""

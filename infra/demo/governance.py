@@ -1,8 +1,34 @@
 """Governance, funding and a basket programme in the demo territory: colleges, a price grid
 and an allocation-key vote, budgets, enrolled households and their weekly baskets.
 
-Every act goes through the ledger's commands with stable command ids, so running the
-seeding twice on the same store replays instead of duplicating.
+``seed_governance`` sets up, in the fortnight before demo week 1 (``start``) except for the
+allocation vote and the baskets, with the members the demo registered:
+
+1. five colleges (producers 30 %, outlets 20 %, households 20 %, funders 15 %, employees
+   15 %) seating the demo's producers, platforms (with the outlets), outlets and funders,
+   plus its own garden, collection point, referrer, three household delegates, three
+   employees and, if fewer than two were given, funders;
+2. a price grid in force from the day before week 1: outlets pay 20 % of what producers are
+   paid for delivered produce, the first two funders 60 % / 40 % of the rest; each of them
+   commits ``delivery_budget_cents`` to its delivery budget (a dispatch its budget cannot
+   cover is refused; the default, 1,000 EUR per producer and week, is about four times what
+   the demo's deliveries cost);
+3. the "Paniers Solidaires" programme (15.00 EUR baskets, 30 % household cap, funders 70 % /
+   30 %) with ``households`` households enrolled by the referrer (names sealed; some pay a
+   lower share), funded for ``weeks`` weeks;
+4. a vote in week ``change_week - 1`` (Tuesday to Saturday) switching the allocation key to
+   "proportional to households served, 5 % minimum per outlet" from the Monday of week
+   ``change_week``: producers vote no (but one), funders abstain or vote no, the other
+   colleges vote yes (every fifth member does not vote); the weighted tally adopts it;
+5. when ``basket_weeks``, every week's baskets (``seed_basket_week``) that is over by
+   ``until`` (all of them when None); otherwise the demo calls ``seed_basket_week`` itself
+   inside its weekly loop;
+6. the network's stock rules in force from the day before week 1: the default shelf lives,
+   grace periods and cold-chain ranges, with the GTIN of the network's own squash soup (so
+   its labels carry a GS1 Digital Link).
+
+Deterministic for a given ``seed``. Every act goes through the ledger's commands with stable
+command ids, so running the seeding twice on the same store replays instead of duplicating.
 """
 
 from __future__ import annotations
@@ -90,42 +116,12 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
                     delivery_budget_cents: int | None = None, basket_weeks: bool = True,
                     summary: Any = None, territories: Sequence[Any] = (),
                     until: datetime | None = None) -> GovernanceSeed:
-    """Set up governance, funding and a basket programme in a demo territory.
+    """Set up governance, funding and a basket programme in a demo territory, in the six
+    steps the module docstring lists.
 
     The demo generator may pass its own ``summary`` (``DemoSummary``) and ``territories``
     instead of ids: the coordinator, funders, platforms, gardens and outlets are then read
-    from them.
-
-    ``start`` is the Monday of demo week 1; everything this sets up happens in the fortnight
-    before it, except the allocation vote (week ``change_week - 1``) and the baskets. With
-    the members the demo registered (any list may be empty) it:
-
-    1. constitutes five colleges (producers 30 %, outlets 20 %, households 20 %, funders
-       15 %, employees 15 %) and seats the demo's producers, platforms (with the outlets),
-       outlets and funders, plus its own garden, collection point, referrer, three household
-       delegates, three employees and, if fewer than two were given, funders;
-    2. adopts a price grid in force from the day before week 1: outlets pay 20 % of what
-       producers are paid for delivered produce, the first two funders 60 % / 40 % of the
-       rest; each of them commits ``delivery_budget_cents`` to its delivery budget (a
-       dispatch its budget cannot cover is refused; the default, 1,000 EUR per producer
-       and week, is about four times what the demo's deliveries cost);
-    3. opens the "Paniers Solidaires" programme (15.00 EUR baskets, 30 % household cap,
-       funders 70 % / 30 %) with ``households`` households enrolled by the referrer (names
-       sealed; some pay a lower share), and funds it for ``weeks`` weeks;
-    4. runs a vote in week ``change_week - 1`` (Tuesday to Saturday) switching the
-       allocation key to "proportional to households served, 5 % minimum per outlet" from
-       the Monday of week ``change_week``: producers vote no (but one), funders abstain or
-       vote no, the other colleges vote yes (every fifth member does not vote); the weighted
-       tally adopts it;
-    5. when ``basket_weeks``, runs every week's baskets (``seed_basket_week``) that is over
-       by ``until`` (all of them when None); otherwise the demo calls ``seed_basket_week``
-       itself inside its weekly loop;
-    6. adopts the network's stock rules in force from the day before week 1: the default
-       shelf lives, grace periods and cold-chain ranges, with the GTIN of the network's own
-       squash soup (so its labels carry a GS1 Digital Link).
-
-    Deterministic for a given ``seed``; command ids are stable, so running it twice on the
-    same store replays instead of duplicating.
+    from them (any list may be empty). ``start`` is the Monday of demo week 1.
     """
     if summary is not None:
         coordinator_id = coordinator_id or summary.coordinator_id
@@ -142,14 +138,65 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
     if delivery_budget_cents is None:
         delivery_budget_cents = DELIVERY_BUDGET_CENTS_PER_PRODUCER_WEEK * max(
             1, len(producer_ids)) * weeks
+    cast = _register_cast(run, coordinator_id, len(funder_ids), before)
+    funders = [*funder_ids, *cast.extra_funders]
+    assembly = _Assembly(run, ledger, coordinator_id, _seat_colleges(
+        run, coordinator_id, cast, funders, producer_ids=producer_ids,
+        platform_ids=platform_ids, outlet_ids=outlet_ids, before=before))
+    grid_opens = _at(before - timedelta(days=6), 9)
+    grid_id = _adopt_price_grid(assembly, funders, grid_opens, start)
+    programme = _open_programme(run, coordinator_id, cast, funders, households=households,
+                                weeks=weeks, delivery_budget_cents=delivery_budget_cents,
+                                before=before)
+    household_ids = _enrol_households(run, seed, cast.referrer, programme, households, before)
+    # A short demo holds the vote earlier, so that it is over within the demo's weeks.
+    change_week = min(change_week, weeks)
+    effective = start + timedelta(weeks=change_week - 1)
+    allocation_id, allocation_tally = _vote_allocation_key(
+        assembly, start + timedelta(weeks=change_week - 2, days=1), effective)
+    _adopt_stock_rules(assembly, grid_opens, start)
+    created = GovernanceSeed(
+        seed=seed, colleges=assembly.seats, price_grid_proposal_id=grid_id,
+        allocation_proposal_id=allocation_id, allocation_effective_from=effective,
+        allocation_tally=allocation_tally, programme_id=programme,
+        basket_producer_id=cast.garden, basket_site_id=cast.site,
+        collection_point_id=cast.point, referrer_id=cast.referrer, funder_ids=funders,
+        household_ids=household_ids, commands=run.count)
+    if basket_weeks:
+        for week in range(1, weeks + 1):
+            monday = start + timedelta(weeks=week - 1)
+            if until is not None and _at(monday + timedelta(days=4), 12) > until:
+                break  # A week of baskets is only seeded whole, and never past ``until``.
+            seed_basket_week(ledger, created, week=week, monday=monday)
+    return created
+
+
+@dataclass
+class _Cast:
+    """The members (and the garden's site) the seeding registers itself."""
+
+    extra_funders: list[UUID]
+    garden: UUID
+    point: UUID
+    referrer: UUID
+    employees: list[UUID]
+    delegates: list[UUID]
+    site: UUID
+
+
+def _register_cast(run: _Runner, coordinator_id: UUID, funders_given: int,
+                   before: date) -> _Cast:
+    """Register the funders missing to make two, the basket garden, the collection point,
+    the referrer, three employees and three household delegates; then the garden's site."""
 
     def register(name: str, kind: MemberKind, roles: list[Role] | None = None) -> Any:
         return run.build(c.RegisterMember, actor_id=coordinator_id, name=name, kind=kind,
                          roles=roles, occurred_at=_at(before - timedelta(days=7), 9))
 
+    # Both funders are built (numbering their command ids) even when only one is missing.
     extra_funders = [register(name, MemberKind.FUNDER) for name in (
         "Réseau Cocagne — fonds national", "Fondation Solidarité Alimentaire")][
-        :max(0, 2 - len(funder_ids))]
+        :max(0, 2 - funders_given)]
     own = run.batch([
         *extra_funders,
         register("Jardin de Cocagne — Paniers Solidaires", MemberKind.PRODUCER,
@@ -160,44 +207,72 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
           for index in range(1, 4)),
         *(register(f"Délégué·e des foyers {index}", MemberKind.HOUSEHOLD)
           for index in range(1, 4))])
-    funders = [*funder_ids, *own[:len(extra_funders)]]
-    garden, point, referrer = own[len(extra_funders):len(extra_funders) + 3]
-    employees = own[len(extra_funders) + 3:len(extra_funders) + 6]
-    delegates = own[len(extra_funders) + 6:]
+    extra = len(extra_funders)
+    garden, point, referrer = own[extra:extra + 3]
     site = run(c.RegisterSite, actor_id=coordinator_id, name="Jardin — parcelles paniers",
                kind="garden", operator_id=garden, occurred_at=_at(before - timedelta(days=7), 9))
+    return _Cast(extra_funders=own[:extra], garden=garden, point=point, referrer=referrer,
+                 employees=own[extra + 3:extra + 6], delegates=own[extra + 6:], site=site)
 
+
+def _seat_colleges(run: _Runner, coordinator_id: UUID, cast: _Cast, funders: list[UUID], *,
+                   producer_ids: Sequence[UUID], platform_ids: Sequence[UUID],
+                   outlet_ids: Sequence[UUID], before: date) -> dict[College, list[UUID]]:
+    """Constitute the five colleges and seat every member in one; the seats."""
     run(g.ConstituteColleges, actor_id=coordinator_id,
         occurred_at=_at(before - timedelta(days=7), 10),
         weights=[CollegeWeight(College.PRODUCERS, 3_000), CollegeWeight(College.OUTLETS, 2_000),
                  CollegeWeight(College.HOUSEHOLDS, 2_000), CollegeWeight(College.FUNDERS, 1_500),
                  CollegeWeight(College.EMPLOYEES, 1_500)])
     seats = {
-        College.PRODUCERS: list(dict.fromkeys([*producer_ids, garden])),
-        College.OUTLETS: list(dict.fromkeys([*outlet_ids, *platform_ids, point, referrer])),
-        College.HOUSEHOLDS: delegates,
+        College.PRODUCERS: list(dict.fromkeys([*producer_ids, cast.garden])),
+        College.OUTLETS: list(dict.fromkeys([*outlet_ids, *platform_ids, cast.point,
+                                             cast.referrer])),
+        College.HOUSEHOLDS: cast.delegates,
         College.FUNDERS: list(dict.fromkeys(funders)),
-        College.EMPLOYEES: employees,
+        College.EMPLOYEES: cast.employees,
     }
     run.batch([run.build(g.SeatMember, actor_id=coordinator_id, member_id=member_id,
                          college=college, occurred_at=_at(before - timedelta(days=7), 11))
                for college, members in seats.items() for member_id in members])
-    def decide(title: str, payload: Payload, opens: datetime, closes: datetime,
+    return seats
+
+
+@dataclass
+class _Assembly:
+    """The seated colleges, deciding proposals."""
+
+    run: _Runner
+    ledger: Ledger
+    coordinator_id: UUID
+    seats: dict[College, list[UUID]]
+
+    @property
+    def everyone(self) -> list[UUID]:
+        """Every seated member, college by college."""
+        return [member for members in self.seats.values() for member in members]
+
+    def decide(self, title: str, payload: Payload, opens: datetime, closes: datetime,
                choices: dict[UUID, Choice], effective_from: date) -> tuple[UUID, Tally]:
-        proposal_id = run(g.SubmitProposal, actor_id=seats[College.OUTLETS][-1], title=title,
-                          payload=payload, opens_at=opens, closes_at=closes, quorum_bp=3_000,
-                          threshold_bp=5_000, effective_from=effective_from, occurred_at=opens)
+        """Submit (by the last outlet seat), vote and close a proposal; its id and tally."""
+        run = self.run
+        proposal_id = run(g.SubmitProposal, actor_id=self.seats[College.OUTLETS][-1],
+                          title=title, payload=payload, opens_at=opens, closes_at=closes,
+                          quorum_bp=3_000, threshold_bp=5_000, effective_from=effective_from,
+                          occurred_at=opens)
         run.batch([run.build(g.CastVote, actor_id=member_id, proposal_id=proposal_id,
                              choice=choice, occurred_at=opens + timedelta(minutes=offset + 1))
                    for offset, (member_id, choice) in enumerate(choices.items())])
-        run(g.CloseProposal, actor_id=coordinator_id, proposal_id=proposal_id,
+        run(g.CloseProposal, actor_id=self.coordinator_id, proposal_id=proposal_id,
             occurred_at=closes)
-        outcome = recount_proposal(ledger, proposal_id)[1]
+        outcome = recount_proposal(self.ledger, proposal_id)[1]
         assert outcome is not None
         return proposal_id, outcome
 
-    everyone = [member for members in seats.values() for member in members]
-    grid_opens = _at(before - timedelta(days=6), 9)
+
+def _adopt_price_grid(assembly: _Assembly, funders: list[UUID], opens: datetime,
+                      start: date) -> UUID:
+    """Everyone adopts the price grid, in force from the day before week 1."""
     grid = SetPriceGrid(
         prices=[ProductPrice("carotte", 180), ProductPrice("pomme de terre", 120),
                 ProductPrice("poireau", 250), ProductPrice("courge", 200),
@@ -205,34 +280,50 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
                 ProductPrice("yaourt", 350)],
         outlet_share_bp=2_000,
         funders=[FunderShare(funders[0], 6_000), FunderShare(funders[1], 4_000)])
-    grid_id, _ = decide("Grille de prix solidaires et financement des livraisons", grid,
-                        grid_opens, grid_opens + timedelta(days=4),
-                        dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
+    grid_id, _ = assembly.decide("Grille de prix solidaires et financement des livraisons", grid,
+                                 opens, opens + timedelta(days=4),
+                                 dict.fromkeys(assembly.everyone, Choice.YES),
+                                 start - timedelta(days=1))
+    return grid_id
 
+
+def _open_programme(run: _Runner, coordinator_id: UUID, cast: _Cast, funders: list[UUID], *,
+                    households: int, weeks: int, delivery_budget_cents: int,
+                    before: date) -> UUID:
+    """Open "Paniers Solidaires"; the first two funders commit their delivery budgets and
+    fund the programme's weeks."""
     programme = run(g.OpenBasketProgramme, actor_id=coordinator_id, name="Paniers Solidaires",
-                    producer_id=garden, basket_price_cents=1_500, household_share_cap_bp=3_000,
+                    producer_id=cast.garden, basket_price_cents=1_500,
+                    household_share_cap_bp=3_000,
                     funders=[FunderShare(funders[0], 7_000), FunderShare(funders[1], 3_000)],
-                    collection_point_ids=[point], occurred_at=_at(before, 14))
+                    collection_point_ids=[cast.point], occurred_at=_at(before, 14))
     for funder_id, fund_share_bp in ((funders[0], 7_000), (funders[1], 3_000)):
         run(g.CommitBudget, actor_id=funder_id, amount_cents=delivery_budget_cents,
             occurred_at=_at(before, 15))
         run(g.CommitBudget, actor_id=funder_id, programme_id=programme,
             amount_cents=1_500 * households * weeks * fund_share_bp // 10_000 + 1_000,
             occurred_at=_at(before, 15))
+    return programme
 
+
+def _enrol_households(run: _Runner, seed: int, referrer: UUID, programme: UUID,
+                      households: int, before: date) -> list[UUID]:
+    """The referrer enrols the households (names sealed; some pay a lower share)."""
     rng = random.Random(seed)
-    household_ids = run.batch([
+    return run.batch([
         run.build(g.EnrolHousehold, actor_id=referrer, programme_id=programme,
                   reference=f"CCAS-{index:04d}", name=f"Foyer fictif {index}",
                   contact=f"06 00 00 {index // 100:02d} {index % 100:02d}",
                   share_bp=rng.choice((None, None, 2_000, 1_000)), occurred_at=_at(before, 16))
         for index in range(1, households + 1)])
 
-    # A short demo holds the vote earlier, so that it is over within the demo's weeks.
-    change_week = min(change_week, weeks)
-    vote_day = start + timedelta(weeks=change_week - 2, days=1)
+
+def _vote_allocation_key(assembly: _Assembly, vote_day: date,
+                         effective: date) -> tuple[UUID, Tally]:
+    """From Tuesday to Saturday of ``vote_day``'s week: producers vote no (but one), funders
+    abstain or vote no, the other colleges yes (every fifth member does not vote)."""
     choices: dict[UUID, Choice] = {}
-    for college, members in seats.items():
+    for college, members in assembly.seats.items():
         for index, member_id in enumerate(members):
             if college == College.PRODUCERS:
                 choices[member_id] = Choice.YES if index == 0 else Choice.NO
@@ -240,11 +331,14 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
                 choices[member_id] = Choice.ABSTAIN if index == 0 else Choice.NO
             elif index % 5 != 4:
                 choices[member_id] = Choice.YES
-    effective = start + timedelta(weeks=change_week - 1)
-    allocation_id, allocation_tally = decide(
+    return assembly.decide(
         "Clé de répartition : au prorata des foyers servis, 5 % minimum par structure",
         SetAllocationKey(key="proportional_to_households", minimum_share_bp=500),
         _at(vote_day, 9), _at(vote_day + timedelta(days=4), 18), choices, effective)
+
+
+def _adopt_stock_rules(assembly: _Assembly, grid_opens: datetime, start: date) -> None:
+    """Everyone adopts the network's stock rules (the defaults, with the soup's GTIN)."""
     # Voted in the days of the price grid's vote, before the demo's first week, but written
     # after the allocation key's vote: the rule book lists it after (enactments keep the order
     # they are written in).
@@ -252,23 +346,10 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
         msgspec.structs.replace(rule, gtin=NETWORK_SOUP_GTIN)
         if rule.product == "soupe de courge" else rule
         for rule in DEFAULT_STOCK_RULES.products])
-    decide("Règles de stock du réseau : durées de conservation, tolérances DDM, chaîne du froid",
-           stock_rules, grid_opens + timedelta(hours=1), grid_opens + timedelta(days=4, hours=1),
-           dict.fromkeys(everyone, Choice.YES), start - timedelta(days=1))
-
-    created = GovernanceSeed(
-        seed=seed, colleges=seats, price_grid_proposal_id=grid_id,
-        allocation_proposal_id=allocation_id, allocation_effective_from=effective,
-        allocation_tally=allocation_tally, programme_id=programme, basket_producer_id=garden,
-        basket_site_id=site, collection_point_id=point, referrer_id=referrer,
-        funder_ids=funders, household_ids=household_ids, commands=run.count)
-    if basket_weeks:
-        for week in range(1, weeks + 1):
-            monday = start + timedelta(weeks=week - 1)
-            if until is not None and _at(monday + timedelta(days=4), 12) > until:
-                break  # A week of baskets is only seeded whole, and never past ``until``.
-            seed_basket_week(ledger, created, week=week, monday=monday)
-    return created
+    assembly.decide(
+        "Règles de stock du réseau : durées de conservation, tolérances DDM, chaîne du froid",
+        stock_rules, grid_opens + timedelta(hours=1), grid_opens + timedelta(days=4, hours=1),
+        dict.fromkeys(assembly.everyone, Choice.YES), start - timedelta(days=1))
 
 
 NETWORK_SOUP_GTIN = "3769999000015"

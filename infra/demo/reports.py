@@ -27,6 +27,7 @@ from domain.reference_prices import ReferencePrice, SetReferencePrices
 from domain.workshops import WorkshopKind
 from infra.demo.clock import execute_lived
 from infra.demo.governance import GovernanceSeed
+from infra.demo.stage import Territory
 from infra.ledger.ledger import Ledger
 
 REFERENCE_PRICES = SetReferencePrices(
@@ -88,6 +89,27 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
     dated after ``until`` (the demo's end), when given."""
     run = _Runner(ledger, f"reports-seed-{seed}")
     rng = random.Random(seed)
+    result = ReportsSeed(reference_prices_proposal_id=_adopt_reference_prices(
+        run, seeded, coordinator_id, start))
+    territory = territories[0]
+    _record_donations(run, territory, result, weeks=weeks, start=start, until=until)
+    labelled_garden = territory.garden_ids[1]
+    labelled = territory.lots_by_producer.get(labelled_garden, [])[:LABELLED_LOTS_MAX]
+    run.batch([run.build(r.DeclareQualityLabel, actor_id=labelled_garden, lot_id=lot,
+                         label=QualityLabel.HVE, certificate="HVE-2026-0042",
+                         occurred_at=_at(start, 7)) for lot in labelled])
+    result.labelled_lots = len(labelled)
+    workshops = [workshop for workshop in _workshops(run, rng, seeded, territory, weeks, start)
+                 if until is None or workshop.occurred_at <= until]
+    run.batch(workshops)
+    result.workshops = len(workshops)
+    result.commands = run.count
+    return result
+
+
+def _adopt_reference_prices(run: _Runner, seeded: GovernanceSeed, coordinator_id: UUID,
+                            start: date) -> UUID:
+    """Every seated member votes the reference prices in, from the day before week 1."""
     opens = _at(start - timedelta(days=12), 9)
     proposal = run(g.SubmitProposal, actor_id=seeded.colleges[College.OUTLETS][-1],
                    title="Prix de référence pour valoriser les dons", payload=REFERENCE_PRICES,
@@ -101,8 +123,12 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
                for index, member in enumerate(voters)])
     run(g.CloseProposal, actor_id=coordinator_id, proposal_id=proposal,
         occurred_at=opens + timedelta(days=4))
-    result = ReportsSeed(reference_prices_proposal_id=proposal)
-    territory = territories[0]
+    return proposal
+
+
+def _record_donations(run: _Runner, territory: Territory, result: ReportsSeed, *, weeks: int,
+                      start: date, until: datetime | None) -> None:
+    """Gardens give their surplus: offered, received and recorded as donations."""
     for week, garden_index, product, grams, declared in DONATIONS:
         day = start + timedelta(weeks=week - 1, days=1)
         if week > weeks or (until is not None and _at(day, 10) > until):
@@ -124,12 +150,12 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
                       note="don de surplus de récolte", occurred_at=_at(day, 10))])
         result.donations += 1
         result.donated_g += grams
-    labelled_garden = territory.garden_ids[1]
-    labelled = territory.lots_by_producer.get(labelled_garden, [])[:LABELLED_LOTS_MAX]
-    run.batch([run.build(r.DeclareQualityLabel, actor_id=labelled_garden, lot_id=lot,
-                         label=QualityLabel.HVE, certificate="HVE-2026-0042",
-                         occurred_at=_at(start, 7)) for lot in labelled])
-    result.labelled_lots = len(labelled)
+
+
+def _workshops(run: _Runner, rng: random.Random, seeded: GovernanceSeed, territory: Territory,
+               weeks: int, start: date) -> list[Any]:
+    """Cooking every other week, gardening every fourth, one nutrition workshop (built,
+    not yet run)."""
     workshops = []
     for week in range(1, weeks + 1):
         monday = start + timedelta(weeks=week - 1)
@@ -152,10 +178,4 @@ def seed_reports(ledger: Ledger, seeded: GovernanceSeed, territories: Sequence[A
         held_on=start + timedelta(days=2), attendance_count=18,
         title="Bien manger avec un petit budget", occurred_at=_at(start, 18)
         + timedelta(days=2)))
-    workshops = [workshop for workshop in workshops
-                 if until is None or workshop.occurred_at <= until]
-    run.batch(workshops)
-    result.workshops = len(workshops)
-    result.commands = run.count
-    return result
-
+    return workshops

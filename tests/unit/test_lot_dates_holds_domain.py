@@ -16,6 +16,7 @@ import pytest
 
 from domain.base import Context, Role
 from domain.codec import StructMapper, encode_event
+from domain.cold_chain import celsius
 from domain.dates import (
     DateKind,
     Expiry,
@@ -48,7 +49,6 @@ from domain.lots import (
     LotStatus,
     OutOfRange,
     Process,
-    celsius,
     output_date,
 )
 from domain.rules import Enactment, RuleKind, check_payload, normalised_payload, stock_rules_at
