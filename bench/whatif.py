@@ -19,7 +19,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -27,7 +27,7 @@ from domain.baskets import BasketProgramme
 from domain.proposals import Proposal
 from domain.rules import RuleKind, SetAllocationKey, SetBasketTerms, SetPriceGrid, StandingRule
 from domain.whatif import Simulation, replay_window
-from infra.demo.territory import FIRST_MONDAY, generate_demo
+from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.reader import Reader, find_stream
@@ -37,6 +37,8 @@ from infra.whatif import input_events, simulate_rule
 CACHE_DIRECTORY = Path("var/bench")
 TARGET_S = 2.0
 REPLAY_WEEKS = 8
+FIRST_MONDAY = date(2026, 1, 5)
+"""The pinned demo's first Monday: it ends on the Sunday of its last week."""
 
 
 def demo_store(arguments: argparse.Namespace) -> StoreLocation:
@@ -45,15 +47,16 @@ def demo_store(arguments: argparse.Namespace) -> StoreLocation:
         location = parse_database_url(arguments.database_url)
     else:
         CACHE_DIRECTORY.mkdir(parents=True, exist_ok=True)
-        location = sqlite_location(
-            CACHE_DIRECTORY / f"whatif-scale{arguments.scale}-weeks{arguments.weeks}.db")
+        name = f"whatif-scale{arguments.scale}-weeks{arguments.weeks}-from-2026-01-05.db"
+        location = sqlite_location(CACHE_DIRECTORY / name)
     ledger = Ledger(location)
     try:
         if not ledger.recorder.max_notification_id():
             started = time.perf_counter()
             print(f"generating the demo at scale {arguments.scale} for {arguments.weeks} "
                   "weeks (once) …", flush=True)
-            generate_demo(ledger, weeks=arguments.weeks, seed=7, scale=arguments.scale)
+            generate_demo(ledger, weeks=arguments.weeks, seed=7, scale=arguments.scale,
+                          end=FIRST_MONDAY + timedelta(weeks=arguments.weeks, days=-1))
             print(f"  {ledger.recorder.max_notification_id():,} events in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
     finally:
