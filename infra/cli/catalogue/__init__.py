@@ -1,0 +1,1 @@
+"""The command line's French texts, one module per area; ``infra.cli.words`` joins them."""
