@@ -44,8 +44,8 @@ from infra.audit.chain import (
     compute_link,
     iter_events,
     iter_links,
-    open_chain_store,
 )
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import (
     Checkpoint,
     CheckpointError,
