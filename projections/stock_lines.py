@@ -1,5 +1,8 @@
-"""What the stock view answers (lines, totals, transit, outlet holdings, grams for the
-metrics), and the state of each gram of a lot on a day."""
+"""What the stock view answers, and the state of each gram of a lot on a day.
+
+Lines per lot, totals per site and product, lines on the road, outlet holdings and grams for
+the metrics, as ``projections.stock.StockView`` returns them.
+"""
 
 from __future__ import annotations
 

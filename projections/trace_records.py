@@ -1,5 +1,8 @@
-"""What a trace answers: lots, graph edges, movements, quantities reaching a party, and the
-backward, forward and recall traces made of them."""
+"""What a trace answers: lots, edges, movements, reaches, and the three traces.
+
+Lots in a walk, graph edges, movements, quantities reaching a party, and the backward,
+forward and recall traces ``projections.trace.TraceView`` makes of them.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The ``event_chain`` table in an SQLite file or a PostgreSQL database, beside the events:
-events and links read, the chain extended under a lock, signed checkpoints kept."""
+"""The ``event_chain`` table beside the events, in an SQLite file or a PostgreSQL database.
+
+Events and links read a page at a time, the chain extended under a lock, signed checkpoints
+kept; ``open_chain_store`` picks the store of a location.
+"""
 
 from __future__ import annotations
 

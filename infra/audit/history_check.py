@@ -1,5 +1,8 @@
-"""Reading a history export back, a page at a time, and verifying it alone: its chain, its
-signed checkpoint, its lines and the checkpoints a member kept."""
+"""Reading a history export back and verifying it alone, with no database and no server.
+
+The file is read a page at a time (``FileChainStore``); ``verify_file`` checks its chain, its
+signed checkpoint, its lines and the checkpoints a member kept.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Stored values as an export line writes them and reads them back (typed, tagged when
-unusual), their readable rendering, and which events name a member."""
+"""Stored values as a history export writes them and reads them back.
+
+Each value typed, tagged when unusual, so the chain's bytes are reproduced exactly; the
+readable rendering of an event's state; which events name a member.
+"""
 
 from __future__ import annotations
 

@@ -31,7 +31,6 @@ from infra.cli.catalogue import (
     printouts,
     reports,
     server,
-    stock,
     views,
 )
 from infra.cli.catalogue.terms import ENGLISH_TERMS, TERMS
@@ -196,12 +195,11 @@ FRENCH: dict[str, str] = {
     **general.FRENCH,
     **demo.FRENCH,
     **views.FRENCH,
-    **stock.FRENCH,
-    **printouts.FRENCH,
     **governance.FRENCH,
     **broker.FRENCH,
     **audit.FRENCH,
     **reports.FRENCH,
     **server.FRENCH,
+    **printouts.FRENCH,
 }
 """Every message's French text, by its English text (each area's in ``infra.cli.catalogue``)."""

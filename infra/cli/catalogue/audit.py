@@ -1,8 +1,9 @@
-"""French texts of the audit commands: seal, checkpoint, verify and the history file."""
+"""French texts of the audit and export commands (``infra/cli/audit.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "FOLDER": "DOSSIER",
     "extend the hash chain over newly stored events":
         "prolonger la chaîne d'empreintes sur les nouveaux événements",
     "Chain every stored event not yet sealed into event_chain.":
@@ -41,7 +42,6 @@ FRENCH: dict[str, str] = {
     "directory for the file (default {path})": "dossier du fichier (par défaut {path})",
     "sign the current head without sealing new events first":
         "signer la tête actuelle sans sceller d'abord les nouveaux événements",
-    "actions": "actions",
     "kinds": "types",
     "write a new Ed25519 signing key": "écrire une nouvelle clé de signature Ed25519",
     "private key file to create (PEM, mode 600; never overwritten)":
@@ -56,14 +56,12 @@ FRENCH: dict[str, str] = {
         "un code de lot : le lot, ses parents et ses descendants",
     "period start (date or ISO date-time)": "début de période (date ou date et heure ISO)",
     "period end (a date is included whole)": "fin de période (une date est incluse en entier)",
-    "file to write (default: stdout)": "fichier à écrire (par défaut : la sortie standard)",
     "FSMA 204 sortable spreadsheet of one lot": "tableur triable FSMA 204 d'un lot",
     "lot code": "code du lot",
     "one step back, one step forward (EU 178/2002 art. 18)":
         "un pas en amont, un pas en aval (règlement UE 178/2002, art. 18)",
     "member id or exact name": "identifiant ou nom exact du membre",
     "first day (YYYY-MM-DD)": "premier jour (AAAA-MM-JJ)",
-    "last day, included (YYYY-MM-DD)": "dernier jour, inclus (AAAA-MM-JJ)",
     "a funder's commitments and what they financed":
         "les engagements d'un financeur et ce qu'ils ont financé",
     "funder member id or exact name": "identifiant ou nom exact du financeur",
@@ -71,7 +69,6 @@ FRENCH: dict[str, str] = {
         "csv (UTF-8 avec BOM, ';') ou xlsx (par défaut {format})",
     "header language (default: the command's, {language})":
         "langue des en-têtes (par défaut : celle de la commande, {language})",
-    "wrote {size} bytes to {path}": "{size} octets écrits dans {path}",
     "csv (UTF-8 with BOM, ';'), xlsx or pdf (A4) (default {format})":
         "csv (UTF-8 avec BOM, ';'), xlsx ou pdf (A4) (par défaut {format})",
     "the table a CSV holds (default summary)":
@@ -92,4 +89,48 @@ FRENCH: dict[str, str] = {
     "key id: {key}": "identifiant de clé : {key}",
     "note: {count} events are not sealed yet (run `cocagne seal`)":
         "note : {count} événements ne sont pas encore scellés (lancez `cocagne seal`)",
+    'signed checkpoint at notification {notification}':
+        'point de contrôle signé à la notification {notification}',
+    'no signed checkpoint yet':
+        "aucun point de contrôle signé pour l'instant",
+    ", {count} outside the member's scope (links only)":
+        ', {count} hors du périmètre du membre (liens seulement)',
+    '; written to {path}':
+        ' ; écrit dans {path}',
+    'history to notification {head}: {events} events{scope}; {signed}{written}':
+        "historique jusqu'à la notification {head} : {events} événements{scope} ; "
+        '{signed}{written}',
+    'recompute the hash chain of the store or of an exported history':
+        "recalculer la chaîne d'empreintes du magasin ou d'un historique exporté",
+    'Recompute the chain from the stored events (or from an exported history with --file, no '
+    'database needed); compare it with its links and with signed checkpoints. Exit code 0: every '
+    'event read was checked and matches; 1: an event was changed, removed or inserted, or some '
+    'events are not sealed; 2: error.':
+        "Recalcule la chaîne à partir des événements enregistrés (ou d'un historique exporté "
+        'avec --file, sans base de données) ; la compare à ses liens et aux points de contrôle '
+        'signés. Code de sortie 0 : chaque événement lu a été vérifié et concorde ; 1 : un '
+        'événement a été modifié, supprimé ou inséré, ou des événements ne sont pas scellés ; 2 '
+        ': erreur.',
+    'EXPORT':
+        'EXPORT',
+    'an exported history (cocagne export history) instead of a store':
+        "un historique exporté (cocagne export history) au lieu d'un magasin",
+    'KEY':
+        'CLÉ',
+    'only trust checkpoints signed by this key (PEM or base64), as published at '
+    '/api/checkpoints/public-key':
+        "ne faire confiance qu'aux points de contrôle signés par cette clé (PEM ou base64), "
+        'telle que publiée à /api/checkpoints/public-key',
+    'do not check the signed checkpoints kept in the store':
+        'ne pas vérifier les points de contrôle signés conservés dans le magasin',
+    'the stored events with their chain links and the latest signed checkpoint, verifiable alone '
+    '(cocagne verify --file)':
+        'les événements enregistrés avec leurs liens de chaîne et le dernier point de contrôle '
+        'signé, vérifiables seuls (cocagne verify --file)',
+    'only the history that concerns this member (id or exact name); other events are left out, '
+    'their links kept':
+        "seulement l'historique qui concerne ce membre (identifiant ou nom exact) ; les autres "
+        'événements sont omis, leurs liens gardés',
+    '{count} members are named {name}: give the member id':
+        "{count} membres s'appellent {name} : donnez l'identifiant du membre",
 }

@@ -1,4 +1,4 @@
-"""French texts of the Kafka relay and consumers, and of the relay module's own help."""
+"""French texts of the Kafka relay and consumers (``infra/cli/broker.py``), relay help included."""
 
 from __future__ import annotations
 
@@ -65,7 +65,6 @@ FRENCH: dict[str, str] = {
     "stream": "flux",
     "version": "version",
     "bytes": "octets",
-    "error": "erreur",
     "Records the {view} consumer set aside, newest first":
         "Messages mis de côté par le consommateur « {view} », les plus récents d'abord",
     "No record set aside by the {view} consumer.":

@@ -1,8 +1,10 @@
-"""French texts of ``cocagne demo`` and its summary."""
+"""French texts of ``cocagne demo`` (``infra/cli/demo.py``) and its summary."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "WEEKS": "SEMAINES",
+    "SEED": "GRAINE",
     "generate the seeded demo territory and print a summary":
         "générer le territoire de démonstration (graine fixe) et en afficher le bilan",
     "Generate a realistic, seeded scenario: one food-bank warehouse, six market gardens, "
@@ -42,8 +44,6 @@ FRENCH: dict[str, str] = {
         "dons en nature : {donations} ; ateliers : {workshops}",
     "distributed per outlet:": "distribué par structure :",
     "{name}: {value}": "{name} : {value}",
-    "outlet": "structure",
-    "distributed": "distribué",
     'Generate a realistic, seeded scenario up to the current week: one food-bank warehouse, six '
     'market gardens, a dairy farm, a partner shop, twelve outlets, three funders; weeks of '
     'offers, receptions (cold chain included), splits, merges, soups, allocation rounds, '

@@ -1,9 +1,12 @@
-"""French texts of the parser, the one-line errors, the store options and the main command."""
+"""French texts of the parser, the errors and the main command, and of shared words.
+
+The parser's own sentences, the one-line errors, the store options (``infra/cli/support.py``,
+``errors.py``, ``main.py``, ``progress.py``), and every text more than one command says.
+"""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
-    # ----------------------------------------------------------------- parser, errors
     "usage: ": "utilisation : ",
     "arguments": "arguments",
     "options": "options",
@@ -49,25 +52,14 @@ FRENCH: dict[str, str] = {
     "{text!r} is not a whole number from {low} to {high}":
         "{text!r} n'est pas un nombre entier de {low} à {high}",
     "{variable}={level!r} is not one of {levels}": "{variable}={level!r} n'est pas parmi {levels}",
-    # ---------------------------------------------------------------------- store
     "FILE": "FICHIER",
-    "FOLDER": "DOSSIER",
     "TIME": "MOMENT",
     "DATE": "DATE",
     "LOT": "LOT",
-    "PROPOSAL": "PROPOSITION",
     "ACTION": "ACTION",
     "KIND": "TYPE",
     "SITE": "SITE",
-    "PRODUCT": "PRODUIT",
-    "DAYS": "JOURS",
-    "SIZE": "TAILLE",
-    "WEEKS": "SEMAINES",
-    "SEED": "GRAINE",
-    "TITLE": "TITRE",
-    "ADDRESS": "ADRESSE",
     "MEMBER": "MEMBRE",
-    "LABEL": "LIBELLÉ",
     "SQLite file (default {path})": "fichier SQLite (par défaut {path})",
     "sqlite:///FILE or postgresql://USER@HOST:PORT/DB (default ${variable})":
         "sqlite:///FICHIER ou postgresql://UTILISATEUR@HÔTE:PORT/BASE (par défaut "
@@ -80,7 +72,6 @@ FRENCH: dict[str, str] = {
         "--db, ou créez la démo avec `cocagne demo --db {path}`)",
     "the folder {folder} does not exist (for {path})":
         "le dossier {folder} n'existe pas (pour {path})",
-    # ----------------------------------------------------------------------- main
     "Event-sourced coordination ledger for organic market gardens and food-aid "
     "organisations.":
         "Registre de coordination, fondé sur les événements, des jardins maraîchers bio et "
@@ -95,4 +86,20 @@ FRENCH: dict[str, str] = {
         "services, warning pour les autres commandes)",
     "JSON log lines even in a terminal": "journaux en lignes JSON, même dans un terminal",
     "JSON output": "sortie JSON",
+    "outlet": "structure",
+    "distributed": "distribué",
+    "{percent}  {position}/{total}  {rate} events/s":
+        "{percent}  {position}/{total}  {rate} événements/s",
+    "none": "aucun",
+    "lot": "lot",
+    "kind": "type",
+    "no lot has the code or id {lot!r}": "aucun lot n'a le code ou l'identifiant {lot!r}",
+    "error": "erreur",
+    "actions": "actions",
+    "file to write (default: stdout)": "fichier à écrire (par défaut : la sortie standard)",
+    "last day, included (YYYY-MM-DD)": "dernier jour, inclus (AAAA-MM-JJ)",
+    "wrote {size} bytes to {path}": "{size} octets écrits dans {path}",
+    "state": "état",
+    'delivery':
+        'livraison',
 }

@@ -1,8 +1,10 @@
-"""French texts of the governance commands: proposals, votes, tallies, balances."""
+"""French texts of the governance and decision commands (``governance.py``, ``decisions.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "PROPOSAL": "PROPOSITION",
+    "TITLE": "TITRE",
     "put a proposal to the colleges' vote": "soumettre une proposition au vote des collèges",
     "vote yes, no or abstain on a proposal (changeable until closing)":
         "voter pour, contre ou s'abstenir sur une proposition (modifiable jusqu'à la clôture)",
@@ -101,4 +103,23 @@ FRENCH: dict[str, str] = {
     "no account": "aucun compte",
     "sum of all {count} balances: {total} (always zero)":
         "somme des {count} soldes : {total} (toujours nulle)",
+    "what a proposal's rule would have given over past weeks":
+        "ce que la règle d'une proposition aurait donné les semaines passées",
+    'Replay past weeks under a proposed allocation key, price grid or basket terms, beside what '
+    'happened; writes nothing.':
+        'Rejoue les semaines passées sous une clé de répartition, une grille de prix ou des '
+        "conditions de panier proposées, à côté de ce qui s'est passé ; n'écrit rien.",
+    'weeks replayed (default: as decided, else 8)':
+        'semaines rejouées (par défaut : comme décidé, sinon 8)',
+    "replay the weeks before this day's week (default: the proposal's opening day)":
+        "rejouer les semaines avant la semaine de ce jour (par défaut : le jour d'ouverture de "
+        'la proposition)',
+    'every rule ever in force: the proposal, tally and dates that set it and how many acts '
+    'applied it':
+        'toutes les règles qui ont été en vigueur : la proposition, le décompte et les dates qui '
+        "l'ont fixée et combien d'actes l'ont appliquée",
+    'voters':
+        'votants',
+    'participation':
+        'participation',
 }

@@ -1,4 +1,4 @@
-"""French texts of the printouts: pick lists and lot labels."""
+"""French texts of the printouts (``infra/cli/printouts.py``): pick lists, lot labels."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""French texts of the report exports: register, donation attestations, activity."""
+"""French texts of the report exports (``infra/cli/reports.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
-    # Report exports (``infra.cli.reports``).
     "YEAR": "ANNÉE",
     "PROGRAMME": "PROGRAMME",
     "csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) (default {format})":

@@ -1,8 +1,10 @@
-"""French texts of the server and the API tokens."""
+"""French texts of ``serve`` and ``token`` (``infra/cli/server.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "ADDRESS": "ADRESSE",
+    "LABEL": "LIBELLÉ",
     "serve the HTTP API and the live dashboard":
         "servir l'API HTTP et le tableau de bord en direct",
     "Serve the API, the dashboard (/dashboard), /livez, /readyz and /metrics.":
@@ -32,7 +34,6 @@ FRENCH: dict[str, str] = {
     "token": "jeton",
     "member": "membre",
     "created": "créé",
-    "state": "état",
     "label": "libellé",
     "live": "actif",
     "revoked {moment}": "révoqué le {moment}",
@@ -51,69 +52,6 @@ FRENCH: dict[str, str] = {
         "Points de contrôle signés de la chaîne d'empreintes : {url}/api/checkpoints (clé "
         "publique : {url}/api/checkpoints/public-key ; historique : "
         "{url}/api/history/export)",
-    'signed checkpoint at notification {notification}':
-        'point de contrôle signé à la notification {notification}',
-    'no signed checkpoint yet':
-        "aucun point de contrôle signé pour l'instant",
-    ", {count} outside the member's scope (links only)":
-        ', {count} hors du périmètre du membre (liens seulement)',
-    '; written to {path}':
-        ' ; écrit dans {path}',
-    'history to notification {head}: {events} events{scope}; {signed}{written}':
-        "historique jusqu'à la notification {head} : {events} événements{scope} ; "
-        '{signed}{written}',
-    'recompute the hash chain of the store or of an exported history':
-        "recalculer la chaîne d'empreintes du magasin ou d'un historique exporté",
-    'Recompute the chain from the stored events (or from an exported history with --file, no '
-    'database needed); compare it with its links and with signed checkpoints. Exit code 0: every '
-    'event read was checked and matches; 1: an event was changed, removed or inserted, or some '
-    'events are not sealed; 2: error.':
-        "Recalcule la chaîne à partir des événements enregistrés (ou d'un historique exporté "
-        'avec --file, sans base de données) ; la compare à ses liens et aux points de contrôle '
-        'signés. Code de sortie 0 : chaque événement lu a été vérifié et concorde ; 1 : un '
-        'événement a été modifié, supprimé ou inséré, ou des événements ne sont pas scellés ; 2 '
-        ': erreur.',
-    'EXPORT':
-        'EXPORT',
-    'an exported history (cocagne export history) instead of a store':
-        "un historique exporté (cocagne export history) au lieu d'un magasin",
-    'KEY':
-        'CLÉ',
-    'only trust checkpoints signed by this key (PEM or base64), as published at '
-    '/api/checkpoints/public-key':
-        "ne faire confiance qu'aux points de contrôle signés par cette clé (PEM ou base64), "
-        'telle que publiée à /api/checkpoints/public-key',
-    'do not check the signed checkpoints kept in the store':
-        'ne pas vérifier les points de contrôle signés conservés dans le magasin',
-    'the stored events with their chain links and the latest signed checkpoint, verifiable alone '
-    '(cocagne verify --file)':
-        'les événements enregistrés avec leurs liens de chaîne et le dernier point de contrôle '
-        'signé, vérifiables seuls (cocagne verify --file)',
-    'only the history that concerns this member (id or exact name); other events are left out, '
-    'their links kept':
-        "seulement l'historique qui concerne ce membre (identifiant ou nom exact) ; les autres "
-        'événements sont omis, leurs liens gardés',
-    '{count} members are named {name}: give the member id':
-        "{count} membres s'appellent {name} : donnez l'identifiant du membre",
-    "what a proposal's rule would have given over past weeks":
-        "ce que la règle d'une proposition aurait donné les semaines passées",
-    'Replay past weeks under a proposed allocation key, price grid or basket terms, beside what '
-    'happened; writes nothing.':
-        'Rejoue les semaines passées sous une clé de répartition, une grille de prix ou des '
-        "conditions de panier proposées, à côté de ce qui s'est passé ; n'écrit rien.",
-    'weeks replayed (default: as decided, else 8)':
-        'semaines rejouées (par défaut : comme décidé, sinon 8)',
-    "replay the weeks before this day's week (default: the proposal's opening day)":
-        "rejouer les semaines avant la semaine de ce jour (par défaut : le jour d'ouverture de "
-        'la proposition)',
-    'every rule ever in force: the proposal, tally and dates that set it and how many acts '
-    'applied it':
-        'toutes les règles qui ont été en vigueur : la proposition, le décompte et les dates qui '
-        "l'ont fixée et combien d'actes l'ont appliquée",
-    'voters':
-        'votants',
-    'participation':
-        'participation',
     "no live token {token_id}": "aucun jeton actif {token_id}",
     "revoked {token_id}": "{token_id} révoqué",
 }

@@ -1,5 +1,8 @@
-"""The ledger's vocabulary in French (channels, movements, accounts, colleges, roles…),
-and the few English words that are not the code with its underscores."""
+"""The ledger's vocabulary for ``term``: its French words, and the few English exceptions.
+
+Channels, movements, accounts, colleges, roles…: ``TERMS`` in French; ``ENGLISH_TERMS`` where
+English is not the code with its underscores replaced.
+"""
 
 from __future__ import annotations
 

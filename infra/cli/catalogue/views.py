@@ -1,8 +1,11 @@
-"""French texts of the view commands: rebuild, stock, trace and recall."""
+"""French texts of the view commands (``infra/cli/views.py``): rebuild, stock, trace, recall."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "PRODUCT": "PRODUIT",
+    "DAYS": "JOURS",
+    "SIZE": "TAILLE",
     "drop a view and rebuild it from the event store":
         "effacer une vue et la reconstruire depuis le magasin d'événements",
     "Drop a view's tables and replay the event store into it from the first event, showing "
@@ -50,18 +53,14 @@ FRENCH: dict[str, str] = {
     "({positions} log positions/s)":
         "{view} : {applied} événements appliqués ({head} dans le journal) en {elapsed} : "
         "{rate} événements/s ({positions} positions du journal/s)",
-    "{percent}  {position}/{total}  {rate} events/s":
-        "{percent}  {position}/{total}  {rate} événements/s",
     "site {site!r} matches {count} sites ({found})":
         "le site {site!r} désigne {count} sites ({found})",
-    "none": "aucun",
     "stock as of {moment} ({basis})": "stock au {moment}, heure de Paris ({basis})",
     "as of {moment} ({basis})": "au {moment}, heure de Paris ({basis})",
     "EXPIRING": "À ÉCOULER",
     "RECALLED": "RAPPELÉ",
     "site": "site",
     "product": "produit",
-    "lot": "lot",
     "best before": "date limite",
     "on hand": "présent",
     "reserved": "réservé",
@@ -89,10 +88,8 @@ FRENCH: dict[str, str] = {
     "links (parent → child)": "liens (parent → enfant)",
     "channel": "canal",
     "holder": "détenteur",
-    "kind": "type",
     "note": "note",
     "movements": "mouvements",
-    "no lot has the code or id {lot!r}": "aucun lot n'a le code ou l'identifiant {lot!r}",
     "trace refused: {error}": "traçabilité refusée : {error}",
     "lot {lot} did not exist at {moment}": "le lot {lot} n'existait pas le {moment}",
     "BACKWARD: the lot and its ancestors": "AMONT : le lot et ses ascendants",
@@ -135,4 +132,48 @@ FRENCH: dict[str, str] = {
         "{payers} : en jeu {pending} réservés, {posted} versés ({transfers} virements)",
     "{deliveries} deliveries and {baskets} baskets concerned":
         "{deliveries} livraisons et {baskets} paniers concernés",
+    'stock per site, product and lot, with its states':
+        'stock par site, produit et lot, avec ses états',
+    'Stock per site, product and lot: on hand, reserved, available, on the road (per delivery: '
+    'from where, to whom, since when), on hold, recalled, expired and expiring soon, measured on '
+    'the as-of day (today in Paris when live); totals per site and product; with --outlets, what '
+    'each outlet holds at that moment.':
+        'Stock par site, produit et lot : présent, réservé, disponible, en route (par livraison '
+        ": d'où, vers qui, depuis quand), bloqué, rappelé, périmé et à écouler, mesurés au jour "
+        "demandé (aujourd'hui à Paris en direct) ; totaux par site et produit ; avec --outlets, "
+        'ce que détient chaque structure à ce moment.',
+    'stock at a past moment (ISO date-time, or a date: the end of that day in Paris)':
+        'le stock à un moment passé (date-heure ISO, ou une date : la fin de ce jour-là à Paris)',
+    'JSON output: lines, totals, in_transit and outlet_holdings':
+        'sortie JSON : lines, totals, in_transit et outlet_holdings',
+    'ON HOLD ({reason})':
+        'BLOQUÉ ({reason})',
+    'BULK TO SORT':
+        'VRAC À TRIER',
+    'not to be distributed (date)':
+        'à ne plus distribuer (date)',
+    'from':
+        'depuis',
+    'to':
+        'vers',
+    'left on':
+        'parti le',
+    'on the road':
+        'en route',
+    'date':
+        'date',
+    'states':
+        'états',
+    'on hold':
+        'bloqué',
+    'expired':
+        'périmé',
+    '{kind} PASSED':
+        '{kind} DÉPASSÉE',
+    '{kind} passed {days} days ago':
+        '{kind} dépassée de {days} j',
+    'ON HOLD':
+        'BLOQUÉ',
+    'past its date':
+        'date dépassée',
 }
