@@ -20,6 +20,10 @@ separator is the narrow no-break space CLDR prescribes (U+202F), and a no-break 
 figure to its unit, so ``13 701 g`` never breaks across lines.
 
 Nothing here knows about the command line or the API: both call these with their locale.
+This is the one module that calls Babel: the work pages (``infra.api.pages.french``), the
+reports (``infra.exports.french``) and the printouts (``infra.printing.french``) write their
+figures through it, in their own conventions (``kilograms_figure``, ``kilograms_exact_figure``,
+``euros_figure``, ``percent_figure``, ``month``, ``number_symbols``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 from babel.units import format_unit
 
 FRENCH = "fr_FR"
@@ -42,6 +53,10 @@ CENTS_PER_EURO = 100
 BASIS_POINTS_PER_UNIT = 10_000
 KILOGRAM_PATTERN = "#,##0.#"
 """One decimal at most: the platforms' scales weigh to 100 g."""
+EXACT_KILOGRAM_PATTERN = "#,##0.###"
+"""To the gram, trailing zeros dropped: a report or a refusal quotes exact figures."""
+NARROW_NO_BREAK_SPACE = "\u202f"
+NO_BREAK_SPACE = "\u00a0"
 
 
 def locale_for(tag: str | None, fallback: str = DEFAULT_LOCALE) -> str:
@@ -72,15 +87,38 @@ def kilograms(quantity_g: int, locale: str = DEFAULT_LOCALE) -> str:
                            format=KILOGRAM_PATTERN, locale=locale))
 
 
+def kilograms_figure(quantity_g: int, locale: str = DEFAULT_LOCALE) -> str:
+    """``1 234,5`` from 1 234 500 g: the figure of ``kilograms``, without its unit."""
+    return str(format_decimal(Decimal(quantity_g) / GRAMS_PER_KG, format=KILOGRAM_PATTERN,
+                              locale=locale))
+
+
+def kilograms_exact_figure(quantity_g: int, locale: str = DEFAULT_LOCALE) -> str:
+    """``1 234,567`` from 1 234 567 g: kilograms to the gram, no decimal forced, no unit."""
+    return str(format_decimal(Decimal(quantity_g).scaleb(-3), format=EXACT_KILOGRAM_PATTERN,
+                              locale=locale))
+
+
 def euros(cents: int, locale: str = DEFAULT_LOCALE) -> str:
     """``63 046,57 €``; negative amounts keep their sign (``-4,50 €``)."""
     return str(format_currency(Decimal(cents) / CENTS_PER_EURO, "EUR", locale=locale))
+
+
+def euros_figure(cents: int, locale: str = DEFAULT_LOCALE) -> str:
+    """``1 234,50`` from 123 450 cents: always two decimals, no currency sign."""
+    return str(format_decimal(Decimal(cents).scaleb(-2), format="#,##0.00", locale=locale))
 
 
 def percent(basis_points: int, locale: str = DEFAULT_LOCALE) -> str:
     """``30 %`` or ``12,5 %`` from basis points (hundredths of a percent)."""
     return str(format_percent(Decimal(basis_points) / BASIS_POINTS_PER_UNIT, locale=locale,
                               decimal_quantization=False))
+
+
+def percent_figure(basis_points: int, locale: str = DEFAULT_LOCALE) -> str:
+    """``12,5`` from 1 250 basis points: a percentage to one decimal at most, no sign."""
+    return str(format_decimal(Decimal(basis_points).scaleb(-2), format="#,##0.#",
+                              locale=locale))
 
 
 def fraction(value: float, locale: str = DEFAULT_LOCALE) -> str:
@@ -97,6 +135,13 @@ def seconds(value_s: float, locale: str = DEFAULT_LOCALE) -> str:
     """A duration in seconds with two decimals (``1,25 s``)."""
     figure = format_decimal(value_s, format="#,##0.00", locale=locale)
     return str(format_unit(figure, "duration-second", length="short", locale=locale))
+
+
+def number_symbols(locale: str = DEFAULT_LOCALE) -> tuple[str, str, str]:
+    """The locale's grouping separator, decimal mark and minus sign (``fr_FR``: U+202F, a
+    comma, a hyphen-minus), for code that writes figures from integers itself."""
+    return (get_group_symbol(locale), get_decimal_symbol(locale),
+            get_minus_sign_symbol(locale))
 
 
 def paris(value: datetime) -> datetime:
@@ -123,3 +168,14 @@ def moment(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return str(format_datetime(paris(value), "short", tzinfo=PARIS, locale=locale))
+
+
+def month(value: date, locale: str = DEFAULT_LOCALE) -> str:
+    """``mars 2026`` (``March 2026`` in English)."""
+    return str(format_date(value, "LLLL yyyy", locale=locale))
+
+
+def for_pdf(text: str) -> str:
+    """Text the standard PDF fonts can draw: Babel's narrow no-break space (outside their
+    WinAnsi encoding) becomes an ordinary no-break space."""
+    return text.replace(NARROW_NO_BREAK_SPACE, NO_BREAK_SPACE)

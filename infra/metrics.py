@@ -76,7 +76,7 @@ LIVE_FEED_POSITION = Gauge(
 
 
 class StockGroup(Protocol):
-    """What one site holds of one product (``projections.stock.StockGrams``)."""
+    """What one site holds of one product (``projections.stock_lines.StockGrams``)."""
 
     @property
     def site_id(self) -> str: ...

@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -25,7 +25,7 @@ from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
 
 from infra.api.access import authorize, route_name
 from infra.api.audit_routes import AUDIT_ROUTES, SERVICE_KEY
@@ -144,6 +144,37 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     checkpoints of the chain head on a schedule (``checkpoint_signer`` sets another one)
     and publishes the public key.
     """
+    services, store_database = open_services(location, ledger=ledger, views=views,
+                                             poll_interval_s=poll_interval_s)
+    key = checkpoint_key or (checkpoint_signer.key if checkpoint_signer else configured_key())
+    services.extras[SERVICE_KEY] = key
+    signer_thread = CheckpointThread(checkpoint_signer or CheckpointSigner(location, key),
+                                     poll_s=checkpoint_poll_s) if key is not None else None
+    lifespan = services_lifespan(services, store_database, signer_thread,
+                                 follow_views=follow_views)
+    app = Litestar(
+        route_handlers=route_handlers(services.ledger),
+        guards=[authorize],
+        # request_context first (outermost): a hostile body's answer carries the request id.
+        middleware=[request_context, body_guard],
+        plugins=[ExactStructSchemaPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=REQUEST_BODY_BYTES_MAX,
+        # Our logs are structlog JSON lines (infra.logs); Litestar's own stdlib logging set-up
+        # (a queue handler and its thread, plain-text lines) would only duplicate them.
+        logging_config=None,
+        openapi_config=openapi_config(),
+        debug=debug,
+    )
+    app.state.services = services
+    return app
+
+
+def open_services(location: StoreLocation, *, ledger: Ledger | None, views: Views | None,
+                  poll_interval_s: float | None) -> tuple[Services, StoreDatabase]:
+    """What the handlers share: the ledger and the views (opened here unless given), the
+    token store, the store's own database (relay position) and the live feed."""
     owns_ledger = ledger is None
     if location.kind == "sqlite" and location.sqlite_path is not None:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +189,16 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
     services.extras["relay_position"] = relay_position_reader(store_database)
     services.feed = LiveFeed(services, **({"poll_interval_s": poll_interval_s}
                                           if poll_interval_s else {}))
-    key = checkpoint_key or (checkpoint_signer.key if checkpoint_signer else configured_key())
-    services.extras[SERVICE_KEY] = key
-    signer_thread = CheckpointThread(checkpoint_signer or CheckpointSigner(location, key),
-                                     poll_s=checkpoint_poll_s) if key is not None else None
+    return services, store_database
+
+
+def services_lifespan(services: Services, store_database: StoreDatabase,
+                      signer_thread: CheckpointThread | None, *, follow_views: bool
+                      ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Start the views' runner, the live feed and the checkpoint signer with the app; stop
+    them, and close what ``open_services`` opened, when it stops."""
+    the_views, tokens, the_ledger = services.views, services.tokens, services.ledger
+    owns_ledger = services.owns_ledger
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -184,43 +221,37 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
             if owns_ledger:
                 the_ledger.close()
 
-    handlers = [*command_routes(ledger_handlers(the_ledger)), *QUERY_ROUTES, live_events,
-                *governance_routes(), *household_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES,
-                *EXPORT_ROUTES, *PAGE_ROUTES, *AUDIT_ROUTES, *PRINTOUT_ROUTES]
-    app = Litestar(
-        route_handlers=handlers,
-        guards=[authorize],
-        # request_context first (outermost): a hostile body's answer carries the request id.
-        middleware=[request_context, body_guard],
-        plugins=[ExactStructSchemaPlugin()],
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
-        request_max_body_size=REQUEST_BODY_BYTES_MAX,
-        # Our logs are structlog JSON lines (infra.logs); Litestar's own stdlib logging set-up
-        # (a queue handler and its thread, plain-text lines) would only duplicate them.
-        logging_config=None,
-        openapi_config=OpenAPIConfig(
-            title="cocagne-ledger API", version=API_VERSION,
-            description="Coordination ledger of the Jardins de Cocagne cooperative: commands "
-                        "(idempotent by Idempotency-Key), stock, traceability, balances and "
-                        "governance. This document is the contract: a request it describes "
-                        "is never refused as malformed (400); 400 answers only requests "
-                        "that break it, and a well-formed command the ledger refuses on its "
-                        "merits answers 404, 409 or 422 with the refusal's code.",
-            path="/api/schema",
-            render_plugins=[OfflineDocsPlugin(), JsonRenderPlugin()],
-            components=Components(security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer",
-                                         description="A member's token (cocagne token create)"),
-            }),
-            security=[{"bearer": []}],
-            servers=[Server(url="/")],
-            use_handler_docstrings=True,
-        ),
-        debug=debug,
+    return lifespan
+
+
+def route_handlers(ledger: Ledger) -> list[ControllerRouterHandler]:
+    """Every route, by area: commands, queries and the live feed, governance, households,
+    operations, the dashboard, exports, work pages, audit and printouts."""
+    return [*command_routes(ledger_handlers(ledger)), *QUERY_ROUTES, live_events,
+            *governance_routes(), *household_routes(), *OPS_ROUTES, *DASHBOARD_ROUTES,
+            *EXPORT_ROUTES, *PAGE_ROUTES, *AUDIT_ROUTES, *PRINTOUT_ROUTES]
+
+
+def openapi_config() -> OpenAPIConfig:
+    """The OpenAPI document at ``/api/schema``: the API's contract, bearer tokens."""
+    return OpenAPIConfig(
+        title="cocagne-ledger API", version=API_VERSION,
+        description="Coordination ledger of the Jardins de Cocagne cooperative: commands "
+                    "(idempotent by Idempotency-Key), stock, traceability, balances and "
+                    "governance. This document is the contract: a request it describes "
+                    "is never refused as malformed (400); 400 answers only requests "
+                    "that break it, and a well-formed command the ledger refuses on its "
+                    "merits answers 404, 409 or 422 with the refusal's code.",
+        path="/api/schema",
+        render_plugins=[OfflineDocsPlugin(), JsonRenderPlugin()],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="A member's token (cocagne token create)"),
+        }),
+        security=[{"bearer": []}],
+        servers=[Server(url="/")],
+        use_handler_docstrings=True,
     )
-    app.state.services = services
-    return app
 
 
 def ledger_handlers(ledger: Ledger) -> dict[type[Any], str]:

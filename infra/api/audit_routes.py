@@ -34,7 +34,8 @@ from litestar.response import Stream
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.export_routes import caller_of, own_scope
 from infra.api.queries import services_of
-from infra.audit.chain import CHECKPOINTS_LISTED_MAX, ChainError, open_chain_store
+from infra.audit.chain import CHECKPOINTS_LISTED_MAX, ChainError
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import Checkpoint, kept_checkpoints, key_id, public_key_pem
 from infra.audit.history_file import HistoryFileError, NothingSealed, write_history
 from infra.audit.schedule import CHECKPOINT_EVERY_EVENTS, CHECKPOINT_EVERY_S

@@ -45,7 +45,7 @@ from infra.api.errors import COMMON_ERRORS
 from infra.api.policy import Scope
 from infra.logs import get_logger
 from infra.metrics import LIVE_FEED_POSITION, SSE_CLIENTS, SSE_MESSAGES
-from projections.stock import totals_of
+from projections.stock_lines import totals_of
 
 log = get_logger("cocagne.api.live")
 

@@ -27,8 +27,8 @@ from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.services import Services
 from infra.exports.recall_money import RecallMoney, RecallMoneyError, recall_money
-from projections.stock import InTransit, OutletHolding, StockLine, StockTotal, totals_of
-from projections.trace import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
+from projections.stock_lines import InTransit, OutletHolding, StockLine, StockTotal, totals_of
+from projections.trace_records import BackwardTrace, ForwardTrace, Movement, RecallImpact, TraceLot
 
 MEMBERS_MAX = 10_000  # As the governance roll: far beyond the network's membership.
 SITES_MAX = 10_000

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.audit.chain import ChainError, DatabaseChainStore, open_chain_store
+from infra.audit.chain import ChainError, DatabaseChainStore
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import (
     KEY_FILE_VARIABLE,
     KEY_VARIABLE,

@@ -54,9 +54,9 @@ from infra.audit.chain import (
     StoredRow,
     chain_rows,
     postgres_chain_ddl,
-    sqlite_stream_id,
     utc_timestamp,
 )
+from infra.audit.chain_stores import sqlite_stream_id
 from infra.logs import get_logger
 
 log = get_logger("cocagne.audit.sealing")

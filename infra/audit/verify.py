@@ -44,8 +44,8 @@ from infra.audit.chain import (
     compute_link,
     iter_events,
     iter_links,
-    open_chain_store,
 )
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -203,129 +203,165 @@ def verify(store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]] = (
     file cut short by accident; a signed checkpoint catches one cut on purpose).
     """
     head = store.head()
-    head_id = head.notification_id if head else 0
-    kept = sorted(checkpoints, key=lambda item: item[1].notification_id)
-    checks: list[CheckpointCheck] = []
-    events = iter_events(store)
-    links = iter_links(store)
-    event = next(events, None)
-    link = next(links, None)
-    previous = GENESIS_LINK
-    sequence = last_link_id = 0
-    events_read = sealed_checked = unsealed = outside = 0
-    first_unsealed: StoredRow | None = None
-    finding: Finding | None = None
+    walk = _Walk(store, checkpoints)
+    finding = walk.run(head.notification_id if head else 0)
+    if finding is None:
+        finding = walk.after_the_end(store, declared_head)
+    return VerifyReport(
+        store=store.source, ok=finding is None, events_read=walk.events_read,
+        sealed_checked=walk.sealed_checked, unsealed=walk.unsealed,
+        head_notification_id=head.notification_id if head else None,
+        head=head.link.hex() if head else None, checkpoints=walk.checks, finding=finding,
+        outside_scope=walk.outside, sealed_as_written_since=store.sealed_as_written_since())
 
-    def check_of(path: Path, checkpoint: Checkpoint, *, matched: bool) -> CheckpointCheck:
-        return CheckpointCheck(file=str(path), notification_id=checkpoint.notification_id,
-                               sequence=checkpoint.sequence, key_id=checkpoint.key_id,
-                               matched=matched)
 
-    def checkpoint_at(notification_id: int, row: StoredRow | None) -> Finding | None:
+class _Walk:
+    """One walk of ``verify``: the events and the links side by side in notification order,
+    the link recomputed so far, the kept checkpoints still ahead, and the counts."""
+
+    def __init__(self, store: ChainStore, checkpoints: Sequence[tuple[Path, Checkpoint]]
+                 ) -> None:
+        self.kept = sorted(checkpoints, key=lambda item: item[1].notification_id)
+        self.checks: list[CheckpointCheck] = []
+        self.events = iter_events(store)
+        self.links = iter_links(store)
+        self.event = next(self.events, None)
+        self.link = next(self.links, None)
+        self.previous = GENESIS_LINK
+        self.sequence = self.last_link_id = 0
+        self.events_read = self.sealed_checked = self.unsealed = self.outside = 0
+        self.first_unsealed: StoredRow | None = None
+
+    def run(self, head_id: int) -> Finding | None:
+        """Walk to the end of the events and links, or to the first finding."""
+        finding: Finding | None = None
+        # One step per event or link; the walk ends when both are exhausted.
+        while finding is None and (self.event is not None or self.link is not None):
+            finding = self.step(head_id)
+        return finding
+
+    def step(self, head_id: int) -> Finding | None:
+        """Take the next event or link, whichever comes first in notification order."""
+        event, link = self.event, self.link
+        next_id = min(item.notification_id for item in (event, link) if item is not None)
+        if self.kept and self.kept[0][1].notification_id < next_id:
+            return self.checkpoint_skipped()
+        if link is not None and (event is None or link.notification_id < event.notification_id):
+            return self.link_without_event(link)
+        assert event is not None
+        return self.event_read(event, head_id)
+
+    def checkpoint_skipped(self) -> Finding:
+        """A kept checkpoint at a notification the walk no longer meets."""
+        path, checkpoint = self.kept.pop(0)
+        self.checks.append(_check_of(path, checkpoint, matched=False))
+        return Finding(
+            problem="missing", notification_id=checkpoint.notification_id,
+            detail=f"checkpoint {path.name} covers notification "
+                   f"{checkpoint.notification_id} but neither the event nor its link "
+                   "exists any more: deleted together with its chain row")
+
+    def link_without_event(self, link: Link) -> Finding | None:
+        """A link whose event is not in the store: left out of a scoped export, or gone."""
+        if link.redacted and link.sequence == self.sequence + 1:
+            # Left out of a scoped export: its link is all there is, taken as given.
+            self.previous, self.sequence, self.last_link_id = (
+                link.link, link.sequence, link.notification_id)
+            self.outside += 1
+            finding = self.checkpoint_at(link.notification_id, None)
+            self.link = next(self.links, None)
+            return finding
+        if link.sequence > self.sequence + 1:
+            return _gap(link, self.sequence, self.last_link_id)
+        return Finding(
+            problem="missing", notification_id=link.notification_id,
+            stream_id=link.originator_id, version=link.originator_version,
+            topic=link.topic,
+            detail=f"this event was sealed (chain position {link.sequence}) but is no "
+                   "longer in the store: deleted"
+                   + (" (the history ends before it: truncated)" if self.event is None else ""))
+
+    def event_read(self, event: StoredRow, head_id: int) -> Finding | None:
+        """Recompute the link over an event; compare it with the sealed one, if any."""
+        self.events_read += 1
+        self.previous = compute_link(self.previous, event)
+        link = self.link
+        if link is not None and link.notification_id == event.notification_id:
+            if link.sequence > self.sequence + 1:
+                return _gap(link, self.sequence, self.last_link_id)
+            if link.sequence != self.sequence + 1:
+                return _out_of_order(link, self.sequence)
+            self.sealed_checked += 1
+            if self.previous != link.link:
+                return _changed(event, link)
+            self.sequence, self.last_link_id = link.sequence, link.notification_id
+            self.link = next(self.links, None)
+        elif event.notification_id <= head_id:
+            return _finding("unsealed_insert", event,
+                            "this event lies inside the sealed range but has no link: it "
+                            "was inserted after sealing")
+        else:
+            self.unsealed += 1
+            self.first_unsealed = self.first_unsealed or event
+        finding = self.checkpoint_at(event.notification_id, event)
+        self.event = next(self.events, None)
+        return finding
+
+    def checkpoint_at(self, notification_id: int, row: StoredRow | None) -> Finding | None:
         """Compare the head recomputed so far with a kept checkpoint at this position."""
+        kept = self.kept
         if not kept or kept[0][1].notification_id != notification_id:
             return None
         path, checkpoint = kept.pop(0)
-        matched = previous.hex() == checkpoint.head
-        checks.append(check_of(path, checkpoint, matched=matched))
+        matched = self.previous.hex() == checkpoint.head
+        self.checks.append(_check_of(path, checkpoint, matched=matched))
         if matched:
             return None
         detail = (f"the history up to here no longer reproduces checkpoint {path.name} "
-                  f"(signed head {checkpoint.head[:16]}…, recomputed {previous.hex()[:16]}…): "
-                  "events at or before this one were rewritten together with the chain "
-                  "table; an earlier checkpoint narrows down where")
+                  f"(signed head {checkpoint.head[:16]}…, recomputed "
+                  f"{self.previous.hex()[:16]}…): events at or before this one were "
+                  "rewritten together with the chain table; an earlier checkpoint narrows "
+                  "down where")
         if row is None:
             return Finding(problem="checkpoint_mismatch", notification_id=notification_id,
                            detail=detail)
         return _finding("checkpoint_mismatch", row, detail)
 
-    # One step per event or link; the walk ends when both are exhausted.
-    while finding is None and (event is not None or link is not None):
-        next_id = min(item.notification_id for item in (event, link) if item is not None)
-        if kept and kept[0][1].notification_id < next_id:
-            path, checkpoint = kept.pop(0)
-            checks.append(check_of(path, checkpoint, matched=False))
-            finding = Finding(
-                problem="missing", notification_id=checkpoint.notification_id,
-                detail=f"checkpoint {path.name} covers notification "
-                       f"{checkpoint.notification_id} but neither the event nor its link "
-                       "exists any more: deleted together with its chain row")
-            break
-        if link is not None and (event is None or link.notification_id < event.notification_id):
-            if link.redacted and link.sequence == sequence + 1:
-                # Left out of a scoped export: its link is all there is, taken as given.
-                previous, sequence, last_link_id = link.link, link.sequence, link.notification_id
-                outside += 1
-                finding = checkpoint_at(link.notification_id, None)
-                link = next(links, None)
-                continue
-            if link.sequence > sequence + 1:
-                finding = _gap(link, sequence, last_link_id)
-                break
-            finding = Finding(
-                problem="missing", notification_id=link.notification_id,
-                stream_id=link.originator_id, version=link.originator_version,
-                topic=link.topic,
-                detail=f"this event was sealed (chain position {link.sequence}) but is no "
-                       "longer in the store: deleted"
-                       + (" (the history ends before it: truncated)" if event is None else ""))
-            break
-        assert event is not None
-        events_read += 1
-        previous = compute_link(previous, event)
-        if link is not None and link.notification_id == event.notification_id:
-            if link.sequence > sequence + 1:
-                finding = _gap(link, sequence, last_link_id)
-                break
-            if link.sequence != sequence + 1:
-                finding = _out_of_order(link, sequence)
-                break
-            sealed_checked += 1
-            if previous != link.link:
-                finding = _changed(event, link)
-                break
-            sequence, last_link_id = link.sequence, link.notification_id
-            link = next(links, None)
-        elif event.notification_id <= head_id:
-            finding = _finding("unsealed_insert", event,
-                               "this event lies inside the sealed range but has no link: it "
-                               "was inserted after sealing")
-            break
-        else:
-            unsealed += 1
-            first_unsealed = first_unsealed or event
-        finding = checkpoint_at(event.notification_id, event)
-        event = next(events, None)
+    def after_the_end(self, store: ChainStore, declared_head: Link | None) -> Finding | None:
+        """What the end of the walk shows: checkpoints beyond the history, an export cut
+        short, events nothing vouches for."""
+        if self.kept:
+            path, checkpoint = self.kept[0]
+            self.checks.extend(_check_of(kept_path, kept_checkpoint, matched=False)
+                               for kept_path, kept_checkpoint in self.kept)
+            last = store.max_notification_id()
+            return Finding(
+                problem="truncated", notification_id=last + 1,
+                detail=f"checkpoint {path.name} covers {checkpoint.sequence} events up to "
+                       f"notification {checkpoint.notification_id}, but the store ends at "
+                       f"notification {last}: every event after notification {last} is gone")
+        if declared_head is not None and self.sequence < declared_head.sequence:
+            return Finding(
+                problem="truncated", notification_id=self.last_link_id + 1,
+                detail=f"the export declares {declared_head.sequence} events up to "
+                       f"notification {declared_head.notification_id}, but its chain ends at "
+                       f"position {self.sequence} (notification {self.last_link_id}): the "
+                       "file was cut short")
+        if self.first_unsealed is not None:
+            unsealed = self.unsealed
+            return _finding(
+                "unsealed", self.first_unsealed,
+                f"{unsealed} event{'s' if unsealed > 1 else ''} from here on "
+                f"{'have' if unsealed > 1 else 'has'} no link in the chain, so nothing vouches "
+                "for them and they were not checked (a store sealed as written has none: look "
+                "at them, then `cocagne seal` links them if they are genuine)")
+        return None
 
-    if finding is None and kept:
-        path, checkpoint = kept[0]
-        checks.extend(check_of(kept_path, kept_checkpoint, matched=False)
-                      for kept_path, kept_checkpoint in kept)
-        last = store.max_notification_id()
-        finding = Finding(
-            problem="truncated", notification_id=last + 1,
-            detail=f"checkpoint {path.name} covers {checkpoint.sequence} events up to "
-                   f"notification {checkpoint.notification_id}, but the store ends at "
-                   f"notification {last}: every event after notification {last} is gone")
-    if finding is None and declared_head is not None and sequence < declared_head.sequence:
-        finding = Finding(
-            problem="truncated", notification_id=last_link_id + 1,
-            detail=f"the export declares {declared_head.sequence} events up to notification "
-                   f"{declared_head.notification_id}, but its chain ends at position "
-                   f"{sequence} (notification {last_link_id}): the file was cut short")
-    if finding is None and first_unsealed is not None:
-        finding = _finding(
-            "unsealed", first_unsealed,
-            f"{unsealed} event{'s' if unsealed > 1 else ''} from here on "
-            f"{'have' if unsealed > 1 else 'has'} no link in the chain, so nothing vouches "
-            "for them and they were not checked (a store sealed as written has none: look "
-            "at them, then `cocagne seal` links them if they are genuine)")
-    return VerifyReport(
-        store=store.source, ok=finding is None, events_read=events_read,
-        sealed_checked=sealed_checked, unsealed=unsealed,
-        head_notification_id=head.notification_id if head else None,
-        head=head.link.hex() if head else None, checkpoints=checks, finding=finding,
-        outside_scope=outside, sealed_as_written_since=store.sealed_as_written_since())
+
+def _check_of(path: Path, checkpoint: Checkpoint, *, matched: bool) -> CheckpointCheck:
+    return CheckpointCheck(file=str(path), notification_id=checkpoint.notification_id,
+                           sequence=checkpoint.sequence, key_id=checkpoint.key_id,
+                           matched=matched)
 
 
 def verify_database(location: StoreLocation, kept: Sequence[tuple[Path, Checkpoint]] = (),

@@ -257,7 +257,8 @@ def _add_table_arguments(parser: argparse.ArgumentParser, *, default_format: str
 def run_seal(arguments: argparse.Namespace) -> int:
     """Seal once, or follow the store."""
     # Start-up time: the chain (psycopg) and keys (cryptography) load for `seal` only.
-    from infra.audit.chain import Sealer, open_chain_store  # noqa: PLC0415
+    from infra.audit.chain import Sealer  # noqa: PLC0415
+    from infra.audit.chain_stores import open_chain_store  # noqa: PLC0415
     from infra.audit.checkpoints import (  # noqa: PLC0415
         load_private_key,
         make_checkpoint,
@@ -300,7 +301,8 @@ def run_seal(arguments: argparse.Namespace) -> int:
 def run_checkpoint(arguments: argparse.Namespace) -> int:
     """Seal, then sign the head."""
     # Start-up time: the chain (psycopg) and keys (cryptography) load for `checkpoint` only.
-    from infra.audit.chain import Sealer, open_chain_store  # noqa: PLC0415
+    from infra.audit.chain import Sealer  # noqa: PLC0415
+    from infra.audit.chain_stores import open_chain_store  # noqa: PLC0415
     from infra.audit.checkpoints import (  # noqa: PLC0415
         load_private_key,
         make_checkpoint,
@@ -350,7 +352,7 @@ def run_verify(arguments: argparse.Namespace) -> int:
     import msgspec  # noqa: PLC0415
 
     from infra.audit.checkpoints import load_public_key, read_checkpoint  # noqa: PLC0415
-    from infra.audit.history_file import verify_file  # noqa: PLC0415
+    from infra.audit.history_check import verify_file  # noqa: PLC0415
     from infra.audit.verify import verify_database  # noqa: PLC0415
 
     trusted = load_public_key(arguments.public_key) if arguments.public_key else None
@@ -385,7 +387,7 @@ def _export(arguments: argparse.Namespace, build: Callable[[Reader], bytes]) -> 
 def run_export_history(arguments: argparse.Namespace) -> int:
     """Write the history export (one member's with ``--member``)."""
     # Start-up time: the chain (psycopg) loads for `export history` only.
-    from infra.audit.chain import open_chain_store  # noqa: PLC0415
+    from infra.audit.chain_stores import open_chain_store  # noqa: PLC0415
     from infra.audit.history_file import write_history  # noqa: PLC0415
 
     location = _store(arguments)

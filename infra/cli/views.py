@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from infra.exports.recall_money import RecallMoney
     from infra.projections_wiring import LedgerProjections
     from infra.reader import Reader
-    from projections.stock import InTransit, OutletHolding, StockLine
-    from projections.trace import Reach, TimeBasis, TraceEdge, TraceLot
+    from projections.stock_lines import InTransit, OutletHolding, StockLine
+    from projections.trace import TimeBasis
+    from projections.trace_records import Reach, TraceEdge, TraceLot
 
 
 def register(subparsers: Any) -> None:

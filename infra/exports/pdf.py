@@ -8,7 +8,7 @@ its number out of the total, and when the document was made, in Europe/Paris tim
 
 Fonts are ReportLab's standard Helvetica, whose WinAnsi encoding covers French (é, œ, €,
 « »); the rare character outside it (Babel's narrow no-break space) is replaced
-(``french.for_pdf``). Values are formatted by column kind as people read them:
+(``infra.formats.for_pdf``). Values are formatted by column kind as people read them:
 ``1 234,5`` kg, ``12,30`` €, ``12,5 %``, ``07/12/2026``, ``07/12/2026 09:30``, ``mars 2026``.
 """
 
@@ -32,6 +32,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from infra.exports import french
 from infra.exports.tables import CellValue, Column, Kind, Language
 from infra.exports.tables import Table as DataTable
+from infra.formats import for_pdf
 
 PORTRAIT_COLUMNS_MAX = 7
 """More columns than this and the page turns landscape (still A4)."""
@@ -116,7 +117,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(french.for_pdf(text)), style)
+    return Paragraph(escape(for_pdf(text)), style)
 
 
 def _column_widths(table: DataTable, language: Language, texts: list[list[str]],
@@ -163,8 +164,8 @@ def _table(table: DataTable, totals: dict[str, CellValue] | None, language: Lang
         cells = []
         for column, text in zip(table.columns, values, strict=True):
             style = styles["cell_right"] if column.kind in RIGHT_ALIGNED else styles["cell"]
-            shown = f"<b>{escape(french.for_pdf(text))}</b>" if bold else escape(
-                french.for_pdf(text))
+            shown = f"<b>{escape(for_pdf(text))}</b>" if bold else escape(
+                for_pdf(text))
             cells.append(Paragraph(shown, style))
         return cells
 
@@ -221,7 +222,7 @@ def _canvas_with_footer(document: Document) -> type[Canvas]:
                 width = self._width
                 self.setFont(FONT, 7)
                 self.setFillColor(colors.grey)
-                text = french.for_pdf(f"{document.title} — page {number} / {count}{made}")
+                text = for_pdf(f"{document.title} — page {number} / {count}{made}")
                 self.drawCentredString(width / 2, MARGIN / 2, text)
                 super().showPage()
             super().save()
@@ -235,8 +236,8 @@ def render_pdf(document: Document, language: Language = Language.FR) -> bytes:
     pagesize = landscape(A4) if _is_landscape(document) else A4
     template = SimpleDocTemplate(
         buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN, bottomMargin=MARGIN, title=french.for_pdf(document.title),
-        author=document.author, subject=french.for_pdf(" ".join(document.subtitle)),
+        topMargin=MARGIN, bottomMargin=MARGIN, title=for_pdf(document.title),
+        author=document.author, subject=for_pdf(" ".join(document.subtitle)),
         keywords=list(document.keywords), lang="fr-FR" if language == Language.FR else "en")
     styles = _styles()
     story: list[Flowable] = [_paragraph(document.title, styles["title"])]

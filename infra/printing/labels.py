@@ -25,7 +25,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from domain.dates import DATE_KIND_SHORT, DateKind
-from infra.printing.french import day, for_pdf, kilograms
+from infra.formats import for_pdf
+from infra.printing.french import day, kilograms
 
 LABEL_COLUMNS, LABEL_ROWS = 2, 4
 LABELS_PER_SHEET = LABEL_COLUMNS * LABEL_ROWS

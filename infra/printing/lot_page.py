@@ -14,7 +14,7 @@ from datetime import date
 from domain.dates import DATE_KIND_LABELS, DateKind, paris_day
 from domain.lots import Lot
 from infra.printing.french import day, kilograms, moment
-from projections.trace import BackwardTrace, ForwardTrace, Movement
+from projections.trace_records import BackwardTrace, ForwardTrace, Movement
 
 MOVEMENT_LABELS = {
     "offered": "proposé", "accepted": "accepté", "declined": "offre déclinée",

@@ -23,7 +23,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from domain.dates import DATE_KIND_SHORT, DateKind
 from domain.picking import PickLine, PickList, SkippedLine
-from infra.printing.french import day, for_pdf, kilograms
+from infra.formats import for_pdf
+from infra.printing.french import day, kilograms
 
 
 class PickRow(msgspec.Struct, frozen=True, kw_only=True):

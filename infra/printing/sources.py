@@ -24,7 +24,8 @@ from infra.printing.labels import LabelData, lot_address
 from infra.printing.picklists import PickListData, pick_list_data
 from infra.reader import StreamReader, find_stream, rule_book
 from projections.stock import StockView
-from projections.trace import DONATION, TraceView
+from projections.trace import TraceView
+from projections.trace_records import DONATION
 
 SITE_LOTS_MAX = 2_000  # Lots one site's labels or substitutes look at: a warehouse's stock.
 

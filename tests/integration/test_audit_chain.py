@@ -30,8 +30,8 @@ from infra.audit.chain import (
     chain_rows,
     compute_link,
     link_rows,
-    open_chain_store,
 )
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import generate_key_file, load_private_key, make_checkpoint
 from infra.audit.verify import verify
 from infra.ledger.ledger import Ledger

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.audit.chain import open_chain_store
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import (
     KEY_FILE_VARIABLE,
     KEY_VARIABLE,

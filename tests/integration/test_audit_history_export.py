@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain import commands as c
 from domain.members import MemberKind
-from infra.audit.chain import open_chain_store
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import keep_checkpoint, make_checkpoint, public_key_pem
-from infra.audit.history_file import verify_file, write_history
+from infra.audit.history_check import verify_file
+from infra.audit.history_file import write_history
 from infra.audit.verify import VerifyReport
 from infra.cli.main import main as cocagne_main
 from infra.ledger.ledger import Ledger
@@ -237,7 +238,7 @@ def test_a_checkpoint_by_another_key_or_none_fails(exported: Exported) -> None:
 def test_a_rewritten_history_does_not_reproduce_the_signed_checkpoint(exported: Exported) -> None:
     """Events and links rewritten consistently (a forger's best): the checkpoint says no."""
     from infra.audit.chain import GENESIS_LINK, compute_link  # noqa: PLC0415
-    from infra.audit.history_file import _parse_line  # noqa: PLC0415 - the file's own reader.
+    from infra.audit.history_check import _parse_line  # noqa: PLC0415 - the file's own reader.
 
     lines = exported.lines()
     target = exported.event(lines, 45)

@@ -31,8 +31,8 @@ from infra.audit.chain import (
     SQLITE_EVENTS_TABLE,
     Sealer,
     iter_links,
-    open_chain_store,
 )
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import generate_key_file, load_private_key, make_checkpoint
 from infra.audit.sealing import (
     SealedPostgresApplicationRecorder,

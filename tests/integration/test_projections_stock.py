@@ -12,7 +12,8 @@ import pytest
 
 from infra.projections_wiring import LedgerProjections
 from infra.store import StoreLocation, sqlite_location
-from projections.stock import StockGrams, StockLine, cooperative_today
+from projections.stock import cooperative_today
+from projections.stock_lines import StockGrams, StockLine
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.integration.test_projections_trace import Graph, at, codes, views_of_graph
 

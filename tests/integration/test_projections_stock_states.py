@@ -36,7 +36,7 @@ from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.ledger.ledger import Ledger, iter_events
 from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
-from projections.stock import StockLine
+from projections.stock_lines import StockLine
 from tests.builders import Territory, found_territory
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.stock_recount import recount

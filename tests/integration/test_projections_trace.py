@@ -36,7 +36,7 @@ from infra.ledger.ledger import Ledger
 from infra.projections_wiring import LedgerProjections, open_projections
 from infra.store import StoreLocation, sqlite_location
 from projections import trace as trace_module
-from projections.trace import Reach, TraceEdge
+from projections.trace_records import Reach, TraceEdge
 from tests.builders import Territory, found_territory
 from tests.conftest import create_postgres_database, drop_postgres_database
 

@@ -1,5 +1,5 @@
-"""French formats for the work pages, from Babel's CLDR data: ``1 234,5 kg``, ``12,30 €``,
-``07/12/2026``, ``07/12/2026 14:30`` (Europe/Paris), ``30 %``.
+"""French formats for the work pages, from Babel's CLDR data (through ``infra.formats``):
+``1 234,5 kg``, ``12,30 €``, ``07/12/2026``, ``07/12/2026 14:30`` (Europe/Paris), ``30 %``.
 
 Quantities are integers in grams and money integers in cents everywhere in the ledger; these
 functions are the only place they become text for people. The grouping separator is the
@@ -10,25 +10,15 @@ script look the same.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.numbers import (
-    format_currency,
-    format_decimal,
-    get_decimal_symbol,
-    get_group_symbol,
-    get_minus_sign_symbol,
-)
+from infra import formats
 
 LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
 GRAMS_PER_KG = 1_000
-CENTS_PER_EURO = 100
-BASIS_POINTS_PER_PERCENT = 100
-GROUP, DECIMAL, MINUS = (get_group_symbol(LOCALE), get_decimal_symbol(LOCALE),
-                         get_minus_sign_symbol(LOCALE))
+GROUP, DECIMAL, MINUS = formats.number_symbols(LOCALE)
 """CLDR's French symbols, read from Babel once: a page writes hundreds of quantities, and
 writing grams as kilograms with them is exact integer arithmetic, twenty times faster than
 formatting each as a decimal (tests/unit/test_pages_french.py checks both agree)."""
@@ -51,14 +41,12 @@ def kg_number(grams: int) -> str:
 
 def euros(cents: int) -> str:
     """``12,30 €``; negative amounts keep their sign (``-4,50 €``)."""
-    return str(format_currency(cents / CENTS_PER_EURO, "EUR", locale=LOCALE))
+    return formats.euros(cents, LOCALE)
 
 
 def percent(basis_points: int) -> str:
     """``30 %`` or ``12,5 %`` from basis points."""
-    figure = format_decimal(basis_points / BASIS_POINTS_PER_PERCENT, format="#,##0.##",
-                            locale=LOCALE)
-    return f"{figure}\u00a0%"
+    return formats.percent(basis_points, LOCALE)
 
 
 def day(value: date | datetime | str | None) -> str:
@@ -74,15 +62,12 @@ def day(value: date | datetime | str | None) -> str:
 
 def moment(value: datetime | None) -> str:
     """``07/12/2026 14:30`` in Paris time; empty for None."""
-    if value is None:
-        return ""
-    return str(format_datetime(paris(value), "dd/MM/yyyy HH:mm", locale=LOCALE))
+    return formats.moment(value, LOCALE)
 
 
 def paris(value: datetime) -> datetime:
     """A moment in Paris time (naive moments are read as UTC, as the ledger stores them)."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(PARIS)
+    return formats.paris(value)
 
 
 def iso_week_fr(week: str) -> str:

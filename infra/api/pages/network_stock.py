@@ -22,7 +22,7 @@ from infra.api.pages.stock_states import (
     stock_figures,
     transit_table,
 )
-from projections.stock import totals_of
+from projections.stock_lines import totals_of
 
 STATE_COLUMNS = (("En stock (kg)", "on_hand_g"), ("Réservé (kg)", "reserved_g"),
                  ("Disponible (kg)", "available_g"), ("En route (kg)", "in_transit_g"),

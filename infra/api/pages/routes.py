@@ -242,7 +242,7 @@ async def page_verification(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 def _verification(services: Services, caller: Caller) -> str:
-    from infra.audit.chain import open_chain_store  # noqa: PLC0415 - only this page needs it.
+    from infra.audit.chain_stores import open_chain_store  # noqa: PLC0415 - only this page needs it.
     from infra.audit.verify import verify  # noqa: PLC0415
 
     store = open_chain_store(services.location)

@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 from domain import commands as c
 from domain.members import MemberKind
 from infra.api import create_app
-from infra.audit.chain import open_chain_store
+from infra.audit.chain_stores import open_chain_store
 from infra.audit.checkpoints import (
     KEY_FILE_VARIABLE,
     KEY_VARIABLE,
@@ -29,7 +29,7 @@ from infra.audit.checkpoints import (
     load_public_key,
     raw_public_key,
 )
-from infra.audit.history_file import verify_file
+from infra.audit.history_check import verify_file
 from infra.audit.schedule import CheckpointSigner
 from infra.store import StoreLocation
 from tests.e2e.api.conftest import World, build_world, new_id

@@ -17,7 +17,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from infra.api import create_app
 from infra.metrics import OTHER_PRODUCTS_LABEL, STOCK, StockCollector, fold_stock_series
 from infra.store import sqlite_location
-from projections.stock import StockGrams, cooperative_today
+from projections.stock import cooperative_today
+from projections.stock_lines import StockGrams
 from tests.e2e.api.conftest import World, build_world, new_id
 
 PROMTOOL_TIMEOUT_S = 30

@@ -28,7 +28,7 @@ from domain.members import Member
 from domain.proposals import Proposal
 from domain.sites import Site
 from domain.transfers import Transfer
-from infra.audit.history_file import verify_file
+from infra.audit.history_check import verify_file
 from tests.e2e.pages.conftest import (
     DESKTOP,
     MAIN_PAGES,

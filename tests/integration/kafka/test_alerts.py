@@ -38,7 +38,7 @@ from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.projections_wiring import open_projections
 from infra.store import StoreLocation
-from projections.trace import RecallImpact
+from projections.trace_records import RecallImpact
 from projections.view_store import SQLiteViewDatabase
 from tests.builders import BEST_BEFORE, DEMO_END, found_territory
 from tests.integration.kafka.test_consumers import relay_catch_up

@@ -1,0 +1,41 @@
+"""French texts of the report exports (``infra/cli/reports.py``)."""
+
+from __future__ import annotations
+
+FRENCH: dict[str, str] = {
+    "YEAR": "ANNÉE",
+    "PROGRAMME": "PROGRAMME",
+    "csv (UTF-8 with BOM, ';', one table), xlsx or pdf (A4) (default {format})":
+        "csv (UTF-8 avec BOM, ';', une table), xlsx ou pdf (A4) (par défaut {format})",
+    "language of headers and text (default: the command's, {language})":
+        "langue des en-têtes et du texte (par défaut : celle de la commande, {language})",
+    "the table a CSV holds (default {table})":
+        "la table que contient un CSV (par défaut {table})",
+    "traceability register of an organisation (CASF art. L266-2)":
+        "registre de traçabilité d'une structure (CASF, art. L266-2)",
+    "Every step of the food an organisation handled in a period (reception, transformation, "
+    "storage, distribution), with quantities, values and the event each line rests on.":
+        "Chaque étape des denrées qu'une structure a traitées sur une période (réception, "
+        "transformation, stockage, distribution), avec les quantités, les valeurs et "
+        "l'événement sur lequel repose chaque ligne.",
+    "the organisation: member id or name": "la structure : identifiant ou nom du membre",
+    "a donor's yearly attestation of donations in kind":
+        "l'attestation annuelle des dons en nature d'un donateur",
+    "What a donor gave in a year, to which organisation, when, how much and worth what "
+    "(declared value or reference price), with the events.":
+        "Ce qu'un donateur a donné dans l'année, à quelle structure, quand, combien et pour "
+        "quelle valeur (valeur déclarée ou prix de référence), avec les événements.",
+    "donor: member id or exact name": "donateur : identifiant ou nom exact du membre",
+    "calendar year": "année civile",
+    "only the donations to this organisation (id or name)":
+        "seulement les dons à cette structure (identifiant ou nom)",
+    "a basket programme's activity for a year (or the network's)":
+        "l'activité d'un programme de paniers sur une année (ou celle du réseau)",
+    "Baskets distributed, households served (a count), kg per channel and garden, workshops "
+    "held, per programme and month.":
+        "Paniers distribués, foyers servis (un décompte), kg par canal et par jardin, ateliers "
+        "tenus, par programme et par mois.",
+    "a programme id or exact name (default: every programme)":
+        "identifiant ou nom exact d'un programme (par défaut : tous les programmes)",
+    "first day (YYYY-MM-DD, Europe/Paris)": "premier jour (AAAA-MM-JJ, heure de Paris)",
+}
