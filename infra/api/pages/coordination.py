@@ -7,7 +7,6 @@ the directory and the sum of all balances."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from markupsafe import Markup
@@ -66,8 +65,7 @@ def coordination_page(page: Page) -> Markup:
                     "pages, jusqu’à nouvel ordre."))
     balances = page.view("balances")
     total = int(balances.total_cents()) if balances is not None else 0
-    open_to_close = sum(1 for proposal_id in list(page.directory.proposal_ids)
-                        if _closable(page, proposal_id))
+    open_to_close = page.directory.proposals_to_close(datetime.now(tz=UTC))
     return join([
         figures([("Membres", french.count(len(members)), {"id": "nombre-membres"}),
                  ("Sites", french.count(len(page.directory.sites)), {}),
@@ -128,10 +126,3 @@ def erase_form(page: Page) -> Form:
             for entry in households[:OPTIONS_MAX]]),
         Field("reason", "Motif", value="Demande du foyer (RGPD, article 17)"),
     ], submit="Effacer", confirm=ERASE_CONFIRMATION)
-
-
-def _closable(page: Page, proposal_id: UUID) -> bool:
-    proposal: Any = page.services.ledger.repository.get(proposal_id)
-    closes_at = proposal.closes_at if proposal.closes_at.tzinfo else proposal.closes_at.replace(
-        tzinfo=UTC)
-    return str(proposal.status) == "open" and datetime.now(tz=UTC) >= closes_at
