@@ -17,12 +17,12 @@ from uuid import UUID
 from markupsafe import Markup
 
 from domain.rules import backdating_window_in_force
-from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
 from infra.api.pages.directory import Directory
 from infra.api.pages.html import Form, form_html, join
 from infra.api.pages.refusals import STATUS_WORDS
+from infra.api.pages.streams import PageStreams, streams_of
 from infra.api.pages.words import KIND_WORDS
 from infra.api.policy import POLICY
 from infra.api.services import Services
@@ -77,6 +77,11 @@ class Page:
         """A view of the app (``stock``, ``trace`` or ``balances``)."""
         return getattr(self.services.views, name)
 
+    @property
+    def streams(self) -> PageStreams:
+        """Streams folded once per version (rounds, proposals, deliveries, the rules)."""
+        return streams_of(self.services.extras, self.services.ledger)
+
     def name(self, party: UUID | str | None) -> str:
         """A member's name, a site's name or a household's reference."""
         return self.directory.name(party)
@@ -90,7 +95,7 @@ class Page:
     def backdating_days(self) -> int:
         """How far back, in days, an act may be dated today (the window in force)."""
         if self._backdating_days is None:
-            window, _ = backdating_window_in_force(reader.rule_book(self.services.ledger),
+            window, _ = backdating_window_in_force(self.streams.rule_book(),
                                                    self.today)
             self._backdating_days = window.days
         return self._backdating_days
