@@ -184,6 +184,9 @@ class Directory:
         self.workshops: dict[UUID, WorkshopEntry] = {}
         self._lock = threading.Lock()
         self._topics = list(self.TOPICS)
+        self._names: dict[UUID | str, str] = {}
+        """Names already looked up (a page names hundreds of rows); replaced by a new dict
+        after a refresh applies anything, so a name is never older than the directory."""
 
 
     # ------------------------------------------------------------------ following
@@ -200,6 +203,7 @@ class Directory:
                                 notification.id)
                 if page:
                     self.position = page[-1].id
+                    self._names = {}
                 if len(page) < PAGE_SIZE:
                     break
 
@@ -301,6 +305,13 @@ class Directory:
         """A member's or site's name, a household's reference, or a short neutral label."""
         if party_id is None or party_id == "":
             return ""
+        names = self._names  # Taken first: a refresh meanwhile replaces it, unchanged.
+        found = names.get(party_id)
+        if found is None:
+            found = names[party_id] = self._name(party_id)
+        return found
+
+    def _name(self, party_id: UUID | str) -> str:
         key = party_id if isinstance(party_id, UUID) else UUID(str(party_id))
         if key in self.members:
             return self.members[key][0]
