@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,6 +47,12 @@ def test_kilograms_and_counts_are_written_as_babel_writes_them(grams: int) -> No
     assert french.kg_number(grams) == format_decimal(
         Decimal(grams) / 1_000, format="#,##0.###", locale="fr_FR")
     assert french.count(grams) == format_decimal(grams, format="#,##0", locale="fr_FR")
+
+
+@given(st.integers(min_value=-10**13, max_value=10**13))
+def test_euros_are_written_as_babel_writes_them(cents: int) -> None:
+    """The integer arithmetic of euros gives exactly Babel's French currency."""
+    assert french.euros(cents) == format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR")
 
 
 def test_every_refusal_code_has_a_french_sentence() -> None:

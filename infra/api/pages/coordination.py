@@ -7,7 +7,6 @@ the directory and the sum of all balances."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from markupsafe import Markup
@@ -26,55 +25,29 @@ ROLES = ("producer", "platform", "outlet", "funder", "voter", "auditor", "coordi
 
 def coordination_page(page: Page) -> Markup:
     """Register members and sites, give and take roles, suspend; programmes and erasure;
-    the directory with roles and states."""
-    members = sorted(page.directory.members.items(), key=lambda item: item[1][0].lower())
-    operators = [Option(str(member_id), name) for member_id, (name, kind) in members
-                 if kind in {"platform", "producer", "outlet"}]
-    register_member = Form("register_member", "Inscrire un membre", [
-        Field("name", "Nom"),
-        Field("kind", "Sorte de membre", kind="choice",
-              options=[Option(value, label) for value, label in MEMBER_KINDS]),
-        Field("households_served", "Foyers servis par semaine (structures)", kind="int",
-              required=False, value="0"),
-    ], submit="Inscrire")
-    register_site = Form("register_site", "Enregistrer un site", [
-        Field("name", "Nom du site"),
-        Field("kind", "Sorte de site", kind="choice",
-              options=[Option(value, label) for value, label in SITE_KINDS]),
-        Field("operator_id", "Exploité par", kind="uuid", options=operators),
-        Field("city", "Commune", required=False),
-    ], submit="Enregistrer")
-    member_options = [Option(str(member_id), name) for member_id, (name, _) in members]
-    roles = [Option(role, ROLE_WORDS.get(role, role)) for role in ROLES]
-    active = [Option(str(member_id), name) for member_id, (name, _) in members
-              if member_id not in page.directory.suspended]
-    role_forms = page.forms(
-        Form("grant_role", "Donner un rôle", [
-            Field("member_id", "Membre", kind="uuid", options=member_options),
-            Field("role", "Rôle", kind="choice", options=roles),
-        ], submit="Donner ce rôle"),
-        Form("revoke_role", "Retirer un rôle", [
-            Field("member_id", "Membre", kind="uuid", options=member_options),
-            Field("role", "Rôle", kind="choice", options=roles),
-            Field("reason", "Motif"),
-        ], submit="Retirer ce rôle"),
-        Form("suspend_member", "Suspendre un membre", [
-            Field("member_id", "Membre", kind="uuid", options=active),
-            Field("reason", "Motif"),
-        ], submit="Suspendre",
-            confirm="Je confirme la suspension : ce membre ne pourra plus agir ni ouvrir ses "
-                    "pages, jusqu’à nouvel ordre."))
-    balances = page.view("balances")
-    total = int(balances.total_cents()) if balances is not None else 0
-    open_to_close = sum(1 for proposal_id in list(page.directory.proposal_ids)
-                        if _closable(page, proposal_id))
+    the directory with roles and states. All but the votes to close (which the clock
+    decides) is kept until the store moves: the page lists every member several times."""
+    members, sites, total, body = page.kept(("coordination", page.caller),
+                                            lambda: _sections(page))
+    open_to_close = page.directory.proposals_to_close(datetime.now(tz=UTC))
     return join([
-        figures([("Membres", french.count(len(members)), {"id": "nombre-membres"}),
-                 ("Sites", french.count(len(page.directory.sites)), {}),
+        figures([("Membres", french.count(members), {"id": "nombre-membres"}),
+                 ("Sites", french.count(sites), {}),
                  ("Somme de tous les soldes", french.euros(total),
                   {"data_centimes": str(total)}),
                  ("Votes à clore", french.count(open_to_close), {})]),
-        section("inscrire", "Inscrire", page.forms(register_member, register_site)),
+        body,
+    ])
+
+
+def _sections(page: Page) -> tuple[int, int, int, Markup]:
+    """The counts of members and sites, the sum of all balances, and every section."""
+    members = sorted(page.directory.members.items(), key=lambda item: item[1][0].lower())
+    role_forms = _role_forms(page, members)
+    balances = page.view("balances")
+    total = int(balances.total_cents()) if balances is not None else 0
+    return len(members), len(page.directory.sites), total, join([
+        section("inscrire", "Inscrire", page.forms(*_register_forms(members))),
         section("membres", "Membres", table(
             "Membres de la coopérative", [Column("Nom"), Column("Sorte"), Column("Rôles"),
                                           Column("État")],
@@ -93,6 +66,49 @@ def coordination_page(page: Page) -> Markup:
             table_id="table-sites")),
         downloads(page),
     ])
+
+
+def _register_forms(members: list[tuple[UUID, tuple[str, str]]]) -> tuple[Form, Form]:
+    """Register a member; register a site and its operator."""
+    operators = [Option(str(member_id), name) for member_id, (name, kind) in members
+                 if kind in {"platform", "producer", "outlet"}]
+    return Form("register_member", "Inscrire un membre", [
+        Field("name", "Nom"),
+        Field("kind", "Sorte de membre", kind="choice",
+              options=[Option(value, label) for value, label in MEMBER_KINDS]),
+        Field("households_served", "Foyers servis par semaine (structures)", kind="int",
+              required=False, value="0"),
+    ], submit="Inscrire"), Form("register_site", "Enregistrer un site", [
+        Field("name", "Nom du site"),
+        Field("kind", "Sorte de site", kind="choice",
+              options=[Option(value, label) for value, label in SITE_KINDS]),
+        Field("operator_id", "Exploité par", kind="uuid", options=operators),
+        Field("city", "Commune", required=False),
+    ], submit="Enregistrer")
+
+
+def _role_forms(page: Page, members: list[tuple[UUID, tuple[str, str]]]) -> Markup:
+    """Give a role, take it back, suspend a member."""
+    member_options = [Option(str(member_id), name) for member_id, (name, _) in members]
+    roles = [Option(role, ROLE_WORDS.get(role, role)) for role in ROLES]
+    active = [Option(str(member_id), name) for member_id, (name, _) in members
+              if member_id not in page.directory.suspended]
+    return page.forms(
+        Form("grant_role", "Donner un rôle", [
+            Field("member_id", "Membre", kind="uuid", options=member_options),
+            Field("role", "Rôle", kind="choice", options=roles),
+        ], submit="Donner ce rôle"),
+        Form("revoke_role", "Retirer un rôle", [
+            Field("member_id", "Membre", kind="uuid", options=member_options),
+            Field("role", "Rôle", kind="choice", options=roles),
+            Field("reason", "Motif"),
+        ], submit="Retirer ce rôle"),
+        Form("suspend_member", "Suspendre un membre", [
+            Field("member_id", "Membre", kind="uuid", options=active),
+            Field("reason", "Motif"),
+        ], submit="Suspendre",
+            confirm="Je confirme la suspension : ce membre ne pourra plus agir ni ouvrir ses "
+                    "pages, jusqu’à nouvel ordre."))
 
 
 def programme_form(members: list[tuple[UUID, tuple[str, str]]]) -> Form:
@@ -128,10 +144,3 @@ def erase_form(page: Page) -> Form:
             for entry in households[:OPTIONS_MAX]]),
         Field("reason", "Motif", value="Demande du foyer (RGPD, article 17)"),
     ], submit="Effacer", confirm=ERASE_CONFIRMATION)
-
-
-def _closable(page: Page, proposal_id: UUID) -> bool:
-    proposal: Any = page.services.ledger.repository.get(proposal_id)
-    closes_at = proposal.closes_at if proposal.closes_at.tzinfo else proposal.closes_at.replace(
-        tzinfo=UTC)
-    return str(proposal.status) == "open" and datetime.now(tz=UTC) >= closes_at

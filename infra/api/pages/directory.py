@@ -11,7 +11,8 @@ notifications of a few topics (about 1 % of a history) and answers from memory:
   households (reference only: personal data stays sealed outside the events);
 - ``allocation_round.*`` (opened, computed, confirmed), ``delivery.*`` (planned, dispatched,
   stop received, cancelled), ``basket.*`` (prepared, collected, cancelled): status of each;
-- ``proposal.submitted``: the proposals, newest first;
+- ``proposal.submitted``, ``proposal.adopted``, ``proposal.rejected``: the proposals,
+  newest first, when each vote closes and which are closed;
 - ``donation.*``, ``lot_label.*``, ``workshop.*`` (recorded or declared or held, cancelled or
   withdrawn): what a platform may cancel, a lot's labels, the workshops a member recorded.
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -157,7 +158,8 @@ class Directory:
         AllocationRound.Computed.TOPIC, AllocationRound.Confirmed.TOPIC,
         Delivery.Planned.TOPIC, Delivery.Dispatched.TOPIC, Delivery.StopReceived.TOPIC,
         Delivery.Cancelled.TOPIC, Basket.Prepared.TOPIC, Basket.Collected.TOPIC,
-        Basket.Cancelled.TOPIC, Proposal.Submitted.TOPIC, Donation.Recorded.TOPIC,
+        Basket.Cancelled.TOPIC, Proposal.Submitted.TOPIC, Proposal.Adopted.TOPIC,
+        Proposal.Rejected.TOPIC, Donation.Recorded.TOPIC,
         Donation.Cancelled.TOPIC, LotLabel.Declared.TOPIC, LotLabel.Withdrawn.TOPIC,
         Workshop.Held.TOPIC, Workshop.Cancelled.TOPIC,
     )
@@ -175,11 +177,16 @@ class Directory:
         self.deliveries: dict[UUID, DeliveryEntry] = {}
         self.baskets: dict[UUID, BasketEntry] = {}
         self.proposal_ids: list[UUID] = []
+        self.proposal_closes: dict[UUID, datetime] = {}
+        self.proposals_closed: set[UUID] = set()
         self.donations: dict[UUID, DonationEntry] = {}
         self.labels: dict[UUID, LabelEntry] = {}
         self.workshops: dict[UUID, WorkshopEntry] = {}
         self._lock = threading.Lock()
         self._topics = list(self.TOPICS)
+        self._names: dict[UUID | str, str] = {}
+        """Names already looked up (a page names hundreds of rows); replaced by a new dict
+        after a refresh applies anything, so a name is never older than the directory."""
 
 
     # ------------------------------------------------------------------ following
@@ -196,6 +203,7 @@ class Directory:
                                 notification.id)
                 if page:
                     self.position = page[-1].id
+                    self._names = {}
                 if len(page) < PAGE_SIZE:
                     break
 
@@ -261,7 +269,12 @@ class Directory:
                 basket.status = ("collected" if isinstance(event, Basket.Collected)
                                  else "cancelled")
         elif isinstance(event, Proposal.Submitted):
+            closes_at = event.closes_at
+            self.proposal_closes[stream_id] = (closes_at if closes_at.tzinfo
+                                               else closes_at.replace(tzinfo=UTC))
             self.proposal_ids.append(stream_id)
+        elif isinstance(event, Proposal.Adopted | Proposal.Rejected):
+            self.proposals_closed.add(stream_id)
         else:
             self._apply_report(event, stream_id)
 
@@ -292,6 +305,13 @@ class Directory:
         """A member's or site's name, a household's reference, or a short neutral label."""
         if party_id is None or party_id == "":
             return ""
+        names = self._names  # Taken first: a refresh meanwhile replaces it, unchanged.
+        found = names.get(party_id)
+        if found is None:
+            found = names[party_id] = self._name(party_id)
+        return found
+
+    def _name(self, party_id: UUID | str) -> str:
         key = party_id if isinstance(party_id, UUID) else UUID(str(party_id))
         if key in self.members:
             return self.members[key][0]
@@ -302,6 +322,11 @@ class Directory:
         if key in self.programmes:
             return self.programmes[key].name
         return "(inconnu)"
+
+    def proposals_to_close(self, now: datetime) -> int:
+        """Proposals still open whose vote has ended (the secretariat may close them)."""
+        return sum(1 for proposal_id, closes_at in list(self.proposal_closes.items())
+                   if now >= closes_at and proposal_id not in self.proposals_closed)
 
     def members_of_kind(self, *kinds: str) -> list[tuple[UUID, str]]:
         """Members of some kinds, by name."""

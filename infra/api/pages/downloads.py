@@ -89,7 +89,12 @@ def _funder_reports(page: Page, start: date, end: date) -> Markup:
 
 
 def downloads(page: Page) -> Markup:
-    """Download buttons for the exports and reports the caller may take."""
+    """Download buttons for the exports and reports the caller may take (kept until the
+    store moves: the coordinator's and the auditor's list everyone's reports)."""
+    return page.kept(("telechargements", page.caller), lambda: _downloads(page))
+
+
+def _downloads(page: Page) -> Markup:
     start, end = period_of(page)
     links = _export_links(page, start, end) + own_report_links(page, start, end)
     trace_form = _trace_form(page)

@@ -22,6 +22,10 @@ GROUP, DECIMAL, MINUS = formats.number_symbols(LOCALE)
 """CLDR's French symbols, read from Babel once: a page writes hundreds of quantities, and
 writing grams as kilograms with them is exact integer arithmetic, twenty times faster than
 formatting each as a decimal (tests/unit/test_pages_french.py checks both agree)."""
+CENTS_PER_EURO = 100
+EURO_SUFFIX = formats.euros(0, LOCALE).removeprefix(f"0{DECIMAL}00")
+"""What follows the figure in CLDR's French currency pattern (a no-break space and ``€``),
+read from Babel once, as the symbols are."""
 
 
 def kg(grams: int) -> str:
@@ -40,8 +44,12 @@ def kg_number(grams: int) -> str:
 
 
 def euros(cents: int) -> str:
-    """``12,30 €``; negative amounts keep their sign (``-4,50 €``)."""
-    return formats.euros(cents, LOCALE)
+    """``12,30 €``; negative amounts keep their sign (``-4,50 €``): what Babel writes, from
+    the integer cents (an auditor's page writes thousands of amounts; Babel takes 0.2 ms
+    for each)."""
+    whole, rest = divmod(abs(cents), CENTS_PER_EURO)
+    text = f"{whole:,}".replace(",", GROUP) + f"{DECIMAL}{rest:02d}{EURO_SUFFIX}"
+    return MINUS + text if cents < 0 else text
 
 
 def percent(basis_points: int) -> str:

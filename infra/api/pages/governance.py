@@ -12,7 +12,6 @@ from markupsafe import Markup
 from domain.base import Role
 from domain.governance import College, Colleges
 from domain.proposals import participation
-from infra import reader
 from infra.api.pages import french
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
 from infra.api.pages.page import ALLOCATION_KEYS, MEMBER_KINDS, PROPOSALS_SHOWN_MAX, Page, word
@@ -28,13 +27,13 @@ def governance_page(page: Page) -> Markup:
     now = datetime.now(tz=UTC)
     colleges: Any = None
     try:
-        colleges = page.services.ledger.repository.get(Colleges.ID)
+        colleges = page.streams.get(Colleges.ID)
     except Exception:
         colleges = None
     seated = colleges is not None and me in getattr(colleges, "members", {})
     blocks: list[Any] = []
     for proposal_id in list(reversed(page.directory.proposal_ids))[:PROPOSALS_SHOWN_MAX]:
-        proposal: Any = page.services.ledger.repository.get(proposal_id)
+        proposal: Any = page.streams.get(proposal_id)
         blocks.append(_proposal_block(page, proposal, now))
     rules = _rules_table(page)
     parts = [section("propositions", "Propositions", join(blocks) if blocks else
@@ -184,7 +183,7 @@ def _terms(page: Page, payload: Any) -> str:
 
 
 def _rules_table(page: Page) -> Markup:
-    enactments = reader.rules_in_force(page.services.ledger, page.today)
+    enactments = page.streams.rules_in_force(page.today)
     return table("Règles en vigueur aujourd’hui",
                  [Column("Règle"), Column("Termes"), Column("Depuis"), Column("Décidée par")],
                  [[word(str(enactment.kind)), _terms(page, enactment.rule),

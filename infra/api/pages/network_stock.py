@@ -44,7 +44,12 @@ def totals_table(totals: Sequence[Any], *, caption: str, table_id: str) -> Marku
 
 
 def network_stock_section(page: Page, slug: str) -> Markup:
-    """Every site's stock, in every state, now or at the end of the day the page shows."""
+    """Every site's stock, in every state, now or at the end of the day the page shows (kept
+    until the store moves)."""
+    return page.kept(("stock-reseau", slug, page.as_of_day), lambda: _section(page, slug))
+
+
+def _section(page: Page, slug: str) -> Markup:
     stock = page.view("stock")
     lines = stock.lines(as_of=page.as_of)
     transit = stock.in_transit(as_of=page.as_of)

@@ -61,7 +61,7 @@ def _receipt_forms(page: Page) -> list[Form]:
              and me not in entry.received_outlets]
     receipts: list[Form] = []
     for entry in sorted(stops, key=lambda entry: entry.position):
-        delivery: Any = page.services.ledger.repository.get(entry.delivery_id)
+        delivery: Any = page.streams.get(entry.delivery_id)
         stop = delivery.stop_for(me)
         lots = page.view("trace").lots([str(line.lot_id) for line in stop.lines])
         receipts.append(Form("receive_delivery", f"Livraison du "

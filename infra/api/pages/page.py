@@ -8,24 +8,27 @@ A form appears only when the policy table lets the caller send its command
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from markupsafe import Markup
 
 from domain.rules import backdating_window_in_force
-from infra import reader
 from infra.api.access import Caller
 from infra.api.pages import french
 from infra.api.pages.directory import Directory
 from infra.api.pages.html import Form, form_html, join
+from infra.api.pages.kept import Stamp, kept_of
 from infra.api.pages.refusals import STATUS_WORDS
+from infra.api.pages.streams import PageStreams, streams_of
 from infra.api.pages.words import KIND_WORDS
 from infra.api.policy import POLICY
 from infra.api.services import Services
+
+T = TypeVar("T")
 
 ROWS_MAX = 200  # Rows of a list on a page; the exports hold everything.
 OPTIONS_MAX = 300  # Choices in a select (lots in stock at one platform: a few dozen).
@@ -60,6 +63,7 @@ class Page:
     as_of_day: date | None = None
     """A past day whose stock the page shows (``?au=2026-12-03``); None: now."""
     _backdating_days: int | None = None
+    _stamp: Stamp | None = None
 
     @property
     def as_of(self) -> datetime | None:
@@ -77,6 +81,26 @@ class Page:
         """A view of the app (``stock``, ``trace`` or ``balances``)."""
         return getattr(self.services.views, name)
 
+    @property
+    def streams(self) -> PageStreams:
+        """Streams folded once per version (rounds, proposals, deliveries, the rules)."""
+        return streams_of(self.services.extras, self.services.ledger)
+
+    def stamp(self) -> Stamp:
+        """Where the store, the views and the directory stood when this page first asked
+        (read once, before anything kept is computed; see ``kept.py``)."""
+        if self._stamp is None:
+            head = int(self.services.ledger.recorder.max_notification_id() or 0)
+            positions = self.services.views.runner.positions()
+            self._stamp = (head, positions.get("stock", 0), positions.get("trace", 0),
+                           positions.get("balances", 0), self.directory.position, self.today)
+        return self._stamp
+
+    def kept(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value computed from the store, kept until the store moves (``kept.py``): the
+        key says what it is and everything it depends on besides the stamp."""
+        return kept_of(self.services.extras).get(self.stamp(), key, compute)
+
     def name(self, party: UUID | str | None) -> str:
         """A member's name, a site's name or a household's reference."""
         return self.directory.name(party)
@@ -90,7 +114,7 @@ class Page:
     def backdating_days(self) -> int:
         """How far back, in days, an act may be dated today (the window in force)."""
         if self._backdating_days is None:
-            window, _ = backdating_window_in_force(reader.rule_book(self.services.ledger),
+            window, _ = backdating_window_in_force(self.streams.rule_book(),
                                                    self.today)
             self._backdating_days = window.days
         return self._backdating_days

@@ -19,7 +19,6 @@ from markupsafe import Markup
 
 from domain.rules import stock_rules_at
 from domain.stock_rules import SetStockRules
-from infra import reader
 from infra.api.pages import french
 from infra.api.pages.html import Column, Field, Form, Option, section, table
 from infra.api.pages.page import OPTIONS_MAX, Page, lot_rows
@@ -39,7 +38,7 @@ role in the cooperative but its gifts)."""
 
 def stock_rules(page: Page) -> SetStockRules:
     """The stock rules in force today (temperature ranges, shelf lives)."""
-    rules, _ = stock_rules_at(reader.rules_in_force(page.services.ledger, page.today),
+    rules, _ = stock_rules_at(page.streams.rules_in_force(page.today),
                               page.today)
     return rules
 

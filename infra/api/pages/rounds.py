@@ -9,7 +9,6 @@ from uuid import UUID
 
 from markupsafe import Markup
 
-from infra import reader
 from infra.api.pages import french
 from infra.api.pages.html import (
     Column,
@@ -44,7 +43,7 @@ def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
 
 def _round_block(page: Page, entry: Any) -> Markup:
     """One round: its key, needs, computed lines, and the next act it waits for."""
-    allocation: Any = page.services.ledger.repository.get(entry.round_id)
+    allocation: Any = page.streams.get(entry.round_id)
     needs = sorted(allocation.needs.values(), key=lambda need: (page.name(need.outlet_id),
                                                                  need.product))
     lines = list(allocation.lines)
@@ -53,7 +52,7 @@ def _round_block(page: Page, entry: Any) -> Markup:
                f"{word(entry.status)}")
     block: list[Any] = [tag("h3", heading)]
     if allocation.key:
-        decision = (page.services.ledger.repository.get(allocation.decision_id).title
+        decision = (page.streams.get(allocation.decision_id).title
                     if allocation.decision_id else "")
         block.append(tag("p", f"Clé appliquée : {word(allocation.key)}"
                               + (f" (décision « {decision} »)" if decision else
@@ -118,7 +117,7 @@ def _delivered(page: Page, entry: Any) -> bool:
 
 
 def _allocation_key_in_force(page: Page) -> str:
-    enactments = reader.rules_in_force(page.services.ledger, page.today)
+    enactments = page.streams.rules_in_force(page.today)
     for enactment in enactments:
         if str(enactment.kind) == "allocation_key":
             rule: Any = enactment.rule

@@ -43,7 +43,12 @@ from infra.api.pages.stock_states import (
 
 
 def platform_page(page: Page) -> Markup:
-    """Offers, receptions, stock and its states, holds, rounds and deliveries of a platform."""
+    """Offers, receptions, stock and its states, holds, rounds and deliveries of a platform
+    (kept until the store moves: nothing on it depends on the time of day)."""
+    return page.kept(("plateforme", page.caller, page.as_of_day), lambda: _platform(page))
+
+
+def _platform(page: Page) -> Markup:
     my_sites = page.directory.sites_of(page.caller.member_id)
     site_ids = [str(site_id) for site_id, _ in my_sites]
     site_options = [Option(str(site_id), name) for site_id, name in my_sites]

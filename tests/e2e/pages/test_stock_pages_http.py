@@ -16,6 +16,7 @@ import pytest
 
 from domain import commands as c
 from domain import reporting_commands as r
+from domain.members import MemberKind
 from domain.quality_labels import QualityLabel
 from domain.workshops import WorkshopKind
 from infra.api.pages.roles import PAGES
@@ -226,3 +227,41 @@ def test_a_page_travels_gzipped_to_a_browser_that_accepts_it(demo: Demo) -> None
     assert "content-encoding" not in unpacked.headers
     assert "<main" in packed.text
     assert "<main" in unpacked.text
+
+
+def test_a_page_reloaded_after_an_act_shows_it(demo: Demo) -> None:
+    """The pages keep what they compute until the store moves: an act written between two
+    loads (a hold, a new member) shows on the second load of the platform's, the auditor's
+    and the coordinator's pages, and a load with nothing new between is the same page."""
+    ledger, platform, today = demo.ledger, demo.members["platform"], date.today()
+    lot = ledger.execute(c.OfferLot(
+        command_id=key("offer"), actor_id=demo.members["producer"], product="navet",
+        quantity_g=7_000, price_cents_per_kg=150, harvest_date=today,
+        best_before=today + timedelta(days=10))).stream_id
+    ledger.execute(c.AcceptOffer(command_id=key("accept"), actor_id=platform, lot_id=lot,
+                                 site_id=demo.extra["site"], accepted_g=7_000))
+    ledger.execute(c.ReceiveLot(command_id=key("receive"), actor_id=platform, lot_id=lot,
+                                site_id=demo.extra["site"], measured_g=7_000))
+    pages = {"platform": ("plateforme", "stock-bloque"), "auditor": ("controle", "reseau-bloque")}
+
+    def held_g(who: str, after: int) -> int:
+        slug, figure = pages[who]
+        with client(demo, who) as http:
+            text = http.get(f"/espace/{slug}?apres={after}").text
+        found = re.search(rf'id="{figure}" data-grammes="(\d+)"', text)
+        assert found is not None
+        return int(found.group(1))
+
+    before = {who: held_g(who, demo.head()) for who in pages}
+    assert before == {who: held_g(who, demo.head()) for who in pages}
+    ledger.execute(c.HoldLot(command_id=key("hold"), actor_id=platform, lot_id=lot,
+                             reason="Analyse en cours"))
+    assert {who: held_g(who, demo.head()) - before[who] for who in pages} == {
+        "platform": 7_000, "auditor": 7_000}
+    name = f"Épicerie {key('nouvelle')}"
+    with client(demo, "coordinator") as http:
+        assert name not in http.get("/espace/coordination").text
+        ledger.execute(c.RegisterMember(command_id=key("member"),
+                                        actor_id=demo.members["coordinator"], name=name,
+                                        kind=MemberKind.OUTLET, households_served=10))
+        assert name in http.get(f"/espace/coordination?apres={demo.head()}").text
