@@ -45,6 +45,7 @@ from domain.members import Member
 from domain.pricing import LotPricing
 from domain.proposals import Proposal
 from domain.rules import (
+    RuleBook,
     RuleKind,
     SetAllocationKey,
     SetBasketTerms,
@@ -103,9 +104,29 @@ def _events(reader: StreamReader, classes: Sequence[type[Event]]) -> Iterator[Ev
         position = page[-1].id + 1
 
 
+def input_classes(kind: RuleKind) -> tuple[type[Event], ...]:
+    """The classes of the events a simulation of ``kind`` gathers: its inputs and the names
+    of members."""
+    return (Member.Registered, *TOPICS_BY_KIND[kind])
+
+
 def input_events(reader: StreamReader, kind: RuleKind) -> Iterator[Event]:
     """Every event a simulation of ``kind`` reads (the names of members included)."""
-    return _events(reader, (Member.Registered, *TOPICS_BY_KIND[kind]))
+    return _events(reader, input_classes(kind))
+
+
+RULE_BOOK_EVENTS: tuple[type[Event], ...] = tuple(
+    member for member in vars(RuleBook).values()
+    if isinstance(member, type) and issubclass(member, Event) and member.TOPIC)
+"""Every event of the rule book's stream, which a simulation folds (``rule_book``: the
+rules in force replayed, the number of weeks replayed)."""
+
+
+def read_topics(kind: RuleKind) -> tuple[str, ...]:
+    """The stored topics of every event a simulation of ``kind`` reads, besides the proposal
+    it simulates (whose title, rule and opening its submission sets once for all): while
+    none of them is recorded, the simulation's result stays the same."""
+    return tuple(stored_topic(cls) for cls in (*input_classes(kind), *RULE_BOOK_EVENTS))
 
 
 def _day(moment: datetime) -> date:

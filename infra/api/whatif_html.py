@@ -17,22 +17,22 @@ fetch it.
 
 from __future__ import annotations
 
-import threading
 from uuid import UUID
 
 from markupsafe import Markup, escape
 
 from domain.whatif import Section, Simulation
 from infra import decision_words as words
+from infra.api.whatif_kept import KeptSections
 from infra.reader import StreamReader
-from infra.whatif import simulate_proposal
+from infra.whatif import read_topics, simulate_proposal
 
 WIDTH = 340  # The pages' charts fit a 390 px phone screen with margins.
 BAR_HEIGHT = 16
 LABEL_WIDTH = 120
 ROWS_CHARTED_MAX = 24  # More bars than this cannot be read on a phone: the table has them all.
 LABEL_LENGTH_MAX = 18  # Characters of a name beside a bar (the table has the full name).
-CACHE_ENTRIES_MAX = 64  # Proposals shown on a governance page: twenty at most, a few heads.
+CACHE_ENTRIES_MAX = 64  # Proposals shown on a governance page: twenty at most, per store.
 PLUS_COLOUR = "#24502f"
 MINUS_COLOUR = "#8b1111"
 
@@ -136,27 +136,26 @@ def simulation_section(simulation: Simulation) -> Markup:
              Markup('<ul class="notes">{}</ul>').format(notes) if notes else Markup(""))
 
 
-_cache: dict[tuple[UUID, int], Markup] = {}
-_cache_lock = threading.Lock()
+def _computed(reader: StreamReader, proposal_id: UUID) -> tuple[Markup, tuple[str, ...]]:
+    """A proposal's section and the topics its simulation read."""
+    simulation = simulate_proposal(reader, proposal_id)
+    return simulation_section(simulation), read_topics(simulation.kind)
+
+
+kept_sections = KeptSections(_computed, CACHE_ENTRIES_MAX)
+"""The governance page's what-if sections, kept until the store records an event they read
+(``infra.api.whatif_kept``)."""
 
 
 def proposal_section(reader: StreamReader, proposal_id: UUID, *, open_vote: bool) -> Markup:
     """The section of one proposal on the governance page, folded away once the vote closed.
 
-    Cached per proposal and store head: reloading a page while nothing was written costs a
-    dictionary lookup; any new event recomputes (a replay of 8 weeks is a fraction of a
+    Kept per proposal until the store records an event its simulation reads: reloading a
+    page after any other act (a reception, a vote) costs a lookup and one select by
+    notification id; an act the simulation reads replays it afresh (a fraction of a
     second, ``bench.whatif``).
     """
-    head = int(reader.recorder.max_notification_id() or 0)
-    key = (proposal_id, head)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = simulation_section(simulate_proposal(reader, proposal_id))
-        with _cache_lock:
-            if len(_cache) >= CACHE_ENTRIES_MAX:
-                _cache.clear()
-            _cache[key] = cached
+    cached = kept_sections.section(reader, proposal_id)
     summary = ("Et si cette règle avait été en vigueur ? Ce qu’elle aurait donné ces dernières "
                "semaines")
     return Markup('<details class="simulation-details"{}><summary>{}</summary>{}</details>'
