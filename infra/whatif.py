@@ -17,7 +17,9 @@ basket terms    ``basket_programme.opened``, ``household.enrolled`` (the househo
                 share only), ``basket.prepared/collected``
 ==============  ==============================================================================
 
-plus ``member.registered`` for the names shown beside each figure. The arithmetic is
+plus ``member.registered`` for the names shown beside each figure, and the rule book's stream
+(rules in force, weeks replayed): ``read_topics(kind)`` lists them all, for whoever keeps a
+simulation until one of them is recorded (``infra.api.whatif_kept``). The arithmetic is
 ``domain.whatif``, which calls the functions the real acts call. Nothing is written: this
 module reads through a ``StreamReader`` (a read-only ``Reader`` or a ``Ledger``) and never
 saves.
