@@ -24,6 +24,7 @@ from domain.base import Aggregate, Event, utc_now
 from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
+from infra.audit.sealing import SealedSQLiteApplicationRecorder
 from infra.ledger.registry import HANDLERS, Handler, command_name
 from infra.ledger.snapshots import Snapshots
 from infra.ledger.stream_cache import StreamCache
@@ -73,13 +74,17 @@ class Ledger(Application[UUID]):
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
         self._head = StoreHead(self.location, self.recorder)
+        head: Callable[[], int] = self._head.read
+        if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
+            recorder = self.recorder
+            head = lambda: recorder.max_notification_id() or 0  # noqa: E731 - its writer's.
         self.clock: Callable[[], datetime] = type(self).default_clock
         """What "now" is for the business-time rule (``domain.business_time``)."""
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
                              mapper=self.mapper,
                              site_lots=SiteLotsIndex(self.recorder, self.mapper),
                              personal_data=PersonalDataStore(self.location),
-                             cache=StreamCache(self._head.read, self._notifications),
+                             cache=StreamCache(head, self._notifications),
                              snapshots=Snapshots(
                                  self.factory.aggregate_recorder(purpose="snapshots"),
                                  self.recorder, self.mapper))
@@ -90,6 +95,8 @@ class Ledger(Application[UUID]):
     def close(self) -> None:
         """Close the store's connections."""
         self._head.close()
+        if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
+            self.recorder.close()
         super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
