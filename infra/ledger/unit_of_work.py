@@ -99,8 +99,10 @@ class UnitOfWork:
     def events_of_command(self) -> int:
         """Events the current command triggered so far."""
         aggregates = self._aggregates
-        return sum(len(aggregates[key].pending_events) - baseline
-                   for key, baseline in self._baseline.items())
+        count = 0
+        for key, baseline in self._baseline.items():
+            count += len(aggregates[key]._pending_events) - baseline
+        return count
 
     # ---------------------------------------------------------------- streams
 
