@@ -99,6 +99,23 @@ def test_the_ledger_writes_through_a_sealing_recorder(ledger: Ledger) -> None:
                       | SealedPostgresApplicationRecorder)
 
 
+def test_the_sqlite_writer_keeps_the_stores_durability(sqlite_store: StoreLocation) -> None:
+    """The recorder's own writer connection commits in WAL mode with ``synchronous=FULL``,
+    like every other connection to the store (the write benchmark's baseline uses both)."""
+    ledger = Ledger(sqlite_store)
+    try:
+        ledger.execute(c.FoundCooperative(command_id="found", name="Coop",
+                                          coordinator_name="Réseau"))
+        recorder = ledger.recorder
+        assert isinstance(recorder, SealedSQLiteApplicationRecorder)
+        writer = recorder._writer
+        assert writer is not None
+        assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert writer.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL.
+    finally:
+        ledger.close()
+
+
 def test_no_event_exists_unsealed_even_between_commands(ledger: Ledger) -> None:
     """After each command the chain head is the last stored event; verify checks them all."""
     assert ledger.location is not None
