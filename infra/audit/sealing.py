@@ -199,6 +199,10 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
         self._writer_lock = threading.Lock()
         self._select_head = (f"SELECT sequence, notification_id, link FROM {CHAIN_TABLE} "
                              "ORDER BY notification_id DESC LIMIT 1")
+        # The last rowid this transaction inserted and the chain head, in one statement.
+        self._select_last_and_head = (
+            "SELECT last_insert_rowid(), head.sequence, head.notification_id, head.link "
+            f"FROM (SELECT 1) LEFT JOIN ({self._select_head}) AS head")
         self._insert_link = (f"INSERT INTO {CHAIN_TABLE} (notification_id, sequence, "
                              "originator_id, originator_version, topic, link, sealed_at) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -294,10 +298,10 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
             return []
         params, inserted = sqlite_event_rows(stored_events)
         c.executemany(self.insert_events_statement, params)
-        c.execute("SELECT last_insert_rowid()")
-        last = int(c.fetchone()[0])
+        c.execute(self._select_last_and_head)
+        last, sequence, head_id, link = c.fetchone()
         first = last - len(params) + 1
-        head = self._head(c)
+        head = Head() if head_id is None else Head(sequence, head_id, bytes(link))
         if first == head.notification_id + 1:  # Nothing unlinked in between: the usual case.
             links = written_links(head.link, head.sequence, first, stored_events, inserted,
                                   utc_timestamp())

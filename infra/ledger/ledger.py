@@ -9,6 +9,7 @@ saved. A conflict with a concurrent writer is retried a bounded number of times.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -140,6 +141,8 @@ class Ledger(Application[UUID]):
             raise
         elapsed_s = time.perf_counter() - started
         _count(names, results, elapsed_s / len(commands))
+        if not log.is_enabled_for(logging.INFO):
+            return results  # The line's values (ids as text…) are not worth making.
         if len(commands) == 1:
             log.info("command", command=names[0], outcome="replayed" if results[0].replayed
                      else "accepted", events=results[0].events_written,
@@ -230,15 +233,26 @@ def _handler_for(command: msgspec.Struct) -> tuple[str, Handler]:
                              reason="unknown_command") from None
 
 
+_COUNTERS: dict[tuple[str, str], Any] = {}
+_LATENCIES: dict[str, Any] = {}
+"""Metrics' children by label values: ``labels()`` looks them up under a lock each time
+(what prometheus-client's documentation suggests keeping instead)."""
+
+
 def _count(names: list[str], results: list[c.CommandResult], latency_s: float) -> None:
-    """Commands by name and outcome, and their latency (labels looked up once per name)."""
+    """Commands by name and outcome, and their latency (children looked up once per name)."""
     outcomes: dict[tuple[str, str], int] = {}
     for name, result in zip(names, results, strict=True):
         key = (name, "replayed" if result.replayed else "accepted")
         outcomes[key] = outcomes.get(key, 0) + 1
-    for (name, outcome), count in outcomes.items():
-        COMMANDS.labels(name, outcome).inc(count)
-        latency = COMMAND_LATENCY.labels(name)
+    for key, count in outcomes.items():
+        counter = _COUNTERS.get(key)
+        if counter is None:
+            counter = _COUNTERS.setdefault(key, COMMANDS.labels(*key))
+        counter.inc(count)
+        latency = _LATENCIES.get(key[0])
+        if latency is None:
+            latency = _LATENCIES.setdefault(key[0], COMMAND_LATENCY.labels(key[0]))
         for _ in range(count):
             latency.observe(latency_s)
 
