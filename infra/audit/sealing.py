@@ -32,15 +32,9 @@ from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing import persistence
 from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import (
-    SQLITE3_DEFAULT_LOCK_TIMEOUT,
-    SQLiteApplicationRecorder,
-    SQLiteCursor,
-    SQLiteDatastore,
-)
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -65,13 +59,12 @@ from infra.audit.chain import (
     sqlite_stream_id,
     utc_timestamp,
 )
+from infra.audit.sqlite_writer import open_writer, persistence_error
 from infra.audit.written_links import sqlite_event_rows, written_links
 from infra.logs import get_logger
 
 log = get_logger("cocagne.audit.sealing")
 
-WRITER_STATEMENTS_CACHED = 32
-"""Statements the SQLite writer keeps prepared: the write path runs about six, every time."""
 FOREIGN_PAGES_MAX = 10_000
 """Pages of unlinked events one write transaction reads before its own (ten million events):
 only a store never sealed, opened by an older process, has that many; beyond, refuse."""
@@ -242,7 +235,7 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
             except sqlite3.Error as error:
                 if self._writer is not None and self._writer.in_transaction:
                     self._writer.rollback()
-                raise _persistence_error(error) from error
+                raise persistence_error(error) from error
             except BaseException:
                 if self._writer is not None and self._writer.in_transaction:
                     self._writer.rollback()
@@ -265,15 +258,12 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
                 cursor.execute(self.select_max_notification_id_statement)
                 row = cursor.fetchone()
             except sqlite3.Error as error:
-                raise _persistence_error(error) from error
+                raise persistence_error(error) from error
         return cast(int, row[0])
 
     def _open_writer(self) -> sqlite3.Cursor:
         pool = self.datastore.pool
-        self._writer = sqlite3.connect(
-            pool.db_name, uri=True, isolation_level=None, check_same_thread=False,
-            timeout=pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
-            cached_statements=WRITER_STATEMENTS_CACHED)
+        self._writer = open_writer(pool.db_name, pool.lock_timeout)
         self._writer_cursor = self._writer.cursor()
         return self._writer_cursor
 
@@ -346,27 +336,6 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
                        (SEALED_SINCE, notification_id))
 
 
-_ERRORS: tuple[tuple[type[sqlite3.Error], type[PersistenceError]], ...] = (
-    (sqlite3.IntegrityError, persistence.IntegrityError),
-    (sqlite3.OperationalError, persistence.OperationalError),
-    (sqlite3.InterfaceError, persistence.InterfaceError),
-    (sqlite3.DataError, persistence.DataError),
-    (sqlite3.InternalError, persistence.InternalError),
-    (sqlite3.ProgrammingError, persistence.ProgrammingError),
-    (sqlite3.NotSupportedError, persistence.NotSupportedError),
-    (sqlite3.DatabaseError, persistence.DatabaseError),
-)
-
-
-def _persistence_error(error: sqlite3.Error) -> PersistenceError:
-    """eventsourcing's error for a driver error, as its own SQLite transactions raise them
-    (the ledger retries on ``IntegrityError``)."""
-    for driver_error, mapped in _ERRORS:
-        if isinstance(error, driver_error):
-            return mapped(error)
-    return PersistenceError(error)
-
-
 def _sqlite_value(originator_id: UUID | str) -> UUID | str | bytes | int | None:
     """The stream id as the chain store reads it back from SQLite (see ``sqlite_stream_id``)."""
     if isinstance(originator_id, UUID):
@@ -396,6 +365,10 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
         self.insert_events_statement += SQL(", originator_id, originator_version")
         self.sql_create_statements.extend(Composed([SQL(statement)])
                                           for statement in postgres_chain_ddl(datastore.schema))
+        self._select_head = SQL("SELECT sequence, notification_id, link FROM {} "
+                                "ORDER BY notification_id DESC LIMIT 1").format(self._chain)
+        self._queued = threading.local()
+        """The cursor of the head's query queued with this thread's insert."""
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Ledgers opening a database at once (servers starting together) would otherwise
@@ -419,6 +392,16 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
                 break
         _log_catch_up(linked)
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        """Lock the table and insert the events (eventsourcing's), then queue the chain
+        head's query in the same pipeline: read after the lock, it arrives with the
+        notification ids rather than costing a round trip of its own."""
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        head_cursor = curs.connection.cursor()
+        head_cursor.execute(self._select_head, prepare=True)
+        self._queued.cursor = head_cursor
+
     def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
                                        stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
@@ -437,16 +420,18 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
                                  originator_version=row["originator_version"],
                                  topic=event.topic, state=bytes(event.state)))
         own.sort(key=lambda row: row.notification_id)
-        self._seal_written(curs, own)
+        head_cursor: Cursor[DictRow] | None = getattr(self._queued, "cursor", None)
+        self._queued.cursor = None
+        head = None
+        if head_cursor is not None:
+            with head_cursor:
+                head = _postgres_head(head_cursor.fetchone())
+        self._seal_written(curs, own, head)
         return [row["notification_id"] for row in rows]
 
     def _head(self, cursor: Cursor[DictRow]) -> Head:
-        cursor.execute(SQL("SELECT sequence, notification_id, link FROM {} "
-                           "ORDER BY notification_id DESC LIMIT 1").format(self._chain),
-                       prepare=True)
-        row = cursor.fetchone()
-        return Head(row["sequence"], row["notification_id"], bytes(row["link"])) if row \
-            else Head()
+        cursor.execute(self._select_head, prepare=True)
+        return _postgres_head(cursor.fetchone())
 
     def _rows_between(self, cursor: Cursor[DictRow], after: int, before: int | None,
                       limit: int) -> list[StoredRow]:
@@ -477,3 +462,10 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
         cursor.execute(SQL("INSERT INTO {} (name, value) VALUES (%s, %s) ON CONFLICT (name) "
                            "DO UPDATE SET value = excluded.value").format(self._settings),
                        (SEALED_SINCE, notification_id))
+
+
+def _postgres_head(row: DictRow | None) -> Head:
+    """The head from its row (none before the first link)."""
+    if row is None:
+        return Head()
+    return Head(row["sequence"], row["notification_id"], bytes(row["link"]))
