@@ -243,22 +243,26 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
         return notification_ids
 
     def max_notification_id(self) -> int:
-        """The last notification id, read on the writer connection (None when nothing is
-        stored, as eventsourcing's recorder answers despite its annotation).
+        """The last notification id (None when nothing is stored, as eventsourcing's
+        recorder answers despite its annotation).
 
-        A connection that did not write the last commit finds its page cache out of date
-        and reads the table's pages again (25 µs after each of the ledger's commits); the
-        writer's own cache is current, so this costs a couple of microseconds.
+        Read on the writer connection when no write is under way: a connection that did not
+        write the last commit finds its page cache out of date and reads the table's pages
+        again (25 µs after each of the ledger's commits), the writer's is current (a couple
+        of microseconds). While another thread writes, a pooled connection answers rather
+        than waiting for that commit.
         """
-        if self.datastore.pool.is_sqlite_memory_mode:
+        if self.datastore.pool.is_sqlite_memory_mode or not self._writer_lock.acquire(
+                blocking=False):
             return super().max_notification_id()
-        with self._writer_lock:
+        try:
             cursor = self._writer_cursor or self._open_writer()
-            try:
-                cursor.execute(self.select_max_notification_id_statement)
-                row = cursor.fetchone()
-            except sqlite3.Error as error:
-                raise persistence_error(error) from error
+            cursor.execute(self.select_max_notification_id_statement)
+            row = cursor.fetchone()
+        except sqlite3.Error as error:
+            raise persistence_error(error) from error
+        finally:
+            self._writer_lock.release()
         return cast(int, row[0])
 
     def _open_writer(self) -> sqlite3.Cursor:

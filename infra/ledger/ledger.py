@@ -74,11 +74,13 @@ class Ledger(Application[UUID]):
         full_env.update(env or {})
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
-        self._head = StoreHead(self.location, self.recorder)
-        head: Callable[[], int] = self._head.read
+        self._head: StoreHead | None = None
         if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
-            recorder = self.recorder
-            head = lambda: recorder.max_notification_id() or 0  # noqa: E731 - its writer's.
+            recorder = self.recorder  # Its writer connection reads the head best.
+            head: Callable[[], int] = lambda: recorder.max_notification_id() or 0  # noqa: E731
+        else:
+            self._head = StoreHead(self.location, self.recorder)
+            head = self._head.read
         self.clock: Callable[[], datetime] = type(self).default_clock
         """What "now" is for the business-time rule (``domain.business_time``)."""
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
@@ -95,7 +97,8 @@ class Ledger(Application[UUID]):
 
     def close(self) -> None:
         """Close the store's connections."""
-        self._head.close()
+        if self._head is not None:
+            self._head.close()
         if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
             self.recorder.close()
         super().close()

@@ -116,6 +116,22 @@ def test_the_sqlite_writer_keeps_the_stores_durability(sqlite_store: StoreLocati
         ledger.close()
 
 
+def test_the_head_is_read_without_waiting_for_a_write(sqlite_store: StoreLocation) -> None:
+    """While a write holds the writer connection, the head is read through the pool."""
+    ledger = Ledger(sqlite_store)
+    try:
+        ledger.execute(c.FoundCooperative(command_id="found", name="Coop",
+                                          coordinator_name="Réseau"))
+        recorder = ledger.recorder
+        assert isinstance(recorder, SealedSQLiteApplicationRecorder)
+        last = recorder.max_notification_id()
+        assert last > 0
+        with recorder._writer_lock:  # Another thread's write under way.
+            assert recorder.max_notification_id() == last
+    finally:
+        ledger.close()
+
+
 def test_no_event_exists_unsealed_even_between_commands(ledger: Ledger) -> None:
     """After each command the chain head is the last stored event; verify checks them all."""
     assert ledger.location is not None
