@@ -1,36 +1,49 @@
-"""Write benchmark: commands per second through the ledger, against raw sqlite3 inserts.
+"""Write benchmark: commands per second through the ledger, against raw inserts of its rows.
 
 Runs ``offer_lot`` commands (each writes three events: the lot's offer, its code claim and
 the command record) on the SQLite file, one command per transaction and in atomic batches,
-then inserts the very same stored rows with plain ``sqlite3`` ``executemany`` into a fresh
-file with the same table, journal mode and ``synchronous`` setting, grouped the same way
-(one command's rows per transaction, or one batch's). Prints both rates and their ratio.
+and inserts the very same stored rows with plain ``sqlite3`` ``executemany`` into a fresh
+file with the same tables, journal mode and ``synchronous`` setting, grouped the same way
+(one command's rows per transaction, or one batch's: the groups are cut at the notification
+ids the ledger's transactions returned). With sealing on (the ledger as it runs, every event
+linked into the hash chain in the transaction storing it: ``infra.audit.sealing``) the raw
+baseline inserts the events *and* their chain rows, the links the ledger computed.
 
-With ``--sealing both`` (the default) it does so twice, on two files: with the ledger as it
-runs (every event linked into the hash chain in its own transaction: ``infra.audit.sealing``)
-and with eventsourcing's plain recorder; the raw baseline of the sealed run inserts the
-events *and* their chain rows (the links the ledger computed), so each ratio compares like
-with like, and the last line gives the cost of sealing (on / off).
+The two are interleaved: every 100 commands (one chunk of single commands, or one batch),
+the ledger runs them, then raw ``sqlite3`` inserts the rows they stored. Both then see the
+same load on a shared machine, which moves disk flushes by a factor of ten from one minute
+to the next; timing one after the other compared two different machines.
+
+``--sealing both`` (the default) also runs eventsourcing's plain recorder (sealing off) on
+a file of its own, alternating within each round, and gives the cost of sealing (on / off).
+``--postgres URL`` (an administration URL, such as ``postgresql://postgres@127.0.0.1/postgres``)
+also runs the sealed ledger on a fresh PostgreSQL database against raw ``psycopg``
+``executemany`` of the same rows into another fresh database with the same tables (see
+``bench.write_postgres``); both databases are dropped at the end.
 
     python -m bench.write [--commands 2000] [--batch-size 100] [--sealing both|on|off]
-                          [--rounds 3]
+                          [--rounds 3] [--postgres ADMIN_URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import tempfile
-import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Sequence
 from pathlib import Path
-from uuid import UUID
 
-from domain import commands as c
-from domain.members import MemberKind
-from domain.sites import SiteKind
+from bench.write_common import (
+    CHUNK_COMMANDS,
+    Group,
+    Row,
+    Run,
+    Table,
+    run_chunks,
+    setup,
+    spread,
+)
+from bench.write_postgres import run_postgres
 from infra.audit.chain import CHAIN_TABLE, SQLITE_CHAIN_DDL
 from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
@@ -39,126 +52,78 @@ from infra.store import UNSEALED_ENV, sqlite_location
 TABLE = ("CREATE TABLE IF NOT EXISTS stored_events (originator_id TEXT, "
          "originator_version INTEGER, topic TEXT, state BLOB, "
          "PRIMARY KEY (originator_id, originator_version))")
+class RawSQLite:
+    """The baseline: a fresh file, the same tables and settings, plain ``executemany``."""
+
+    def __init__(self, path: Path, *, journal: str, synchronous: int, sealing: bool) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None)
+        self.connection.execute(f"PRAGMA journal_mode={journal}")
+        self.connection.execute(f"PRAGMA synchronous={synchronous}")
+        self.connection.execute(TABLE)
+        if sealing:
+            self.connection.execute(SQLITE_CHAIN_DDL)
+
+    def insert(self, groups: Sequence[Group]) -> None:
+        """Insert each group (its events, then its chain rows) in one transaction."""
+        connection = self.connection
+        for events, links in groups:
+            connection.execute("BEGIN")
+            connection.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", events)
+            if links:
+                connection.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?)",
+                                       links)
+            connection.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the file."""
+        self.connection.close()
 
 
-def setup(ledger: Ledger) -> tuple[UUID, UUID]:
-    """Found the cooperative, one producer, one platform and its site; return ids."""
-    coordinator = ledger.execute(c.FoundCooperative(
-        command_id="setup-0", name="Bench", coordinator_name="Network")).stream_id
-    producer = ledger.execute(c.RegisterMember(
-        command_id="setup-1", actor_id=coordinator, name="Jardin", kind=MemberKind.PRODUCER))
-    ledger.execute(c.RegisterSite(
-        command_id="setup-2", actor_id=coordinator, name="Entrepôt", kind=SiteKind.WAREHOUSE,
-        operator_id=producer.stream_id))
-    return coordinator, producer.stream_id
+class StoredRows:
+    """Reads back what the ledger stored in its SQLite file (untimed)."""
+
+    def __init__(self, path: Path, *, sealing: bool) -> None:
+        self.connection = sqlite3.connect(path)
+        self.sealing = sealing
+
+    def between(self, first_id: int, last_id: int) -> tuple[list[Row], list[Row]]:
+        """Events and chain rows with notification ids ``first_id`` to ``last_id``, each
+        starting with its notification id."""
+        events = self.connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first_id, last_id)).fetchall()
+        links = self.connection.execute(
+            f"SELECT notification_id, sequence, originator_id, originator_version, topic, "
+            f"link, sealed_at FROM {CHAIN_TABLE} WHERE notification_id BETWEEN ? AND ? "
+            "ORDER BY notification_id", (first_id, last_id)).fetchall() if self.sealing else []
+        if self.sealing:
+            assert len(links) == len(events), "every event is linked as it is written"
+        return events, links
 
 
-HARVEST_DATE = date.today() - timedelta(days=1)
-"""Yesterday: a harvest the business-time rule finds plausible whatever day the bench runs."""
-
-
-def offer(producer: UUID, number: int, prefix: str) -> c.OfferLot:
-    """An offer command with a unique id."""
-    return c.OfferLot(
-        command_id=f"{prefix}-{number}", actor_id=producer, product="carrot",
-        variety="Nantaise", quantity_g=120_000, price_cents_per_kg=180,
-        harvest_date=HARVEST_DATE, best_before=HARVEST_DATE + timedelta(days=18),
-        organic_certificate="FR-BIO-01-ABCD", origin="Parcelle 3")
-
-
-def raw_insert(path: Path, groups: list[tuple[list[tuple[str, int, str, bytes]],
-                                             list[tuple[object, ...]]]],
-               synchronous: int) -> float:
-    """Seconds to insert each group (its events, then its chain rows) in one transaction."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute(f"PRAGMA synchronous={synchronous}")
-    connection.execute(TABLE)
-    connection.execute(SQLITE_CHAIN_DDL)
-    started = time.perf_counter()
-    for events, links in groups:
-        connection.execute("BEGIN")
-        connection.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", events)
-        if links:
-            connection.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?,?,?,?)", links)
-        connection.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return elapsed
-
-
-@dataclass
-class Run:
-    """One ledger's two timed runs and the rows they stored."""
-
-    sealing: bool
-    single_s: float
-    batch_s: float
-    single_cpu_s: float
-    batch_cpu_s: float
-    single_groups: list[tuple[list[tuple[str, int, str, bytes]], list[tuple[object, ...]]]]
-    batch_groups: list[tuple[list[tuple[str, int, str, bytes]], list[tuple[object, ...]]]]
-    synchronous: int
-    journal: str
-    events_per_command: int
-    average_bytes: float
-
-
-def run_ledger(folder: Path, *, sealing: bool, count: int, batch_size: int) -> Run:
-    """Time ``count`` commands one per transaction, then in batches, on a fresh file."""
+def run_sqlite(folder: Path, *, sealing: bool, count: int, batch_size: int) -> Run:
+    """Time ``count`` commands one per transaction, then in batches, each chunk followed
+    by raw inserts of the rows it stored."""
     path = folder / ("sealed.db" if sealing else "unsealed.db")
     ledger = Ledger(sqlite_location(path), env=None if sealing else UNSEALED_ENV)
     _, producer = setup(ledger)
-    first_id = (ledger.recorder.max_notification_id() or 0) + 1
-
-    # Commands are built before the clock starts: the ledger's work is running them.
-    singles = [offer(producer, number, "single") for number in range(count)]
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for command in singles:
-        ledger.execute(command)
-    single_s = time.perf_counter() - started
-    single_cpu_s = time.process_time() - cpu_started
-    middle_id = (ledger.recorder.max_notification_id() or 0) + 1
-
-    batches = [[offer(producer, number, "batch")
-                for number in range(start, min(count, start + batch_size))]
-               for start in range(0, count, batch_size)]
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for batch in batches:
-        ledger.execute_batch(batch)
-    batch_s = time.perf_counter() - started
-    batch_cpu_s = time.process_time() - cpu_started
-    ledger.close()
-
-    connection = sqlite3.connect(path)
-    synchronous = connection.execute("PRAGMA synchronous").fetchone()[0]
-    journal = connection.execute("PRAGMA journal_mode").fetchone()[0]
-    rows = connection.execute(
-        "SELECT originator_id, originator_version, topic, state FROM stored_events "
-        "WHERE rowid >= ? ORDER BY rowid", (first_id,)).fetchall()
-    links = connection.execute(
-        f"SELECT notification_id, sequence, originator_id, originator_version, topic, link, "
-        f"sealed_at FROM {CHAIN_TABLE} WHERE notification_id >= ? ORDER BY notification_id",
-        (first_id,)).fetchall() if sealing else []
-    connection.close()
-    if sealing:
-        assert len(links) == len(rows), "every event is linked as it is written"
-    events_per_command = (middle_id - first_id) // count
-
-    def grouped(start: int, stop: int, size: int) -> list[tuple[list[tuple[str, int, str, bytes]],
-                                                                list[tuple[object, ...]]]]:
-        return [(rows[index:min(index + size, stop)],
-                 links[index:min(index + size, stop)] if links else [])
-                for index in range(start, stop, size)]
-
-    split = middle_id - first_id
-    return Run(sealing=sealing, single_s=single_s, batch_s=batch_s,
-               single_cpu_s=single_cpu_s, batch_cpu_s=batch_cpu_s,
-               single_groups=grouped(0, split, events_per_command),
-               batch_groups=grouped(split, len(rows), events_per_command * batch_size),
-               synchronous=synchronous, journal=journal,
-               events_per_command=events_per_command,
-               average_bytes=sum(len(row[3]) for row in rows) / len(rows))
+    stored = StoredRows(path, sealing=sealing)
+    # The ledger changes neither setting: a fresh connection reads the file's journal mode
+    # and SQLite's default ``synchronous``, which every connection of the ledger keeps
+    # (``tests/integration/test_audit_sealing.py`` checks its writer's).
+    run = Run(sealing=sealing,
+              journal=stored.connection.execute("PRAGMA journal_mode").fetchone()[0],
+              synchronous=stored.connection.execute("PRAGMA synchronous").fetchone()[0])
+    raw = RawSQLite(folder / f"raw-{path.name}", journal=run.journal,
+                    synchronous=run.synchronous, sealing=sealing)
+    try:
+        run_chunks(ledger, producer, run, count=count, batch_size=batch_size,
+                   read_back=stored.between, insert=raw.insert)
+    finally:
+        ledger.close()
+        stored.connection.close()
+        raw.close()
+    return run
 
 
 def main() -> None:
@@ -170,70 +135,53 @@ def main() -> None:
                         help="ledger with the hash chain sealed as written (on), with "
                              "eventsourcing's plain recorder (off), or both side by side")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds, sealing off and on alternating within each, so a "
-                             "burst of load on a shared machine hits both (default 3)")
+                        help="rounds, sealing off and on alternating within each (default 3)")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", default="",
+                        help="also measure on PostgreSQL: a URL of a database to connect to "
+                             "while creating and dropping the two scratch databases")
     arguments = parser.parse_args()
     configure_logging("warning")
-    count = arguments.commands
+    count, batch_label = arguments.commands, f"batches of {arguments.batch_size}"
     modes = {"both": (False, True), "on": (True,), "off": (False,)}[arguments.sealing]
-    ledger_rates: dict[tuple[bool, str], list[float]] = {}
-    raw_rates: dict[tuple[bool, str], list[float]] = {}
-    ratios: dict[tuple[bool, str], list[float]] = {}
+    table = Table()
     sealing_cost: dict[str, list[float]] = {"single": [], "batch": []}
-    cpu_us: dict[tuple[bool, str], list[float]] = {}
     first: Run | None = None
-    for round_number in range(arguments.rounds):
+    for _ in range(arguments.rounds):
         with tempfile.TemporaryDirectory() as directory:
-            folder = Path(directory)
-            runs = [run_ledger(folder, sealing=sealing, count=count,
+            runs = [run_sqlite(Path(directory), sealing=sealing, count=count,
                                batch_size=arguments.batch_size) for sealing in modes]
-            first = first or runs[0]
-            for run in runs:
-                name = f"{'on' if run.sealing else 'off'}-{round_number}"
-                cpu_us.setdefault((run.sealing, "single"), []).append(
-                    run.single_cpu_s / count * 1e6)
-                cpu_us.setdefault((run.sealing, "batch"), []).append(
-                    run.batch_cpu_s / count * 1e6)
-                for key, groups, ledger_s in (("single", run.single_groups, run.single_s),
-                                              ("batch", run.batch_groups, run.batch_s)):
-                    raw_s = raw_insert(folder / f"raw-{name}-{key}.db", groups,
-                                       run.synchronous)
-                    ledger_rates.setdefault((run.sealing, key), []).append(count / ledger_s)
-                    raw_rates.setdefault((run.sealing, key), []).append(count / raw_s)
-                    ratios.setdefault((run.sealing, key), []).append(raw_s / ledger_s)
-            if len(runs) == 2:
-                for key, costs in sealing_cost.items():
-                    costs.append(ledger_rates[True, key][-1] / ledger_rates[False, key][-1])
+        first = first or runs[-1]
+        for run in runs:
+            table.add("one command per transaction", "on" if run.sealing else "off",
+                      run.single, count)
+            table.add(batch_label, "on" if run.sealing else "off", run.batch, count)
+        if len(runs) == 2:
+            sealing_cost["single"].append(runs[0].single.ledger_s / runs[1].single.ledger_s)
+            sealing_cost["batch"].append(runs[0].batch.ledger_s / runs[1].batch.ledger_s)
     assert first is not None
-    print(f"write benchmark: {count} offer_lot commands, {first.events_per_command} events "
-          f"each, {first.average_bytes:.0f} bytes of state per event; SQLite "
+    print(f"write benchmark: {count} offer_lot commands, {first.events // (2 * count)} events "
+          f"each, {first.state_bytes / first.events:.0f} bytes of state per event; SQLite "
           f"journal={first.journal}, synchronous={first.synchronous}; {arguments.rounds} "
           "rounds: median (min to max)")
-    print("raw sqlite3 baseline: the very same rows, grouped the same way; with sealing on, "
-          "the events and their chain rows")
-    print(f"{'mode':<28}{'sealing':>8}{'ledger cmd/s':>30}{'raw sqlite3 cmd/s':>30}"
-          f"{'ratio':>22}{'ledger CPU µs/cmd':>26}")
-    for label, key in (("one command per transaction", "single"),
-                       (f"batches of {arguments.batch_size}", "batch")):
-        for sealing in modes:
-            print(f"{label:<28}{'on' if sealing else 'off':>8}"
-                  f"{spread(ledger_rates[sealing, key], ',.0f'):>30}"
-                  f"{spread(raw_rates[sealing, key], ',.0f'):>30}"
-                  f"{spread(ratios[sealing, key], '.2f'):>22}"
-                  f"{spread(cpu_us[sealing, key], ',.0f'):>26}")
-    print("(CPU time of the benchmark process: unlike rates, barely moved by other work on a "
-          "shared machine; it leaves out waiting for the disk)")
+    print("raw sqlite3 baseline: the very same rows, grouped the same way, interleaved with "
+          f"the ledger every {CHUNK_COMMANDS} commands; with sealing on, the events and their "
+          "chain rows")
+    table.print("raw sqlite3")
+    print("(CPU time of the benchmark process: steadier than rates on a shared machine; it "
+          "leaves out waiting for the disk)")
     if len(modes) == 2:
-        print(f"sealing on / off: {spread(sealing_cost['single'], '.2f')} one command per "
-              f"transaction, {spread(sealing_cost['batch'], '.2f')} in batches")
-
-
-def spread(values: list[float], form: str) -> str:
-    """``median (min to max)``, or the one value."""
-    if len(values) == 1:
-        return format(values[0], form)
-    return (f"{format(statistics.median(values), form)} "
-            f"({format(min(values), form)} to {format(max(values), form)})")
+        print(f"sealing on / off (ledger rates): {spread(sealing_cost['single'], '.2f')} one "
+              f"command per transaction, {spread(sealing_cost['batch'], '.2f')} in batches")
+    if arguments.postgres:
+        postgres = Table()
+        for _ in range(arguments.rounds):
+            single, batch = run_postgres(arguments.postgres, count=count,
+                                         batch_size=arguments.batch_size)
+            postgres.add("one command per transaction", "on", single, count)
+            postgres.add(batch_label, "on", batch, count)
+        print("PostgreSQL: the same commands on a fresh database; raw psycopg executemany of "
+              "the same rows (events and chain rows) into another, same tables, same grouping")
+        postgres.print("raw psycopg")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,12 @@ class Role(enum.StrEnum):
     """The cooperative's secretariat: registers members and sites, opens programmes."""
 
 
-class Context(msgspec.Struct, frozen=True, kw_only=True):
-    """Who acted, in which role, when, and why: carried by every event."""
+class Context(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Who acted, in which role, when, and why: carried by every event.
+
+    Not tracked by the garbage collector (``gc=False``, like events): it holds ids, text and
+    a time, so it can never be part of a reference cycle.
+    """
 
     member_id: UUID
     role: Role
@@ -97,10 +101,15 @@ def registered_event_classes() -> dict[str, type[Event]]:
 TAggregate = TypeVar("TAggregate", bound="Aggregate")
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True):
+class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An immutable fact in one stream.
 
     Concrete classes set ``TOPIC``; abstract bases (no ``TOPIC``) are not registered.
+
+    Events are not tracked by the garbage collector (``gc=False``, inherited by every event
+    class): a frozen event made from a command's values cannot be part of a reference cycle
+    (the lists it may hold are built for it and never hold it), and a command makes several,
+    each of which the collector would otherwise scan at every pass until it is saved.
     """
 
     TOPIC: ClassVar[str] = ""

@@ -91,12 +91,10 @@ class StructMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Encode an event as eventsourcing stores it."""
         event: Event = domain_event
-        return StoredEvent(
-            originator_id=event.originator_id,
-            originator_version=event.originator_version,
-            topic=stored_topic(type(event)),
-            state=_encoder.encode(event),
-        )
+        topic = _stored_topics.get(type(event)) or stored_topic(type(event))
+        # Positional: a frozen dataclass's keyword arguments cost a third more, per event.
+        return StoredEvent(event.originator_id, event.originator_version, topic,
+                           _encoder.encode(event))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Decode a stored event (upcasting it when stored by an older version)."""

@@ -36,7 +36,18 @@ def command_digest(command: msgspec.Struct) -> str:
     left out: the digest outlives a household's erasure, and a hash of a guessable name
     would let anyone confirm a guess.
     """
-    personal: tuple[str, ...] = getattr(type(command), "PERSONAL_FIELDS", ())
+    cls = type(command)
+    added_field = _ADDED_FIELD_TEXT.get(cls)
+    if added_field is None:
+        added_field = _added_field_text(cls)
+    if added_field and getattr(command, "backdating_reason", None) == "":
+        # The usual case, the command encoded as it is minus the one field at its default:
+        # the same bytes as encoding the dict without it, and a third of the time. The
+        # text below can only be that field (a comma in a string value is followed by an
+        # escaped quote, never a bare one), and ``_added_field_text`` vouches for the rest.
+        encoded = msgspec.json.encode(command).replace(added_field, b"", 1)
+        return hashlib.sha256(encoded).hexdigest()
+    personal: tuple[str, ...] = getattr(cls, "PERSONAL_FIELDS", ())
     added = [name for name, default in ADDED_FIELDS.items()
              if getattr(command, name, default) == default]
     if personal or added:
@@ -45,6 +56,23 @@ def command_digest(command: msgspec.Struct) -> str:
             fields.pop(name, None)
         return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
     return hashlib.sha256(msgspec.json.encode(command)).hexdigest()
+
+
+_ADDED_FIELD_TEXT: dict[type, bytes] = {}
+
+
+def _added_field_text(cls: type[msgspec.Struct]) -> bytes:
+    """``,"backdating_reason":""`` when a command class can be digested by cutting that text
+    out of its encoding (no personal field, the field present and not first, and fields
+    encoded as named, in order, untagged), else empty."""
+    config = cls.__struct_config__
+    fields = cls.__struct_fields__
+    fits = (not getattr(cls, "PERSONAL_FIELDS", ()) and list(ADDED_FIELDS) == ["backdating_reason"]
+            and "backdating_reason" in fields[1:] and cls.__struct_encode_fields__ == fields
+            and config.tag is None and not config.omit_defaults and not config.array_like)
+    text = b',"backdating_reason":""' if fits else b""
+    _ADDED_FIELD_TEXT[cls] = text
+    return text
 
 
 class CommandRecord(Aggregate):

@@ -107,6 +107,10 @@ class _CachedLogger:
             self._bound_generation = _generation
         return self._bound
 
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a line at ``level`` would be written (so its values are worth making)."""
+        return bool(self._logger().is_enabled_for(level))
+
     def bind(self, **values: Any) -> Any:
         """A logger carrying ``values`` on every line."""
         return self._logger().bind(**values)

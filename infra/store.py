@@ -193,7 +193,9 @@ class StoreHead:
 
     eventsourcing's ``max_notification_id`` takes a pooled connection and a transaction
     (40 µs here); on SQLite a dedicated autocommit connection answers the same in 7 µs. On
-    PostgreSQL, and for the in-memory store, the recorder answers.
+    PostgreSQL, and for the in-memory store, the recorder answers. (A ledger whose sealing
+    SQLite recorder writes through a connection of its own asks that recorder instead: the
+    writer's page cache is current after its commits, where any other connection's is not.)
     """
 
     def __init__(self, location: StoreLocation | None, recorder: Any) -> None:

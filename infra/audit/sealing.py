@@ -26,8 +26,10 @@ warning is logged and ``cocagne verify`` names it (``unsealed_insert``).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError, StoredEvent
@@ -57,6 +59,8 @@ from infra.audit.chain import (
     utc_timestamp,
 )
 from infra.audit.chain_stores import sqlite_stream_id
+from infra.audit.sqlite_writer import open_writer, persistence_error
+from infra.audit.written_links import sqlite_event_rows, written_links
 from infra.logs import get_logger
 
 log = get_logger("cocagne.audit.sealing")
@@ -101,11 +105,13 @@ class _Sealing:
     def _mark_sealed_since(self, cursor: Any, notification_id: int) -> None:
         raise NotImplementedError
 
-    def _seal_written(self, cursor: Any, own: list[StoredRow]) -> None:
-        """Link this transaction's own events (in notification order) after the head."""
+    def _seal_written(self, cursor: Any, own: list[StoredRow], head: Head | None = None) -> None:
+        """Link this transaction's own events (in notification order) after the head (read
+        here unless the caller did, in this transaction)."""
         if not own:
             return
-        head = self._head(cursor)
+        if head is None:
+            head = self._head(cursor)
         first = own[0].notification_id
         if first <= head.notification_id:
             raise SealingError(
@@ -162,15 +168,34 @@ def _log_catch_up(linked: int) -> None:
 
 # --------------------------------------------------------------------------------- SQLite
 
+_SQLiteCursor = SQLiteCursor | sqlite3.Cursor
+"""The pool's cursor (catching up a store) or the writer connection's (writing events)."""
+
+
 
 class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
-    """eventsourcing's SQLite recorder, linking each transaction's events as it writes them."""
+    """eventsourcing's SQLite recorder, linking each transaction's events as it writes them.
+
+    Events are written through a connection of the recorder's own, one writer at a time
+    (as eventsourcing's pool issues its one writer connection), that keeps the write path's
+    statements prepared: the pool's connections cache a single statement
+    (``cached_statements=True``), so each of a transaction's six statements was compiled
+    again every time. Same file, same journal mode and ``synchronous`` setting (SQLite's
+    defaults, as on the pool's connections), same transaction: only the preparing is saved.
+    """
 
     def __init__(self, datastore: SQLiteDatastore,
                  events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
+        self._writer: sqlite3.Connection | None = None
+        self._writer_cursor: sqlite3.Cursor | None = None
+        self._writer_lock = threading.Lock()
         self._select_head = (f"SELECT sequence, notification_id, link FROM {CHAIN_TABLE} "
                              "ORDER BY notification_id DESC LIMIT 1")
+        # The last rowid this transaction inserted and the chain head, in one statement.
+        self._select_last_and_head = (
+            "SELECT last_insert_rowid(), head.sequence, head.notification_id, head.link "
+            f"FROM (SELECT 1) LEFT JOIN ({self._select_head}) AS head")
         self._insert_link = (f"INSERT INTO {CHAIN_TABLE} (notification_id, sequence, "
                              "originator_id, originator_version, topic, link, sealed_at) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -196,7 +221,64 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
                 break
         _log_catch_up(linked)
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        """Insert and link the events in one transaction on the writer connection."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            return super().insert_events(stored_events, **kwargs)  # One shared connection.
+        with self._writer_lock:
+            cursor = self._writer_cursor or self._open_writer()
+            try:
+                cursor.execute("BEGIN")
+                notification_ids = self._insert_events(cursor, stored_events, **kwargs)
+                cursor.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._writer is not None and self._writer.in_transaction:
+                    self._writer.rollback()
+                raise persistence_error(error) from error
+            except BaseException:
+                if self._writer is not None and self._writer.in_transaction:
+                    self._writer.rollback()
+                raise
+        return notification_ids
+
+    def max_notification_id(self) -> int:
+        """The last notification id (None when nothing is stored, as eventsourcing's
+        recorder answers despite its annotation).
+
+        Read on the writer connection when no write is under way: a connection that did not
+        write the last commit finds its page cache out of date and reads the table's pages
+        again (25 µs after each of the ledger's commits), the writer's is current (a couple
+        of microseconds). While another thread writes, a pooled connection answers rather
+        than waiting for that commit.
+        """
+        if self.datastore.pool.is_sqlite_memory_mode or not self._writer_lock.acquire(
+                blocking=False):
+            return super().max_notification_id()
+        try:
+            cursor = self._writer_cursor or self._open_writer()
+            cursor.execute(self.select_max_notification_id_statement)
+            row = cursor.fetchone()
+        except sqlite3.Error as error:
+            raise persistence_error(error) from error
+        finally:
+            self._writer_lock.release()
+        return cast(int, row[0])
+
+    def _open_writer(self) -> sqlite3.Cursor:
+        pool = self.datastore.pool
+        self._writer = open_writer(pool.db_name, pool.lock_timeout)
+        self._writer_cursor = self._writer.cursor()
+        return self._writer_cursor
+
+    def close(self) -> None:
+        """Close the writer connection (the pool's are closed with the datastore)."""
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+            self._writer, self._writer_cursor = None, None
+
+    def _insert_events(self, c: _SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         """Insert the events in one ``executemany``, then link them.
 
@@ -208,27 +290,32 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
         del kwargs
         if not stored_events:
             return []
-        params = [(event.originator_id.hex if isinstance(event.originator_id, UUID)
-                   else event.originator_id, event.originator_version, event.topic,
-                   event.state) for event in stored_events]
+        params, inserted = sqlite_event_rows(stored_events)
         c.executemany(self.insert_events_statement, params)
-        c.execute("SELECT last_insert_rowid()")
-        last = int(c.fetchone()[0])
+        c.execute(self._select_last_and_head)
+        last, sequence, head_id, link = c.fetchone()
         first = last - len(params) + 1
+        head = Head() if head_id is None else Head(sequence, head_id, bytes(link))
+        if first == head.notification_id + 1:  # Nothing unlinked in between: the usual case.
+            links = written_links(head.link, head.sequence, first, stored_events, inserted,
+                                  utc_timestamp())
+            if links is not None:
+                self._insert_links(c, links)
+                return list(range(first, last + 1))
         own = [StoredRow(notification_id=first + index,
                          originator_id=_sqlite_value(event.originator_id),
                          originator_version=event.originator_version, topic=event.topic,
                          state=bytes(event.state))
                for index, event in enumerate(stored_events)]
-        self._seal_written(c, own)
+        self._seal_written(c, own, head)
         return list(range(first, last + 1))
 
-    def _head(self, cursor: SQLiteCursor) -> Head:
+    def _head(self, cursor: _SQLiteCursor) -> Head:
         cursor.execute(self._select_head)
         row = cursor.fetchone()
         return Head(row[0], row[1], bytes(row[2])) if row else Head()
 
-    def _rows_between(self, cursor: SQLiteCursor, after: int, before: int | None,
+    def _rows_between(self, cursor: _SQLiteCursor, after: int, before: int | None,
                       limit: int) -> list[StoredRow]:
         cursor.execute(
             f"SELECT rowid, originator_id, originator_version, topic, state "
@@ -239,15 +326,15 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
                           originator_version=row[2], topic=row[3], state=row[4])
                 for row in cursor.fetchall()]
 
-    def _insert_links(self, cursor: SQLiteCursor, links: Sequence[ChainRow]) -> None:
+    def _insert_links(self, cursor: _SQLiteCursor, links: Sequence[ChainRow]) -> None:
         cursor.executemany(self._insert_link, links)
 
-    def _sealed_since(self, cursor: SQLiteCursor) -> int | None:
+    def _sealed_since(self, cursor: _SQLiteCursor) -> int | None:
         cursor.execute(f"SELECT value FROM {SETTINGS_TABLE} WHERE name = ?", (SEALED_SINCE,))
         row = cursor.fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
-    def _mark_sealed_since(self, cursor: SQLiteCursor, notification_id: int) -> None:
+    def _mark_sealed_since(self, cursor: _SQLiteCursor, notification_id: int) -> None:
         cursor.execute(f"INSERT INTO {SETTINGS_TABLE} (name, value) VALUES (?, ?) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                        (SEALED_SINCE, notification_id))
@@ -282,6 +369,10 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
         self.insert_events_statement += SQL(", originator_id, originator_version")
         self.sql_create_statements.extend(Composed([SQL(statement)])
                                           for statement in postgres_chain_ddl(datastore.schema))
+        self._select_head = SQL("SELECT sequence, notification_id, link FROM {} "
+                                "ORDER BY notification_id DESC LIMIT 1").format(self._chain)
+        self._queued = threading.local()
+        """The cursor of the head's query queued with this thread's insert."""
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Ledgers opening a database at once (servers starting together) would otherwise
@@ -305,6 +396,16 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
                 break
         _log_catch_up(linked)
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        """Lock the table and insert the events (eventsourcing's), then queue the chain
+        head's query in the same pipeline: read after the lock, it arrives with the
+        notification ids rather than costing a round trip of its own."""
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        head_cursor = curs.connection.cursor()
+        head_cursor.execute(self._select_head, prepare=True)
+        self._queued.cursor = head_cursor
+
     def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
                                        stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
@@ -323,16 +424,18 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
                                  originator_version=row["originator_version"],
                                  topic=event.topic, state=bytes(event.state)))
         own.sort(key=lambda row: row.notification_id)
-        self._seal_written(curs, own)
+        head_cursor: Cursor[DictRow] | None = getattr(self._queued, "cursor", None)
+        self._queued.cursor = None
+        head = None
+        if head_cursor is not None:
+            with head_cursor:
+                head = _postgres_head(head_cursor.fetchone())
+        self._seal_written(curs, own, head)
         return [row["notification_id"] for row in rows]
 
     def _head(self, cursor: Cursor[DictRow]) -> Head:
-        cursor.execute(SQL("SELECT sequence, notification_id, link FROM {} "
-                           "ORDER BY notification_id DESC LIMIT 1").format(self._chain),
-                       prepare=True)
-        row = cursor.fetchone()
-        return Head(row["sequence"], row["notification_id"], bytes(row["link"])) if row \
-            else Head()
+        cursor.execute(self._select_head, prepare=True)
+        return _postgres_head(cursor.fetchone())
 
     def _rows_between(self, cursor: Cursor[DictRow], after: int, before: int | None,
                       limit: int) -> list[StoredRow]:
@@ -363,3 +466,10 @@ class SealedPostgresApplicationRecorder(_Sealing, PostgresApplicationRecorder):
         cursor.execute(SQL("INSERT INTO {} (name, value) VALUES (%s, %s) ON CONFLICT (name) "
                            "DO UPDATE SET value = excluded.value").format(self._settings),
                        (SEALED_SINCE, notification_id))
+
+
+def _postgres_head(row: DictRow | None) -> Head:
+    """The head from its row (none before the first link)."""
+    if row is None:
+        return Head()
+    return Head(row["sequence"], row["notification_id"], bytes(row["link"]))

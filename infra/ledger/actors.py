@@ -34,8 +34,11 @@ def act(uow: UnitOfWork, command: Command, *roles: Role,
     if member.suspended:
         raise RoleRequired(f"member {member.name} is suspended and may not act",
                            reason="member_suspended", member=member.name)
-    role = next((role for role in roles if role in member.roles), None)
-    if role is None:
+    held_roles = member.roles
+    for role in roles:
+        if role in held_roles:
+            break
+    else:
         wanted = " or ".join(str(role) for role in roles)
         held = ", ".join(sorted(member.roles)) or "none"
         what = type(command).NAME.replace("_", " ")

@@ -9,6 +9,7 @@ saved. A conflict with a concurrent writer is retried a bounded number of times.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -24,6 +25,7 @@ from domain.base import Aggregate, Event, utc_now
 from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
+from infra.audit.sealing import SealedSQLiteApplicationRecorder
 from infra.ledger.registry import HANDLERS, Handler, command_name
 from infra.ledger.snapshots import Snapshots
 from infra.ledger.stream_cache import StreamCache
@@ -72,14 +74,20 @@ class Ledger(Application[UUID]):
         full_env.update(env or {})
         super().__init__(env=full_env)
         self.location = location or location_from_eventsourcing_env(full_env)
-        self._head = StoreHead(self.location, self.recorder)
+        self._head: StoreHead | None = None
+        if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
+            recorder = self.recorder  # Its writer connection reads the head best.
+            head: Callable[[], int] = lambda: recorder.max_notification_id() or 0  # noqa: E731
+        else:
+            self._head = StoreHead(self.location, self.recorder)
+            head = self._head.read
         self.clock: Callable[[], datetime] = type(self).default_clock
         """What "now" is for the business-time rule (``domain.business_time``)."""
         self.stores = Stores(repository=self.repository, recorder=self.recorder,
                              mapper=self.mapper,
                              site_lots=SiteLotsIndex(self.recorder, self.mapper),
                              personal_data=PersonalDataStore(self.location),
-                             cache=StreamCache(self._head.read, self._notifications),
+                             cache=StreamCache(head, self._notifications),
                              snapshots=Snapshots(
                                  self.factory.aggregate_recorder(purpose="snapshots"),
                                  self.recorder, self.mapper))
@@ -89,7 +97,10 @@ class Ledger(Application[UUID]):
 
     def close(self) -> None:
         """Close the store's connections."""
-        self._head.close()
+        if self._head is not None:
+            self._head.close()
+        if isinstance(self.recorder, SealedSQLiteApplicationRecorder):
+            self.recorder.close()
         super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -133,6 +144,8 @@ class Ledger(Application[UUID]):
             raise
         elapsed_s = time.perf_counter() - started
         _count(names, results, elapsed_s / len(commands))
+        if not log.is_enabled_for(logging.INFO):
+            return results  # The line's values (ids as text…) are not worth making.
         if len(commands) == 1:
             log.info("command", command=names[0], outcome="replayed" if results[0].replayed
                      else "accepted", events=results[0].events_written,
@@ -223,15 +236,26 @@ def _handler_for(command: msgspec.Struct) -> tuple[str, Handler]:
                              reason="unknown_command") from None
 
 
+_COUNTERS: dict[tuple[str, str], Any] = {}
+_LATENCIES: dict[str, Any] = {}
+"""Metrics' children by label values: ``labels()`` looks them up under a lock each time
+(what prometheus-client's documentation suggests keeping instead)."""
+
+
 def _count(names: list[str], results: list[c.CommandResult], latency_s: float) -> None:
-    """Commands by name and outcome, and their latency (labels looked up once per name)."""
+    """Commands by name and outcome, and their latency (children looked up once per name)."""
     outcomes: dict[tuple[str, str], int] = {}
     for name, result in zip(names, results, strict=True):
         key = (name, "replayed" if result.replayed else "accepted")
         outcomes[key] = outcomes.get(key, 0) + 1
-    for (name, outcome), count in outcomes.items():
-        COMMANDS.labels(name, outcome).inc(count)
-        latency = COMMAND_LATENCY.labels(name)
+    for key, count in outcomes.items():
+        counter = _COUNTERS.get(key)
+        if counter is None:
+            counter = _COUNTERS.setdefault(key, COMMANDS.labels(*key))
+        counter.inc(count)
+        latency = _LATENCIES.get(key[0])
+        if latency is None:
+            latency = _LATENCIES.setdefault(key[0], COMMAND_LATENCY.labels(key[0]))
         for _ in range(count):
             latency.observe(latency_s)
 

@@ -13,7 +13,7 @@ from domain.base import Context
 from domain.baskets import BasketProgramme, BasketTerms, terms_in_force
 from domain.dates import paris_day
 from domain.rules import RuleBook, stock_rules_at
-from domain.stock_rules import SetStockRules
+from domain.stock_rules import DEFAULT_STOCK_RULES, SetStockRules
 from infra.ledger.unit_of_work import UnitOfWork
 
 
@@ -35,8 +35,9 @@ def stock_rules(uow: UnitOfWork, context: Context) -> tuple[SetStockRules, Conte
     naming the decision that set them (unchanged while the defaults apply, or when the act
     already names another decision, such as a round's allocation key)."""
     book = rule_book(uow)
-    rules, decision_id = stock_rules_at([] if book is None else book.enactments,
-                                        paris_day(context.occurred_at))
+    if book is None:
+        return DEFAULT_STOCK_RULES, context  # No rule adopted yet: the defaults, whatever the day.
+    rules, decision_id = stock_rules_at(book.enactments, paris_day(context.occurred_at))
     if decision_id is not None and context.decision_id is None:
         context = msgspec.structs.replace(context, decision_id=decision_id)
         uow.context = context

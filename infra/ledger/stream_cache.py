@@ -14,6 +14,11 @@ the same member or round is read and folded again for every command. Here a unit
   fell in between); after a refusal it keeps the untouched streams only if the head seen
   has not moved. Otherwise it keeps nothing and the next unit of work reloads.
 
+Streams found missing are remembered the same way (the rule book, before any rule is
+adopted, is looked up by nearly every command): ``finish`` keeps a unit of work's missing
+ids under the same conditions, any event on such a stream evicts it, and a stream this
+process creates replaces it.
+
 Events written by another process always appear after the head this cache has accounted
 for, so the next ``begin`` reads them and evicts what they touched. Optimistic concurrency
 still guards every save: a stream that changed under a unit of work fails its save and is
@@ -33,6 +38,9 @@ from domain.base import Aggregate
 
 CAPACITY_DEFAULT = 20_000
 """Streams kept: a territory's members, sites, open rounds and live lots fit many times."""
+MISSING_CAPACITY = 1_000
+"""Streams remembered as missing: a few singletons (the rule book…) and recent lookups of
+names not taken (lot codes…), which must not push real streams out."""
 EVICT_PAGE = 1_000  # Notifications read per query while evicting what others wrote.
 EVICT_READ_MAX = 20_000
 """Beyond this many foreign events since the last look, clearing is cheaper than reading."""
@@ -52,6 +60,8 @@ class StreamCache:
         self._capacity = capacity
         self._entries: OrderedDict[int, Aggregate] = OrderedDict()
         """Keyed by the id's integer, which hashes in C (``UUID.__hash__`` is Python)."""
+        self._missing: OrderedDict[int, None] = OrderedDict()
+        """Streams known not to exist (as of ``_known_head``), least recently used first."""
         self._known_head = head()
         self._lock = threading.Lock()
 
@@ -63,6 +73,7 @@ class StreamCache:
                 return head
             if head < self._known_head or head - self._known_head > EVICT_READ_MAX:
                 self._entries.clear()  # A store replaced, or a long absence: start over.
+                self._missing.clear()
             else:
                 self._evict_between(self._known_head + 1, head)
             self._known_head = head
@@ -78,6 +89,7 @@ class StreamCache:
                 stream_id = notification.originator_id
                 key = stream_id.int if isinstance(stream_id, UUID) else UUID(stream_id).int
                 self._entries.pop(key, None)
+                self._missing.pop(key, None)
             position = page[-1].id + 1
 
     def take(self, stream_id: UUID) -> Aggregate | None:
@@ -85,9 +97,16 @@ class StreamCache:
         with self._lock:
             return self._entries.pop(stream_id.int, None)
 
+    def is_missing(self, stream_id: UUID) -> bool:
+        """Whether the stream is known not to exist (not taken: a missing stream can be
+        created by one unit of work only, the store's unique key refusing the others)."""
+        with self._lock:
+            return stream_id.int in self._missing
+
     def finish(self, start_head: int, held: Iterable[Aggregate],
-               saved_ids: Sequence[int] | None) -> None:
-        """Return the streams a unit of work held, if none can be stale (see the module)."""
+               saved_ids: Sequence[int] | None, missing: Iterable[int] = ()) -> None:
+        """Return the streams a unit of work held, and the ids it found missing (still
+        missing at its end), if none can be stale (see the module)."""
         with self._lock:
             if self._known_head != start_head:
                 return
@@ -104,10 +123,17 @@ class StreamCache:
                 key = aggregate.id.int
                 self._entries[key] = aggregate
                 self._entries.move_to_end(key)
+                self._missing.pop(key, None)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
+            for key in missing:
+                self._missing[key] = None
+                self._missing.move_to_end(key)
+            while len(self._missing) > MISSING_CAPACITY:
+                self._missing.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every stream."""
         with self._lock:
             self._entries.clear()
+            self._missing.clear()

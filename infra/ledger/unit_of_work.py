@@ -84,7 +84,8 @@ class UnitOfWork:
         if self._cache is not None:
             self._cache.finish(self._start_head,
                                (aggregate for aggregate in self._aggregates.values()
-                                if type(aggregate) not in WRITE_ONCE), saved_ids)
+                                if type(aggregate) not in WRITE_ONCE), saved_ids,
+                               self._missing)
 
     # ------------------------------------------------------------ per command
 
@@ -98,8 +99,10 @@ class UnitOfWork:
     def events_of_command(self) -> int:
         """Events the current command triggered so far."""
         aggregates = self._aggregates
-        return sum(len(aggregates[key].pending_events) - baseline
-                   for key, baseline in self._baseline.items())
+        count = 0
+        for key, baseline in self._baseline.items():
+            count += len(aggregates[key]._pending_events) - baseline
+        return count
 
     # ---------------------------------------------------------------- streams
 
@@ -125,10 +128,15 @@ class UnitOfWork:
             return aggregate
         if key in self._missing:
             return None
-        cached = self._cache.take(aggregate_id) if self._cache is not None else None
-        if cached is not None:
-            self._track(cached)
-            return cached
+        cache = self._cache
+        if cache is not None:
+            cached = cache.take(aggregate_id)
+            if cached is not None:
+                self._track(cached)
+                return cached
+            if cache.is_missing(aggregate_id):
+                self._missing.add(key)
+                return None
         snapshots = self.stores.snapshots
         if snapshots is not None and expected in SNAPSHOTTED:
             resumed = snapshots.load(expected, aggregate_id)

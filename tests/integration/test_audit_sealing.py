@@ -99,6 +99,39 @@ def test_the_ledger_writes_through_a_sealing_recorder(ledger: Ledger) -> None:
                       | SealedPostgresApplicationRecorder)
 
 
+def test_the_sqlite_writer_keeps_the_stores_durability(sqlite_store: StoreLocation) -> None:
+    """The recorder's own writer connection commits in WAL mode with ``synchronous=FULL``,
+    like every other connection to the store (the write benchmark's baseline uses both)."""
+    ledger = Ledger(sqlite_store)
+    try:
+        ledger.execute(c.FoundCooperative(command_id="found", name="Coop",
+                                          coordinator_name="Réseau"))
+        recorder = ledger.recorder
+        assert isinstance(recorder, SealedSQLiteApplicationRecorder)
+        writer = recorder._writer
+        assert writer is not None
+        assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert writer.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL.
+    finally:
+        ledger.close()
+
+
+def test_the_head_is_read_without_waiting_for_a_write(sqlite_store: StoreLocation) -> None:
+    """While a write holds the writer connection, the head is read through the pool."""
+    ledger = Ledger(sqlite_store)
+    try:
+        ledger.execute(c.FoundCooperative(command_id="found", name="Coop",
+                                          coordinator_name="Réseau"))
+        recorder = ledger.recorder
+        assert isinstance(recorder, SealedSQLiteApplicationRecorder)
+        last = recorder.max_notification_id()
+        assert last > 0
+        with recorder._writer_lock:  # Another thread's write under way.
+            assert recorder.max_notification_id() == last
+    finally:
+        ledger.close()
+
+
 def test_no_event_exists_unsealed_even_between_commands(ledger: Ledger) -> None:
     """After each command the chain head is the last stored event; verify checks them all."""
     assert ledger.location is not None

@@ -84,3 +84,41 @@ def test_a_refused_unit_of_work_returns_only_untouched_streams() -> None:
     cache.finish(start, [clean, dirty], None)
     assert cache.take(clean.id) is clean
     assert cache.take(dirty.id) is None
+
+
+def test_a_missing_stream_is_remembered_until_an_event_touches_it() -> None:
+    """A stream found missing stays known missing until another writer creates it."""
+    store = Store()
+    cache = StreamCache(store.head, store.notifications)
+    missing = uuid4()
+    start = cache.begin()
+    cache.finish(start, [], None, [missing.int])
+    assert cache.is_missing(missing)
+    assert cache.is_missing(missing), "asking does not take the knowledge away"
+    store.write(missing)  # Another process creates it.
+    cache.begin()
+    assert not cache.is_missing(missing)
+
+
+def test_a_stream_created_here_is_no_longer_missing() -> None:
+    """A unit of work creates a stream known missing: the cache holds the stream instead."""
+    store = Store()
+    cache = StreamCache(store.head, store.notifications)
+    stream = aggregate()
+    start = cache.begin()
+    cache.finish(start, [], None, [stream.id.int])
+    start = cache.begin()
+    cache.finish(start, [stream], [store.write(stream.id)])
+    assert not cache.is_missing(stream.id)
+    assert cache.take(stream.id) is stream
+
+
+def test_missing_streams_are_not_kept_when_another_writer_came_between() -> None:
+    """A unit of work that may have missed a creation does not teach the cache anything."""
+    store = Store()
+    cache = StreamCache(store.head, store.notifications)
+    missing = uuid4()
+    start = cache.begin()
+    store.write(missing)  # Another writer creates it after our start.
+    cache.finish(start, [], [store.write(uuid4())], [missing.int])
+    assert not cache.is_missing(missing)
