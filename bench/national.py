@@ -34,12 +34,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from domain import commands as c
 from domain import governance_commands as g
+from domain.base import Role
 from domain.command_records import command_record_id
 from domain.governance import College
 from domain.members import MemberKind
@@ -123,7 +125,7 @@ def set_up(ledger: Ledger, shape: Shape) -> Network:
         coordinator_name="Secrétariat national", occurred_at=at)).stream_ids[0]
 
     def register(name: str, kind: MemberKind, households: int = 0,
-                 roles: list[object] | None = None) -> c.RegisterMember:
+                 roles: list[Role] | None = None) -> c.RegisterMember:
         return c.RegisterMember(command_id=send.next_id(), actor_id=coordinator, name=name,
                                 kind=kind, households_served=households, roles=roles,
                                 occurred_at=at)
@@ -182,8 +184,8 @@ class Progress:
                 rows = connection.execute(sql, params).fetchall()
             connection.close()
             return rows
-        with psycopg.connect(postgres_conninfo(self.location), autocommit=True) as connection:
-            cursor = connection.execute(sql.replace("?", "%s"), params)
+        with psycopg.connect(postgres_conninfo(self.location), autocommit=True) as server:
+            cursor = server.execute(sql.replace("?", "%s"), params)
             return list(cursor.fetchall()) if cursor.description else []
 
     def steps_done(self, shape: Shape) -> int:
@@ -219,7 +221,7 @@ def restore_dates(ledger: Ledger, network: Network) -> None:
     clear-outs (``Territory.dated``, which a run keeps in memory)."""
     for territory in network.territories:
         for lot_id in ledger.stores.site_lots.lots_at(territory.site_id)[:SWEEP_LOTS_MAX]:
-            lot = ledger.repository.get(lot_id)
+            lot: Any = ledger.repository.get(lot_id)
             territory.dated.setdefault(lot_id, lot.best_before)
 
 
@@ -343,6 +345,7 @@ def grow(ledger: Ledger, shape: Shape, events: int,
     before = stored(ledger)
     if before >= events:
         return Growth(before, before, (0, 0), 0.0)
+    assert ledger.location is not None
     progress_table = Progress(ledger.location)
     network = set_up(ledger, shape)
     per_week = steps_per_week(network)

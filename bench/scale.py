@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.national import Shape, grow, stored
-from bench.rebuild import BATCH_SIZE_DEFAULT, REPEAT_DEFAULT
+from bench.rebuild import REPEAT_DEFAULT
 from bench.scale_measures import (
     child_consumer,
     drop_views,
@@ -52,6 +52,7 @@ from bench.scale_report import plot, print_curves
 from infra.ledger.ledger import Ledger
 from infra.logs import configure_logging
 from infra.store import parse_database_url
+from projections.runner import BATCH_SIZE_DEFAULT
 
 OUTPUT_DEFAULT = Path("docs/scale.json")
 PLOT_DEFAULT = Path("docs/scale.png")

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -244,7 +245,7 @@ def measure_queries(url: str, rebuilds: dict[str, Any], samples: int) -> dict[st
                 query(lot_id)
         for lot_id in chosen:
             for kind, query in queries.items():
-                runs[kind].append(_runs(lambda q=query, lot=lot_id: q(lot)))
+                runs[kind].append(_runs(partial(query, lot_id)))
         stock = StockView(stock_db)
         sites = [row[0] for row in stock_db.query(
             f"SELECT site_id FROM {stock.table('stock_sites')} ORDER BY site_id")]
@@ -253,8 +254,7 @@ def measure_queries(url: str, rebuilds: dict[str, Any], samples: int) -> dict[st
         for _ in range(min(samples, AS_OF_SAMPLES_MAX)):
             moment = datetime.fromtimestamp(rng.randint(int(low), int(high)) / 1e6, tz=UTC)
             site = rng.choice(sites)
-            runs["stock_as_of"].append(_runs(lambda s=site, m=moment: stock.lines(site_id=s,
-                                                                                  as_of=m)))
+            runs["stock_as_of"].append(_runs(partial(stock.lines, site_id=site, as_of=moment)))
     finally:
         trace_db.close()
         stock_db.close()

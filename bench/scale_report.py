@@ -90,14 +90,14 @@ def print_curves(results: dict[str, Any], *, markdown: bool = False) -> None:
     if markdown:
         print("| figure | unit | " + " | ".join(labels) + f" | {growth_label} | ideal |")
         print("|---|---|" + "---|" * len(labels) + "---|---|")
-        for name, unit, values, growth in rows:
-            print(f"| {name} | {unit} | " + " | ".join(values)
+        for name, unit, cells, growth in rows:
+            print(f"| {name} | {unit} | " + " | ".join(cells)
                   + f" | {growth} | {'1.00' if growth else ''} |")
         return
     print(f"{'figure':<44}{'unit':>6}" + "".join(f"{label:>12}" for label in labels)
           + f"{'growth':>9}{'ideal':>7}")
-    for name, unit, values, growth in rows:
-        print(f"{name:<44}{unit:>6}" + "".join(f"{value:>12}" for value in values)
+    for name, unit, cells, growth in rows:
+        print(f"{name:<44}{unit:>6}" + "".join(f"{cell:>12}" for cell in cells)
               + f"{growth:>9}{'1.00' if growth else '':>7}")
     if len(sizes) >= 2:
         times = sizes[-1][1].get("events", 0) / max(1, sizes[-2][1].get("events", 1))
@@ -114,7 +114,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     sizes = ordered(results)
     events = [result.get("events", 0) for _, result in sizes]
-    panels = [("commands (p99, ms)", "commands", lambda name: name.endswith("p99")),
+    panels: list[tuple[str, str, Callable[[str], bool]]] = [
+              ("commands (p99, ms)", "commands", lambda name: name.endswith("p99")),
               ("queries (p99, ms)", "queries", lambda _name: True),
               ("rebuilds (events/s)", "rebuilds", lambda name: "/" not in name),
               ("rebuild / read-and-decode ceiling", "rebuilds", lambda name: "/" in name),
