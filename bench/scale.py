@@ -76,10 +76,12 @@ def size_label(events: int) -> str:
 
 
 def measure_size(url: str, target: int, label: str, arguments: argparse.Namespace,
-                 shape: Shape) -> dict[str, Any]:
-    """Grow to ``target`` (unless ``--no-grow``) and take every measurement."""
+                 shape: Shape, result: dict[str, Any]) -> dict[str, Any]:
+    """Grow to ``target`` (unless ``--no-grow``) and take the measurements of ``--parts``
+    into ``result`` (an earlier run's figures of this size, kept for the other parts)."""
+    parts = set(arguments.parts.split(","))
     ledger = Ledger(parse_database_url(url))
-    result: dict[str, Any] = {"target": target}
+    result["target"] = target
     try:
         if not arguments.no_grow:
             log(f"growing the store to {target:,} events")
@@ -88,20 +90,23 @@ def measure_size(url: str, target: int, label: str, arguments: argparse.Namespac
                 result["generation_events_per_s"] = ((growth.events_after - growth.events_before)
                                                      / growth.seconds)
         result["events"] = stored(ledger)
-        log(f"{label}: {result['events']:,} events; commands")
-        result["commands"] = measure_commands(ledger, shape, arguments.command_samples)
+        if "commands" in parts:
+            log(f"{label}: {result['events']:,} events; commands")
+            result["commands"] = measure_commands(ledger, shape, arguments.command_samples)
     finally:
         ledger.close()
-    try:
-        log(f"{label}: rebuilds")
-        result["rebuilds"] = measure_rebuilds(url, label, arguments.batch_size,
-                                               arguments.repeat, log)
-        log(f"{label}: queries")
-        result["queries"] = measure_queries(url, result["rebuilds"], arguments.query_samples)
-        result["disk"] = measure_disk(url, result["events"], result["rebuilds"])
-    finally:
-        drop_views(url, label)
-    if not arguments.no_kafka:
+    if "views" in parts:
+        try:
+            log(f"{label}: rebuilds")
+            result["rebuilds"] = measure_rebuilds(url, label, arguments.batch_size,
+                                                   arguments.repeat, log)
+            log(f"{label}: queries")
+            result["queries"] = measure_queries(url, result["rebuilds"],
+                                                arguments.query_samples)
+            result["disk"] = measure_disk(url, result["events"], result["rebuilds"])
+        finally:
+            drop_views(url, label)
+    if "kafka" in parts and not arguments.no_kafka:
         log(f"{label}: Kafka")
         from tests.kafka_broker import TansuBroker  # noqa: PLC0415 - only with Kafka.
 
@@ -129,6 +134,9 @@ def main() -> None:
     parser.add_argument("--no-grow", action="store_true",
                         help="measure the store as it is (one size: its event count)")
     parser.add_argument("--no-kafka", action="store_true")
+    parser.add_argument("--parts", default="commands,views,kafka",
+                        help="what to measure: commands, views (rebuilds, queries, disk), "
+                             "kafka; the other figures of a size already measured are kept")
     parser.add_argument("--kafka-events", type=int, default=KAFKA_EVENTS_DEFAULT,
                         help="a larger store has only its last ones relayed, no consumers")
     parser.add_argument("--command-samples", type=int, default=COMMAND_SAMPLES_DEFAULT)
@@ -165,7 +173,8 @@ def main() -> None:
         for target in sizes:
             started = time.perf_counter()
             label = size_label(round_size(target) if arguments.no_grow else target)
-            result = measure_size(arguments.database_url, target, label, arguments, shape)
+            result = measure_size(arguments.database_url, target, label, arguments, shape,
+                                  results.get(label, {}))
             result["measure_seconds"] = time.perf_counter() - started
             results[label] = result
             arguments.output.parent.mkdir(parents=True, exist_ok=True)

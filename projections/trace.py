@@ -402,29 +402,30 @@ class TraceView(View):
                       basis: TimeBasis) -> list[list[Reach]]:
         """Each of ``sums`` as ``_sums`` gives it, in one statement (UNION ALL): one round
         trip to the database instead of one per sum, which is most of a trace's time."""
-        if len(lot_ids) * len(sums) > IN_LIST_SIZE_MAX:
+        if len(lot_ids) > IN_LIST_SIZE_MAX:
             return [self._sums(lot_ids, part.condition, part.party_column, part.quantity,
                                at_us, basis, positive=part.positive, by_channel=part.by_channel)
                     for part in sums]
-        time_column = "m.occurred_at_us" if basis == "business" else "m.recorded_at_us"
+        time_column = "occurred_at_us" if basis == "business" else "recorded_at_us"
         movements, lots, parties = (self.table("trace_movements"), self.table("trace_lots"),
                                     self.table("trace_parties"))
         time_filter = f" AND {time_column} <= ?" if at_us is not None else ""
-        lots_in = f"IN ({','.join('?' * len(lot_ids))})"
-        selects, params = [], []
-        for index, part in enumerate(sums):
-            selects.append(
-                f"SELECT {index}, m.lot_id, l.code, m.{part.party_column}, "
-                f"COALESCE(p.name, ''), {'m.channel' if part.by_channel else 'NULL'}, "
-                f"SUM({part.quantity}) FROM {movements} m "
-                f"JOIN {lots} l ON l.lot_id = m.lot_id "
-                f"LEFT JOIN {parties} p ON p.party_id = m.{part.party_column} "
-                f"WHERE m.lot_id {lots_in} AND {part.condition}{time_filter} "
-                f"GROUP BY m.lot_id, l.code, m.{part.party_column}, p.name"
-                f"{', m.channel' if part.by_channel else ''}")
-            params += [*lot_ids, *([] if at_us is None else [at_us])]
+        # The lots' movements are read once (m), each sum groups them by lot and party (and
+        # channel), and lot codes and party names are joined once, to all the sums' rows.
+        parts = " UNION ALL ".join(
+            f"SELECT {index} AS part, m.lot_id, m.{part.party_column} AS party_id, "
+            f"{'m.channel' if part.by_channel else 'NULL'} AS channel, "
+            f"SUM({part.quantity}) AS quantity_g FROM m WHERE {part.condition} "
+            f"GROUP BY m.lot_id, m.{part.party_column}{', m.channel' if part.by_channel else ''}"
+            for index, part in enumerate(sums))
+        sql = (f"WITH m AS (SELECT * FROM {movements} "
+               f"WHERE lot_id IN ({','.join('?' * len(lot_ids))}){time_filter}) "
+               "SELECT s.part, s.lot_id, l.code, s.party_id, COALESCE(p.name, ''), s.channel, "
+               f"s.quantity_g FROM ({parts}) s JOIN {lots} l ON l.lot_id = s.lot_id "
+               f"LEFT JOIN {parties} p ON p.party_id = s.party_id")
+        params = [*lot_ids, *([] if at_us is None else [at_us])]
         found: list[list[Reach]] = [[] for _ in sums]
-        for row in self.database.query(" UNION ALL ".join(selects), params):
+        for row in self.database.query(sql, params):
             if not sums[int(row[0])].positive or int(row[6]) > 0:
                 found[int(row[0])].append(Reach(lot_id=row[1], code=row[2], party_id=row[3],
                                                 party_name=row[4], channel=row[5],
