@@ -56,7 +56,7 @@ from projections.runner import BATCH_SIZE_DEFAULT
 
 OUTPUT_DEFAULT = Path("docs/scale.json")
 PLOT_DEFAULT = Path("docs/scale.png")
-KAFKA_EVENTS_DEFAULT = 1_000_000
+KAFKA_EVENTS_DEFAULT = 1_500_000  # A 1 M store is relayed whole, with its consumers.
 COMMAND_SAMPLES_DEFAULT = 300  # p99 is the third slowest: stable enough, ~20 s a size.
 QUERY_SAMPLES_DEFAULT = 500
 

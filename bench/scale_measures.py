@@ -209,7 +209,8 @@ def measure_rebuilds(url: str, size_label: str, batch_size: int, repeat: int,
             / (ceiling["events"] / ceiling["cpu_seconds"]),
             "rebuild_peak_rss_mib": rebuild["peak_rss_mib"],
             "ceiling_peak_rss_mib": ceiling["peak_rss_mib"],
-            "seconds": rebuild["seconds"], "where": where}
+            "seconds": rebuild["seconds"], "reset_seconds": rebuild.get("reset_seconds"),
+            "where": where}
         log(f"  {name}: {rebuild['events']:,} events, rebuild "
             f"{results[name]['rebuild_events_per_s']:,.0f} ev/s, ceiling "
             f"{results[name]['ceiling_events_per_s']:,.0f} ev/s (ratio {ratio:.2f}), "
