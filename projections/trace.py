@@ -411,7 +411,9 @@ class TraceView(View):
                                     self.table("trace_parties"))
         time_filter = f" AND {time_column} <= ?" if at_us is not None else ""
         # The lots' movements are read once (m), each sum groups them by lot and party (and
-        # channel), and lot codes and party names are joined once, to all the sums' rows.
+        # channel); codes and names are looked up per result row by their keys: a join let
+        # the planner, which cannot tell how few rows the sums give, hash every lot and party
+        # of the view (7 ms at 10 M events, growing with the history).
         parts = " UNION ALL ".join(
             f"SELECT {index} AS part, m.lot_id, m.{part.party_column} AS party_id, "
             f"{'m.channel' if part.by_channel else 'NULL'} AS channel, "
@@ -420,13 +422,14 @@ class TraceView(View):
             for index, part in enumerate(sums))
         sql = (f"WITH m AS (SELECT * FROM {movements} "
                f"WHERE lot_id IN ({','.join('?' * len(lot_ids))}){time_filter}) "
-               "SELECT s.part, s.lot_id, l.code, s.party_id, COALESCE(p.name, ''), s.channel, "
-               f"s.quantity_g FROM ({parts}) s JOIN {lots} l ON l.lot_id = s.lot_id "
-               f"LEFT JOIN {parties} p ON p.party_id = s.party_id")
+               f"SELECT s.part, s.lot_id, (SELECT l.code FROM {lots} l "
+               "WHERE l.lot_id = s.lot_id), s.party_id, "
+               f"COALESCE((SELECT p.name FROM {parties} p WHERE p.party_id = s.party_id), ''), "
+               f"s.channel, s.quantity_g FROM ({parts}) s")
         params = [*lot_ids, *([] if at_us is None else [at_us])]
         found: list[list[Reach]] = [[] for _ in sums]
         for row in self.database.query(sql, params):
-            if not sums[int(row[0])].positive or int(row[6]) > 0:
+            if row[2] is not None and (not sums[int(row[0])].positive or int(row[6]) > 0):
                 found[int(row[0])].append(Reach(lot_id=row[1], code=row[2], party_id=row[3],
                                                 party_name=row[4], channel=row[5],
                                                 quantity_g=int(row[6])))
