@@ -138,6 +138,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
         if title.startswith("queries"):
             axis.axhline(5, color="grey", linestyle="--", label="target 5 ms")
         axis.set_xscale("log")
+        axis.set_ylim(bottom=0)
         axis.set_title(title)
         axis.set_xlabel("events in the store")
         axis.legend(fontsize=7)
