@@ -171,6 +171,9 @@ class StockView(View):
             "on_hand_delta_g BIGINT NOT NULL, reserved_delta_g BIGINT NOT NULL, "
             "in_transit_delta_g BIGINT NOT NULL, held_delta_g BIGINT NOT NULL, "
             "occurred_at_us BIGINT NOT NULL, recorded_at_us BIGINT NOT NULL)",
+            # A site's (or product's) stock as of a moment sums its lots' changes only.
+            f"CREATE INDEX IF NOT EXISTS {changes}_lot ON {changes} (lot_id)",
+            f"CREATE INDEX IF NOT EXISTS {lots}_site ON {lots} (site_id, product)",
             f"CREATE TABLE IF NOT EXISTS {self.table('stock_rules')} ("
             "position BIGINT PRIMARY KEY, sequence BIGINT NOT NULL, "
             "effective_from TEXT NOT NULL, decision_id TEXT NOT NULL, rule TEXT NOT NULL)",
@@ -219,18 +222,23 @@ class StockView(View):
                                 self.table("stock_changes"))
         time_column = "occurred_at_us" if basis == "business" else "recorded_at_us"
         recalled_column = "recalled_at_us" if basis == "business" else "recalled_recorded_us"
+        # With a site or product, only the changes of that site's or product's lots are
+        # summed (by the changes' lot index): the cost follows the site's lots, not the
+        # whole history (python -m bench.scale).
+        only = (f" AND lot_id IN (SELECT l.lot_id FROM {lots} l WHERE TRUE{filters})"
+                if filters else "")
         return self.database.query(
             "SELECT l.site_id, COALESCE(s.name, ''), l.product, l.lot_id, l.code, l.variety, "
             "l.best_before, l.date_kind, l.bulk, c.on_hand_g, c.reserved_g, c.in_transit_g, "
             f"l.{recalled_column} IS NOT NULL AND l.{recalled_column} <= ? "
             "FROM (SELECT lot_id, SUM(on_hand_delta_g) AS on_hand_g, "
             "SUM(reserved_delta_g) AS reserved_g, SUM(in_transit_delta_g) AS in_transit_g "
-            f"FROM {changes} WHERE {time_column} <= ? GROUP BY lot_id) c "
+            f"FROM {changes} WHERE {time_column} <= ?{only} GROUP BY lot_id) c "
             f"JOIN {lots} l ON l.lot_id = c.lot_id "
             f"LEFT JOIN {sites} s ON s.site_id = l.site_id "
             f"WHERE (c.on_hand_g > 0 OR c.in_transit_g > 0){filters} "
             "ORDER BY COALESCE(s.name, ''), l.site_id, l.product, l.best_before, l.code "
-            f"LIMIT {STOCK_LINES_MAX}", [at_us, at_us, *params])
+            f"LIMIT {STOCK_LINES_MAX}", [at_us, at_us, *(params if filters else []), *params])
 
     def _holds(self, lot_ids: Sequence[str], as_of: datetime | None,
                basis: TimeBasis) -> dict[str, Hold]:

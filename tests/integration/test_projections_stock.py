@@ -158,3 +158,19 @@ def test_stock_as_of_past_moments(graph_views: tuple[Graph, LedgerProjections]) 
     totals = {total.product: total.on_hand_g
               for total in projections.stock.totals(as_of=at(5, 23))}
     assert totals == {"carrot": 100_000, "soupe": 30_000, "purée": 15_000}
+
+
+def test_stock_as_of_for_one_site_or_product_is_the_whole_stock_filtered(
+        graph_views: tuple[Graph, LedgerProjections]) -> None:
+    """A site's or a product's stock as of a moment (summed over its own lots' changes only)
+    is the whole stock as of that moment, filtered."""
+    _, projections = graph_views
+    for moment in (at(3, 23), at(6, 23)):
+        everything = projections.stock.lines(as_of=moment)
+        assert everything
+        for site_id in {line.site_id for line in everything}:
+            assert projections.stock.lines(site_id=site_id, as_of=moment) == [
+                line for line in everything if line.site_id == site_id]
+        for product in {line.product for line in everything}:
+            assert projections.stock.lines(product=product, as_of=moment) == [
+                line for line in everything if line.product == product]
