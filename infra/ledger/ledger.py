@@ -45,6 +45,12 @@ COMMAND_ATTEMPTS_MAX = 5
 """Optimistic-concurrency retries: two writers on one lot rarely collide more than twice;
 five attempts absorb bursts without hiding a livelock."""
 BATCH_COMMANDS_MAX = 10_000  # One transaction; bounds memory of a batch's unit of work.
+TRANSACTION_EVENTS_MAX = 15_000
+"""Events one transaction may write. On PostgreSQL, eventsourcing's pipelined insert of about
+20,000 events or more never returned (bench.scale found it: the client waited in psycopg's
+pipeline while the server held the events table's lock), blocking every other writer; a
+recall's bound (10,000 lots) and the demo's largest batches (about 6,000 events at --scale
+153) fit under this."""
 NOTIFICATIONS_PAGE = 1_000  # Notifications per select when iterating the whole log.
 
 log = get_logger("cocagne.ledger")
@@ -182,6 +188,7 @@ class Ledger(Application[UUID]):
                         raise
             except _StartAgainWithLookups:
                 continue
+            _refuse_oversized(uow, len(commands))
             if uow.pending_count() == 0:
                 uow.finish(None)
                 return results
@@ -221,6 +228,18 @@ class Ledger(Application[UUID]):
         if self.stores.snapshots is not None:
             self.stores.snapshots.take(before)
         return list(notification_ids or ())
+
+
+def _refuse_oversized(uow: UnitOfWork, commands: int) -> None:
+    """Refuse, writing nothing, commands that would write more than one transaction may."""
+    events = uow.pending_count()
+    if events > TRANSACTION_EVENTS_MAX:
+        uow.finish(None)
+        raise InvalidCommand(
+            f"one transaction writes at most {TRANSACTION_EVENTS_MAX} events; these {commands} "
+            f"commands would write {events}: send them in smaller batches",
+            reason="transaction_too_large", events=events, maximum=TRANSACTION_EVENTS_MAX,
+            count=commands)
 
 
 _NAMED_HANDLERS: dict[type[msgspec.Struct], tuple[str, Handler]] = {

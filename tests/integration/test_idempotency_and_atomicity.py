@@ -34,7 +34,7 @@ from domain.errors import (
 )
 from domain.ids import name_id
 from domain.lots import Lot, LotCode
-from infra.ledger.ledger import COMMAND_ATTEMPTS_MAX, Ledger, iter_events
+from infra.ledger.ledger import COMMAND_ATTEMPTS_MAX, TRANSACTION_EVENTS_MAX, Ledger, iter_events
 from infra.store import StoreLocation
 from tests.builders import (
     Territory,
@@ -419,3 +419,22 @@ def test_a_member_suspended_by_another_process_is_refused_at_once(
     finally:
         first.close()
         second.close()
+
+
+def test_a_batch_writing_more_than_one_transaction_may_is_refused_and_writes_nothing(
+        ledger: Ledger) -> None:
+    """A batch whose events exceed TRANSACTION_EVENTS_MAX is refused with its numbers, before
+    any insert (on PostgreSQL such an insert never returned, holding the events table's
+    lock); a batch just under it lands."""
+    territory = found_territory(ledger)
+    offers_over = TRANSACTION_EVENTS_MAX // 3 + 1  # Three events an offer.
+    before = max_notification_id(ledger)
+    with pytest.raises(InvalidCommand) as refused:
+        ledger.execute_batch([territory.offer_command(1_000) for _ in range(offers_over)])
+    assert refused.value.reason == "transaction_too_large"
+    assert refused.value.facts == {"events": offers_over * 3,
+                                   "maximum": TRANSACTION_EVENTS_MAX, "count": offers_over}
+    assert max_notification_id(ledger) == before
+    results = ledger.execute_batch([territory.offer_command(1_000)
+                                    for _ in range(offers_over - 1)])
+    assert len(results) == offers_over - 1

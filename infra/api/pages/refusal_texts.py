@@ -205,6 +205,8 @@ DOMAIN_REASONS: dict[str, str] = {
                                  "programme {programme}.",
     # ---------------------------------------------------------------- the command path
     "batch_size": "Un lot de commandes en compte 1 à {maximum} ({count} envoyées).",
+    "transaction_too_large": "Une transaction écrit au plus {maximum} événements ; ces {count} "
+                             "commandes en écriraient {events} : envoyez-les en plusieurs lots.",
     "gave_up_after_conflicts": "D’autres personnes modifiaient les mêmes données : abandon "
                                "après {attempts} essais, réessayez.",
     "unknown_command": "Cette commande n’existe pas.",
