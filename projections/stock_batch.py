@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from uuid import UUID
 
 import msgspec
 
@@ -15,7 +14,7 @@ from domain.members import Member
 from domain.rules import RuleBook, RuleKind
 from domain.sites import Site
 from projections.runner import View
-from projections.view_store import ViewTransaction, execute_in, to_us
+from projections.view_store import IdTexts, ViewTransaction, execute_in, to_us
 
 # Column order of a stock_lots row held in memory during a batch.
 _LOT_COLUMNS = ("lot_id", "code", "product", "variety", "producer_id", "platform_id",
@@ -31,7 +30,7 @@ _HOLD_COLUMNS = ("position", "lot_id", "reason", "held_by", "held_at_us", "held_
                  "released_at_us", "released_recorded_us", "release_reason")
 
 
-class StockBatch:
+class StockBatch(IdTexts):
     """What one batch changes, gathered in memory and written with a few bulk statements.
 
     Nothing is read back: lots created in the batch are inserted whole (later events of the
@@ -66,7 +65,7 @@ class StockBatch:
         self.rules: list[tuple[int, int, str, str, str]] = []
         self.sites: list[tuple[str, str, str, str, str]] = []
         self.members: list[tuple[str, str, str]] = []
-        self._ids: dict[int, str] = {}
+        super().__init__()
         self.handlers: dict[type[Event], Callable[[int, Any, str], None]] = {
             Lot.Offered: self._offered, Lot.OfferAccepted: self._accepted,
             Lot.OfferDeclined: self._declined, Lot.Received: self._received,
@@ -80,15 +79,6 @@ class StockBatch:
             Lot.HoldReleased: self._hold_released, RuleBook.RuleEnacted: self._rule,
             Site.Registered: self._site, Member.Registered: self._member,
         }
-
-    def text(self, value: UUID) -> str:
-        """An id as text, memoised for the batch (keyed by the id's integer: hashing a
-        ``UUID`` itself runs Python code, hashing its ``int`` does not)."""
-        key = value.int
-        text = self._ids.get(key)
-        if text is None:
-            text = self._ids[key] = str(value)
-        return text
 
     def run(self, events: Sequence[tuple[int, Event]]) -> None:
         """Apply every event in memory, then write."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from uuid import UUID
 
 from domain.base import Event
 from domain.lots import Lot
@@ -12,7 +11,7 @@ from domain.members import Member
 from domain.sites import Site
 from projections.runner import View
 from projections.trace_records import DONATION, HARVEST
-from projections.view_store import ViewTransaction, query_in, to_us
+from projections.view_store import IdTexts, ViewTransaction, query_in, to_us
 
 _LOT_COLUMNS = ("lot_id", "code", "product", "variety", "process", "producer_id", "origin",
                 "harvest_date", "best_before", "organic_certificate", "quantity_g",
@@ -25,7 +24,7 @@ _MOVEMENT_COLUMNS = ("position", "lot_id", "kind", "site_id", "holder_id", "acto
                      "occurred_at_us", "recorded_at_us")
 
 
-class TraceBatch:
+class TraceBatch(IdTexts):
     """The rows one batch writes, built in memory and written with ``executemany``.
 
     Handlers take ``(position, event, lot_id)``; ids become text once per batch (a memo),
@@ -42,7 +41,7 @@ class TraceBatch:
         self.movements: list[tuple[Any, ...]] = []
         self.parties: list[tuple[str, str, str, str]] = []
         self.sites: dict[str, str | None] = {}
-        self._ids: dict[int, str] = {}
+        super().__init__()
         self.handlers: dict[type[Event], Callable[[int, Any, str], None]] = {
             Lot.Offered: self._offered, Lot.OfferAccepted: self._accepted,
             Lot.OfferDeclined: self._declined, Lot.Received: self._received,
@@ -56,15 +55,6 @@ class TraceBatch:
             Lot.Recalled: self._recalled, Site.Registered: self._site,
             Member.Registered: self._member,
         }
-
-    def text(self, value: UUID) -> str:
-        """An id as text, memoised for the batch (keyed by the id's integer: hashing a
-        ``UUID`` itself runs Python code, hashing its ``int`` does not)."""
-        key = value.int
-        text = self._ids.get(key)
-        if text is None:
-            text = self._ids[key] = str(value)
-        return text
 
     def run(self, events: Sequence[tuple[int, Event]]) -> None:
         """Look up the sites of the lots the batch moves, apply every event, write."""

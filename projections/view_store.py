@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 if TYPE_CHECKING:
     import psycopg
@@ -376,3 +377,19 @@ def from_us(microseconds: int) -> datetime:
     """The UTC moment of :func:`to_us`."""
     return datetime.fromtimestamp(microseconds // 1_000_000, tz=UTC).replace(
         microsecond=microseconds % 1_000_000)
+
+
+class IdTexts:
+    """A batch's ids as text, memoised (keyed by the id's integer: hashing a ``UUID`` itself
+    runs Python code, hashing its ``int`` does not); the stock and trace batches inherit it."""
+
+    def __init__(self) -> None:
+        self._ids: dict[int, str] = {}
+
+    def text(self, value: UUID) -> str:
+        """``str(value)``, made once per batch."""
+        key = value.int
+        text = self._ids.get(key)
+        if text is None:
+            text = self._ids[key] = str(value)
+        return text
