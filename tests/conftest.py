@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -43,6 +44,20 @@ def drop_postgres_database(location: StoreLocation) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{location.postgres_dbname}" WITH (FORCE)')
 
 
+@contextmanager
+def store_of_kind(kind: str, directory: Path) -> Iterator[StoreLocation]:
+    """A fresh store of ``kind``: a SQLite file in ``directory``, or a PostgreSQL database
+    dropped afterwards."""
+    if kind == "sqlite":
+        yield sqlite_location(directory / "ledger.db")
+        return
+    location = create_postgres_database()
+    try:
+        yield location
+    finally:
+        drop_postgres_database(location)
+
+
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> StoreLocation:
     """A fresh SQLite file."""
@@ -62,14 +77,8 @@ def postgres_store() -> Iterator[StoreLocation]:
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
     """The same test against both stores."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @pytest.fixture

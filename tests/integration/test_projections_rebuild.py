@@ -15,9 +15,9 @@ from domain.transfers import Account
 from infra.demo.territory import generate_demo
 from infra.ledger.ledger import Ledger
 from infra.projections_wiring import VIEW_NAMES, LedgerProjections, open_projections
-from infra.store import StoreLocation, sqlite_location
+from infra.store import StoreLocation
 from tests.builders import DEMO_END
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import store_of_kind
 
 DEMO_WEEKS = 3  # Splits, a transformation (week 3), three rounds, losses and the recall.
 WITH_GOVERNANCE = True  # Colleges, price grid, budgets and baskets: transfers for balances.
@@ -28,14 +28,8 @@ LIVE_BATCH_SIZE = 64  # Small batches while following: many batch boundaries mid
 def demo_store(request: pytest.FixtureRequest,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreLocation]:
     """One store per kind, shared by this module's tests (the demo is written once)."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path_factory.mktemp("demo") / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path_factory.mktemp("demo")) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from infra.projections_wiring import LedgerProjections
-from infra.store import StoreLocation, sqlite_location
+from infra.store import StoreLocation
 from projections.stock import cooperative_today
 from projections.stock_lines import StockGrams, StockLine
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import store_of_kind
 from tests.integration.test_projections_trace import Graph, at, codes, views_of_graph
 
 SITE_NAME = "Entrepôt de Thise"
@@ -24,14 +24,8 @@ SITE_NAME = "Entrepôt de Thise"
 def stock_store(request: pytest.FixtureRequest,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreLocation]:
     """One store per kind for this module (the graph is built once)."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path_factory.mktemp("stock") / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path_factory.mktemp("stock")) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @pytest.fixture(scope="module")

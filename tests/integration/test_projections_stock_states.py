@@ -35,10 +35,10 @@ from domain.rules import RuleBook
 from domain.stock_rules import DEFAULT_STOCK_RULES
 from infra.ledger.ledger import Ledger, iter_events
 from infra.projections_wiring import LedgerProjections, open_projections
-from infra.store import StoreLocation, sqlite_location
+from infra.store import StoreLocation
 from projections.stock_lines import StockLine
 from tests.builders import Territory, found_territory
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import store_of_kind
 from tests.stock_recount import recount
 
 _command_ids = itertools.count(1)
@@ -179,14 +179,8 @@ def write_story(ledger: Ledger) -> Story:
 def story_store(request: pytest.FixtureRequest,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreLocation]:
     """One store per kind for this module (the story is written once)."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path_factory.mktemp("states") / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path_factory.mktemp("states")) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @pytest.fixture(scope="module")

@@ -34,11 +34,11 @@ from domain.lots import Channel
 from domain.members import MemberKind
 from infra.ledger.ledger import Ledger
 from infra.projections_wiring import LedgerProjections, open_projections
-from infra.store import StoreLocation, sqlite_location
+from infra.store import StoreLocation
 from projections import trace as trace_module
 from projections.trace_records import Reach, TraceEdge
 from tests.builders import Territory, found_territory
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import store_of_kind
 
 
 def at(day: int, hour: int = 9) -> datetime:
@@ -160,14 +160,8 @@ def build_graph(ledger: Ledger) -> Graph:
 def shared_store(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreLocation]:
     """One store per kind for the read-only tests of this module (the graph is built once)."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path_factory.mktemp("graph") / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path_factory.mktemp("graph")) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @contextmanager

@@ -32,11 +32,7 @@ from domain.sites import SiteKind
 from infra.api import create_app
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation, sqlite_location
-from tests.conftest import (
-    SCENARIO_FOUNDED_AT,
-    create_postgres_database,
-    drop_postgres_database,
-)
+from tests.conftest import SCENARIO_FOUNDED_AT, store_of_kind
 
 _ids = itertools.count(1)
 WORLD_NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -152,14 +148,8 @@ def build_world(app: Litestar, location: StoreLocation) -> World:
 def module_store(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreLocation]:
     """A fresh store per test module, on each backend."""
-    if request.param == "sqlite":
-        yield sqlite_location(tmp_path_factory.mktemp("api") / "ledger.db")
-        return
-    location = create_postgres_database()
-    try:
+    with store_of_kind(request.param, tmp_path_factory.mktemp("api")) as location:
         yield location
-    finally:
-        drop_postgres_database(location)
 
 
 @pytest.fixture(scope="module")
