@@ -253,6 +253,15 @@ def _to_postgres(sql: str) -> str:
 _INSERT = re.compile(r"INSERT INTO (\S+) \(([^)]*)\) VALUES \(\?(?:, \?)*\)(.*)", re.DOTALL)
 
 
+# Staging tables live as long as their connection and are emptied at every commit by
+# truncation. Emptied by DELETE alone they would grow by every batch's rows for good
+# (autovacuum never visits temporary tables, and COPY appends past dead rows): a rebuild's
+# thousandth batch then scanned a thousand batches' dead rows, and the planner, seeing a
+# large stage, joined it to the view's table by reading all of it. The in-transaction
+# DELETEs below stay for a stage used twice in one transaction.
+_STAGE_KEPT = "ON COMMIT DELETE ROWS"
+
+
 class _PostgresTransaction(ViewTransaction):
     def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
         self._cursor = cursor
@@ -273,7 +282,7 @@ class _PostgresTransaction(ViewTransaction):
         target = table if not conflict.strip() else f"{table}_stage"
         if target != table:
             self._cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table})")
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table}) {_STAGE_KEPT}")
         with self._cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -295,8 +304,8 @@ class _PostgresTransaction(ViewTransaction):
         names = [*columns, key]
         stage = f"{table}_{'add' if add else 'set'}_{zlib.crc32(','.join(names).encode()):08x}"
         listed = ", ".join(names)
-        self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
-                             f"SELECT {listed} FROM {table} WITH NO DATA")
+        self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} {_STAGE_KEPT} "
+                             f"AS SELECT {listed} FROM {table} WITH NO DATA")
         with self._cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
