@@ -107,8 +107,9 @@ def measure_size(url: str, target: int, label: str, arguments: argparse.Namespac
             rebuilt = measure_rebuilds(url, label, arguments.batch_size, arguments.repeat,
                                        log, views)
             result.setdefault("rebuilds", {}).update(rebuilt)
-            log(f"{label}: queries")
-            result["queries"] = measure_queries(url, rebuilt, arguments.query_samples)
+            if {"stock", "trace"} <= set(views):  # The queries read those two views.
+                log(f"{label}: queries")
+                result["queries"] = measure_queries(url, rebuilt, arguments.query_samples)
             if set(views) == set(VIEWS):
                 result["disk"] = measure_disk(url, result["events"], rebuilt)
         finally:
