@@ -82,10 +82,12 @@ class UnitOfWork:
         were never stored.
         """
         if self._cache is not None:
+            # A command record or a lot code found missing, then written by this unit of
+            # work, is no longer missing: a replay must find it.
             self._cache.finish(self._start_head,
                                (aggregate for aggregate in self._aggregates.values()
                                 if type(aggregate) not in WRITE_ONCE), saved_ids,
-                               self._missing)
+                               self._missing, written=self._aggregates if saved_ids else ())
 
     # ------------------------------------------------------------ per command
 

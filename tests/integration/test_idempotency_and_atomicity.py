@@ -30,6 +30,7 @@ from domain.errors import (
     ConcurrencyConflict,
     InsufficientStock,
     InvalidCommand,
+    InvalidState,
     RoleRequired,
 )
 from domain.ids import name_id
@@ -95,6 +96,23 @@ def test_a_replay_refused_by_its_aggregate_answers_as_the_first_run(ledger: Ledg
     assert again.replayed
     assert without_replay_fields(again) == without_replay_fields(first)
     assert max_notification_id(ledger) == position
+
+
+def test_a_command_refused_once_then_accepted_is_replayed(ledger: Ledger) -> None:
+    """A command refused (its record looked up and found missing), sent again once it can
+    be accepted, then a third time: the third is the second's replay. The stream cache
+    remembered the record as missing; writing it must make it known."""
+    territory = found_territory(ledger)
+    lot_id = territory.offer(50_000)
+    receive = c.ReceiveLot(command_id="receive-early", actor_id=territory.platform_id,
+                           lot_id=lot_id, site_id=territory.site_id, measured_g=50_000)
+    with pytest.raises(InvalidState, match="not accepted"):
+        ledger.execute(receive)
+    territory.accept(lot_id, 50_000)
+    first = ledger.execute(receive)
+    again = ledger.execute(receive)
+    assert again.replayed
+    assert without_replay_fields(again) == without_replay_fields(first)
 
 
 def test_a_replayed_reservation_reserves_once(ledger: Ledger) -> None:
