@@ -26,8 +26,9 @@ from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
 from infra.audit.sealing import SealedSQLiteApplicationRecorder
+from infra.audit.written_links import ledger_rows
 from infra.ledger.registry import HANDLERS, Handler, command_name
-from infra.ledger.snapshots import Snapshots
+from infra.ledger.snapshots import SNAPSHOTTED, Snapshots
 from infra.ledger.stream_cache import StreamCache
 from infra.ledger.unit_of_work import Stores, UnitOfWork
 from infra.logs import get_logger
@@ -188,12 +189,13 @@ class Ledger(Application[UUID]):
                         raise
             except _StartAgainWithLookups:
                 continue
-            _refuse_oversized(uow, len(commands))
-            if uow.pending_count() == 0:
+            changed = uow.changed()
+            _refuse_oversized(uow, changed, len(commands))
+            if not changed:
                 uow.finish(None)
                 return results
             try:
-                notification_ids = self._save_units(uow.changed())
+                notification_ids = self._save_units(changed)
             except IntegrityError:
                 # A replayed command collides on its record's key on the first attempt by
                 # design (see the docstring); a concurrent writer collides on a stream.
@@ -219,20 +221,34 @@ class Ledger(Application[UUID]):
         against runtime Protocols and wrap every event in recording and notification objects
         that nothing here reads, which together cost a third of a batched command's time.
         """
-        to_stored = self.mapper.to_stored_event
+        snapshots = self.stores.snapshots
         before = [(aggregate, aggregate.version - len(aggregate.pending_events))
-                  for aggregate in aggregates]
-        stored = [to_stored(event) for aggregate in aggregates
-                  for event in aggregate.collect_events()]
-        notification_ids = self.recorder.insert_events(stored)
-        if self.stores.snapshots is not None:
-            self.stores.snapshots.take(before)
+                  for aggregate in aggregates
+                  if type(aggregate) in SNAPSHOTTED] if snapshots is not None else []
+        notification_ids = self._write_events(
+            [event for aggregate in aggregates for event in aggregate.collect_events()])
+        if snapshots is not None and before:
+            snapshots.take(before)
         return list(notification_ids or ())
 
+    def _write_events(self, events: list[Event]) -> Sequence[int] | None:
+        """Store the events in one transaction (all or none); their notification ids.
 
-def _refuse_oversized(uow: UnitOfWork, commands: int) -> None:
-    """Refuse, writing nothing, commands that would write more than one transaction may."""
-    events = uow.pending_count()
+        The sealing SQLite recorder takes their rows as ``ledger_rows`` makes them, the very
+        rows it would make of ``StructMapper.to_stored_event``'s stored events: a batched
+        command's three events cost a tenth less without a ``StoredEvent`` each.
+        """
+        recorder = self.recorder
+        if isinstance(recorder, SealedSQLiteApplicationRecorder) and recorder.writes_rows:
+            return recorder.insert_rows(ledger_rows(events))
+        to_stored = self.mapper.to_stored_event
+        return recorder.insert_events([to_stored(event) for event in events])
+
+
+def _refuse_oversized(uow: UnitOfWork, changed: list[Aggregate], commands: int) -> None:
+    """Refuse, writing nothing, commands that would write more than one transaction may
+    (``changed``: the unit of work's aggregates with events to save)."""
+    events = sum(len(aggregate.pending_events) for aggregate in changed)
     if events > TRANSACTION_EVENTS_MAX:
         uow.finish(None)
         raise InvalidCommand(

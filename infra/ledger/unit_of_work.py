@@ -166,13 +166,9 @@ class UnitOfWork:
         self._aggregates[key] = aggregate
         self._baseline.setdefault(key, 0)
 
-    def pending_count(self) -> int:
-        """Events triggered and not yet saved."""
-        return sum(len(aggregate.pending_events) for aggregate in self._aggregates.values())
-
     def changed(self) -> list[Aggregate]:
         """Aggregates with events to save."""
-        return [aggregate for aggregate in self._aggregates.values() if aggregate.pending_events]
+        return [aggregate for aggregate in self._aggregates.values() if aggregate._pending_events]
 
     # --------------------------------------------------------------- accounts
 

@@ -15,14 +15,13 @@ Everything runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from domain import commands as c
+from domain.base import Event
 from domain.command_records import CommandRecord, command_record_id
 from domain.errors import (
     AlreadyExists,
@@ -262,16 +261,16 @@ def test_a_split_whose_save_fails_midway_leaves_no_trace(
         taken_code = f"{parent.code}-2"
         failing_batches: list[list[str]] = []
         rival_answers: list[c.CommandResult] = []
-        original_insert = ledger.recorder.insert_events
+        original_write = ledger._write_events
 
-        def rival_claims_first(stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-            topics = [stored.topic for stored in stored_events]
+        def rival_claims_first(events: list[Event]) -> Any:
+            topics = [event.TOPIC for event in events]
             if Lot.Split.TOPIC in topics and not rival_answers:
                 failing_batches.append(topics)
                 rival_answers.append(rival.execute(territory.offer_command(code=taken_code)))
-            return original_insert(stored_events, **kwargs)
+            return original_write(events)
 
-        monkeypatch.setattr(ledger.recorder, "insert_events", rival_claims_first)
+        monkeypatch.setattr(ledger, "_write_events", rival_claims_first)
         split = c.SplitLot(command_id="split", actor_id=territory.platform_id, lot_id=lot_id,
                            parts_g=[60_000, 40_000])
         with pytest.raises(AlreadyExists, match=f"lot code {taken_code} is already used"):
