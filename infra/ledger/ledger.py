@@ -140,9 +140,10 @@ class Ledger(Application[UUID]):
                                  f"got {len(commands)}", reason="batch_size",
                                  count=len(commands), maximum=BATCH_COMMANDS_MAX)
         started = time.perf_counter()
-        names = [_handler_for(command)[0] for command in commands]
+        handlers = [_handler_for(command) for command in commands]
+        names = [name for name, _ in handlers]
         try:
-            results = self._execute_with_retries(commands)
+            results = self._execute_with_retries(commands, handlers)
         except DomainError as error:
             for name in names:
                 COMMANDS.labels(name, error.code).inc()
@@ -164,8 +165,8 @@ class Ledger(Application[UUID]):
                      duration_ms=round(elapsed_s * 1000, 2))
         return results
 
-    def _execute_with_retries(self, commands: Sequence[msgspec.Struct]
-                              ) -> list[c.CommandResult]:
+    def _execute_with_retries(self, commands: Sequence[msgspec.Struct],
+                              handlers: list[tuple[str, Handler]]) -> list[c.CommandResult]:
         """Run the commands, save, and retry the whole unit of work on a conflict.
 
         The first attempt does not look for earlier records of the commands: a replayed
@@ -178,9 +179,10 @@ class Ledger(Application[UUID]):
             records: dict[int, CommandRecord] = {}
             results = []
             try:
-                for position, command in enumerate(commands, start=1):
+                for position, (command, handler) in enumerate(
+                        zip(commands, handlers, strict=True), start=1):
                     try:
-                        results.append(_run_one(uow, command, records,
+                        results.append(_run_one(uow, command, handler, records,
                                                 look_up_record=attempt > 1))
                     except DomainError as error:
                         uow.finish(None)
@@ -311,10 +313,11 @@ def _replay(uow: UnitOfWork, records: dict[int, CommandRecord], name: str, comma
                            events_written=existing.events_written, replayed=True)
 
 
-def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[int, CommandRecord], *,
-             look_up_record: bool) -> c.CommandResult:
-    """Run one command of the unit of work and add its command record."""
-    name, handler = _handler_for(command)
+def _run_one(uow: UnitOfWork, command: msgspec.Struct, named_handler: tuple[str, Handler],
+             records: dict[int, CommandRecord], *, look_up_record: bool) -> c.CommandResult:
+    """Run one command of the unit of work (with its handler and name) and add its command
+    record."""
+    name, handler = named_handler
     command_id: str = command.command_id  # type: ignore[attr-defined]
     digest = command_digest(command)
     record_id = command_record_id(command_id)
