@@ -192,9 +192,22 @@ class Aggregate:
 
     @classmethod
     def _create(cls, event_class: type[Created], aggregate_id: UUID, **fields: Any) -> Self:
-        event = event_class(originator_id=aggregate_id, originator_version=1,
-                            timestamp=utc_now(), **fields)
-        aggregate = event.mutate(None)
+        return cls._start(event_class(originator_id=aggregate_id, originator_version=1,
+                                      timestamp=utc_now(), **fields))
+
+    @classmethod
+    def _start(cls, event: Created) -> Self:
+        """A new stream from its first event, made by the caller (version 1, recorded now).
+
+        What ``_create`` does, for the streams nearly every command starts (a lot, its code,
+        the command's record): the caller builds the event itself, so its fields are not
+        packed into a dictionary and unpacked again, and the checks ``Created.mutate`` makes
+        of a stored first event are not needed of one just built.
+        """
+        aggregate_class = event.AGGREGATE
+        aggregate = aggregate_class.__new__(aggregate_class)
+        aggregate._base_init(event.originator_id, event.originator_version, event.timestamp)
+        event.apply(aggregate)
         assert isinstance(aggregate, cls)
         aggregate._pending_events.append(event)
         return aggregate

@@ -113,9 +113,23 @@ def check_in_calendar(name: str, moment: datetime) -> datetime:
             "9999)", reason="moment_outside_calendar", moment=moment.isoformat()) from None
 
 
+_last_day: tuple[datetime, date] | None = None
+
+
 def business_day(moment: datetime) -> date:
-    """The cooperative's calendar day of ``moment``."""
-    return aware(moment).astimezone(COOPERATIVE_TIME_ZONE).date()
+    """The cooperative's calendar day of ``moment``.
+
+    The last answer is kept for the same moment: every command of a batch runs at the
+    unit of work's one "now", and converting it to the cooperative's zone each time cost
+    more than the rest of the day's checks.
+    """
+    global _last_day  # noqa: PLW0603 - a one-entry memo; a tuple is replaced atomically.
+    last = _last_day
+    if last is not None and last[0] is moment:
+        return last[1]
+    day = aware(moment).astimezone(COOPERATIVE_TIME_ZONE).date()
+    _last_day = (moment, day)
+    return day
 
 
 def shown(moment: datetime) -> str:

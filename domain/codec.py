@@ -8,6 +8,7 @@ decode to a dict, pass through the class's ``upcast_vN_vN+1`` static methods, th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -52,9 +53,8 @@ def _decoder_for(topic: str) -> tuple[type[Event], int, msgspec.msgpack.Decoder[
     return event_class, version, msgspec.msgpack.Decoder(type=event_class)
 
 
-def encode_event(event: Event) -> bytes:
-    """The stored bytes of an event."""
-    return _encoder.encode(event)
+encode_event: Callable[[Event], bytes] = _encoder.encode
+"""The stored bytes of an event (the encoder's own method: one call fewer per event)."""
 
 
 def decode_event(topic: str, state: bytes) -> Event:

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.base import Aggregate, Context, Created
+from domain.base import Aggregate, Context, Created, utc_now
 from domain.ids import name_id
 
 
@@ -104,10 +104,11 @@ class CommandRecord(Aggregate):
                 stream_ids: list[UUID], events_written: int,
                 record_id: UUID | None = None) -> CommandRecord:
         """Record a handled command (``record_id``: its ``command_record_id``, if known)."""
-        return cls._create(cls.Handled, record_id or command_record_id(context.command_id),
-                           context=context,
-                           command_type=command_type, digest=digest, stream_ids=stream_ids,
-                           events_written=events_written)
+        return cls._start(cls.Handled(
+            originator_id=record_id or command_record_id(context.command_id),
+            originator_version=1, timestamp=utc_now(), context=context,
+            command_type=command_type, digest=digest, stream_ids=stream_ids,
+            events_written=events_written))
 
 
 CommandRecord.Handled.AGGREGATE = CommandRecord

@@ -32,7 +32,7 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from domain.base import Aggregate, Context, Created, Event
+from domain.base import Aggregate, Context, Created, Event, utc_now
 from domain.business_time import check_best_before, check_offer_dates
 from domain.cold_chain import ColdChain, OutOfRange, check_reception_temperature
 from domain.dates import DateKind, paris_day, strictest
@@ -429,15 +429,15 @@ class Lot(LotState):
                                              best_before=best_before)
         check_offer_dates(harvest_date=harvest_date, best_before=best_before,
                           offered_at=context.occurred_at)
-        return cls._create(
-            cls.Offered, lot_id, context=context, code=code, producer_id=producer_id,
-            product=product, variety=check_text("variety", variety, required=False),
-            quantity_g=quantity_g, price_cents_per_kg=price_cents_per_kg,
-            harvest_date=harvest_date, best_before=best_before,
+        return cls._start(cls.Offered(
+            originator_id=lot_id, originator_version=1, timestamp=utc_now(), context=context,
+            code=code, producer_id=producer_id, product=product,
+            variety=check_text("variety", variety, required=False), quantity_g=quantity_g,
+            price_cents_per_kg=price_cents_per_kg, harvest_date=harvest_date,
+            best_before=best_before,
             organic_certificate=check_text("organic certificate", organic_certificate,
                                            required=False),
-            origin=check_text("origin", origin, required=False), date_kind=date_kind,
-        )
+            origin=check_text("origin", origin, required=False), date_kind=date_kind))
 
     @classmethod
     def receive_donation(cls, lot_id: UUID, context: Context, *, code: str, donor_id: UUID,
@@ -666,7 +666,9 @@ class LotCode(Aggregate):
     @classmethod
     def claim(cls, index_id: UUID, context: Context, code: str, lot_id: UUID) -> LotCode:
         """Claim ``code`` for ``lot_id``."""
-        return cls._create(cls.Claimed, index_id, context=context, code=code, lot_id=lot_id)
+        return cls._start(cls.Claimed(originator_id=index_id, originator_version=1,
+                                      timestamp=utc_now(), context=context, code=code,
+                                      lot_id=lot_id))
 
 
 LotCode.Claimed.AGGREGATE = LotCode

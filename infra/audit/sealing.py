@@ -30,7 +30,6 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from typing import Any, cast
-from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -60,7 +59,7 @@ from infra.audit.chain import (
 )
 from infra.audit.chain_stores import sqlite_stream_id
 from infra.audit.sqlite_writer import open_writer, persistence_error
-from infra.audit.written_links import sqlite_event_rows, written_links
+from infra.audit.written_links import AnyRow, EventRow, sqlite_event_rows, written_links
 from infra.logs import get_logger
 
 log = get_logger("cocagne.audit.sealing")
@@ -226,19 +225,34 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
         """Insert and link the events in one transaction on the writer connection."""
         if self.datastore.pool.is_sqlite_memory_mode:
             return super().insert_events(stored_events, **kwargs)  # One shared connection.
+        del kwargs
+        rows, linkable = sqlite_event_rows(stored_events)
+        return self._write(rows, linkable)
+
+    @property
+    def writes_rows(self) -> bool:
+        """Whether ``insert_rows`` may be used (not with an in-memory store)."""
+        return not self.datastore.pool.is_sqlite_memory_mode
+
+    def insert_rows(self, rows: list[EventRow]) -> list[int]:
+        """``insert_events`` for the ledger's rows (``infra.audit.written_links.ledger_rows``:
+        the rows ``insert_events`` makes of its stored events, without making those)."""
+        return self._write(rows, linkable=True)
+
+    def _write(self, rows: Sequence[AnyRow], linkable: bool
+               ) -> list[int]:
+        """Insert and link the rows in one transaction on the writer connection."""
         with self._writer_lock:
             cursor = self._writer_cursor or self._open_writer()
             try:
                 cursor.execute("BEGIN")
-                notification_ids = self._insert_events(cursor, stored_events, **kwargs)
+                notification_ids = self._insert_rows(cursor, rows, linkable)
                 cursor.execute("COMMIT")
-            except sqlite3.Error as error:
+            except BaseException as error:
                 if self._writer is not None and self._writer.in_transaction:
                     self._writer.rollback()
-                raise persistence_error(error) from error
-            except BaseException:
-                if self._writer is not None and self._writer.in_transaction:
-                    self._writer.rollback()
+                if isinstance(error, sqlite3.Error):
+                    raise persistence_error(error) from error
                 raise
         return notification_ids
 
@@ -280,33 +294,36 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
 
     def _insert_events(self, c: _SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
-        """Insert the events in one ``executemany``, then link them.
+        """Insert the events and link them (eventsourcing's method, on the cursor given)."""
+        del kwargs
+        rows, linkable = sqlite_event_rows(stored_events)
+        return self._insert_rows(c, rows, linkable)
+
+    def _insert_rows(self, c: _SQLiteCursor, rows: Sequence[AnyRow],
+                     linkable: bool) -> list[int]:
+        """Insert the rows in one ``executemany``, then link them.
 
         eventsourcing inserts row by row to read each ``lastrowid``; one ``executemany``
         then ``last_insert_rowid()`` gives the same ids: this transaction holds SQLite's
         write lock and the table has no AUTOINCREMENT, so each new rowid is the largest so
         far plus one and the batch's ids are consecutive, ending at the last one.
         """
-        del kwargs
-        if not stored_events:
+        if not rows:
             return []
-        params, inserted = sqlite_event_rows(stored_events)
-        c.executemany(self.insert_events_statement, params)
+        c.executemany(self.insert_events_statement, rows)
         c.execute(self._select_last_and_head)
         last, sequence, head_id, link = c.fetchone()
-        first = last - len(params) + 1
+        first = last - len(rows) + 1
         head = Head() if head_id is None else Head(sequence, head_id, bytes(link))
-        if first == head.notification_id + 1:  # Nothing unlinked in between: the usual case.
-            links = written_links(head.link, head.sequence, first, stored_events, inserted,
-                                  utc_timestamp())
-            if links is not None:
-                self._insert_links(c, links)
-                return list(range(first, last + 1))
-        own = [StoredRow(notification_id=first + index,
-                         originator_id=_sqlite_value(event.originator_id),
-                         originator_version=event.originator_version, topic=event.topic,
-                         state=bytes(event.state))
-               for index, event in enumerate(stored_events)]
+        if linkable and first == head.notification_id + 1:
+            # Nothing unlinked in between (the usual case): link the rows as inserted.
+            self._insert_links(c, written_links(head.link, head.sequence, first,
+                                                cast(Sequence[EventRow], rows),
+                                                utc_timestamp()))
+            return list(range(first, last + 1))
+        own = [StoredRow(notification_id=first + index, originator_id=sqlite_stream_id(stream),
+                         originator_version=version, topic=topic, state=bytes(state))
+               for index, (stream, version, topic, state) in enumerate(rows)]
         self._seal_written(c, own, head)
         return list(range(first, last + 1))
 
@@ -338,13 +355,6 @@ class SealedSQLiteApplicationRecorder(_Sealing, SQLiteApplicationRecorder):
         cursor.execute(f"INSERT INTO {SETTINGS_TABLE} (name, value) VALUES (?, ?) "
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                        (SEALED_SINCE, notification_id))
-
-
-def _sqlite_value(originator_id: UUID | str) -> UUID | str | bytes | int | None:
-    """The stream id as the chain store reads it back from SQLite (see ``sqlite_stream_id``)."""
-    if isinstance(originator_id, UUID):
-        return originator_id
-    return sqlite_stream_id(originator_id)
 
 
 # ----------------------------------------------------------------------------- PostgreSQL

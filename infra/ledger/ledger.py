@@ -26,8 +26,9 @@ from domain.codec import StructMapper
 from domain.command_records import CommandRecord, command_digest, command_record_id
 from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, InvalidCommand
 from infra.audit.sealing import SealedSQLiteApplicationRecorder
+from infra.audit.written_links import ledger_rows
 from infra.ledger.registry import HANDLERS, Handler, command_name
-from infra.ledger.snapshots import Snapshots
+from infra.ledger.snapshots import SNAPSHOTTED, Snapshots
 from infra.ledger.stream_cache import StreamCache
 from infra.ledger.unit_of_work import Stores, UnitOfWork
 from infra.logs import get_logger
@@ -139,9 +140,10 @@ class Ledger(Application[UUID]):
                                  f"got {len(commands)}", reason="batch_size",
                                  count=len(commands), maximum=BATCH_COMMANDS_MAX)
         started = time.perf_counter()
-        names = [_handler_for(command)[0] for command in commands]
+        handlers = [_handler_for(command) for command in commands]
+        names = [name for name, _ in handlers]
         try:
-            results = self._execute_with_retries(commands)
+            results = self._execute_with_retries(commands, handlers)
         except DomainError as error:
             for name in names:
                 COMMANDS.labels(name, error.code).inc()
@@ -163,8 +165,8 @@ class Ledger(Application[UUID]):
                      duration_ms=round(elapsed_s * 1000, 2))
         return results
 
-    def _execute_with_retries(self, commands: Sequence[msgspec.Struct]
-                              ) -> list[c.CommandResult]:
+    def _execute_with_retries(self, commands: Sequence[msgspec.Struct],
+                              handlers: list[tuple[str, Handler]]) -> list[c.CommandResult]:
         """Run the commands, save, and retry the whole unit of work on a conflict.
 
         The first attempt does not look for earlier records of the commands: a replayed
@@ -177,9 +179,10 @@ class Ledger(Application[UUID]):
             records: dict[int, CommandRecord] = {}
             results = []
             try:
-                for position, command in enumerate(commands, start=1):
+                for position, (command, handler) in enumerate(
+                        zip(commands, handlers, strict=True), start=1):
                     try:
-                        results.append(_run_one(uow, command, records,
+                        results.append(_run_one(uow, command, handler, records,
                                                 look_up_record=attempt > 1))
                     except DomainError as error:
                         uow.finish(None)
@@ -188,12 +191,13 @@ class Ledger(Application[UUID]):
                         raise
             except _StartAgainWithLookups:
                 continue
-            _refuse_oversized(uow, len(commands))
-            if uow.pending_count() == 0:
+            changed = uow.changed()
+            _refuse_oversized(uow, changed, len(commands))
+            if not changed:
                 uow.finish(None)
                 return results
             try:
-                notification_ids = self._save_units(uow.changed())
+                notification_ids = self._save_units(changed)
             except IntegrityError:
                 # A replayed command collides on its record's key on the first attempt by
                 # design (see the docstring); a concurrent writer collides on a stream.
@@ -219,20 +223,34 @@ class Ledger(Application[UUID]):
         against runtime Protocols and wrap every event in recording and notification objects
         that nothing here reads, which together cost a third of a batched command's time.
         """
-        to_stored = self.mapper.to_stored_event
+        snapshots = self.stores.snapshots
         before = [(aggregate, aggregate.version - len(aggregate.pending_events))
-                  for aggregate in aggregates]
-        stored = [to_stored(event) for aggregate in aggregates
-                  for event in aggregate.collect_events()]
-        notification_ids = self.recorder.insert_events(stored)
-        if self.stores.snapshots is not None:
-            self.stores.snapshots.take(before)
+                  for aggregate in aggregates
+                  if type(aggregate) in SNAPSHOTTED] if snapshots is not None else []
+        notification_ids = self._write_events(
+            [event for aggregate in aggregates for event in aggregate.collect_events()])
+        if snapshots is not None and before:
+            snapshots.take(before)
         return list(notification_ids or ())
 
+    def _write_events(self, events: list[Event]) -> Sequence[int] | None:
+        """Store the events in one transaction (all or none); their notification ids.
 
-def _refuse_oversized(uow: UnitOfWork, commands: int) -> None:
-    """Refuse, writing nothing, commands that would write more than one transaction may."""
-    events = uow.pending_count()
+        The sealing SQLite recorder takes their rows as ``ledger_rows`` makes them, the very
+        rows it would make of ``StructMapper.to_stored_event``'s stored events: a batched
+        command's three events cost a tenth less without a ``StoredEvent`` each.
+        """
+        recorder = self.recorder
+        if isinstance(recorder, SealedSQLiteApplicationRecorder) and recorder.writes_rows:
+            return recorder.insert_rows(ledger_rows(events))
+        to_stored = self.mapper.to_stored_event
+        return recorder.insert_events([to_stored(event) for event in events])
+
+
+def _refuse_oversized(uow: UnitOfWork, changed: list[Aggregate], commands: int) -> None:
+    """Refuse, writing nothing, commands that would write more than one transaction may
+    (``changed``: the unit of work's aggregates with events to save)."""
+    events = sum(len(aggregate.pending_events) for aggregate in changed)
     if events > TRANSACTION_EVENTS_MAX:
         uow.finish(None)
         raise InvalidCommand(
@@ -295,10 +313,11 @@ def _replay(uow: UnitOfWork, records: dict[int, CommandRecord], name: str, comma
                            events_written=existing.events_written, replayed=True)
 
 
-def _run_one(uow: UnitOfWork, command: msgspec.Struct, records: dict[int, CommandRecord], *,
-             look_up_record: bool) -> c.CommandResult:
-    """Run one command of the unit of work and add its command record."""
-    name, handler = _handler_for(command)
+def _run_one(uow: UnitOfWork, command: msgspec.Struct, named_handler: tuple[str, Handler],
+             records: dict[int, CommandRecord], *, look_up_record: bool) -> c.CommandResult:
+    """Run one command of the unit of work (with its handler and name) and add its command
+    record."""
+    name, handler = named_handler
     command_id: str = command.command_id  # type: ignore[attr-defined]
     digest = command_digest(command)
     record_id = command_record_id(command_id)

@@ -104,9 +104,14 @@ class StreamCache:
             return stream_id.int in self._missing
 
     def finish(self, start_head: int, held: Iterable[Aggregate],
-               saved_ids: Sequence[int] | None, missing: Iterable[int] = ()) -> None:
+               saved_ids: Sequence[int] | None, missing: Iterable[int] = (),
+               written: Iterable[int] = ()) -> None:
         """Return the streams a unit of work held, and the ids it found missing (still
-        missing at its end), if none can be stale (see the module)."""
+        missing at its end), if none can be stale (see the module).
+
+        ``written``: the ids of every stream the save wrote, kept or not (index streams are
+        not kept): none of them is missing any more.
+        """
         with self._lock:
             if self._known_head != start_head:
                 return
@@ -116,6 +121,9 @@ class StreamCache:
                 if not contiguous:
                     return
                 self._known_head = saved_ids[-1]
+                if self._missing:
+                    for key in written:
+                        self._missing.pop(key, None)
                 kept = list(held)
             else:
                 kept = [aggregate for aggregate in held if not aggregate.pending_events]

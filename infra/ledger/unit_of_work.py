@@ -82,10 +82,12 @@ class UnitOfWork:
         were never stored.
         """
         if self._cache is not None:
+            # A command record or a lot code found missing, then written by this unit of
+            # work, is no longer missing: a replay must find it.
             self._cache.finish(self._start_head,
                                (aggregate for aggregate in self._aggregates.values()
                                 if type(aggregate) not in WRITE_ONCE), saved_ids,
-                               self._missing)
+                               self._missing, written=self._aggregates if saved_ids else ())
 
     # ------------------------------------------------------------ per command
 
@@ -164,13 +166,9 @@ class UnitOfWork:
         self._aggregates[key] = aggregate
         self._baseline.setdefault(key, 0)
 
-    def pending_count(self) -> int:
-        """Events triggered and not yet saved."""
-        return sum(len(aggregate.pending_events) for aggregate in self._aggregates.values())
-
     def changed(self) -> list[Aggregate]:
         """Aggregates with events to save."""
-        return [aggregate for aggregate in self._aggregates.values() if aggregate.pending_events]
+        return [aggregate for aggregate in self._aggregates.values() if aggregate._pending_events]
 
     # --------------------------------------------------------------- accounts
 

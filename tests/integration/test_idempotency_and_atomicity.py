@@ -15,14 +15,13 @@ Everything runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from domain import commands as c
+from domain.base import Event
 from domain.command_records import CommandRecord, command_record_id
 from domain.errors import (
     AlreadyExists,
@@ -30,6 +29,7 @@ from domain.errors import (
     ConcurrencyConflict,
     InsufficientStock,
     InvalidCommand,
+    InvalidState,
     RoleRequired,
 )
 from domain.ids import name_id
@@ -95,6 +95,23 @@ def test_a_replay_refused_by_its_aggregate_answers_as_the_first_run(ledger: Ledg
     assert again.replayed
     assert without_replay_fields(again) == without_replay_fields(first)
     assert max_notification_id(ledger) == position
+
+
+def test_a_command_refused_once_then_accepted_is_replayed(ledger: Ledger) -> None:
+    """A command refused (its record looked up and found missing), sent again once it can
+    be accepted, then a third time: the third is the second's replay. The stream cache
+    remembered the record as missing; writing it must make it known."""
+    territory = found_territory(ledger)
+    lot_id = territory.offer(50_000)
+    receive = c.ReceiveLot(command_id="receive-early", actor_id=territory.platform_id,
+                           lot_id=lot_id, site_id=territory.site_id, measured_g=50_000)
+    with pytest.raises(InvalidState, match="not accepted"):
+        ledger.execute(receive)
+    territory.accept(lot_id, 50_000)
+    first = ledger.execute(receive)
+    again = ledger.execute(receive)
+    assert again.replayed
+    assert without_replay_fields(again) == without_replay_fields(first)
 
 
 def test_a_replayed_reservation_reserves_once(ledger: Ledger) -> None:
@@ -244,16 +261,16 @@ def test_a_split_whose_save_fails_midway_leaves_no_trace(
         taken_code = f"{parent.code}-2"
         failing_batches: list[list[str]] = []
         rival_answers: list[c.CommandResult] = []
-        original_insert = ledger.recorder.insert_events
+        original_write = ledger._write_events
 
-        def rival_claims_first(stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-            topics = [stored.topic for stored in stored_events]
+        def rival_claims_first(events: list[Event]) -> Any:
+            topics = [event.TOPIC for event in events]
             if Lot.Split.TOPIC in topics and not rival_answers:
                 failing_batches.append(topics)
                 rival_answers.append(rival.execute(territory.offer_command(code=taken_code)))
-            return original_insert(stored_events, **kwargs)
+            return original_write(events)
 
-        monkeypatch.setattr(ledger.recorder, "insert_events", rival_claims_first)
+        monkeypatch.setattr(ledger, "_write_events", rival_claims_first)
         split = c.SplitLot(command_id="split", actor_id=territory.platform_id, lot_id=lot_id,
                            parts_g=[60_000, 40_000])
         with pytest.raises(AlreadyExists, match=f"lot code {taken_code} is already used"):
