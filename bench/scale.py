@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,7 +54,7 @@ from bench.scale_measures import (
 )
 from bench.scale_report import plot, print_curves
 from infra.ledger.ledger import Ledger
-from infra.logs import configure_logging
+from infra.logs import LOG_LEVEL_VARIABLE, configure_logging
 from infra.projections_wiring import postgres_conninfo
 from infra.store import parse_database_url
 from projections.runner import BATCH_SIZE_DEFAULT
@@ -177,10 +178,12 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print the table in Markdown")
     parser.add_argument("--child-consumer", nargs=5, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    configure_logging("warning")
     if arguments.child_consumer:
+        # A consumer's own lines (batches, rebalances) with COCAGNE_LOG_LEVEL=info.
+        configure_logging(os.environ.get(LOG_LEVEL_VARIABLE, "warning"))
         child_consumer(*arguments.child_consumer)
         return
+    configure_logging("warning")
     results = load(arguments.output)
     if not arguments.report_only:
         if not arguments.database_url:

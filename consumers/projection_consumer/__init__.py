@@ -7,13 +7,22 @@ after that transaction committed. The view is the same :class:`projections.runne
 in-process runner feeds, through the same ``View.apply(transaction, [(notification id,
 event)])``, so a view built here equals the in-process one row for row.
 
-**What one batch does, in one transaction of the view database**: lock the view's consumer
-state; load the last applied version of every stream in the batch; classify each record
-(:func:`plan_batch`) as new, duplicate or gap; decode the new ones the view reads with
-``domain.codec.decode_event(event-type header, value)``; ``View.apply`` them in notification
-order; store the streams' new versions and each partition's next offset. Then, and only then,
-the Kafka offsets are committed. A crash anywhere repeats at most the uncommitted batch, and
-the repeat changes nothing.
+**What one batch does**: decode every record with ``domain.codec.decode_event(event-type
+header, value)`` (before the transaction, so the view's lock is never held while decoding);
+then, in one transaction of the view database: lock the view's consumer state; load the last
+applied version of every stream in the batch (one probe of the primary key per stream, a
+plan that does not depend on the table's statistics); classify each record
+(:func:`plan_batch`) as new, duplicate or gap; ``View.apply`` the new ones of the view's
+topics in notification order; store the streams' new versions and each partition's next
+offset. Then, and only then, the Kafka offsets are committed. A crash anywhere repeats at
+most the uncommitted batch, and the repeat changes nothing.
+
+**Batches are bounded by count and by time.** A poll asks for at most ``batch_size_max``
+records (10,000 by default), and fewer when the last batches were slow: :class:`BatchPacer`
+sizes the next batch so that it takes about a second (``pace.BATCH_TIME_TARGET_S``), the
+wait for the view's lock included, far inside the group's 6 s poll interval, past which
+Kafka drops a process from its group. Python's cyclic garbage collector is paused during a
+turn (a poll and its batch, objects that die together) and runs between turns.
 
 **Why the dedup key is (stream id, stream version), not the offset or the notification id.**
 Offsets name a position in one incarnation of a topic: when the broker is restarted empty and
@@ -65,8 +74,9 @@ partitions from the beginning, which fills every gap.
 **Concurrency**: processes of one group write disjoint streams, except around a rebalance.
 On SQLite ``BEGIN IMMEDIATE`` serialises writers; on PostgreSQL each batch takes a
 transaction-level advisory lock per view, so two processes never read the same stream's
-version at once. The lock serialises only the database writes; polling, decoding and the
-network run in parallel.
+version at once. The lock serialises only the database work; polling, decoding and the
+network run in parallel. Each process's batches stay near a second, so a process waits for
+the others' batches a few seconds at most.
 
 **Lag** is the sum over assigned partitions of (highwater from the last fetch response minus
 the consumer's position), reported through ``on_lag``; ``end_offsets()`` is not used (it is
@@ -79,8 +89,9 @@ A view whose ``schema_version`` changed is reset the same way at start-up.
 **Layout.** ``records`` (``Delivered``, a record as the handler sees it, and the dead
 letters of records that fail), ``plan`` (``plan_batch``: new, duplicate or gap), ``state``
 (``ConsumerState``: the consumer tables), ``handler`` (``ProjectionHandler``: one batch in one
-transaction), ``client`` (``ConsumerSettings`` and the Kafka consumer they make) and ``loop``
-(``ProjectionConsumer``: poll, handle, commit, report lag). This package re-exports their
+transaction), ``client`` (``ConsumerSettings`` and the Kafka consumer they make), ``pace``
+(``BatchPacer``: the next batch's size) and ``loop`` (``ProjectionConsumer``: poll, handle,
+commit, report lag). This package re-exports their
 public names but the tuning limits of the client, the handler and the loop.
 """
 
@@ -107,6 +118,7 @@ from consumers.projection_consumer.loop import (
     LagCallback,
     ProjectionConsumer,
 )
+from consumers.projection_consumer.pace import BatchPacer
 from consumers.projection_consumer.plan import (
     BatchPlan,
     plan_batch,
@@ -134,6 +146,7 @@ __all__ = [
     "FETCH_MAX_WAIT_MS",
     "BatchCallback",
     "BatchOutcome",
+    "BatchPacer",
     "BatchPlan",
     "ConsumerError",
     "ConsumerSettings",

@@ -9,15 +9,17 @@ from kafka.coordinator.assignors.range import RangePartitionAssignor
 
 from consumers.relay import DEFAULT_TOPIC
 
-# Why 1,000: a view applies a thousand events in a few tens of milliseconds, far inside the
-# poll interval below, while the per-batch costs (a transaction, two small selects, an offset
-# commit round trip) are spread over enough records to stay a small share.
-DEFAULT_BATCH_SIZE_MAX = 1_000
-BATCH_SIZE_LIMIT = 20_000  # A larger batch could outlast MAX_POLL_INTERVAL_MS on PostgreSQL.
+# Why 10,000: the per-batch costs (a transaction and its commit, half a dozen statements, an
+# offset commit round trip) are paid once for up to ten thousand records, which a view applies
+# in a few hundred ms; the batch is made smaller whenever one takes longer than
+# pace.BATCH_TIME_TARGET_S, so that it always ends well inside the poll interval below.
+DEFAULT_BATCH_SIZE_MAX = 10_000
+BATCH_SIZE_LIMIT = 50_000  # Memory: a batch's records and events are held at once.
 # Group timing. Group joins wait for the rebalance timeout (kafka-python sends
 # max_poll_interval_ms as the rebalance timeout), and some brokers wait all of it before a
-# first assignment: 6 s keeps a join short, and still leaves each batch (tens of ms) a wide
-# margin. The session timeout bounds how long a killed process keeps its partitions.
+# first assignment: 6 s keeps a join short, and still leaves each batch (about a second at
+# most, pace.BATCH_TIME_TARGET_S, lock waits included) a wide margin. The session timeout
+# bounds how long a killed process keeps its partitions.
 MAX_POLL_INTERVAL_MS = 6_000
 SESSION_TIMEOUT_MS = 6_000
 HEARTBEAT_INTERVAL_MS = 2_000  # A third of the session timeout, as Kafka recommends.
@@ -26,7 +28,9 @@ REQUEST_TIMEOUT_MS = 10_000  # Above the fetch wait, below the idle-connection l
 # record published into an idle partition is seen (end-to-end latency), at ten requests a
 # second per broker connection when idle.
 FETCH_MAX_WAIT_MS = 100
-MAX_PARTITION_FETCH_BYTES = 1_048_576  # About 3,000 stored events per partition per fetch.
+# Why 4 MiB: about 6,500 relayed events (650 bytes each) per partition per fetch, so that one
+# fetch round fills a full batch even for a process holding only two partitions.
+MAX_PARTITION_FETCH_BYTES = 4_194_304
 # Why 5 s: after a broker restart the relay recreates the topic; the consumer notices it
 # (and rejoins) within one metadata refresh.
 METADATA_MAX_AGE_MS = 5_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -82,6 +83,10 @@ class ProjectionHandler:
         self.database = view.database
         self.state = ConsumerState(view.database, view_name or view.name)
         self._base_topics = {split_stored_topic(topic)[0] for topic in view.topics}
+        # Per event type (header), memoised: whether the view reads it, and why this code
+        # refuses it (None: it does not).
+        self._reads_type: dict[str, bool] = {}
+        self._type_refusals: dict[str, str | None] = {}
         self.reset_at_setup = False
 
     @property
@@ -112,11 +117,14 @@ class ProjectionHandler:
         for topic, partition, offset in places:
             key = (topic, partition)
             outcome.next_offsets[key] = max(outcome.next_offsets.get(key, 0), offset + 1)
+        # Decoded before the transaction: the view's lock is held for the database work only,
+        # so the other processes of the group decode their batches meanwhile.
+        decoded = {_key(record): self._decoded(record) for record in records}
         with self.database.transaction() as transaction:
             self.state.lock(transaction)
             stream_ids = list(dict.fromkeys(record.stream_id for record in records))
             applied = self.state.applied_versions(transaction, stream_ids)
-            plan, events, dead = self._plan(records, applied)
+            plan, events, dead = self._plan(records, applied, decoded)
             batch = [(record.notification_id, events[_key(record)])
                      for record in plan.to_apply if self._reads(record)]
             if batch:
@@ -145,11 +153,14 @@ class ProjectionHandler:
         return outcome
 
     def _plan(self, records: Sequence[Delivered], applied: Mapping[str, int],
+              decoded: Mapping[tuple[str, int, int], Event | HandlerError],
               ) -> tuple[BatchPlan, dict[tuple[str, int, int], Event], list[DeadLetter]]:
         """The batch's plan once records that do not decode are set aside.
 
-        Each round decodes the records the plan would apply; one that fails is set aside
-        and the batch planned again without it, so its stream's later records become gaps.
+        Each round takes the decoding of the records the plan would apply (``decoded``,
+        done before the transaction); one that failed is set aside and the batch planned
+        again without it, so its stream's later records become gaps. A record that failed
+        but is a repeat is counted as a repeat, as it was never going to be applied.
         Bounded: every round but the last sets aside at least one record.
         """
         events: dict[tuple[str, int, int], Event] = {}
@@ -164,12 +175,13 @@ class ProjectionHandler:
                 key = _key(record)
                 if key in events:
                     continue
-                try:
-                    events[key] = self._decode(record)
-                except HandlerError as error:
+                event = decoded[key]
+                if isinstance(event, HandlerError):
                     excluded.add(key)
-                    dead.append(dead_letter_of_record(self.name, record, error))
+                    dead.append(dead_letter_of_record(self.name, record, event))
                     failed = True
+                else:
+                    events[key] = event
             if not failed:
                 break
         return plan, events, dead
@@ -207,8 +219,10 @@ class ProjectionHandler:
         return kept, dead
 
     def _log_messages(self, plan: BatchPlan) -> None:
-        """One debug line per consumed message (a no-op call at the usual info level)."""
+        """One debug line per consumed message (none at the usual info level)."""
         bound = log.bind(view=self.name)
+        if not bound.is_enabled_for(logging.DEBUG):
+            return
         for outcome, records in (("applied", plan.to_apply), ("duplicate", plan.duplicates)):
             for record in records:
                 bound.debug("consumer.message", topic=record.topic, partition=record.partition,
@@ -223,21 +237,28 @@ class ProjectionHandler:
             work(transaction)
 
     def _reads(self, record: Delivered) -> bool:
-        return split_stored_topic(record.event_type)[0] in self._base_topics
+        reads = self._reads_type.get(record.event_type)
+        if reads is None:
+            reads = split_stored_topic(record.event_type)[0] in self._base_topics
+            self._reads_type[record.event_type] = reads
+        return reads
+
+    def _decoded(self, record: Delivered) -> Event | HandlerError:
+        """:meth:`_decode`, its error returned rather than raised."""
+        try:
+            return self._decode(record)
+        except HandlerError as error:
+            return error
 
     def _decode(self, record: Delivered) -> Event:
         """The record's event, checked against its headers; :class:`HandlerError` if the
         record is not one this code can read (every record is decoded, whether the view
         reads it or not, so that every consumer sets aside the same records)."""
-        base, version = split_stored_topic(record.event_type)
-        try:
-            known = event_class_for_topic(base).class_version
-        except KeyError as error:
-            raise HandlerError(f"unknown event type {record.event_type!r}", record) from error
-        if version > known:
-            # Written by a newer ledger: applying it as an older shape could lose fields.
-            raise HandlerError(f"event type {record.event_type!r} is newer than this code "
-                               f"(version {known}): upgrade the consumer", record)
+        refusal = self._type_refusals.get(record.event_type, "")
+        if refusal == "":
+            refusal = self._type_refusals[record.event_type] = _type_refusal(record.event_type)
+        if refusal is not None:
+            raise HandlerError(refusal, record)
         try:
             event = decode_event(record.event_type, record.value)
         except Exception as error:  # msgspec and upcasters raise several types.
@@ -274,6 +295,20 @@ class ProjectionHandler:
         if len(letters) > DEAD_LETTER_LOG_LINES_MAX:
             log.error("consumer.dead_letters", view=self.name, dead_letters=len(letters),
                       logged=DEAD_LETTER_LOG_LINES_MAX)
+
+
+def _type_refusal(event_type: str) -> str | None:
+    """Why a record of ``event_type`` (its header) cannot be read by this code, if so."""
+    base, version = split_stored_topic(event_type)
+    try:
+        known = event_class_for_topic(base).class_version
+    except KeyError:
+        return f"unknown event type {event_type!r}"
+    if version > known:
+        # Written by a newer ledger: applying it as an older shape could lose fields.
+        return (f"event type {event_type!r} is newer than this code (version {known}): "
+                "upgrade the consumer")
+    return None
 
 
 def _key(record: Delivered) -> tuple[str, int, int]:
