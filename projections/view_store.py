@@ -263,11 +263,20 @@ _STAGE_KEPT = "ON COMMIT DELETE ROWS"
 
 
 class _PostgresTransaction(ViewTransaction):
+    """A view transaction on PostgreSQL. Its statements are planned afresh every time
+    (``prepare=False``): psycopg prepares a statement run five times, and PostgreSQL keeps a
+    prepared statement's plan until the tables' statistics change. A rebuild writes into
+    tables that grow from empty, with nothing analysing them meanwhile (autovacuum off, or
+    not yet due): the plans made while they were small (a hash join that reads all of the
+    view's transfers to update a few hundred of them) were kept for the whole rebuild, and a
+    10 M-event balances rebuild spent most of its time in them. Planning costs a fraction of a
+    millisecond per statement, a few per batch of thousands of events."""
+
     def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
         self._cursor = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        self._cursor.execute(_to_postgres(sql), params)
+        self._cursor.execute(_to_postgres(sql), params, prepare=False)
         return self._cursor.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -282,17 +291,19 @@ class _PostgresTransaction(ViewTransaction):
         target = table if not conflict.strip() else f"{table}_stage"
         if target != table:
             self._cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table}) {_STAGE_KEPT}")
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table}) {_STAGE_KEPT}",
+                prepare=False)
         with self._cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         if target != table:
             self._cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}")
-            self._cursor.execute(f"DELETE FROM {target}")
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}",
+                prepare=False)
+            self._cursor.execute(f"DELETE FROM {target}", prepare=False)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        self._cursor.execute(_to_postgres(sql), params)
+        self._cursor.execute(_to_postgres(sql), params, prepare=False)
         return self._cursor.fetchall()
 
     def update_many(self, table: str, key: str, columns: Sequence[str],
@@ -305,7 +316,7 @@ class _PostgresTransaction(ViewTransaction):
         stage = f"{table}_{'add' if add else 'set'}_{zlib.crc32(','.join(names).encode()):08x}"
         listed = ", ".join(names)
         self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} {_STAGE_KEPT} "
-                             f"AS SELECT {listed} FROM {table} WITH NO DATA")
+                             f"AS SELECT {listed} FROM {table} WITH NO DATA", prepare=False)
         with self._cursor.copy(f"COPY {stage} ({listed}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -315,8 +326,8 @@ class _PostgresTransaction(ViewTransaction):
             assignments = ", ".join(f"{column} = COALESCE(s.{column}, t.{column})"
                                     for column in columns)
         self._cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s "
-                             f"WHERE t.{key} = s.{key}")
-        self._cursor.execute(f"DELETE FROM {stage}")
+                             f"WHERE t.{key} = s.{key}", prepare=False)
+        self._cursor.execute(f"DELETE FROM {stage}", prepare=False)
 
 
 class PostgresViewDatabase(ViewDatabase):
