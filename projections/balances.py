@@ -51,7 +51,7 @@ from domain.transfers import (
     totals_change,
 )
 from projections.runner import View
-from projections.view_store import ViewTransaction, query_in, to_us
+from projections.view_store import IdTexts, ViewTransaction, query_in, to_us
 
 TimeBasis = Literal["business", "recorded"]
 ACCOUNTS_MAX = 100_000  # Rows one listing returns: accounts are per member, and members few.
@@ -60,6 +60,7 @@ _ACCOUNT_COLUMNS = ("account_id", "kind", "owner_id", "scope_id", "opened_at_us"
                     "opened_recorded_us", "debits_pending_cents", "debits_posted_cents",
                     "credits_pending_cents", "credits_posted_cents", "balance_cents")
 _DEBITS_PENDING, _DEBITS_POSTED, _CREDITS_PENDING, _CREDITS_POSTED, _BALANCE = range(6, 11)
+_TRANSFER_POSTED, _TRANSFER_STATUS = 4, 5  # In a transfer row as inserted.
 
 
 class AccountBalance(msgspec.Struct, frozen=True, kw_only=True):
@@ -190,15 +191,22 @@ class BalancesView(View):
         return int(rows[0][0])
 
 
-class _BalancesBatch:
+_ACCOUNT_MOVES = (Account.Debited, Account.Credited, Account.PendingPosted,
+                  Account.PendingVoided)
+
+
+class _BalancesBatch(IdTexts):
     """The accounts one batch touches, loaded once, changed in memory, written once."""
 
     def __init__(self, view: BalancesView, transaction: ViewTransaction) -> None:
+        super().__init__()
         self.view = view
         self.transaction = transaction
         self.accounts: dict[str, list[Any]] = {}
         self.postings: list[tuple[Any, ...]] = []
-        self.new_transfers: list[tuple[Any, ...]] = []
+        self.new_transfers: dict[str, list[Any]] = {}
+        """Transfers recorded in the batch: a posting or voiding in the same batch changes
+        the row before it is inserted, instead of updating it afterwards."""
         self.transfer_updates: dict[str, tuple[int, str]] = {}
         self.members: list[tuple[str, str, str]] = []
         self.handlers: dict[type[Event], Callable[[int, Any], None]] = {
@@ -213,12 +221,13 @@ class _BalancesBatch:
         """Load every account the batch changes but did not open."""
         opened: set[str] = set()
         wanted: dict[str, None] = {}
+        text, moves = self.text, _ACCOUNT_MOVES
         for _, event in events:
-            if isinstance(event, Account.Opened):
-                opened.add(str(event.originator_id))
-            elif isinstance(event, Account.Debited | Account.Credited | Account.PendingPosted
-                            | Account.PendingVoided):
-                account_id = str(event.originator_id)
+            kind = type(event)
+            if kind is Account.Opened:
+                opened.add(text(event.originator_id))
+            elif kind in moves:
+                account_id = text(event.originator_id)
                 if account_id not in opened:
                     wanted[account_id] = None
         for row in query_in(self.transaction,
@@ -249,7 +258,7 @@ class _BalancesBatch:
                 f"INSERT INTO {view.table('balances_transfers')} (transfer_id, "
                 "debit_account_id, credit_account_id, amount_cents, posted_cents, status, "
                 "cause_kind, cause_id, memo, position, occurred_at_us) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.new_transfers)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.new_transfers.values())
         transaction.update_many(
             view.table("balances_transfers"), "transfer_id", ("posted_cents", "status"),
             [(*values, transfer_id) for transfer_id, values in self.transfer_updates.items()])
@@ -258,46 +267,50 @@ class _BalancesBatch:
                 f"INSERT INTO {view.table('balances_members')} (member_id, name, kind) "
                 "VALUES (?, ?, ?) ON CONFLICT (member_id) DO NOTHING", self.members)
 
-    def _post(self, position: int, event: Event, transfer_id: str | None, *,
-              debits_pending: int = 0, debits_posted: int = 0, credits_pending: int = 0,
-              credits_posted: int = 0) -> None:
-        row = self.accounts[str(event.originator_id)]
-        row[_DEBITS_PENDING] += debits_pending
-        row[_DEBITS_POSTED] += debits_posted
-        row[_CREDITS_PENDING] += credits_pending
-        row[_CREDITS_POSTED] += credits_posted
-        row[_BALANCE] = row[_CREDITS_POSTED] - row[_DEBITS_POSTED]
-        self.postings.append((position, row[0], transfer_id, debits_pending, debits_posted,
-                              credits_pending, credits_posted,
-                              to_us(event.context.occurred_at), to_us(event.timestamp)))
-
     def _opened(self, _: int, event: Account.Opened) -> None:
-        self.accounts[str(event.originator_id)] = [
-            str(event.originator_id), str(event.kind), str(event.owner_id),
+        self.accounts[self.text(event.originator_id)] = [
+            self.text(event.originator_id), str(event.kind), str(event.owner_id),
             None if event.scope_id is None else str(event.scope_id),
             to_us(event.context.occurred_at), to_us(event.timestamp), 0, 0, 0, 0, 0]
 
     def _moved(self, position: int, event: Account.Debited | Account.Credited
                | Account.PendingPosted | Account.PendingVoided) -> None:
         change = totals_change(event)
-        self._post(position, event, str(event.transfer_id),
-                   debits_pending=change.debits_pending, debits_posted=change.debits_posted,
-                   credits_pending=change.credits_pending, credits_posted=change.credits_posted)
+        row = self.accounts[self.text(event.originator_id)]
+        debits_pending, debits_posted = change.debits_pending, change.debits_posted
+        credits_pending, credits_posted = change.credits_pending, change.credits_posted
+        row[_DEBITS_PENDING] += debits_pending
+        row[_DEBITS_POSTED] += debits_posted
+        row[_CREDITS_PENDING] += credits_pending
+        row[_CREDITS_POSTED] += credits_posted
+        row[_BALANCE] = row[_CREDITS_POSTED] - row[_DEBITS_POSTED]
+        self.postings.append((position, row[0], self.text(event.transfer_id), debits_pending,
+                              debits_posted, credits_pending, credits_posted,
+                              to_us(event.context.occurred_at), to_us(event.timestamp)))
 
     def _recorded(self, position: int, event: Transfer.Recorded) -> None:
-        self.new_transfers.append((
-            str(event.originator_id), str(event.debit_account_id),
-            str(event.credit_account_id), event.amount_cents,
+        text = self.text
+        transfer_id = text(event.originator_id)
+        self.new_transfers[transfer_id] = [
+            transfer_id, text(event.debit_account_id),
+            text(event.credit_account_id), event.amount_cents,
             0 if event.pending else event.amount_cents,
             "pending" if event.pending else "posted", str(event.cause_kind),
             None if event.cause_id is None else str(event.cause_id), event.memo, position,
-            to_us(event.context.occurred_at)))
+            to_us(event.context.occurred_at)]
 
     def _transfer_posted(self, _: int, event: Transfer.PendingPosted) -> None:
-        self.transfer_updates[str(event.originator_id)] = (event.posted_cents, "posted")
+        self._settled(self.text(event.originator_id), event.posted_cents, "posted")
 
     def _transfer_voided(self, _: int, event: Transfer.PendingVoided) -> None:
-        self.transfer_updates[str(event.originator_id)] = (0, "voided")
+        self._settled(self.text(event.originator_id), 0, "voided")
+
+    def _settled(self, transfer_id: str, posted_cents: int, status: str) -> None:
+        recorded = self.new_transfers.get(transfer_id)
+        if recorded is None:
+            self.transfer_updates[transfer_id] = (posted_cents, status)
+        else:
+            recorded[_TRANSFER_POSTED], recorded[_TRANSFER_STATUS] = posted_cents, status
 
     def _member(self, _: int, event: Member.Registered) -> None:
         self.members.append((str(event.originator_id), event.name, str(event.kind)))
