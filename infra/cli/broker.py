@@ -118,7 +118,8 @@ def _consume_options(consume: CommandParser) -> None:
                          help=t("the relay's topic"))
     consume.add_argument("--batch-size-max", type=bounded_int(1, BATCH_SIZE_LIMIT),
                          default=DEFAULT_BATCH_SIZE_MAX,
-                         help=t("records per poll and per view transaction (default {size})",
+                         help=t("at most this many records per poll and per view transaction; each "
+                                "batch is sized to take about a second (default {size})",
                                 size=DEFAULT_BATCH_SIZE_MAX))
     consume.add_argument("--views-db", type=Path, default=None, metavar=t("FILE"),
                          help=t("SQLite file of the consumer's views (default: beside an "

@@ -25,8 +25,10 @@ FRENCH: dict[str, str] = {
     "Kafka brokers, comma-separated (default: ${variable} or {default})":
         "courtiers Kafka, séparés par des virgules (par défaut : ${variable} ou {default})",
     "the relay's topic": "le sujet du relais",
-    "records per poll and per view transaction (default {size})":
-        "messages par lecture et par transaction de la vue (par défaut {size})",
+    "at most this many records per poll and per view transaction; each batch is sized to "
+    "take about a second (default {size})":
+        "au plus ce nombre de messages par lecture et par transaction de la vue ; chaque lot "
+        "est dimensionné pour durer environ une seconde (par défaut {size})",
     "SQLite file of the consumer's views (default: beside an SQLite store, *{suffix}; on "
     "PostgreSQL, tables {prefix}* of the store)":
         "fichier SQLite des vues du consommateur (par défaut : à côté d'un magasin SQLite, "
