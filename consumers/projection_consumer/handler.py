@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +28,9 @@ GAP_LOG_LINES_MAX = 20
 # Why 100: a topic flooded with garbage must not flood the log; a hundred lines per batch name
 # the records (all are in the dead-letter table), the summary line counts them.
 DEAD_LETTER_LOG_LINES_MAX = 100
+# Why 1,024: several times the catalogue's event types (versions included); a few garbage
+# headers beside them do not evict the real ones for long.
+TYPE_REFUSALS_CACHED = 1_024
 
 # Every event type the ledger writes is known to this process, whatever views it feeds: a
 # type missing from the catalogue is a newer ledger's (or garbage), and is set aside.
@@ -83,10 +87,9 @@ class ProjectionHandler:
         self.database = view.database
         self.state = ConsumerState(view.database, view_name or view.name)
         self._base_topics = {split_stored_topic(topic)[0] for topic in view.topics}
-        # Per event type (header), memoised: whether the view reads it, and why this code
-        # refuses it (None: it does not).
+        # Per event type (header), memoised: whether the view reads it (asked of decoded
+        # records only, so bounded by the catalogue's types).
         self._reads_type: dict[str, bool] = {}
-        self._type_refusals: dict[str, str | None] = {}
         self.reset_at_setup = False
 
     @property
@@ -254,9 +257,7 @@ class ProjectionHandler:
         """The record's event, checked against its headers; :class:`HandlerError` if the
         record is not one this code can read (every record is decoded, whether the view
         reads it or not, so that every consumer sets aside the same records)."""
-        refusal = self._type_refusals.get(record.event_type, "")
-        if refusal == "":
-            refusal = self._type_refusals[record.event_type] = _type_refusal(record.event_type)
+        refusal = _type_refusal(record.event_type)
         if refusal is not None:
             raise HandlerError(refusal, record)
         try:
@@ -297,6 +298,8 @@ class ProjectionHandler:
                       logged=DEAD_LETTER_LOG_LINES_MAX)
 
 
+# Bounded: every header of a topic flooded with garbage is a new key.
+@functools.lru_cache(maxsize=TYPE_REFUSALS_CACHED)
 def _type_refusal(event_type: str) -> str | None:
     """Why a record of ``event_type`` (its header) cannot be read by this code, if so."""
     base, version = split_stored_topic(event_type)

@@ -90,7 +90,8 @@ class ConsumerState:
         IN (...)`` the planner guessed the view matched 0.5 % of the table and read all of
         the view's rows instead (a table scan per batch); and once psycopg prepared the
         repeated 500-value list, PostgreSQL's generic plan compared every row with every
-        value (4 s a batch at 35,000 streams, past the group's poll interval). The lateral
+        value (4 s a batch at 35,000 streams, past the group's poll interval; view
+        transactions no longer prepare, see ``projections.view_store``). The lateral
         subquery (``OFFSET 0`` keeps the planner from flattening it into a join) leaves one
         plan: a unique-key probe per stream, about 10 us each at any table size.
         """
