@@ -58,6 +58,8 @@ class Timing:
     ledger_cpu_s: float = 0.0
     raw_s: float = 0.0
     raw_cpu_s: float = 0.0
+    floor_cpu_s: float = 0.0
+    """CPU seconds computing the same transactions' rows alone (``bench.write_floor``)."""
 
     def add_ledger(self, wall_s: float, cpu_s: float) -> None:
         """Count one timed stretch of the ledger."""
@@ -117,6 +119,10 @@ class Table:
                             ("ledger_cpu", timing.ledger_cpu_s / count * 1e6),
                             ("raw_cpu", timing.raw_cpu_s / count * 1e6)):
             figures.setdefault(name, []).append(value)
+        if timing.floor_cpu_s:
+            figures.setdefault("floor_cpu", []).append(timing.floor_cpu_s / count * 1e6)
+            figures.setdefault("best", []).append(
+                timing.raw_cpu_s / (timing.raw_cpu_s + timing.floor_cpu_s))
 
     def print(self, baseline: str) -> None:
         """One line per mode and sealing: medians (min to max)."""
@@ -130,6 +136,14 @@ class Table:
                   f"{spread(figures['raw'], ',.0f'):>28}{spread(figures['ratio'], '.2f'):>22}"
                   f"{spread(figures['ledger_cpu'], ',.0f'):>24}"
                   f"{spread(figures['raw_cpu'], ',.0f'):>22}")
+
+    def print_floor(self) -> None:
+        """Per mode with a floor measured: its CPU per command and the best ratio it leaves."""
+        for (mode, _), figures in sorted(self.rows.items(),
+                                         key=lambda item: not item[0][0].startswith("one")):
+            if "floor_cpu" in figures:
+                print(f"{mode:<28}{spread(figures['floor_cpu'], ',.0f'):>24} µs/cmd"
+                      f"{'best ratio ' + spread(figures['best'], '.2f'):>36}")
 
 
 
@@ -147,12 +161,20 @@ class Run:
     state_bytes: int = 0
 
 
+def _each(work: Callable[[list[c.OfferLot]], object],
+          transactions: list[list[c.OfferLot]]) -> None:
+    for commands in transactions:
+        work(commands)
+
+
 def run_chunks(ledger: Ledger, producer: UUID, run: Run, *, count: int, batch_size: int,
                read_back: Callable[[int, int], tuple[list[Row], list[Row]]],
-               insert: Callable[[list[Group]], None]) -> None:
+               insert: Callable[[list[Group]], None],
+               floor: Callable[[list[c.OfferLot]], object] | None = None) -> None:
     """Run ``count`` offers one per transaction, then ``count`` in batches, timing each
     chunk (``CHUNK_COMMANDS`` single commands, or one batch) through the ledger and then
-    the raw insert of the rows it stored, read back untimed and grouped the same way."""
+    the raw insert of the rows it stored, read back untimed and grouped the same way; then,
+    given a ``floor``, its computing of the same transactions' rows alone."""
     # Commands are built before the clock starts: the ledger's work is running them.
     singles = [offer(producer, number, "single") for number in range(count)]
     batches = [[offer(producer, number, "batch")
@@ -174,6 +196,8 @@ def run_chunks(ledger: Ledger, producer: UUID, run: Run, *, count: int, batch_si
         events, links = read_back(last_id + 1, last_ids[-1])
         groups = grouped(events, links, last_ids)
         timing.add_raw(*timed(partial(insert, groups)))
+        if floor is not None:
+            timing.floor_cpu_s += timed(partial(_each, floor, transactions))[1]
         run.events += len(events)
         run.state_bytes += sum(len(row[-1]) for row in events)
         last_id = last_ids[-1]
