@@ -403,6 +403,11 @@ class StockView(View):
             f"SELECT site_id, name FROM {self.table('stock_sites')} "
             "WHERE site_id = ? OR LOWER(name) = LOWER(?) ORDER BY name", (text, text))]
 
+    def site_names(self) -> list[str]:
+        """Every known site's name, in order (to say which exist when none is found)."""
+        return [row[0] for row in self.database.query(
+            f"SELECT name FROM {self.table('stock_sites')} ORDER BY name", ())]
+
 
 def _day(today: date | None, as_of: datetime | None) -> date:
     """The day states are measured on: given, else the as-of moment's, else today (Paris)."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from infra.cli.errors import EXIT_USAGE, CliError
-from infra.cli.support import add_store_arguments, not_found, store_from_arguments
+from infra.cli.support import add_store_arguments, not_found, one_site, store_from_arguments
 from infra.cli.words import number, t
 
 if TYPE_CHECKING:
@@ -127,11 +127,7 @@ def run_labels(arguments: argparse.Namespace) -> int:
         if not arguments.site and not arguments.lot:
             raise CliError(t("give --site or --lot"), EXIT_USAGE)
         if arguments.site:
-            sites = projections.stock.find_sites(arguments.site)
-            if len(sites) != 1:
-                raise not_found(t("site {site!r} matches {count} sites", site=arguments.site,
-                                  count=len(sites)))
-            lot_ids = site_lot_ids(projections.stock, sites[0][0])
+            lot_ids = site_lot_ids(projections.stock, one_site(projections.stock, arguments.site))
         else:
             lot_ids = []
             for reference in arguments.lot:

@@ -33,6 +33,7 @@ from infra.store import (
 
 if TYPE_CHECKING:
     from infra.cli.progress import ProgressBars
+    from projections.stock import StockView
 
 _Namespace = TypeVar("_Namespace")
 
@@ -217,6 +218,21 @@ def check_postgres_server(location: StoreLocation) -> None:
 def not_found(message: str) -> CliError:
     """A "not found" error (exit code 1) with its message."""
     return CliError(message, EXIT_REFUSED)
+
+
+def one_site(stock: StockView, text: str) -> str:
+    """The id of the one site whose id or name is ``text``; else a "not found" error that
+    names the sites there are (none matched) or those that matched (several)."""
+    sites = stock.find_sites(text)
+    if len(sites) == 1:
+        return sites[0][0]
+    if not sites:
+        known = stock.site_names()
+        raise not_found(t("no site is named or has the id {site!r} (known sites: {known})",
+                          site=text, known=", ".join(known) or t("none")))
+    raise not_found(t("site {site!r} matches {count} sites ({found}): give the id of one",
+                      site=text, count=len(sites),
+                      found=", ".join(f"{name} {site_id}" for site_id, name in sites)))
 
 
 # ------------------------------------------------------------------------------ values

@@ -23,6 +23,7 @@ from infra.cli.support import (
     bounded_int,
     emit_json,
     not_found,
+    one_site,
     parse_paris_time,
     parse_time,
     print_table,
@@ -252,12 +253,7 @@ def run_stock(arguments: argparse.Namespace) -> int:
         stock = projections.stock
         site_id = None
         if arguments.site:
-            sites = stock.find_sites(arguments.site)
-            if len(sites) != 1:
-                found = ", ".join(name for _, name in sites) or t("none")
-                raise not_found(t("site {site!r} matches {count} sites ({found})",
-                                  site=arguments.site, count=len(sites), found=found))
-            site_id = sites[0][0]
+            site_id = one_site(stock, arguments.site)
         basis: TimeBasis = "recorded" if arguments.recorded else "business"
         query: dict[str, Any] = {"site_id": site_id, "product": arguments.product,
                                  "as_of": arguments.as_of, "basis": basis,

@@ -224,7 +224,8 @@ def test_refusals_from_the_store(store: Path, tmp_path: Path,
     expected = {
         ("recall", "L-NOPE"): "aucun lot n'a le code ou l'identifiant 'L-NOPE'",
         ("trace", "L-NOPE"): "aucun lot n'a le code ou l'identifiant 'L-NOPE'",
-        ("stock", "--site", "Nulle part"): "le site 'Nulle part' désigne 0 sites (aucun)",
+        ("stock", "--site", "Nulle part"):
+            "aucun site ne porte le nom ou l'identifiant 'Nulle part' (sites connus : ",
         ("token", "create", "--member", "Personne"): "aucun membre 'Personne'",
         ("token", "revoke", "abc"): "aucun jeton actif abc",
         ("tally", "00000000-0000-0000-0000-000000000000"): "aucune proposition 0000",

@@ -95,7 +95,7 @@ def test_stock_as_of_and_json(store_arguments: list[str],
         ("A-1", 60_000), ("A-2", 38_000), ("B", 50_000)}
     code, out, err = run(capsys, "stock", "--site", "nowhere", *store_arguments)
     assert code == 1
-    assert "désigne 0 sites" in err
+    assert "aucun site ne porte le nom ou l'identifiant 'nowhere' (sites connus : " in err
 
 
 def test_trace_backward_and_forward(store_arguments: list[str],

@@ -33,6 +33,4 @@ FRENCH: dict[str, str] = {
         '{file} : {size} octets',
     '{file}: {size} characters':
         '{file} : {size} caractères',
-    'site {site!r} matches {count} sites':
-        'le site {site!r} correspond à {count} sites',
 }

@@ -53,8 +53,11 @@ FRENCH: dict[str, str] = {
     "({positions} log positions/s)":
         "{view} : {applied} événements appliqués ({head} dans le journal) en {elapsed} : "
         "{rate} événements/s ({positions} positions du journal/s)",
-    "site {site!r} matches {count} sites ({found})":
-        "le site {site!r} désigne {count} sites ({found})",
+    "site {site!r} matches {count} sites ({found}): give the id of one":
+        "{count} sites correspondent à {site!r} ({found}) : donnez l'identifiant de l'un "
+        "d'eux",
+    "no site is named or has the id {site!r} (known sites: {known})":
+        "aucun site ne porte le nom ou l'identifiant {site!r} (sites connus : {known})",
     "stock as of {moment} ({basis})": "stock au {moment}, heure de Paris ({basis})",
     "as of {moment} ({basis})": "au {moment}, heure de Paris ({basis})",
     "EXPIRING": "À ÉCOULER",
