@@ -36,7 +36,7 @@ from infra.cli.support import (
     parse_date,
     store_from_arguments,
 )
-from infra.cli.words import language, number, t
+from infra.cli.words import language, number, said, t
 from infra.logs import get_logger
 
 if TYPE_CHECKING:
@@ -83,10 +83,13 @@ def _guarded(handler: Callable[[argparse.Namespace], int]
 
         try:
             return handler(arguments)
+        except HistoryError as error:
+            raise CliError(t("error: {error}", error=one_line(said(error.template,
+                                                                   error.fields))),
+                           EXIT_USAGE) from error
         # A missing or unreadable file (OSError) is explained by the command line's own
         # handler (infra.cli.errors), in the reader's words.
-        except (ChainError, CheckpointError, HistoryError, HistoryFileError,
-                ValueError) as error:
+        except (ChainError, CheckpointError, HistoryFileError, ValueError) as error:
             raise CliError(t("error: {error}", error=one_line(error)), EXIT_USAGE) from error
     return run
 

@@ -28,7 +28,7 @@ from infra.cli.support import (
     parse_date,
     store_from_arguments,
 )
-from infra.cli.words import language, number, t
+from infra.cli.words import language, number, said, t
 from infra.exports.activity import export_activity
 from infra.exports.casf import export_casf_register
 from infra.exports.donations import export_donation_attestation
@@ -116,7 +116,11 @@ def _guarded(handler: Callable[[argparse.Namespace], int]
     def run(arguments: argparse.Namespace) -> int:
         try:
             return handler(arguments)
-        except (HistoryError, ValueError) as error:
+        except HistoryError as error:
+            raise CliError(t("error: {error}", error=one_line(said(error.template,
+                                                                   error.fields))),
+                           EXIT_USAGE) from error
+        except ValueError as error:
             raise CliError(t("error: {error}", error=one_line(error)), EXIT_USAGE) from error
     return run
 

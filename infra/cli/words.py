@@ -120,6 +120,14 @@ def t(text: str, /, **fields: object) -> str:
     return template.format(**fields)
 
 
+def said(template: str, fields: Mapping[str, object]) -> str:
+    """A message kept as an English template and its fields (an export's refusal:
+    ``infra.exports.errors``), in this run's language, the vocabulary's words among its
+    fields (``kind``, ``what``) too."""
+    return t(template, **{name: term(value) if name in ("kind", "what") else value
+                          for name, value in fields.items()})
+
+
 def translate(text: str) -> str:
     """A text written elsewhere in English (not a template: braces are left alone), in this
     run's language when the catalogue has it."""

@@ -121,7 +121,8 @@ def activity(reader: StreamReader, facts: LotFacts, year: int,
              programme: str | None = None) -> Activity:
     """The activity of ``programme`` (id or exact name; None: every programme) in ``year``."""
     if not YEAR_MIN <= year <= YEAR_MAX:
-        raise ValueError(f"year {year} is outside {YEAR_MIN}..{YEAR_MAX}")
+        raise HistoryError("year {year} is outside {low}..{high}", year=year, low=YEAR_MIN,
+                           high=YEAR_MAX)
     low, high = period_bounds(date(year, 1, 1), date(year, 12, 31))
     programmes: dict[UUID, ProgrammeActivity] = {}
     baskets: dict[UUID, _Baskets] = {}
@@ -183,8 +184,8 @@ def _chosen(programmes: dict[UUID, ProgrammeActivity],
     if found is None:
         matches = [item for item in programmes.values() if item.name == programme]
         if len(matches) != 1:
-            raise HistoryError(f"{len(matches)} basket programmes are named {programme!r}: "
-                               "give the programme id")
+            raise HistoryError("{count} basket programmes are named {name!r}: give the "
+                               "programme id", count=len(matches), name=programme)
         found = matches[0]
     return {found.programme_id: found}
 

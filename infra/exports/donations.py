@@ -76,7 +76,8 @@ def attestation(facts: LotFacts, decisions: dict[UUID, Decision], donor: Party, 
                 organisation: Party | None = None) -> Attestation:
     """The donations ``donor`` gave in ``year`` (to ``organisation`` only, when given)."""
     if not YEAR_MIN <= year <= YEAR_MAX:
-        raise ValueError(f"year {year} is outside {YEAR_MIN}..{YEAR_MAX}")
+        raise HistoryError("year {year} is outside {low}..{high}", year=year, low=YEAR_MIN,
+                           high=YEAR_MAX)
     chosen: dict[UUID, list[DonationFact]] = {}
     for fact in sorted(facts.donations.values(),
                        key=lambda fact: (fact.donated_on, fact.notification_id)):
@@ -196,8 +197,9 @@ def attestation_document(history: History, found: Attestation, language: Languag
 def _party(history: History, reference: str, what: str) -> Party:
     try:
         return history.member(reference)
-    except HistoryError as error:
-        raise HistoryError(f"{what}: {error}") from error
+    except HistoryError as error:  # The one error ``member`` raises: no single match.
+        raise HistoryError("{what}: {count} members are named {name!r}: give the member id",
+                           what=what, **error.fields) from error
 
 
 def export_donation_attestation(ledger: StreamReader, donor: str, year: int,

@@ -380,8 +380,10 @@ def _find(members: dict[UUID, Party], funder: str) -> Party:
     if found is None:
         matches = [party for party in members.values() if party.name == funder]
         if len(matches) != 1:
-            raise HistoryError(f"{len(matches)} members are named {funder!r}: give the id")
+            raise HistoryError("{count} members are named {name!r}: give the member id",
+                               count=len(matches), name=funder)
         found = matches[0]
     if found.kind != "funder":
-        raise HistoryError(f"member {found.name} is a {found.kind}, not a funder")
+        raise HistoryError("member {name} is not a funder (it is: {kind})", name=found.name,
+                           kind=found.kind)
     return found

@@ -26,6 +26,7 @@ from domain.codec import split_stored_topic
 from domain.lots import Lot
 from domain.members import Member
 from domain.sites import Site
+from infra.exports.errors import HistoryError
 from infra.reader import StreamReader
 
 PAGE_SIZE = 1_000
@@ -37,8 +38,7 @@ _SITE_TOPICS = {Site.Registered.TOPIC}
 _LOT_PREFIX = "lot."
 
 
-class HistoryError(Exception):
-    """The export cannot be made (unknown lot, unknown member…)."""
+__all__ = ["HistoryError"]  # Re-exported: exports and their callers catch it from here.
 
 
 class TrackingKind(enum.StrEnum):
@@ -173,7 +173,7 @@ class History:
             except ValueError:
                 lot_id = None
         if lot_id is None or lot_id not in self.lots:
-            raise HistoryError(f"no lot has the code {code!r}")
+            raise HistoryError("no lot has the code {code!r}", code=code)
         return self.lots[lot_id]
 
     def member(self, name_or_id: str) -> Party:
@@ -186,8 +186,8 @@ class History:
             return member
         matches = [party for party in self.members.values() if party.name == name_or_id]
         if len(matches) != 1:
-            raise HistoryError(f"{len(matches)} members are named {name_or_id!r}: "
-                               "give the member id")
+            raise HistoryError("{count} members are named {name!r}: give the member id",
+                               count=len(matches), name=name_or_id)
         return matches[0]
 
     def party_name(self, member_id: UUID | None) -> str:
@@ -212,8 +212,8 @@ class History:
             seen: set[UUID] = set()
             while queue:
                 if len(seen) > GENEALOGY_LOTS_MAX:
-                    raise HistoryError(f"lot {lot_id} reaches more than {GENEALOGY_LOTS_MAX} "
-                                       "lots")
+                    raise HistoryError("lot {lot} reaches more than {limit} lots",
+                                       lot=lot_id, limit=GENEALOGY_LOTS_MAX)
                 current = queue.pop()
                 if current in seen or current not in self.lots:
                     continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
+from infra.exports.errors import HistoryError
 from infra.exports.french import PARIS
 from infra.exports.history import History, Party, TrackingEvent, TrackingKind, load_history
 from infra.exports.output import render
@@ -62,7 +63,8 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start 00:00, end+1 00:00)`` in Europe/Paris: both days included, as the people
     who keep the register count their days."""
     if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        raise HistoryError("the period ends ({end}) before it starts ({start})", end=end,
+                           start=start)
     return (datetime.combine(start, time.min, tzinfo=PARIS),
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS))
 

@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from infra.exports.errors import HistoryError
 from infra.exports.french import paris
 
 SHEET_TITLE_LENGTH_MAX = 31  # Excel refuses longer sheet names.
@@ -164,20 +165,21 @@ def render_csv(table: Table, language: Language) -> bytes:
 def chosen_table(tables: Sequence[Table], key: str | None) -> Table:
     """The table named ``key`` (the first when no key is given)."""
     if not tables:
-        raise ValueError("the report has no table")
+        raise HistoryError("the report has no table")
     if key is None:
         return tables[0]
     for table in tables:
         if table.key == key:
             return table
     keys = ", ".join(table.key for table in tables)
-    raise ValueError(f"the report has no table {key!r} (it has: {keys})")
+    raise HistoryError("the report has no table {key!r} (it has: {keys})", key=key, keys=keys)
 
 
 def _check_size(table: Table) -> None:
     if len(table.rows) > ROWS_MAX:
-        raise ValueError(f"table {table.title_en!r} has {len(table.rows)} rows, more than a "
-                         f"spreadsheet's {ROWS_MAX}: narrow the period")
+        raise HistoryError("table {title!r} has {rows} rows, more than a spreadsheet's "
+                           "{limit}: narrow the period", title=table.title_en,
+                           rows=len(table.rows), limit=ROWS_MAX)
 
 
 _NUMBER_FORMATS = {

@@ -193,7 +193,7 @@ def test_the_command_line_writes_the_spreadsheet(recall: tuple[Ledger, Scenario]
                          str(location.sqlite_path), "NO-SUCH-LOT"]) == 2
     finally:
         configure_logging("warning")
-    assert "no lot has the code 'NO-SUCH-LOT'" in capsys.readouterr().err
+    assert "aucun lot n'a le code 'NO-SUCH-LOT'" in capsys.readouterr().err
     rows = read_xlsx(out.read_bytes())
     assert {row["Code lot"] for row in rows} >= {"MIX-0306", "LEN-0302-C", "CHA-0302-C"}
     assert all(isinstance(row["Date (heure de Paris)"], datetime) for row in rows)

@@ -38,4 +38,25 @@ FRENCH: dict[str, str] = {
     "a programme id or exact name (default: every programme)":
         "identifiant ou nom exact d'un programme (par défaut : tous les programmes)",
     "first day (YYYY-MM-DD, Europe/Paris)": "premier jour (AAAA-MM-JJ, heure de Paris)",
+    # Why an export cannot be made (``infra.exports.errors.HistoryError`` templates).
+    "no lot has the code {code!r}": "aucun lot n'a le code {code!r}",
+    "{count} members are named {name!r}: give the member id":
+        "{count} membre(s) nommé(s) {name!r} : donnez l'identifiant du membre",
+    "{what}: {count} members are named {name!r}: give the member id":
+        "{what} : {count} membre(s) nommé(s) {name!r} : donnez l'identifiant du membre",
+    "lot {lot} reaches more than {limit} lots": "le lot {lot} atteint plus de {limit} lots",
+    "member {name} is not a funder (it is: {kind})":
+        "le membre {name} n'est pas un financeur (c'est : {kind})",
+    "{count} basket programmes are named {name!r}: give the programme id":
+        "{count} programme(s) de paniers nommé(s) {name!r} : donnez l'identifiant du "
+        "programme",
+    "year {year} is outside {low}..{high}": "l'année {year} n'est pas entre {low} et {high}",
+    "the period ends ({end}) before it starts ({start})":
+        "la période finit ({end}) avant de commencer ({start})",
+    "the report has no table": "le rapport n'a aucun tableau",
+    "the report has no table {key!r} (it has: {keys})":
+        "le rapport n'a pas de tableau {key!r} (il a : {keys})",
+    "table {title!r} has {rows} rows, more than a spreadsheet's {limit}: narrow the period":
+        "le tableau {title!r} a {rows} lignes, plus que les {limit} d'un tableur : réduisez "
+        "la période",
 }

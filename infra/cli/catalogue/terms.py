@@ -40,6 +40,9 @@ TERMS: dict[str, str] = {
     "recalled": "rappelé",
     # Accounts (``AccountKind``), colleges (``College``), proposals and rules.
     "funder": "financeur",
+    # Parties an export names (``infra.exports.donations``).
+    "donor": "donateur",
+    "organisation": "organisation bénéficiaire",
     "funder_budget": "budget de financeur",
     "programme_fund": "fonds de programme",
     "producer": "producteur",
