@@ -206,7 +206,8 @@ def acts_of_decision(reader: StreamReader, decision_id: UUID, *, offset: int = 0
                      limit: int = ACTS_LISTED_MAX) -> tuple[int, list[ActEntry]]:
     """How many acts applied a decision, and a page of them (oldest first)."""
     if not isinstance(find_stream(reader, decision_id), Proposal):
-        raise NotFound(f"proposal {decision_id} does not exist")
+        raise NotFound(f"proposal {decision_id} does not exist", reason="stream_missing",
+                       what="proposal")
     applied = _acts_by_decision(reader).get(decision_id, [])
     limit = max(0, min(limit, ACTS_LISTED_MAX))
     return len(applied), applied[offset:offset + limit]
@@ -221,7 +222,8 @@ def provenance_of(reader: StreamReader, stream_id: UUID) -> ActProvenance:
     """The decisions the acts on a stream applied (a delivery: its settlement's too)."""
     events = _stream_events(reader, stream_id)
     if not events:
-        raise NotFound(f"stream {stream_id} does not exist")
+        raise NotFound(f"stream {stream_id} does not exist", reason="stream_missing",
+                       what="record")
     first = events[0]
     kind = first.TOPIC.split(".")[0]
     if isinstance(first, Delivery.Planned):

@@ -317,10 +317,11 @@ def simulate_rule(reader: StreamReader, rule: StandingRule, window: Window, *,
     kind = rule_kind(rule)
     if kind not in TOPICS_BY_KIND:
         raise InvalidCommand("only an allocation key, a price grid or a programme's basket "
-                             "terms can be simulated")
+                             "terms can be simulated", reason="rule_not_simulated")
     inputs, names = gather_inputs(reader, kind, window)
     if isinstance(rule, SetBasketTerms) and rule.programme_id not in inputs.opening_terms:
-        raise NotFound(f"basket programme {rule.programme_id} does not exist")
+        raise NotFound(f"basket programme {rule.programme_id} does not exist",
+                       reason="stream_missing", what="basket programme")
     book = rule_book(reader)
     return _labelled(simulate(rule, inputs, book, window, proposal_id=proposal_id,
                               title=title), names)
@@ -341,11 +342,13 @@ def simulate_proposal(reader: StreamReader, proposal_id: UUID, *, weeks: int | N
     """What a proposal's rule would have given over the weeks before it opened."""
     proposal = find_stream(reader, proposal_id)
     if not isinstance(proposal, Proposal):
-        raise NotFound(f"proposal {proposal_id} does not exist")
+        raise NotFound(f"proposal {proposal_id} does not exist", reason="stream_missing",
+                       what="proposal")
     payload = proposal.payload
     if not isinstance(payload, SetAllocationKey | SetPriceGrid | SetBasketTerms):
         raise InvalidCommand(f"proposal {proposal.title!r} sets no allocation key, price grid "
-                             "or basket terms: there is nothing to simulate")
+                             "or basket terms: there is nothing to simulate",
+                             reason="rule_not_simulated")
     return simulate_rule(reader, payload, proposal_window(reader, proposal, weeks, before),
                          proposal_id=proposal.id, title=proposal.title)
 

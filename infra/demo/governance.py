@@ -132,7 +132,8 @@ def seed_governance(ledger: Ledger, *, coordinator_id: UUID | None = None,
         outlet_ids = outlet_ids or [outlet for territory in territories
                                     for outlet in territory.outlet_ids]
     if coordinator_id is None:
-        raise InvalidCommand("seeding governance needs the coordinator's id")
+        raise InvalidCommand("seeding governance needs the coordinator's id",
+                             reason="stream_missing", what="coordinator")
     run = _Runner(ledger, f"gov-seed-{seed}")
     before = start - timedelta(days=7)
     if delivery_budget_cents is None:

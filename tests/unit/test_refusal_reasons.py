@@ -59,9 +59,12 @@ def domain_error_names() -> set[str]:
 
 
 def source_files() -> Iterator[Path]:
-    """The Python files of the domain and the service layer."""
-    for package in SOURCES:
-        yield from sorted((ROOT / package).glob("*.py"))
+    """The Python files of the domain and of every part of ``infra`` that may raise a
+    domain error (the service layer, simulations, provenance, the demo; the HTTP layer
+    raises its own errors)."""
+    yield from sorted((ROOT / "domain").glob("*.py"))
+    yield from sorted(path for path in (ROOT / "infra").rglob("*.py")
+                      if "api" not in path.relative_to(ROOT / "infra").parts)
 
 
 def raise_sites() -> list[RaiseSite]:
@@ -76,7 +79,9 @@ def raise_sites() -> list[RaiseSite]:
             function = node.exc.func
             name = function.id if isinstance(function, ast.Name) else (
                 function.attr if isinstance(function, ast.Attribute) else "")
-            if name not in errors:
+            if name not in errors or name == "MalformedInput":
+                # Malformed input names its offending fields instead (``details``), which
+                # the French message lists.
                 continue
             keywords = {keyword.arg: keyword.value for keyword in node.exc.keywords}
             reason = keywords.get("reason")

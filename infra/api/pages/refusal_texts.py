@@ -99,7 +99,7 @@ DOMAIN_REASONS: dict[str, str] = {
     "household_gone": "Les données du foyer {reference} ont été effacées : ce lien ne sert "
                       "plus.",
     "cooperative_exists": "La coopérative est déjà fondée.",
-    "stream_missing": "Introuvable : ce {what} n’existe pas dans le registre.",
+    "stream_missing": "{what} introuvable dans le registre.",
     # ---------------------------------------------------------------- governance
     "college_weighted_twice": "Chaque collège n’a qu’un poids.",
     "college_weight_range": "Le collège des {college} pèse {weight_bp} : chaque collège pèse "

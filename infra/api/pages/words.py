@@ -92,6 +92,7 @@ TERMS = {
     "operator": "exploitant", "owner": "titulaire", "funder": "financeur",
     "producer": "producteur", "collection point": "point de retrait",
     "donation of lot": "don", "label of lot": "label", "workshop": "atelier",
+    "record": "élément", "coordinator": "coordinateur",
     # Acts a refusal names (``act``): nouns, so that no elision is needed.
     "merge": "regroupement", "transform": "transformation", "split": "division",
     "dispatch": "expédition", "deliver": "livraison", "reserve": "réservation",
