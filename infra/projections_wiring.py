@@ -13,7 +13,8 @@ The runner reports each view's position and lag to the Prometheus gauges after e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,15 @@ class LedgerProjections:
                  names: Sequence[str] | None = None) -> bool:
         """Wait until the views include ``notification_id`` (a command's result)."""
         return self.runner.wait_for(notification_id, timeout_s, names)
+
+    @contextmanager
+    def snapshot(self, names: Sequence[str] | None = None) -> Iterator[dict[str, int]]:
+        """Read the views at one moment: yields each view's stored position, and every query
+        of this thread inside the block answers exactly the events up to that position,
+        however many batches the runner (here or in another process) commits meanwhile."""
+        with self.database.snapshot():
+            yield {name: self.runner.stored_position(name) or 0
+                   for name in names or self.runner.views}
 
     def rebuild(self, name: str) -> int:
         """Drop one view and rebuild it from the first event."""

@@ -123,7 +123,15 @@ class ViewDatabase(ABC):
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Rows of a read-only SELECT, seeing the latest committed state."""
+        """Rows of a read-only SELECT, seeing the latest committed state (or, inside
+        :meth:`snapshot`, the snapshot's)."""
+
+    @abstractmethod
+    def snapshot(self) -> Any:  # a context manager
+        """Read-only: every :meth:`query` of this thread inside the block sees one committed
+        state, so rows read by several queries (and the tracking positions) agree. Without
+        it each query sees the latest commit, and a batch committed between two queries of
+        one answer tears it. Nested, the outer snapshot holds; no write inside."""
 
     @abstractmethod
     def table_names(self) -> list[str]:
@@ -229,6 +237,20 @@ class SQLiteViewDatabase(ViewDatabase):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._connection().execute(sql, params).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        connection = self._connection()
+        if connection.in_transaction:
+            yield
+            return
+        # A deferred read transaction: in WAL mode its first SELECT fixes the state that
+        # every later SELECT of the transaction sees, whatever commits meanwhile.
+        connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            connection.execute("COMMIT")
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -366,6 +388,20 @@ class PostgresViewDatabase(ViewDatabase):
         with self._connection().cursor() as cursor:
             cursor.execute(_to_postgres(sql), params)
             return cursor.fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        from psycopg.pq import TransactionStatus  # noqa: PLC0415 - as in _connection.
+
+        connection = self._connection()
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            yield
+            return
+        with connection.transaction():
+            # REPEATABLE READ: one snapshot for the whole transaction (READ COMMITTED takes
+            # one per statement).
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "

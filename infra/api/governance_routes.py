@@ -223,15 +223,16 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
         if owner_id is not None and owner_id != caller.member_id:
             raise ApiError(403, "forbidden", "a member sees only its own accounts")
         owner_id = caller.member_id
-    accounts: list[AccountBalance] = balances.accounts(
-        owner_id=str(owner_id) if owner_id else None, kind=kind, as_of=as_of, basis=basis)
+    with services.views.snapshot(["balances"]) as positions:  # Accounts, total, position.
+        accounts: list[AccountBalance] = balances.accounts(
+            owner_id=str(owner_id) if owner_id else None, kind=kind, as_of=as_of, basis=basis)
+        total = int(balances.total_cents()) if scope_all and as_of is None else None
     if any(not account.owner_name for account in accounts):
         # A household's account is named by its pseudonymous reference, never its id.
         directory = directory_of(services)
         accounts = [account if account.owner_name else msgspec.structs.replace(
             account, owner_name=directory.name(account.owner_id)) for account in accounts]
-    total = int(balances.total_cents()) if scope_all and as_of is None else None
-    return BalancesAnswer(position=services.views.position("balances"), accounts=accounts,
+    return BalancesAnswer(position=positions["balances"], accounts=accounts,
                           total_cents=total)
 
 

@@ -296,15 +296,19 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
     services = services_of(request)
     wait_for(services, after, ["stock"])
     stock = services.views.stock
-    position = services.views.position("stock")
     site = str(site_id) if site_id else None
     name = product.strip().lower() if product else None
-    lines: list[StockLine] = stock.lines(site_id=site, product=name, as_of=as_of, basis=basis)
+    # One snapshot: the lines, transit and holdings answer exactly the events up to the
+    # position reported, even while the runner commits batches.
+    with services.views.snapshot(["stock"]) as positions:
+        position = positions["stock"]
+        lines: list[StockLine] = stock.lines(site_id=site, product=name, as_of=as_of,
+                                             basis=basis)
+        transit: list[InTransit] = stock.in_transit(site_id=site, product=name, as_of=as_of,
+                                                    basis=basis)
+        holdings: list[OutletHolding] = stock.outlet_holdings(product=name, as_of=as_of,
+                                                              basis=basis)
     totals: list[StockTotal] = totals_of(lines)
-    transit: list[InTransit] = stock.in_transit(site_id=site, product=name, as_of=as_of,
-                                                basis=basis)
-    holdings: list[OutletHolding] = stock.outlet_holdings(product=name, as_of=as_of,
-                                                          basis=basis)
     if request.state.scope == Scope.OWN:
         lot_ids = [line.lot_id for line in lines] + [line.lot_id for line in transit] + [
             holding.lot_id for holding in holdings]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,11 @@ class Views:
         if notification_id is None:
             return True
         return self.projections.wait_for(notification_id, timeout_s, names=names)
+
+    def snapshot(self, names: list[str]) -> AbstractContextManager[dict[str, int]]:
+        """Read the named views at one moment: their stored positions, and queries of this
+        thread inside the block that answer exactly the events up to them."""
+        return self.projections.snapshot(names)
 
     def position(self, name: str) -> int:
         """A view's position (0 if unknown)."""
