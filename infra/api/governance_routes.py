@@ -57,7 +57,7 @@ from infra.provenance import (
 from infra.whatif import simulate_proposal
 from projections.balances import AccountBalance
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* (never name it twice).
 ProposalFilter = Literal["open", "adopted", "rejected", "all"]
 PROPOSALS_MAX = 10_000  # Far beyond a cooperative's proposals over decades.
 PROPOSALS_PAGE = 1_000  # Notifications per select while listing proposals.

@@ -182,3 +182,17 @@ def test_a_method_not_allowed_names_the_allowed_ones(live_server: LiveServer) ->
                                  headers=world.headers("auditor"))
         assert_refused(response, 405, "method_not_allowed")
         assert "OPTIONS" in response.headers["allow"], route
+
+
+def test_a_text_answer_names_its_charset_once(live_server: LiveServer) -> None:
+    """Pages, scripts, printouts and CSV said ``text/html; charset=utf-8; charset=utf-8``:
+    a parameter named twice, which a strict client may refuse."""
+    world = live_server.world
+    for route in ("/dashboard", "/dashboard/app.js", "/espace", "/espace/sw.js",
+                  f"/lot/{world.lot}", f"/api/lots/{world.lot}/label.html",
+                  f"/api/exports/trace/{world.lot}?format=csv"):
+        response = httpx.get(live_server.url + route, headers=world.headers("coordinator"))
+        assert response.status_code == 200, (route, response.text[:200])
+        content_type = response.headers["content-type"]
+        assert content_type.startswith("text/"), route
+        assert content_type.count("charset=") == 1, (route, content_type)
