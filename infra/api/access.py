@@ -10,6 +10,7 @@ gets (``ALL`` or ``OWN``) are left on ``request.state`` for the handler.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -24,7 +25,7 @@ from litestar.handlers.base import BaseRouteHandler
 from domain.base import Role
 from domain.baskets import Household
 from domain.members import Member
-from infra.api.errors import ApiError
+from infra.api.errors import ApiError, FieldError
 from infra.api.policy import Access, Scope, access_for
 from infra.metrics import COMMANDS
 
@@ -37,6 +38,9 @@ ROLE_NOT_ALLOWED = "role_not_allowed"
 SCHEMA_PATH = "/api/schema"
 SCHEMA_ROUTE_NAME = "api_schema"
 """Litestar names the OpenAPI router's handlers itself; they share this one policy entry."""
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters no id, code, name, day or number holds (tab, line feed and carriage
+return aside, as in bodies): a NUL cannot even be sent to PostgreSQL in a text parameter."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,44 @@ def load_caller(services: Services, token: str) -> Caller | None:
     return Caller(member_id=member_id, roles=frozenset(member.roles), kind=str(member.kind))
 
 
+def is_automatic_options(handler: BaseRouteHandler) -> bool:
+    """Whether ``handler`` is Litestar's own OPTIONS answer (``204``, ``Allow``: the route's
+    methods, which the public API description lists anyway)."""
+    return getattr(handler, "http_methods", None) == {"OPTIONS"} and not handler.name
+
+
+def check_parameters(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Refuse (400) a path or query value holding a control character, and a query parameter
+    given twice: every parameter of the API has one value, and which of two a server keeps
+    (the first, the last) is a guess no client should depend on."""
+    found = CONTROL_CHARACTER.search(connection.scope.get("path", ""))
+    if found:
+        message = (f"the path holds a control character (U+{ord(found.group()):04X}) at "
+                   f"position {found.start()}")
+        raise ApiError(400, "invalid_request", message, [FieldError(field="path",
+                                                                    message=message)])
+    seen: set[str] = set()
+    for key, value in connection.query_params.multi_items():
+        found = CONTROL_CHARACTER.search(f"{key}{value}")
+        if found:
+            message = (f"the query parameter {key!r} holds a control character "
+                       f"(U+{ord(found.group()):04X})")
+            raise ApiError(400, "invalid_request", message, [FieldError(field=key,
+                                                                        message=message)])
+        if key in seen:
+            count = len(connection.query_params.getall(key))
+            message = f"the query parameter {key!r} is given {count} times: give it once"
+            raise ApiError(400, "invalid_request", message, [FieldError(field=key,
+                                                                        message=message)])
+        seen.add(key)
+
+
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any],
                     handler: BaseRouteHandler) -> None:
-    """The guard of every route: policy entry, token, roles."""
+    """The guard of every route: parameters, policy entry, token, roles."""
+    check_parameters(connection)
+    if is_automatic_options(handler):
+        return
     name = route_name(handler)
     access = access_for(name)
     if access is None:

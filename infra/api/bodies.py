@@ -7,7 +7,9 @@ Two steps, each answering in the one error shape (``infra.api.errors``), with th
    any handler; a form of the work pages is left to Litestar): at most
    ``REQUEST_BODY_BYTES_MAX`` bytes (else 413), then JSON that every
    reader reads the same way (``parse_json``: UTF-8, depth, duplicate keys, NaN and
-   Infinity, 64-bit integers, lone surrogates), else 400. Python's and msgspec's parsers
+   Infinity, 64-bit integers, lone surrogates) with no control character in any key or
+   string (``control_character_at``: tab, line feed and carriage return aside), else 400.
+   Python's and msgspec's parsers
    would otherwise answer 500 (invalid UTF-8, a ``RecursionError`` on deep nesting) or
    silently keep the last of two keys, where another reader keeps the first.
 2. **A command body** (:func:`decode_command_body`) is converted strictly into the command's
@@ -22,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from infra.api.access import CONTROL_CHARACTER
 from infra.api.errors import DETAILS_MAX, ApiError, ErrorBody, FieldError
 from infra.api.pages.refusals import french_message, wants_french
 from infra.strict_input import (
@@ -57,11 +60,45 @@ class HostileBody(ApiError):
 def check_json_body(raw: bytes) -> Any:
     """The body's JSON value, or :class:`HostileBody` (400, or 413 when too large)."""
     try:
-        return parse_json(raw, bytes_max=REQUEST_BODY_BYTES_MAX)
+        value = parse_json(raw, bytes_max=REQUEST_BODY_BYTES_MAX)
     except UnsafeJson as refusal:
         if refusal.too_large:
             raise HostileBody(refusal.message, status_code=413, code="too_large") from None
         raise HostileBody(refusal.message, field=refusal.field) from None
+    found = control_character_at(value)
+    if found is not None:
+        field, character = found
+        raise HostileBody(f"{field} holds a control character (U+{ord(character):04X}): "
+                          "only tab, line feed and carriage return may appear in a text",
+                          field=field)
+    return value
+
+
+def control_character_at(value: Any, path: str = "body") -> tuple[str, str] | None:
+    """The first (path, character) of a control character in a key or string of ``value``.
+
+    No name, code, reason or id needs one; a NUL cannot even be stored in a PostgreSQL text
+    column, so an event holding one would stop every view that projects it, and others
+    (escape sequences) would reach terminals and printouts.
+    """
+    if isinstance(value, str):
+        found = CONTROL_CHARACTER.search(value)
+        return (path, found.group()) if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path != "body" else key
+            found = CONTROL_CHARACTER.search(key)
+            if found:
+                return where, found.group()
+            inner = control_character_at(item, where)
+            if inner is not None:
+                return inner
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            inner = control_character_at(item, f"{path}[{index}]")
+            if inner is not None:
+                return inner
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from litestar.params import BodyKwarg, HeaderParameter
 
 from domain import commands as c
 from domain.fields import COMMAND_ID_LENGTH_MAX, ActorId, CommandId
-from infra.api.access import Caller
+from infra.api.access import CONTROL_CHARACTER, Caller
 from infra.api.bodies import decode_command_body
 from infra.api.errors import ApiError, error_spec
 from infra.api.services import Services
@@ -126,6 +126,10 @@ def build_command(command_type: type[msgspec.Struct], body: msgspec.Struct, call
         raise ApiError(400, "invalid_request",
                        f"the {IDEMPOTENCY_HEADER} header must be 1 to {COMMAND_ID_LENGTH_MAX} "
                        "characters")
+    if idempotency_key is not None and CONTROL_CHARACTER.search(idempotency_key):
+        raise ApiError(400, "invalid_request",
+                       f"the {IDEMPOTENCY_HEADER} header holds a control character: "
+                       "a command id is printable text")
     if idempotency_key and body_command_id and idempotency_key != body_command_id:
         raise ApiError(400, "invalid_request",
                        f"the {IDEMPOTENCY_HEADER} header and the body's command_id differ")

@@ -195,9 +195,10 @@ def _on_http_exception(request: Request[Any, Any, Any],
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return _on_unexpected(request, error)
     code = STATUS_BY_HTTP_CODE.get(status, "invalid_request")
-    headers = None
+    # Litestar's own headers are kept: a 405 names the methods the route allows (Allow).
+    headers = dict(error.headers or {})
     if isinstance(error, NotAuthorizedException):
-        headers = {"WWW-Authenticate": 'Bearer realm="cocagne"'}
+        headers["WWW-Authenticate"] = 'Bearer realm="cocagne"'
     message = error.detail or code.replace("_", " ")
     if isinstance(error, PermissionDeniedException | NotAuthorizedException):
         message = error.detail

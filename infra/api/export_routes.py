@@ -74,7 +74,7 @@ INSTANT_LENGTH_MAX = 64  # An ISO date-time with offset and microseconds is 32 c
 FILENAME_LENGTH_MAX = 100  # Characters of a download's name: enough for a code and a period.
 EPCIS_MEDIA_TYPE = "application/ld+json"
 MEDIA_TYPES = {
-    Format.CSV: "text/csv; charset=utf-8",
+    Format.CSV: "text/csv",  # Litestar adds "; charset=utf-8" to text/*.
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     Format.PDF: "application/pdf",
 }

@@ -34,7 +34,15 @@ from infra.api.access import Caller
 from infra.api.errors import ApiError
 from infra.api.pages.directory import directory_of
 from infra.api.policy import Scope
-from infra.api.queries import QUERY_ERRORS, After, AsOf, Basis, services_of, wait_for
+from infra.api.queries import (
+    QUERY_ERRORS,
+    After,
+    AsOf,
+    Basis,
+    moment_of,
+    services_of,
+    wait_for,
+)
 from infra.api.services import Services
 from infra.api.whatif_html import simulation_section
 from infra.provenance import (
@@ -49,7 +57,7 @@ from infra.provenance import (
 from infra.whatif import simulate_proposal
 from projections.balances import AccountBalance
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* (never name it twice).
 ProposalFilter = Literal["open", "adopted", "rejected", "all"]
 PROPOSALS_MAX = 10_000  # Far beyond a cooperative's proposals over decades.
 PROPOSALS_PAGE = 1_000  # Notifications per select while listing proposals.
@@ -215,6 +223,7 @@ def list_balances(request: Request[Any, Any, Any], after: After = None, as_of: A
                   ) -> BalancesAnswer:
     """Every account (coordinator, auditor), or the caller's own accounts."""
     services = services_of(request)
+    as_of = moment_of(as_of)
     wait_for(services, after, ["balances"])
     balances = services.views.balances
     caller: Caller = request.state.caller

@@ -42,7 +42,7 @@ from infra.printing.sources import (
 from infra.reader import find_stream
 
 PDF = "application/pdf"
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* (never name it twice).
 PDF_DOCUMENT = document_operation({PDF: Schema(type=OpenAPIType.STRING,
                                                 format=OpenAPIFormat.BINARY)})
 HTML_DOCUMENT = document_operation({"text/html": Schema(type=OpenAPIType.STRING)})

@@ -21,6 +21,9 @@ from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 
 from domain.base import Role
+from domain.business_time import check_in_calendar
+from domain.dates import paris_day
+from domain.errors import MomentOutsideCalendar
 from domain.members import Member
 from infra.api.access import SESSION_COOKIE, Caller, bearer_token
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
@@ -40,6 +43,8 @@ SESSION_MAX_AGE_S = 12 * 3600  # One working day: a dashboard left open overnigh
 QUERY_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
     404: error_spec("No such lot, stream, account or notification (code not_found)"),
+    422: error_spec("A moment outside the calendar (code moment_outside_calendar), or a "
+                    "trace past its bounds (code invalid)"),
     503: error_spec("The view is not part of this build, or is behind (code unavailable)"),
 }
 
@@ -161,6 +166,22 @@ def wait_for(services: Services, after: int | None, names: list[str]) -> None:
     if not services.views.wait_for(after, names=names):
         raise ApiError(503, "unavailable",
                        f"the views have not reached notification {after} yet; retry shortly")
+
+
+def moment_of(as_of: datetime | None) -> datetime | None:
+    """An ``as_of`` in UTC (without an offset it is UTC, as the ledger stores moments); 422
+    ``moment_outside_calendar`` when it, or its day in Paris, is outside years 1 to 9999
+    (``0001-01-01T00:00:00+01:00``, ``9999-12-31T23:30:00Z``): no view can answer for it."""
+    if as_of is None:
+        return None
+    moment = check_in_calendar("as_of", as_of)
+    try:
+        paris_day(moment)
+    except OverflowError:
+        raise MomentOutsideCalendar(
+            f"as_of {as_of.isoformat()} falls on a day outside the calendar in Paris (years "
+            "1 to 9999)", reason="moment_outside_calendar", moment=as_of.isoformat()) from None
+    return moment
 
 
 def owns_lot(caller: Caller, lot: TraceLot) -> bool:
@@ -294,6 +315,7 @@ def get_stock(request: Request[Any, Any, Any], after: After = None, as_of: AsOf 
     route, bloqué, rappelé, périmé, à consommer vite) measured on the as-of day, totals per
     site and product, what is on the road per delivery, and what outlets hold."""
     services = services_of(request)
+    as_of = moment_of(as_of)
     wait_for(services, after, ["stock"])
     stock = services.views.stock
     site = str(site_id) if site_id else None
@@ -335,6 +357,7 @@ def own_lot_ids(services: Services, caller: Caller, lot_ids: list[str]) -> set[s
 def get_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
             as_of: AsOf = None, basis: Basis = "business") -> LotAnswer:
     """What a lot is (origin, certificate, dates) and its movements."""
+    as_of = moment_of(as_of)
     found = checked_lot(request, lot, after)
     movements: list[Movement] = services_of(request).views.trace.movements(
         [found.lot_id], as_of=as_of, basis=basis)
@@ -348,6 +371,7 @@ def trace_lot(request: Request[Any, Any, Any], lot: LotRef, after: After = None,
               as_of: AsOf = None, basis: Basis = "business",
               direction: Direction = "both") -> TraceAnswer:
     """Backward: ancestors, origins and sites; forward: descendants, outlets, losses."""
+    as_of = moment_of(as_of)
     found = checked_lot(request, lot, after)
     trace = services_of(request).views.trace
     try:
@@ -376,6 +400,7 @@ def recall_impact(request: Request[Any, Any, Any], lot: LotRef, after: After = N
     """The lot, every lot made from it, where they are, who received and distributed them,
     and the money at stake: every transfer paying for them (producer payments for
     deliveries, baskets), reserved or posted, with the recalled lots' part."""
+    as_of = moment_of(as_of)
     found = checked_lot(request, lot, after)
     try:
         impact: RecallImpact | None = services_of(request).views.trace.recall_impact(

@@ -48,7 +48,7 @@ from infra.api.policy import POLICY
 from infra.api.queries import wait_for
 from infra.api.services import Services
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/* (never name it twice).
 GZIP_LEVEL = 6  # zlib's default: nearly all of the gain, about 2 ms for a 160 KiB page.
 GZIP_BYTES_MIN = 1_400  # Below one packet, compressing gains nothing.
 NOTIFICATION_MAX = 2**62
@@ -271,7 +271,7 @@ def _verification(services: Services, caller: Caller) -> str:
 def pages_worker() -> Response[bytes]:
     """The service worker, served from /espace/ so that its scope covers the pages."""
     data = (DASHBOARD_DIRECTORY / "espace-sw.js").read_bytes()
-    return Response(data, media_type="text/javascript; charset=utf-8",
+    return Response(data, media_type="text/javascript",
                     headers={**SECURITY_HEADERS, "Service-Worker-Allowed": "/espace/"})
 
 
