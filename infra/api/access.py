@@ -41,6 +41,15 @@ SCHEMA_ROUTE_NAME = "api_schema"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters no id, code, name, day or number holds (tab, line feed and carriage
 return aside, as in bodies): a NUL cannot even be sent to PostgreSQL in a text parameter."""
+CONTROL_CHARACTER_REASON = "text_control_character"
+
+
+def control_character_refusal(field: str, character: str, message: str) -> ApiError:
+    """422 ``invalid``: a value the API description allows (any text) refused on its merits,
+    naming the field and the character (said in French from its reason)."""
+    return ApiError(422, "invalid", message, [FieldError(field=field, message=message)],
+                    reason=CONTROL_CHARACTER_REASON,
+                    facts={"field": field, "character": f"U+{ord(character):04X}"})
 
 
 @dataclass(frozen=True)
@@ -112,23 +121,21 @@ def is_automatic_options(handler: BaseRouteHandler) -> bool:
 
 
 def check_parameters(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    """Refuse (400) a path or query value holding a control character, and a query parameter
-    given twice: every parameter of the API has one value, and which of two a server keeps
-    (the first, the last) is a guess no client should depend on."""
+    """Refuse a path or query value holding a control character (422, as a body's), and a
+    query parameter given twice (400): every parameter of the API has one value, and which
+    of two a server keeps (the first, the last) is a guess no client should depend on."""
     found = CONTROL_CHARACTER.search(connection.scope.get("path", ""))
     if found:
         message = (f"the path holds a control character (U+{ord(found.group()):04X}) at "
                    f"position {found.start()}")
-        raise ApiError(400, "invalid_request", message, [FieldError(field="path",
-                                                                    message=message)])
+        raise control_character_refusal("path", found.group(), message)
     seen: set[str] = set()
     for key, value in connection.query_params.multi_items():
         found = CONTROL_CHARACTER.search(f"{key}{value}")
         if found:
             message = (f"the query parameter {key!r} holds a control character "
                        f"(U+{ord(found.group()):04X})")
-            raise ApiError(400, "invalid_request", message, [FieldError(field=key,
-                                                                        message=message)])
+            raise control_character_refusal(key, found.group(), message)
         if key in seen:
             count = len(connection.query_params.getall(key))
             message = f"the query parameter {key!r} is given {count} times: give it once"

@@ -7,8 +7,9 @@ Two steps, each answering in the one error shape (``infra.api.errors``), with th
    any handler; a form of the work pages is left to Litestar): at most
    ``REQUEST_BODY_BYTES_MAX`` bytes (else 413), then JSON that every
    reader reads the same way (``parse_json``: UTF-8, depth, duplicate keys, NaN and
-   Infinity, 64-bit integers, lone surrogates) with no control character in any key or
-   string (``control_character_at``: tab, line feed and carriage return aside), else 400.
+   Infinity, 64-bit integers, lone surrogates), else 400; then no control character in any
+   key or string (``control_character_at``: tab, line feed and carriage return aside), else
+   422 ``invalid`` (the API description allows any text: refused on its merits).
    Python's and msgspec's parsers
    would otherwise answer 500 (invalid UTF-8, a ``RecursionError`` on deep nesting) or
    silently keep the last of two keys, where another reader keeps the first.
@@ -24,7 +25,7 @@ from typing import Any
 
 import msgspec
 
-from infra.api.access import CONTROL_CHARACTER
+from infra.api.access import CONTROL_CHARACTER, control_character_refusal
 from infra.api.errors import DETAILS_MAX, ApiError, ErrorBody, FieldError
 from infra.api.pages.refusals import french_message, wants_french
 from infra.strict_input import (
@@ -46,11 +47,14 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class HostileBody(ApiError):
-    """A body refused before any handler ran (400 ``invalid_request``, 413 ``too_large``)."""
+    """A body refused before any handler ran (400 ``invalid_request``, 413 ``too_large``, 422
+    ``invalid`` for a control character in a text)."""
 
     def __init__(self, message: str, *, status_code: int = 400, code: str = "invalid_request",
-                 field: str = "body") -> None:
-        super().__init__(status_code, code, message, [FieldError(field=field, message=message)])
+                 field: str = "body", reason: str = "",
+                 facts: dict[str, int | str] | None = None) -> None:
+        super().__init__(status_code, code, message, [FieldError(field=field, message=message)],
+                         reason=reason, facts=facts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,9 +72,11 @@ def check_json_body(raw: bytes) -> Any:
     found = control_character_at(value)
     if found is not None:
         field, character = found
-        raise HostileBody(f"{field} holds a control character (U+{ord(character):04X}): "
-                          "only tab, line feed and carriage return may appear in a text",
-                          field=field)
+        control = control_character_refusal(
+            field, character, f"{field} holds a control character (U+{ord(character):04X}): "
+            "only tab, line feed and carriage return may appear in a text")
+        raise HostileBody(control.message, status_code=control.status_code, code=control.code,
+                          field=field, reason=control.reason, facts=control.facts)
     return value
 
 
@@ -149,11 +155,12 @@ async def _answer(scope: dict[str, Any], send: Callable[..., Any], refusal: ApiE
     languages = next((value.decode("latin-1") for name, value in scope.get("headers", [])
                       if name == b"accept-language"), "")
     if wants_french(languages):  # As error_response does for every other refusal.
-        message = french_message(refusal.code, message, "", {},
+        message = french_message(refusal.code, message, refusal.reason, refusal.facts,
                                  [(item.field, item.message) for item in refusal.details])
     body = msgspec.json.encode(ErrorBody(code=refusal.code, message=message,
                                          request_id=request_id,
-                                         details=refusal.details[:DETAILS_MAX]))
+                                         details=refusal.details[:DETAILS_MAX],
+                                         reason=refusal.reason, facts=refusal.facts))
     await send({"type": "http.response.start", "status": refusal.status_code,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})

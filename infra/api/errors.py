@@ -232,4 +232,6 @@ COMMON_ERRORS: dict[int, ResponseSpec] = {
     400: error_spec("Malformed request (code invalid_request)"),
     401: error_spec("Missing or unknown bearer token (code unauthenticated)"),
     403: error_spec("The caller's roles do not allow this (code forbidden)"),
+    422: error_spec("A value refused on its merits (code invalid), such as a control "
+                    "character in a text (reason text_control_character)"),
 }

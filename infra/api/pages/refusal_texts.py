@@ -100,6 +100,8 @@ DOMAIN_REASONS: dict[str, str] = {
                       "plus.",
     "cooperative_exists": "La coopérative est déjà fondée.",
     "stream_missing": "{what} introuvable dans le registre.",
+    "text_control_character": "Caractère invisible {character} refusé ({field}) : retirez-le "
+                              "puis renvoyez.",
     # ---------------------------------------------------------------- governance
     "college_weighted_twice": "Chaque collège n’a qu’un poids.",
     "college_weight_range": "Le collège des {college} pèse {weight_bp} : chaque collège pèse "

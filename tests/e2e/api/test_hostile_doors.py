@@ -91,11 +91,13 @@ def test_a_control_character_in_a_parameter_is_refused(client: TestClient[Litest
                                                        world: World, route: str,
                                                        params: dict[str, str],
                                                        field: str) -> None:
-    """A NUL (or an escape) in a query or path value: 400 naming the parameter. PostgreSQL
+    """A NUL (or an escape) in a query or path value: 422 naming the parameter (the API
+    description allows any text: refused on its merits, not as malformed). PostgreSQL
     refuses a NUL in a text parameter, so these answered 500 there."""
     before = head(client)
     response = client.get(route, params=params, headers=world.headers("auditor"))
-    body = assert_refused(response, 400, "invalid_request")
+    body = assert_refused(response, 422, "invalid")
+    assert body["reason"] == "text_control_character"
     assert "control character" in body["message"]
     assert [detail["field"] for detail in body["details"]] == [field]
     assert head(client) == before
@@ -110,16 +112,17 @@ def test_a_control_character_in_a_command_is_refused_and_writes_nothing(
         client: TestClient[Litestar], world: World, field: str, value: str) -> None:
     """A producer's offer with a NUL in its product was accepted: on PostgreSQL the stock and
     trace views then failed on that event for good (``readyz`` not ready, dashboards
-    frozen for everyone). Now 400 naming the field, nothing written, the views still
-    following the store."""
+    frozen for everyone). Now 422 naming the field and the character, in French on the
+    pages, nothing written, the views still following the store."""
     before = head(client)
     body = {**OFFER, field: value}
     key = None if field == "command_id" else new_id("ctl")
     response = client.post("/api/commands/offer_lot", content=json.dumps(body).encode(),
                            headers={**world.headers("producer", key),
                                     "Content-Type": "application/json"})
-    refusal = assert_refused(response, 400, "invalid_request")
+    refusal = assert_refused(response, 422, "invalid")
     first = next(character for character in value if character < " ")
+    assert refusal["facts"] == {"field": field, "character": f"U+{ord(first):04X}"}
     assert f"{field} holds a control character (U+{ord(first):04X})" in refusal["message"]
     assert [detail["field"] for detail in refusal["details"]] == [field]
     assert head(client) == before
