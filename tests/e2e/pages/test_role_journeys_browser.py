@@ -99,3 +99,15 @@ def test_the_pick_list_fits_a_phone_and_names_no_raw_id(browser: Browser,
     assert RAW_ID.findall(text) == []
     assert sheet.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.context.close()
+
+
+def test_every_proposal_says_its_kind_in_french(browser: Browser, demo: Demo) -> None:
+    """The demo's reference prices and stock rules were voted: each proposal's line says
+    its kind in French (« Prix de référence des dons · proposée par … »), never the
+    ledger's code (« set reference prices »)."""
+    page = sign_in(browser, demo, "voter")
+    lines = page.locator("article.proposition h3 + p").all_inner_texts()
+    kinds = {line.split(" · ")[0] for line in lines}
+    assert {"Prix de référence des dons", "Règles de stock"} <= kinds
+    assert not [kind for kind in kinds if kind.startswith("set ")]
+    page.context.close()
