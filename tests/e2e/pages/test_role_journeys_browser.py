@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from domain import commands as c
-from tests.e2e.pages.conftest import Demo, key, sign_in, submit
+from tests.e2e.pages.conftest import Demo, key, refused_reason, sign_in, submit
 
 pytestmark = pytest.mark.slow
 RAW_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -110,4 +110,23 @@ def test_every_proposal_says_its_kind_in_french(browser: Browser, demo: Demo) ->
     kinds = {line.split(" · ")[0] for line in lines}
     assert {"Prix de référence des dons", "Règles de stock"} <= kinds
     assert not [kind for kind in kinds if kind.startswith("set ")]
+    page.context.close()
+
+
+def test_a_value_out_of_bounds_is_refused_in_words_with_the_limit(browser: Browser,
+                                                                  demo: Demo) -> None:
+    """A mistyped 9 999 999 kg offer or a 300-letter product is refused with the field in
+    French and its limit in its unit, never the body's code (« champ : quantity_g »)."""
+    page = sign_in(browser, demo, "producer")
+    before = demo.head()
+    submit(page, "offer_lot", {"product": "Chou", "quantity_g": "9999999",
+                               "price_cents_per_kg": "1"}, reload=False)
+    reason = refused_reason(page).replace("\u202f", " ").replace("\u00a0", " ")
+    assert reason == "La demande est incomplète ou mal formée : quantité — au plus 50 000 kg."
+    page.locator("#file-actes li[data-etat='refuse'] button", has_text="Abandonner").click()
+    submit(page, "offer_lot", {"product": "C" * 300, "quantity_g": "3"}, reload=False)
+    reason = refused_reason(page)
+    assert reason.startswith("La demande est incomplète ou mal formée : produit — ")
+    assert "caractères au plus" in reason
+    assert demo.head() == before
     page.context.close()
