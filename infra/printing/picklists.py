@@ -141,6 +141,8 @@ td.nombre { text-align: right; white-space: nowrap; } td.case { width: 1.5rem; }
 .outils { margin-bottom: 1rem; }
 section.arret { break-inside: avoid; page-break-inside: avoid; }
 @media print { .outils { display: none; } body { margin: 0; } }
+@media screen and (max-width: 40rem) { table { display: block; overflow-x: auto; }
+  th, td { padding: .2rem .25rem; } }
 """
 
 
@@ -185,8 +187,7 @@ def pick_list_html(data: PickListData) -> str:
             f"<style>{_STYLE}</style></head><body>"
             f'<p class="outils"><button onclick="window.print()">Imprimer</button></p>'
             f"<h1>{html.escape(_heading(data))}</h1>"
-            f"<p>Préparée le {day(data.picking_day)} — premier périmé, premier sorti. "
-            f"Livraison {html.escape(data.delivery_id)}.</p>"
+            f"<p>Préparée le {day(data.picking_day)} — premier périmé, premier sorti.</p>"
             f"{''.join(sections)}</body></html>")
 
 
@@ -211,8 +212,7 @@ def pick_list_pdf(data: PickListData) -> bytes:
                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
     story: list[object] = [
         Paragraph(html.escape(for_pdf(_heading(data))), styles["Title"]),
-        text(f"Préparée le {day(data.picking_day)} — premier périmé, premier sorti. "
-             f"Livraison {data.delivery_id}."),
+        text(f"Préparée le {day(data.picking_day)} — premier périmé, premier sorti."),
     ]
     for number, stop in enumerate(data.stops, start=1):
         story.append(Paragraph(html.escape(for_pdf(

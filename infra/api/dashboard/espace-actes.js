@@ -110,10 +110,31 @@
         { valeur: moment.toISOString() };
     }
     if (genre === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(texte)) return { erreur: "date attendue" };
-    if (genre === "week" && !/^\d{4}-W\d{2}$/.test(texte)) {
-      return { erreur: "semaine attendue, par exemple 2026-W07" };
+    if (genre === "week") {
+      // « 2026-S07 » comme le dit l'étiquette (AAAA-Snn), ou « 2026-W07 » (ISO).
+      var semaine = /^(\d{4})-[SW](\d{2})$/i.exec(texte);
+      return semaine ? { valeur: semaine[1] + "-W" + semaine[2] } :
+        { erreur: "semaine attendue, par exemple 2026-S07" };
     }
     return { valeur: texte };
+  }
+
+  // Ce que « Mes actes » montre d'un champ : tel que saisi, avec son unité, en français.
+  var UNITES = { kg: " kg", kg_list: " kg", euros: " €", eur_per_kg: " €/kg", percent: " %",
+                 celsius: " °C" };
+  function enClair(champ, r) {
+    var genre = champ.dataset.kind;
+    if (champ.tagName === "SELECT") return champ.options[champ.selectedIndex].text;
+    if (UNITES[genre]) return champ.value.trim() + UNITES[genre];
+    if (genre === "date") return r.valeur.split("-").reverse().join("/");
+    if (genre === "datetime") {
+      return new Date(r.valeur).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short" });
+    }
+    if (genre === "week") {
+      return "semaine " + Number(r.valeur.slice(6)) + " de " + r.valeur.slice(0, 4);
+    }
+    if (genre === "words") return r.valeur.join(", ");
+    return String(r.valeur);
   }
 
   function placer(objet, chemin, v) {
@@ -163,9 +184,7 @@
       }
       if (r.absent) return;
       if (resume.length < 3 && champ.dataset.kind !== "textarea" && champ.tagName !== "FIELDSET") {
-        var affiche = champ.tagName === "SELECT" ? champ.options[champ.selectedIndex].text
-          : (CONVERSIONS[champ.dataset.kind] ? champ.value.trim() : String(r.valeur));
-        resume.push(affiche + (champ.dataset.kind === "kg" ? " kg" : ""));
+        resume.push(enClair(champ, r));
       }
       if (champ.dataset.list) {
         var modele = JSON.parse(champ.dataset.item || "{}");

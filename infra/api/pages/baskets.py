@@ -97,7 +97,7 @@ def prepare_form(page: Page) -> Form | None:
             Option(str(entry.household_id), f"Foyer {entry.reference}")
             for entry in households[:OPTIONS_MAX]]),
         Field("week", "Semaine (AAAA-Snn)", kind="week", value=week_of(page.today),
-              help="Par exemple 2026-W07"),
+              help="Par exemple 2026-S07 ou 2026-W07"),
         *lines,
     ], submit="Préparer le panier",
         intro="Les lots viennent de ce que vous détenez ; le prix et les parts suivent les "

@@ -302,8 +302,8 @@ def _input_type(spec: Field) -> tuple[str, dict[str, Any]]:
     if spec.kind == "date":
         return "date", {}
     if spec.kind == "week":
-        return "text", {"autocomplete": "off", "pattern": r"\d{4}-W\d{2}",
-                        "placeholder": "2026-W07"}
+        return "text", {"autocomplete": "off", "pattern": r"\d{4}-[SsWw]\d{2}",
+                        "placeholder": "2026-S07"}
     if spec.kind == "datetime":
         return "datetime-local", {}
     return "text", {"autocomplete": "off"}

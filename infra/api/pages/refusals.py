@@ -18,6 +18,7 @@ sites and households as ids (``*_id``), which the caller's ``names`` turns into 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -287,9 +288,41 @@ def french_message(code: str, message: str, reason: str = "",
             return said[:1].upper() + said[1:]
     sentence = CODE_MESSAGES.get(code, "Acte refusé")
     if fields:
-        field_names = ", ".join(field for field, _ in fields if field)
-        return f"{sentence} (champ : {field_names})." if field_names else f"{sentence}."
+        said = " ; ".join(_field_said(field, detail) for field, detail in fields if field)
+        return f"{sentence} : {said}." if said else f"{sentence}."
     return f"{sentence} — détail : {message}" if message else f"{sentence}."
+
+
+FIELD_WORDS = {"quantity_g": "quantité", "price_cents_per_kg": "prix au kg",
+               "amount_cents": "montant", "accepted_g": "quantité acceptée",
+               "measured_g": "poids mesuré", "received_g": "quantité reçue",
+               "parts_g": "parts", "loss_g": "perte", "share_bp": "part",
+               "temperature_dc": "température", "attendance_count": "nombre de participants",
+               "households_served": "foyers servis", "quorum_bp": "quorum",
+               "threshold_bp": "seuil", "name": "nom", "reference": "référence",
+               "signer": "signataire", "city": "ville", "week": "semaine"}
+BOUND_WORDS = {"<=": "au plus", ">=": "au moins", "<": "moins de", ">": "plus de"}
+_BOUND = re.compile(r"Expected `(\w+)`( of length)? (<=|>=|<|>) (\d+)")
+
+
+def _field_said(field: str, detail: str) -> str:
+    """A body's field refused by its schema, in French with its limit in its unit:
+    ``quantité — au plus 50 000 kg``, ``produit — 80 caractères au plus``."""
+    missing = re.search(r"missing required field `(\w+)`", detail)
+    name = missing.group(1) if missing else re.sub(r"\[\d+\]", "", field).rsplit(".", 1)[-1]
+    words = FIELD_WORDS.get(name) or term(name)
+    if missing:
+        return f"{words} — à remplir"
+    bound = _BOUND.search(detail)
+    if bound is None:
+        return f"{words} — valeur mal formée"
+    limit, operator = int(bound.group(4)), bound.group(3)
+    if bound.group(2):
+        return (f"{words} — {limit} caractères au plus" if operator.startswith("<") else
+                f"{words} — au moins {limit} caractère(s)")
+    value = (f"{french.euros(limit)}/kg" if name.endswith("_per_kg") else
+             fact_text(name, limit))
+    return f"{words} — {BOUND_WORDS[operator]} {value}"
 
 
 def wants_french(accept_language: str) -> bool:

@@ -34,7 +34,7 @@ def rounds_section(page: Page, my_sites: list[tuple[UUID, str]]) -> Markup:
               options=[Option(str(site_id), name) for site_id, name in my_sites],
               value=str(my_sites[0][0]) if len(my_sites) == 1 else ""),
         Field("week", "Semaine (AAAA-Snn)", kind="week", value=week_of(page.today),
-              help="Par exemple 2026-W07"),
+              help="Par exemple 2026-S07 ou 2026-W07"),
     ], submit="Ouvrir"))]
     parts.append(tag("p", _allocation_key_in_force(page), id="cle-en-vigueur"))
     parts.extend(_round_block(page, entry) for entry in rounds[-2:])

@@ -129,7 +129,7 @@ def stock_section(page: Page, my_sites: list[tuple[UUID, str]], lines: Sequence[
     sheets: Any = ""
     if page.may("site_labels_pdf") and page.as_of is None:
         sheets = tag("ul", join(
-            tag("li", tag("a", f"Étiquettes de tout le stock de {name} (PDF)",
+            tag("li", tag("a", f"Étiquettes de tout le stock du site « {name} » (PDF)",
                           href=f"/api/sites/{site_id}/labels.pdf", class_="bouton",
                           download=f"etiquettes-{name}.pdf"))
             for site_id, name in my_sites), class_="telechargements")
