@@ -14,8 +14,8 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Any, cast
 
 import anyio.to_thread
 import structlog
@@ -25,7 +25,17 @@ from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
-from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    ControllerRouterHandler,
+    LifeSpanReceive,
+    LifeSpanScope,
+    LifeSpanSend,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from infra.api.access import authorize, route_name
 from infra.api.audit_routes import AUDIT_ROUTES, SERVICE_KEY
@@ -116,6 +126,44 @@ def request_context(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+class _HeadAnswered(Exception):
+    """A HEAD's headers are sent: the streaming answer it began has nothing more to send."""
+
+
+class CocagneApp(Litestar):
+    """The Litestar application, answering HEAD wherever GET is allowed.
+
+    HTTP requires it; Litestar's router answered 405 before any middleware could see the
+    request. A HEAD goes on as a GET, its body is never sent (the headers are GET's, with
+    its ``Content-Length``), and a stream (the live feed) is cut once its headers are out.
+    """
+
+    async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
+                       send: Send | LifeSpanSend) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+        http_send = cast("Send", send)  # Not a lifespan: an HTTP request.
+        answered = False
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal answered
+            if answered:
+                raise _HeadAnswered
+            if message["type"] == "http.response.body":
+                answered = True
+                await http_send({"type": "http.response.body", "body": b"",
+                                 "more_body": False})
+                if message.get("more_body", False):
+                    raise _HeadAnswered
+                return
+            await http_send(message)
+
+        as_get = cast("Scope", {**scope, "method": "GET"})
+        with suppress(_HeadAnswered):
+            await super().__call__(as_get, receive, send_headers_only)
+
+
 def relay_position_reader(database: StoreDatabase) -> Callable[[], int | None]:
     """Reads the relay's stored position, if a relay ever ran on this store."""
 
@@ -152,7 +200,7 @@ def create_app(location: StoreLocation, *, ledger: Ledger | None = None,
                                      poll_s=checkpoint_poll_s) if key is not None else None
     lifespan = services_lifespan(services, store_database, signer_thread,
                                  follow_views=follow_views)
-    app = Litestar(
+    app = CocagneApp(
         route_handlers=route_handlers(services.ledger),
         guards=[authorize],
         # request_context first (outermost): a hostile body's answer carries the request id.

@@ -199,3 +199,23 @@ def test_a_text_answer_names_its_charset_once(live_server: LiveServer) -> None:
         content_type = response.headers["content-type"]
         assert content_type.startswith("text/"), route
         assert content_type.count("charset=") == 1, (route, content_type)
+
+
+def test_head_answers_what_get_would_without_a_body(live_server: LiveServer) -> None:
+    """HEAD answered 405 on every route, though HTTP requires it wherever GET is allowed: it
+    now gives GET's status and headers and no body; the live feed (a stream) answers its
+    headers and ends; a route without GET still refuses it."""
+    world = live_server.world
+    for route, who in (("/api/stock", "auditor"), (f"/api/lots/{world.lot}/trace", "auditor"),
+                       ("/espace", "coordinator"), ("/dashboard/app.js", "coordinator"),
+                       ("/api/live", "auditor")):
+        got = httpx.head(live_server.url + route, headers=world.headers(who), timeout=10)
+        assert got.status_code == 200, (route, got.text)
+        assert got.content == b"", route
+        assert got.headers["content-type"].split(";")[0] in {
+            "application/json", "text/html", "text/javascript", "text/event-stream"}, route
+        assert got.headers["x-request-id"]
+    refused = httpx.head(live_server.url + "/api/stock", timeout=10)
+    assert refused.status_code == 401
+    assert httpx.head(live_server.url + "/api/commands/offer_lot",
+                      headers=world.headers("producer"), timeout=10).status_code == 405
