@@ -7,6 +7,7 @@ store, Debian's Chromium).
   référence CCAS-0042 »). What older pages left behind is purged when a page opens.
 - « Mes actes » says what matters of each act (a reception's kg and °C, a basket's kg),
   not the first three fields typed.
+- « Mes lots » says a lot delivered in full is « livré à 2 structures », in good French.
 """
 
 # ruff: noqa: RUF001 - French typography writes its apostrophe as U+2019.
@@ -14,11 +15,14 @@ store, Debian's Chromium).
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from itertools import count
+from uuid import UUID
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from domain import commands as c
 from infra.api.pages.directory import Directory
 from tests.e2e.pages.conftest import PHONE, Demo, key, refused_reason, sign_in, submit
 
@@ -189,3 +193,49 @@ def test_my_acts_say_the_kg_and_degrees_that_matter(browser: Browser, demo: Demo
     assert "2,5 kg" in shown, shown
     point.context.close()
     assert demo.head() == before
+
+
+def delivered_lot(demo: Demo, outlets: list[UUID], grams: int) -> str:
+    """A lot of the demo producer received at the platform and delivered in full, in equal
+    parts, to these outlets (written straight on the ledger); its code."""
+    ledger = demo.ledger
+    producer, platform = demo.members["producer"], demo.members["platform"]
+    site = demo.extra["site"]
+    today = date.today()
+    lot = ledger.execute(c.OfferLot(
+        command_id=key("offer"), actor_id=producer, product="panais", quantity_g=grams,
+        price_cents_per_kg=150, harvest_date=today - timedelta(days=1),
+        best_before=today + timedelta(days=20))).stream_id
+    ledger.execute(c.AcceptOffer(command_id=key("accept"), actor_id=platform, lot_id=lot,
+                                 site_id=site, accepted_g=grams))
+    ledger.execute(c.ReceiveLot(command_id=key("receive"), actor_id=platform, lot_id=lot,
+                                site_id=site, measured_g=grams))
+    share = grams // len(outlets)
+    planned = ledger.execute(c.PlanDelivery(
+        command_id=key("plan"), actor_id=platform, from_site_id=site, planned_for=today,
+        stops=[c.PlannedStop(outlet, [c.PlannedLine(lot, share)]) for outlet in outlets]))
+    ledger.execute(c.DispatchDelivery(command_id=key("dispatch"), actor_id=platform,
+                                      delivery_id=planned.stream_id))
+    for outlet in outlets:
+        ledger.execute(c.ReceiveDelivery(command_id=key("sign"), actor_id=outlet,
+                                         delivery_id=planned.stream_id,
+                                         lines=[c.ReceiptLine(lot, share)], signer="Accueil"))
+    return str(ledger.repository.get(lot).code)
+
+
+def test_a_lot_delivered_in_full_says_so_in_good_french(browser: Browser,
+                                                       demo: Demo) -> None:
+    """« Mes lots »: a lot delivered in full to two outlets is « livré à 2 structures »,
+    one delivered to one « livré à 1 structure », never « reçu » nor « structure(s) »."""
+    outlets = [demo.members["outlet"], demo.members["collection_point"]]
+    two = delivered_lot(demo, outlets, 10_000)
+    one = delivered_lot(demo, outlets[:1], 4_000)
+    page = sign_in(browser, demo, "producer", viewport=PHONE)
+    rows = page.locator("#table-mes-lots tbody tr")
+    two_row = rows.filter(has_text=two).inner_text()
+    one_row = rows.filter(has_text=one).inner_text()
+    assert "livré à 2 structures" in two_row, two_row
+    assert "livré à 1 structure" in one_row, one_row
+    assert "reçu" not in two_row.split("\t")[2]
+    assert "(s)" not in page.inner_text("main")
+    page.context.close()
