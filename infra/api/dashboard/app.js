@@ -265,7 +265,8 @@
       var part = exprimes ? Math.round(c.yes * 100 / exprimes) : 0;
       var texte = document.createElement("p");
       texte.textContent = "Collège des " + mot(c.college) + " (" + pourcent(c.weight_bp) + ") : " +
-        c.yes + " oui, " + c.no + " non, " + c.abstain + " abstention(s)";
+        c.yes + " oui, " + c.no + " non, " + c.abstain +
+        (c.abstain > 1 ? " abstentions" : " abstention");
       ligne.appendChild(texte);
       var barre = document.createElement("div");
       barre.className = "barre";

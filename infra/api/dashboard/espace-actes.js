@@ -1,11 +1,13 @@
-/* Espace de travail, les actes : lit les formulaires en français (12,5 kg, 1 500,00 €, 30 %),
- * les garde sur l'appareil avec leur clé d'idempotence, les envoie dans l'ordre (au retour du
+/* Espace de travail, les actes : lit les formulaires (la saisie en français est dans
+ * espace-saisie.js), les garde sur l'appareil avec leur clé d'idempotence, les envoie dans l'ordre (au retour du
  * réseau s'il le faut), montre chacun en attente, envoyé ou refusé (avec la raison), puis
  * rafraîchit les sections de la page en place. Aucune bibliothèque. */
 (function () {
   "use strict";
   var E = window.CocagneEspace;
   var $ = E.$;
+  var S = E.saisie;  // espace-saisie.js : les champs en français, la ligne d'un acte
+  var valeur = S.valeur, libelle = S.libelle, cases = S.cases;
   var CLE_ACTES = "cocagne.espace.actes." + (document.body.dataset.membre || "");
   var ACTES_GARDES_MAX = 30;   // actes listés sur l'appareil ; les plus anciens envoyés partent
   var ENVOI_DELAI_MS = 15000;  // au-delà, une requête est tenue pour perdue et réessayée
@@ -16,125 +18,6 @@
   function cleNouvelle() {
     if (window.crypto && crypto.randomUUID) return "page-" + crypto.randomUUID();
     return "page-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-  }
-
-  // « 1 234,5 » ou « 12.5 » -> nombre ; décimales bornées ; null si ce n'est pas un nombre.
-  function decimal(texte, decimales) {
-    var brut = String(texte).replace(/[\s\u202f\u00a0]/g, "").replace(",", ".");
-    var motif = new RegExp("^\\d+(\\.\\d{1," + decimales + "})?$");
-    return motif.test(brut) ? Number(brut) : null;
-  }
-
-  var CONVERSIONS = {
-    kg: { facteur: 1000, decimales: 3, exemple: "12,5" },
-    euros: { facteur: 100, decimales: 2, exemple: "1 500,00" },
-    eur_per_kg: { facteur: 100, decimales: 2, exemple: "1,80" },
-    percent: { facteur: 100, decimales: 2, exemple: "30" }
-  };
-  var ZERO_PERMIS = { received_g: true, loss_g: true, waste_g: true };
-  var DEGRES_MIN = -50, DEGRES_MAX = 60;  // au-delà, une faute de frappe (domain/stock_rules.py)
-
-  // « 3,5 » ou « -18 » (°C, une décimale) -> dixièmes de degré ; null sinon.
-  function dixiemes(texte) {
-    var brut = String(texte).replace(/\s/g, "").replace("\u2212", "-").replace(",", ".");
-    return /^-?\d{1,2}(\.\d)?$/.test(brut) ? Math.round(Number(brut) * 10) : null;
-  }
-
-  // Une confirmation demandée seulement dans un cas (« refuser le lot à quai ») : data-si.
-  function confirmationDemandee(champ) {
-    if (!champ.dataset.si) return true;
-    var condition = champ.dataset.si.split("=");
-    var autre = champ.form.querySelector("[name='" + condition[0] + "']");
-    return !!autre && autre.value === condition[1];
-  }
-
-  function libelle(champ) {
-    if (champ.tagName === "FIELDSET") return champ.querySelector("legend").textContent;
-    var l = champ.form.querySelector("label[for='" + champ.id + "']");
-    return l ? l.textContent : champ.name;
-  }
-
-  function cases(champ) {
-    return Array.prototype.filter.call(champ.querySelectorAll("input[type=checkbox]"),
-      function (c) { return c.checked; }).map(function (c) { return c.value; });
-  }
-
-  // Valeur d'un champ pour la commande, ou une erreur en français.
-  function valeur(champ) {
-    var genre = champ.dataset.kind;
-    if (genre === "uuid_set") {
-      var choisis = cases(champ);
-      if (!choisis.length && champ.dataset.requis) return { erreur: "cochez au moins une case" };
-      return choisis.length ? { valeur: choisis } : { absent: true };
-    }
-    if (genre === "confirm") return champ.checked || !confirmationDemandee(champ) ?
-      { absent: true } : { erreur: "cochez la confirmation" };
-    var texte = String(champ.value || "").trim();
-    if (texte === "") return champ.required ? { erreur: "à remplir" } : { absent: true };
-    if (CONVERSIONS[genre]) {
-      var c = CONVERSIONS[genre];
-      var n = decimal(texte, c.decimales);
-      if (n === null) return { erreur: "nombre attendu, par exemple " + c.exemple };
-      var entier = Math.round(n * c.facteur);
-      if (genre === "kg" && entier <= 0 && !ZERO_PERMIS[champ.name]) {
-        return { erreur: "doit être plus que 0 kg" };
-      }
-      if (champ.dataset.max && entier > Number(champ.dataset.max)) return { erreur: "trop grand" };
-      return { valeur: entier };
-    }
-    if (genre === "celsius") {
-      var d = dixiemes(texte);
-      if (d === null) return { erreur: "température attendue, par exemple 3,5 ou -18" };
-      if (d < DEGRES_MIN * 10 || d > DEGRES_MAX * 10) {
-        return { erreur: "entre " + DEGRES_MIN + " et " + DEGRES_MAX + " °C" };
-      }
-      return { valeur: d };
-    }
-    if (genre === "kg_list") {
-      var parts = texte.split(";").map(function (p) { return decimal(p, 3); });
-      if (parts.length < 2 || parts.some(function (p) { return p === null || p <= 0; })) {
-        return { erreur: "au moins deux quantités séparées par ;, par exemple 10 ; 12,5" };
-      }
-      return { valeur: parts.map(function (p) { return Math.round(p * 1000); }) };
-    }
-    if (genre === "words") {
-      return { valeur: texte.split(/[;,]/).map(function (p) { return p.trim(); })
-        .filter(function (p) { return p !== ""; }) };
-    }
-    if (genre === "int") {
-      return /^\d+$/.test(texte) ? { valeur: Number(texte) } : { erreur: "nombre entier attendu" };
-    }
-    if (genre === "datetime") {
-      var moment = new Date(texte);
-      return isNaN(moment.getTime()) ? { erreur: "date et heure attendues" } :
-        { valeur: moment.toISOString() };
-    }
-    if (genre === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(texte)) return { erreur: "date attendue" };
-    if (genre === "week") {
-      // « 2026-S07 » comme le dit l'étiquette (AAAA-Snn), ou « 2026-W07 » (ISO).
-      var semaine = /^(\d{4})-[SW](\d{2})$/i.exec(texte);
-      return semaine ? { valeur: semaine[1] + "-W" + semaine[2] } :
-        { erreur: "semaine attendue, par exemple 2026-S07" };
-    }
-    return { valeur: texte };
-  }
-
-  // Ce que « Mes actes » montre d'un champ : tel que saisi, avec son unité, en français.
-  var UNITES = { kg: " kg", kg_list: " kg", euros: " €", eur_per_kg: " €/kg", percent: " %",
-                 celsius: " °C" };
-  function enClair(champ, r) {
-    var genre = champ.dataset.kind;
-    if (champ.tagName === "SELECT") return champ.options[champ.selectedIndex].text;
-    if (UNITES[genre]) return champ.value.trim() + UNITES[genre];
-    if (genre === "date") return r.valeur.split("-").reverse().join("/");
-    if (genre === "datetime") {
-      return new Date(r.valeur).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short" });
-    }
-    if (genre === "week") {
-      return "semaine " + Number(r.valeur.slice(6)) + " de " + r.valeur.slice(0, 4);
-    }
-    if (genre === "words") return r.valeur.join(", ");
-    return String(r.valeur);
   }
 
   function placer(objet, chemin, v) {
@@ -157,7 +40,7 @@
   function lire(form) {
     var corpsCommande = JSON.parse(form.dataset.fixed || "{}");
     var erreurs = [];
-    var resume = [];
+    var lus = [];  // les champs remplis, pour la ligne de « Mes actes »
     var listes = {};
     var nomsDeListe = {};
     var lignesNumerotees = {};
@@ -169,6 +52,7 @@
         champ.setAttribute("aria-invalid", "true");
         return;
       }
+      if (!r.absent) lus.push({ champ: champ, r: r });
       if (champ.dataset.list && champ.dataset.ligne) {
         // Lignes numérotées : une ligne commencée doit avoir ses champs requis.
         var cleLigne = champ.dataset.list + "#" + champ.dataset.ligne;
@@ -183,9 +67,6 @@
         nomsDeListe[champ.dataset.list][champ.name] = 1;
       }
       if (r.absent) return;
-      if (resume.length < 3 && champ.dataset.kind !== "textarea" && champ.tagName !== "FIELDSET") {
-        resume.push(enClair(champ, r));
-      }
       if (champ.dataset.list) {
         var modele = JSON.parse(champ.dataset.item || "{}");
         var liste = listes[champ.dataset.list] = listes[champ.dataset.list] || [];
@@ -228,8 +109,7 @@
       return null;
     }
     zone.hidden = true;
-    return { corps: corpsCommande, resume: form.dataset.label + (resume.length ? " — " +
-      resume.join(", ") : "") };
+    return { corps: corpsCommande, resume: S.resumer(form, lus) };
   }
 
   // ---------------------------------------------------------------- file des actes
@@ -238,6 +118,7 @@
     try { return JSON.parse(localStorage.getItem(CLE_ACTES) || "[]"); } catch (e) { return []; }
   }
   function garder(liste) {
+    liste = liste.map(S.sansDonneesPersonnelles);
     while (liste.length > ACTES_GARDES_MAX) {
       var i = liste.findIndex(function (a) { return a.etat === "envoye"; });
       if (i < 0) break;
@@ -283,7 +164,9 @@
         raison.textContent = acte.raison || "Refusé.";
         li.appendChild(raison);
         li.appendChild(bouton("Corriger", function () { corriger(acte); }));
-        li.appendChild(bouton("Renvoyer", function () {
+        // Sans ses données personnelles (retirées de l'appareil), l'acte ne peut repartir
+        // tel quel : « Corriger » les fait saisir de nouveau.
+        if (!acte.sansPersonnel) li.appendChild(bouton("Renvoyer", function () {
           changer(acte.cle, { etat: "attente", raison: "" });
           envoyer();
         }));
@@ -319,7 +202,11 @@
     garder(actes().filter(function (a) { return a.cle !== acte.cle; }));
     form.dataset.cle = cleNouvelle();
     form.dataset.envoye = "";
-    if (champs[0]) champs[0].focus();
+    var prives = S.personnels(acte.commande);
+    var aRemplir = champs.filter(function (c) {
+      return prives.indexOf(c.name) >= 0 && c.required && !c.value;
+    });
+    if (aRemplir.length) aRemplir[0].focus(); else if (champs[0]) champs[0].focus();
   }
 
   var enCours = false;
@@ -412,12 +299,19 @@
     var cle = form.dataset.cle;
     var liste = actes();
     if (liste.some(function (a) { return a.cle === cle; })) return; // double envoi : un seul acte
-    var saisie = champsDe(form).map(function (c) {
+    var champs = champsDe(form);
+    var saisie = champs.map(function (c) {
       if (c.tagName === "FIELDSET") return cases(c);
       return c.type === "checkbox" ? c.checked : c.value;
     });
+    // Où sont les champs personnels de la saisie : effacés dès l'envoi ou le refus.
+    var prives = [];
+    champs.forEach(function (c, i) {
+      if (S.personnels(form.dataset.command).indexOf(c.name) >= 0) prives.push(i);
+    });
     liste.push({ cle: cle, commande: form.dataset.command, corps: lu.corps, resume: lu.resume,
-      fixe: form.dataset.fixed, saisie: saisie, etat: "attente", cree: Date.now() });
+      fixe: form.dataset.fixed, saisie: saisie, prives: prives, etat: "attente",
+      cree: Date.now() });
     garder(liste);
     form.dataset.envoye = "1";
     if (!navigator.onLine) {
@@ -464,5 +358,5 @@
   envoyer();
 
   E.actes = actes;
-  E.decimal = decimal;
+  E.decimal = S.decimal;
 })();

@@ -2,10 +2,10 @@
  * vue de chaque page restent lisibles sans connexion. Les actes, eux, ne passent jamais par
  * ce cache : la page les garde sur l'appareil et les envoie au retour du réseau. */
 "use strict";
-var VERSION = "cocagne-espace-v3";
+var VERSION = "cocagne-espace-v4";
 var COQUILLE = ["/dashboard/style.css", "/dashboard/espace.css", "/dashboard/espace.js",
-  "/dashboard/espace-actes.js", "/dashboard/sans-js.css", "/dashboard/favicon.svg",
-  "/espace/manifest.webmanifest"];
+  "/dashboard/espace-saisie.js", "/dashboard/espace-actes.js", "/dashboard/sans-js.css",
+  "/dashboard/favicon.svg", "/espace/manifest.webmanifest"];
 
 self.addEventListener("install", function (evenement) {
   evenement.waitUntil(caches.open(VERSION).then(function (cache) {

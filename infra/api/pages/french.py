@@ -90,3 +90,10 @@ def count(number: int) -> str:
     """An integer with French grouping (``12 345``)."""
     text = f"{abs(number):,}".replace(",", GROUP)
     return MINUS + text if number < 0 else text
+
+
+def plural(number: int, singular: str, several: str = "") -> str:
+    """A count and its noun agreeing in French: ``1 structure``, ``0 structure``,
+    ``4 structures`` (``several``: the plural when it is not the noun plus « s »)."""
+    word = singular if abs(number) < 2 else several or f"{singular}s"
+    return f"{count(number)} {word}"

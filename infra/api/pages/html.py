@@ -28,6 +28,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from domain import commands, governance_commands, reporting_commands
+
 DECIMAL_PATTERN = r"\s*[0-9][0-9\s\u202f\u00a0]*([,.][0-9]{1,3})?\s*"
 """French or English decimals: ``12,5``, ``1 234,5``, ``12.5``."""
 CELSIUS_PATTERN = r"\s*[-−]?[0-9]{1,2}([,.][0-9])?\s*"
@@ -42,6 +44,28 @@ BACKDATING_HELP = ("Vide : maintenant. Jusqu’à {days} jours en arrière (la f
                    "la coopérative) ; au-delà, seule la coordination le peut, en donnant une "
                    "raison.")
 BACKDATING_DAYS_DEFAULT = 7  # domain.business_time.BACKDATING_WINDOW_DEFAULT, in days.
+
+
+
+def _personal_fields() -> dict[str, tuple[str, ...]]:
+    """Each command's personal fields (a household's name and contact), as its class lists
+    them in ``PERSONAL_FIELDS``."""
+    found: dict[str, tuple[str, ...]] = {}
+    for module in (commands, governance_commands, reporting_commands):
+        for value in vars(module).values():
+            if not (isinstance(value, type) and issubclass(value, commands.Command)):
+                continue
+            fields: tuple[str, ...] = getattr(value, "PERSONAL_FIELDS", ())
+            if value.NAME and fields:
+                found[value.NAME] = tuple(fields)
+    return found
+
+
+PERSONAL_FIELDS = _personal_fields()
+"""Command name → its personal fields. The page keeps them on the device only while an act
+is unsent, and never shows them in « Mes actes » (``data-personnels`` on the page's body)."""
+PERSONAL_FIELDS_JSON = json.dumps({name: list(fields) for name, fields
+                                   in sorted(PERSONAL_FIELDS.items())}, separators=(",", ":"))
 
 _ids = itertools.count(1)
 _SPECIAL = re.compile("[&<>\"']")

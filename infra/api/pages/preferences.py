@@ -24,6 +24,7 @@ from domain.allocations import week_monday
 from domain.preferences import BasketSize, SeasonPlan, season_of, season_plan_id
 from infra import decision_words as words
 from infra.api.access import Caller
+from infra.api.pages import french
 from infra.api.pages.directory import Directory
 from infra.api.pages.html import Column, Field, Form, Option, join, section, table, tag
 from infra.api.services import Services
@@ -110,8 +111,10 @@ def outlet_preferences_section(page: Page) -> Markup:
     products = plan.products() if plan is not None else []
     counts = [plan.counts(product) for product in products] if plan is not None else []
     by_size = ", ".join(f"{words.SIZES[size]} {sizes.count(size)}" for size in BasketSize)
-    summary = tag("p", f"{words.season(season).capitalize()} : {len(stated)} foyer(s) sur "
-                       f"{len(referred)} ont dit leurs souhaits — paniers {by_size}.",
+    said = "a dit ses" if len(stated) < 2 else "ont dit leurs"
+    summary = tag("p", f"{words.season(season).capitalize()} : "
+                       f"{french.plural(len(stated), 'foyer')} sur {len(referred)} {said} "
+                       f"souhaits — paniers {by_size}.",
                   id="souhaits-foyers")
     counted = table(f"Souhaits des foyers — {words.season(season)}",
                     [Column("Produit"), Column("Le veulent", number=True),

@@ -6,6 +6,7 @@ recall a lot."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from markupsafe import Markup
@@ -25,14 +26,15 @@ def producer_page(page: Page) -> Markup:
     stock, trace = page.view("stock"), page.view("trace")
     rows = lot_rows(stock, "producer_id = ?", [str(me)])
     offered = trace.lots([row[0] for row in rows]) if rows else {}
-    journeys = _journeys(page, [row[0] for row in rows])
+    movements = _movements(page, [row[0] for row in rows])
+    journeys = {lot_id: _journey(moves) for lot_id, moves in movements.items()}
     held = holds_now(page, [row[0] for row in rows])
     table_rows, keys = [], []
     for row in rows:
         lot = offered.get(row[0])
         quantity_g = lot.quantity_g if lot is not None else 0
         state = ("rappelé" if row[10] else f"bloqué : {held[row[0]]}" if row[0] in held
-                 else word(row[4]))
+                 else _state(row, movements.get(row[0], {})))
         table_rows.append([row[1], f"{row[2]} {row[3]}".strip(), state,
                            french.kg_number(quantity_g), dated(row[6], row[13]),
                            page.name(row[5]) if row[5] else "—",
@@ -83,23 +85,57 @@ def producer_page(page: Page) -> Markup:
     ])
 
 
-def _journeys(page: Page, lot_ids: list[str]) -> dict[str, str]:
-    """Where each lot went, in a few words (received at, delivered to, distributed)."""
+Moves = dict[str, tuple[int, int]]
+"""A lot's movements by kind: (how many holders, grams)."""
+JOURNEY_KINDS = ("received", "split", "merged", "transformed", "delivered", "distributed",
+                 "lost")
+USED_WORDS = {"split": "divisé", "merged": "regroupé", "transformed": "transformé"}
+
+
+def _movements(page: Page, lot_ids: list[str]) -> dict[str, Moves]:
+    """Each lot's movements that say where it went, by kind."""
     if not lot_ids:
         return {}
     trace = page.view("trace")
+    kinds = ", ".join(f"'{kind}'" for kind in JOURNEY_KINDS)
     rows = trace.database.query_in(
         "SELECT lot_id, kind, COUNT(DISTINCT holder_id), SUM(quantity_g) "
         f"FROM {trace.table('trace_movements')} WHERE lot_id IN ({{in_list}}) "
-        "AND kind IN ('received', 'split', 'delivered', 'distributed', 'lost') "
-        "GROUP BY lot_id, kind", lot_ids)
-    words = {"received": "reçu {kg}", "split": "divisé", "delivered": "livré à {n} "
-             "structure(s)", "distributed": "distribué {kg}", "lost": "perte {kg}"}
-    parts: dict[str, list[str]] = {}
-    for lot_id, kind, holders, grams in sorted(rows, key=lambda row: list(words).index(row[1])):
-        parts.setdefault(lot_id, []).append(
-            words[kind].format(kg=french.kg(int(grams or 0)), n=int(holders)))
-    return {lot_id: " · ".join(items) for lot_id, items in parts.items()}
+        f"AND kind IN ({kinds}) GROUP BY lot_id, kind", lot_ids)
+    found: dict[str, Moves] = {}
+    for lot_id, kind, holders, grams in rows:
+        found.setdefault(lot_id, {})[kind] = (int(holders), int(grams or 0))
+    return found
+
+
+def _journey(moves: Moves) -> str:
+    """Where a lot went, in a few words (received, delivered to, distributed)."""
+    parts = []
+    for kind in JOURNEY_KINDS:
+        if kind not in moves:
+            continue
+        holders, grams = moves[kind]
+        parts.append({"received": f"reçu {french.kg(grams)}",
+                      "delivered": f"livré à {french.plural(holders, 'structure')}",
+                      "distributed": f"distribué {french.kg(grams)}",
+                      "lost": f"perte {french.kg(grams)}"}.get(kind) or USED_WORDS[kind])
+    return " · ".join(parts)
+
+
+def _state(row: tuple[Any, ...], moves: Moves) -> str:
+    """A lot's state as its producer follows it: offered, accepted, received while some is
+    in stock; once nothing is left at the platform, on its way, delivered to n outlets,
+    divided, merged, transformed or lost."""
+    if row[4] != "received" or int(row[7]) > 0:
+        return word(row[4])
+    if int(row[9] or 0) > 0:
+        return "en route"
+    if "delivered" in moves:
+        return f"livré à {french.plural(moves['delivered'][0], 'structure')}"
+    for kind, used in USED_WORDS.items():
+        if kind in moves:
+            return used
+    return "perdu" if "lost" in moves else "épuisé"
 
 
 def _owed_and_paid(page: Page, member_id: UUID) -> Markup:

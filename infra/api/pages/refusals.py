@@ -272,6 +272,16 @@ def _word(name: str, value: str, names: Names | None) -> str:
     return value
 
 
+_AGREE = re.compile(r"(\d[\d\u202f\u00a0]*)([ \u00a0\u202f])(\w+)\(s\)")
+"""A count followed by a noun whose plural a template could not know: ``{count} lot(s)``."""
+
+
+def _agree(match: re.Match[str]) -> str:
+    """``1 lot``, ``3 lots`` for a template's ``{count} lot(s)`` once the count is known."""
+    number = int(re.sub(r"\D", "", match.group(1)))
+    return f"{match.group(1)}{match.group(2)}{match.group(3)}{'s' if number >= 2 else ''}"
+
+
 def french_message(code: str, message: str, reason: str = "",
                    facts: Mapping[str, int | str] | None = None,
                    fields: list[tuple[str, str]] | None = None,
@@ -285,6 +295,7 @@ def french_message(code: str, message: str, reason: str = "",
         except (KeyError, IndexError):
             pass  # A raise site quoting fewer facts than its template: say it generally.
         else:
+            said = _AGREE.sub(_agree, said)
             return said[:1].upper() + said[1:]
     sentence = CODE_MESSAGES.get(code, "Acte refusé")
     if fields:
@@ -319,7 +330,7 @@ def _field_said(field: str, detail: str) -> str:
     limit, operator = int(bound.group(4)), bound.group(3)
     if bound.group(2):
         return (f"{words} — {limit} caractères au plus" if operator.startswith("<") else
-                f"{words} — au moins {limit} caractère(s)")
+                f"{words} — au moins {french.plural(limit, 'caractère')}")
     value = (f"{french.euros(limit)}/kg" if name.endswith("_per_kg") else
              fact_text(name, limit))
     return f"{words} — {BOUND_WORDS[operator]} {value}"

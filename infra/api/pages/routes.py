@@ -39,7 +39,7 @@ from infra.api.dashboard_routes import DASHBOARD_DIRECTORY, SECURITY_HEADERS
 from infra.api.errors import EXCEPTION_HANDLERS, ApiError
 from infra.api.pages import french
 from infra.api.pages.directory import Directory, directory_of
-from infra.api.pages.html import join, tag
+from infra.api.pages.html import PERSONAL_FIELDS_JSON, join, tag, text
 from infra.api.pages.page import Page
 from infra.api.pages.roles import PAGES, main_page, pages_for
 from infra.api.pages.session import SESSION_ROUTES
@@ -103,8 +103,9 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         tag("span", french.moment(datetime.now(tz=UTC)), id="date-page"), "."]),
         class_="pied")
     data = {"page": slug, "position": str(position),
-            "membre": str(caller.member_id) if caller else ""}
-    body_attributes = " ".join(f'data-{key}="{value}"' for key, value in data.items())
+            "membre": str(caller.member_id) if caller else "",
+            "personnels": PERSONAL_FIELDS_JSON}
+    body_attributes = " ".join(f'data-{key}="{text(value)}"' for key, value in data.items())
     return (
         '<!doctype html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -116,6 +117,7 @@ def layout(title: str, body: Markup, *, slug: str, caller: Caller | None,
         '<link rel="stylesheet" href="/dashboard/espace.css">\n'
         '<noscript><link rel="stylesheet" href="/dashboard/sans-js.css"></noscript>\n'
         '<script src="/dashboard/espace.js" defer></script>\n'
+        '<script src="/dashboard/espace-saisie.js" defer></script>\n'
         '<script src="/dashboard/espace-actes.js" defer></script>\n</head>\n'
         f"<body {body_attributes}>\n"
         '<a class="skip" href="#contenu">Aller au contenu</a>\n'

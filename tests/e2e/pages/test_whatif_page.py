@@ -68,7 +68,9 @@ def test_a_household_says_what_its_basket_should_hold_and_its_outlet_sees_counts
     outlet.wait_for_url("**/espace/structure")
     counts = outlet.locator("#table-souhaits").inner_text()
     assert "carotte" in counts
-    assert "1 foyer(s) sur" in outlet.inner_text("#souhaits-foyers")
+    summary = outlet.inner_text("#souhaits-foyers")
+    assert "1 foyer sur " in summary, summary
+    assert " a dit ses souhaits" in summary, summary
     assert household.reference not in counts
     assert serious_violations(outlet) == []
     context.close()
