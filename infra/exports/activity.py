@@ -183,7 +183,9 @@ def _chosen(programmes: dict[UUID, ProgrammeActivity],
         found = None
     if found is None:
         matches = [item for item in programmes.values() if item.name == programme]
-        if len(matches) != 1:
+        if not matches:
+            raise HistoryError("no basket programme is named {name!r}", name=programme)
+        if len(matches) > 1:
             raise HistoryError("{count} basket programmes are named {name!r}: give the "
                                "programme id", count=len(matches), name=programme)
         found = matches[0]

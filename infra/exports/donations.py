@@ -197,9 +197,12 @@ def attestation_document(history: History, found: Attestation, language: Languag
 def _party(history: History, reference: str, what: str) -> Party:
     try:
         return history.member(reference)
-    except HistoryError as error:  # The one error ``member`` raises: no single match.
-        raise HistoryError("{what}: {count} members are named {name!r}: give the member id",
-                           what=what, **error.fields) from error
+    except HistoryError as error:  # ``member`` found none, or several.
+        if "count" in error.fields:
+            raise HistoryError("{what}: {count} members are named {name!r}: give the member "
+                               "id", what=what, **error.fields) from error
+        raise HistoryError("{what}: no member is named {name!r}", what=what,
+                           **error.fields) from error
 
 
 def export_donation_attestation(ledger: StreamReader, donor: str, year: int,

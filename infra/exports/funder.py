@@ -379,7 +379,9 @@ def _find(members: dict[UUID, Party], funder: str) -> Party:
         found = None
     if found is None:
         matches = [party for party in members.values() if party.name == funder]
-        if len(matches) != 1:
+        if not matches:
+            raise HistoryError("no member is named {name!r}", name=funder)
+        if len(matches) > 1:
             raise HistoryError("{count} members are named {name!r}: give the member id",
                                count=len(matches), name=funder)
         found = matches[0]

@@ -185,7 +185,9 @@ class History:
         if member is not None:
             return member
         matches = [party for party in self.members.values() if party.name == name_or_id]
-        if len(matches) != 1:
+        if not matches:
+            raise HistoryError("no member is named {name!r}", name=name_or_id)
+        if len(matches) > 1:
             raise HistoryError("{count} members are named {name!r}: give the member id",
                                count=len(matches), name=name_or_id)
         return matches[0]

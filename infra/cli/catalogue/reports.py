@@ -40,15 +40,19 @@ FRENCH: dict[str, str] = {
     "first day (YYYY-MM-DD, Europe/Paris)": "premier jour (AAAA-MM-JJ, heure de Paris)",
     # Why an export cannot be made (``infra.exports.errors.HistoryError`` templates).
     "no lot has the code {code!r}": "aucun lot n'a le code {code!r}",
+    "no member is named {name!r}": "aucun membre ne s'appelle {name!r}",
+    "{what}: no member is named {name!r}": "{what} : aucun membre ne s'appelle {name!r}",
     "{count} members are named {name!r}: give the member id":
-        "{count} membre(s) nommé(s) {name!r} : donnez l'identifiant du membre",
+        "{count} membres s'appellent {name!r} : donnez l'identifiant du membre",
     "{what}: {count} members are named {name!r}: give the member id":
-        "{what} : {count} membre(s) nommé(s) {name!r} : donnez l'identifiant du membre",
+        "{what} : {count} membres s'appellent {name!r} : donnez l'identifiant du membre",
     "lot {lot} reaches more than {limit} lots": "le lot {lot} atteint plus de {limit} lots",
     "member {name} is not a funder (it is: {kind})":
         "le membre {name} n'est pas un financeur (c'est : {kind})",
+    "no basket programme is named {name!r}":
+        "aucun programme de paniers ne s'appelle {name!r}",
     "{count} basket programmes are named {name!r}: give the programme id":
-        "{count} programme(s) de paniers nommé(s) {name!r} : donnez l'identifiant du "
+        "{count} programmes de paniers s'appellent {name!r} : donnez l'identifiant du "
         "programme",
     "year {year} is outside {low}..{high}": "l'année {year} n'est pas entre {low} et {high}",
     "the period ends ({end}) before it starts ({start})":
