@@ -23,6 +23,8 @@ from infra.logs import configure_logging
 from infra.store import StoreLocation, sqlite_location
 
 POSTGRES_ADMIN_URL = os.environ.get("COCAGNE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_DATABASE_PREFIX = os.environ.get("COCAGNE_TEST_DATABASE_PREFIX", "cocagne_test")
+"""What the test databases' names begin with (one prefix per person sharing the server)."""
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -32,7 +34,7 @@ configure_logging("warning")
 
 def create_postgres_database() -> StoreLocation:
     """Create an empty database on the local server and return its location."""
-    name = f"cocagne_test_{uuid4().hex[:12]}"
+    name = f"{POSTGRES_DATABASE_PREFIX}_{uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return StoreLocation(kind="postgres", postgres_dbname=name)

@@ -31,6 +31,7 @@ from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from infra.api.download_names import content_disposition
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.export_routes import caller_of, own_scope
 from infra.api.queries import services_of
@@ -164,9 +165,9 @@ def export_history(request: Request[Any, Any, Any],
         store.close()
     spool.seek(0)
     day = datetime.now(tz=PARIS).date().isoformat()
-    name = f"historique-{member}-{day}.jsonl" if member else f"historique-{day}.jsonl"
+    stem = f"historique-{member}-{day}" if member else f"historique-{day}"
     return Stream(_chunks(spool), media_type=HISTORY_MEDIA_TYPE,
-                  headers={"Content-Disposition": f'attachment; filename="{name}"',
+                  headers={"Content-Disposition": content_disposition(stem, "jsonl"),
                            "X-History-Head": str(summary.head_notification_id),
                            "X-History-Events": str(summary.events)})
 

@@ -26,7 +26,6 @@ shape.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -46,6 +45,7 @@ from litestar.openapi.spec import (
 from litestar.params import PathParameter, QueryParameter
 
 from infra.api.access import Caller
+from infra.api.download_names import content_disposition
 from infra.api.errors import COMMON_ERRORS, ApiError, error_spec
 from infra.api.policy import Scope
 from infra.api.queries import LOT_REF_LENGTH_MAX, services_of
@@ -71,7 +71,6 @@ from infra.exports.trace import trace_table
 
 MEMBER_REF_LENGTH_MAX = 200  # A member id (36) or exact name (names are short).
 INSTANT_LENGTH_MAX = 64  # An ISO date-time with offset and microseconds is 32 characters.
-FILENAME_LENGTH_MAX = 100  # Characters of a download's name: enough for a code and a period.
 EPCIS_MEDIA_TYPE = "application/ld+json"
 MEDIA_TYPES = {
     Format.CSV: "text/csv",  # Litestar adds "; charset=utf-8" to text/*.
@@ -82,7 +81,6 @@ TABLE_KEY_LENGTH_MAX = 40  # The names of a report's tables are short words.
 YEAR_MIN, YEAR_MAX = 2000, 2100
 P = ParamSpec("P")
 T = TypeVar("T")
-UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 EXPORT_ERRORS: dict[int, ResponseSpec] = {
     **COMMON_ERRORS,
@@ -152,16 +150,15 @@ EPCIS_DOCUMENT = document_operation({
 # ------------------------------------------------------------------ helpers
 
 
-def attachment(data: bytes, media_type: str, filename: str) -> Response[bytes]:
-    """``data`` as a download named ``filename`` (made safe for the header)."""
-    safe = UNSAFE_FILENAME.sub("_", filename).strip("._")[:FILENAME_LENGTH_MAX] or "export"
+def attachment(data: bytes, media_type: str, stem: str, extension: str) -> Response[bytes]:
+    """``data`` as a download named in French ``stem.extension`` (``download_names``)."""
     return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+                    headers={"Content-Disposition": content_disposition(stem, extension)})
 
 
 def spreadsheet(data: bytes, output_format: Format, stem: str) -> Response[bytes]:
     """A CSV, XLSX or PDF download."""
-    return attachment(data, MEDIA_TYPES[output_format], f"{stem}.{output_format.value}")
+    return attachment(data, MEDIA_TYPES[output_format], stem, output_format.value)
 
 
 def caller_of(request: Request[Any, Any, Any]) -> Caller:
@@ -276,9 +273,9 @@ def export_epcis(request: Request[Any, Any, Any],
             member_id = caller_of(request).member_id
             events = [event for event in events
                       if history.lots[event.lot_id].producer_id == member_id]
-        stem = f"epcis-{start or 'start'}-{end or 'now'}"
+        stem = f"epcis-{start or 'début'}-{end or 'maintenant'}"
     data = encode_document(epcis_document(history, events))
-    return attachment(data, EPCIS_MEDIA_TYPE, f"{stem}.jsonld")
+    return attachment(data, EPCIS_MEDIA_TYPE, stem, "jsonld")
 
 
 @get("/api/exports/trace/{lot:str}", name="export_trace", tags=["exports"],
@@ -300,7 +297,7 @@ def export_trace(request: Request[Any, Any, Any],
     check_own_lot(request, found)
     table = built(trace_table, history, found.code, language)
     data = built(render, [table], output_format, language, generated_at=datetime.now(UTC))
-    return spreadsheet(data, output_format, f"trace-{found.code}")
+    return spreadsheet(data, output_format, f"traçabilité-{found.code}")
 
 
 @get("/api/exports/register/{member_id:str}", name="export_register", tags=["exports"],
@@ -325,7 +322,7 @@ def export_register(request: Request[Any, Any, Any], member_id: MemberRef,
         raise ApiError(403, "forbidden", f"the register of {party.name} is not the caller's own")
     table = built(register_table, history, party, start, end, language)
     data = built(render, [table], output_format, language, generated_at=datetime.now(UTC))
-    return spreadsheet(data, output_format, f"register-{party.name}-{start}-{end}")
+    return spreadsheet(data, output_format, f"registre-{party.name}-{start}-{end}")
 
 
 @get("/api/exports/funder-report/{funder_id:str}", name="export_funder_report",
@@ -362,7 +359,7 @@ def export_funder_report(request: Request[Any, Any, Any],
     else:
         data = built(render, funder_tables(report, members, language), output_format,
                      language, table_key=table)
-    return spreadsheet(data, output_format, f"funder-report-{report.funder.name}-{start}-{end}")
+    return spreadsheet(data, output_format, f"rapport-financeur-{report.funder.name}-{start}-{end}")
 
 
 @get("/api/exports/casf-register/{member_id:str}", name="export_casf_register",
@@ -481,7 +478,7 @@ def export_activity_route(
     else:
         data = built(render, activity_tables(facts.history, found, language), output_format,
                      language, table_key=table)
-    return spreadsheet(data, output_format, f"activite-{found.scope}-{year}")
+    return spreadsheet(data, output_format, f"activité-{found.scope}-{year}")
 
 
 def member_of(history: History, reference: str) -> Party:

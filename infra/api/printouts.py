@@ -24,6 +24,7 @@ from domain.deliveries import Delivery
 from domain.lots import Lot
 from domain.sites import Site
 from domain.stock_rules import gtin_is_valid
+from infra.api.download_names import content_disposition
 from infra.api.errors import ApiError
 from infra.api.export_routes import document_operation
 from infra.api.policy import Scope
@@ -52,7 +53,7 @@ GtinRef = Annotated[str, PathParameter(min_length=8, max_length=14, pattern=r"^[
 
 def _pdf(data: bytes, stem: str) -> Response[bytes]:
     return Response(data, media_type=PDF,
-                    headers={"Content-Disposition": f'inline; filename="{stem}.pdf"'})
+                    headers={"Content-Disposition": content_disposition(stem, "pdf", "inline")})
 
 
 def _html(page: str) -> Response[str]:
@@ -119,8 +120,8 @@ def pick_list_page(request: Request[Any, Any, Any], delivery_id: DeliveryRef,
 def pick_list_document(request: Request[Any, Any, Any], delivery_id: DeliveryRef,
                        after: After = None) -> Response[bytes]:
     """The pick list in French, A4."""
-    return _pdf(pick_list_pdf(_pick_list(request, delivery_id, after)),
-                f"preparation-{delivery_id}")
+    data = _pick_list(request, delivery_id, after)
+    return _pdf(pick_list_pdf(data), f"liste-de-préparation-{data.planned_for}-{data.site}")
 
 
 # ---------------------------------------------------------------------- labels
@@ -149,10 +150,11 @@ def lot_label_document(request: Request[Any, Any, Any], lot: LotRef,
                        after: After = None) -> Response[bytes]:
     """The label on an A4 sheet of eight."""
     labels = _lot_labels(request, lot, after)
-    return _pdf(labels_pdf(labels), f"etiquette-{labels[0].code}")
+    return _pdf(labels_pdf(labels), f"étiquette-{labels[0].code}")
 
 
-def _site_labels(request: Request[Any, Any, Any], site_id: UUID, after: int | None) -> Any:
+def _site_labels(request: Request[Any, Any, Any], site_id: UUID,
+                 after: int | None) -> tuple[Site, Any]:
     services = services_of(request)
     wait_for(services, after, ["stock", "trace"])
     site = find_stream(services.ledger, site_id)
@@ -160,9 +162,9 @@ def _site_labels(request: Request[Any, Any, Any], site_id: UUID, after: int | No
         raise ApiError(404, "not_found", f"site {site_id} does not exist")
     if request.state.scope == Scope.OWN and site.operator_id != request.state.caller.member_id:
         raise ApiError(403, "forbidden", f"site {site.name} is operated by another member")
-    return lot_labels(services.ledger, services.views.trace,
-                      site_lot_ids(services.views.stock, str(site_id)),
-                      base_url=_base_url(request), moment=_now())
+    return site, lot_labels(services.ledger, services.views.trace,
+                            site_lot_ids(services.views.stock, str(site_id)),
+                            base_url=_base_url(request), moment=_now())
 
 
 @get("/api/sites/{site_id:uuid}/labels.html", name="site_labels_html", tags=["stock"],
@@ -171,7 +173,7 @@ def _site_labels(request: Request[Any, Any, Any], site_id: UUID, after: int | No
 def site_labels_page(request: Request[Any, Any, Any], site_id: SiteRef,
                      after: After = None) -> Response[str]:
     """One label per lot with stock at the site, eight per A4 sheet."""
-    return _html(labels_html(_site_labels(request, site_id, after)))
+    return _html(labels_html(_site_labels(request, site_id, after)[1]))
 
 
 @get("/api/sites/{site_id:uuid}/labels.pdf", name="site_labels_pdf", tags=["stock"],
@@ -180,7 +182,8 @@ def site_labels_page(request: Request[Any, Any, Any], site_id: SiteRef,
 def site_labels_document(request: Request[Any, Any, Any], site_id: SiteRef,
                          after: After = None) -> Response[bytes]:
     """One label per lot with stock at the site, eight per A4 sheet."""
-    return _pdf(labels_pdf(_site_labels(request, site_id, after)), f"etiquettes-{site_id}")
+    site, labels = _site_labels(request, site_id, after)
+    return _pdf(labels_pdf(labels), f"étiquettes-{site.name}")
 
 
 # -------------------------------------------------------------------- lot page

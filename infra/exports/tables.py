@@ -10,6 +10,12 @@ the reader's locale shows it), a bold frozen header row and an autofilter, so th
 is sortable as FSMA 204 asks; each sheet prints on A4 landscape, fitted to the page width,
 with its header row repeated on every page.
 
+Text a member typed is never read as a formula (OWASP's "CSV injection"): in CSV a text
+beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``
+(``=HYPERLINK(...)`` is shown, not followed); in XLSX every text is a text cell, never a
+formula (openpyxl would write ``=...`` as one) nor an error value (``#N/A``). Numbers stay
+numbers: a negative balance is written as a number in both.
+
 Times are shown in Europe/Paris, where the people reading them are (the headers say so).
 Quantities arrive as integer grams, money as integer cents and shares as basis points; they
 become kilograms, euros and percents only here, exactly, through ``Decimal``.
@@ -38,9 +44,14 @@ from infra.exports.french import paris
 SHEET_TITLE_LENGTH_MAX = 31  # Excel refuses longer sheet names.
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Characters Excel refuses in them.
 COLUMN_WIDTH_MAX = 60  # Characters: wider columns only push the rest off screen.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters XML 1.0 cannot hold (openpyxl refuses them): a text stored before the
+doors refused them shows U+FFFD in their place instead of failing the whole workbook."""
 ROWS_MAX = 1_000_000  # Excel's sheet holds 1,048,576 rows; more is not a spreadsheet.
 
 CellValue = str | int | date | datetime | None
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP's list)."""
 
 
 class Kind(enum.StrEnum):
@@ -147,7 +158,15 @@ def csv_text(column: Column, value: CellValue, language: Language) -> str:
         return f"{value:%Y-%m}"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return neutralised(value)
     return str(value)
+
+
+def neutralised(text: str) -> str:
+    """A text as a CSV cell: prefixed with ``'`` when a spreadsheet would read it as a
+    formula (only texts: numbers are written by the kinds above)."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
 def render_csv(table: Table, language: Language) -> bytes:
@@ -214,6 +233,8 @@ def xlsx_value(column: Column, value: CellValue) -> str | int | Decimal | date |
         return Decimal(value).scaleb(-4)
     if isinstance(value, datetime):
         return paris_naive(value)
+    if isinstance(value, str):
+        return XLSX_ILLEGAL.sub("\ufffd", value)
     return value
 
 
@@ -248,9 +269,12 @@ def render_xlsx(tables: Sequence[Table], language: Language) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         widths = [len(column.header(language)) for column in table.columns]
-        for row in table.rows:
+        for number, row in enumerate(table.rows, start=2):
             values = [xlsx_value(column, row.get(column.key)) for column in table.columns]
             sheet.append(values)
+            for index, value in enumerate(values, start=1):
+                if isinstance(value, str):  # openpyxl made "=..." a formula, "#N/A" an error.
+                    sheet.cell(row=number, column=index).data_type = "s"
             for index, column in enumerate(table.columns):
                 widths[index] = max(widths[index],
                                     len(csv_text(column, row.get(column.key), language)))

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from infra.api.download_names import download_name
 from infra.api.pages import french
 from infra.api.pages.html import (
     Column,
@@ -171,7 +172,9 @@ def _pick_list_links(page: Page, entry: Any) -> Markup:
     if page.may("pick_list_pdf"):
         links.append(short_link("PDF", context,
                                 f"/api/deliveries/{entry.delivery_id}/pick-list.pdf",
-                                download=f"preparation-{entry.planned_for}.pdf"))
+                                download=download_name(
+                                    f"liste-de-préparation-{entry.planned_for}-"
+                                    f"{page.name(entry.site_id)}", "pdf")))
     if page.may("pick_list_html"):
         links.append(short_link("Page à imprimer", context,
                                 f"/api/deliveries/{entry.delivery_id}/pick-list.html",

@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from infra.api.download_names import download_name
 from infra.api.pages import french
 from infra.api.pages.html import Column, figures, join, short_link, table, tag
 from infra.api.pages.page import ROWS_MAX, Page
@@ -134,7 +135,7 @@ def lines_table(page: Page, lines: Sequence[Any], *, caption: str, table_id: str
         if printable:
             row.append(short_link("PDF", f"étiquette du lot {line.code}",
                                   f"/api/lots/{line.lot_id}/label.pdf",
-                                  download=f"etiquette-{line.code}.pdf"))
+                                  download=download_name(f"étiquette-{line.code}", "pdf")))
             key.append(None)
         rows.append(row)
         keys.append(key)

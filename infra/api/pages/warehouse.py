@@ -13,6 +13,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from infra.api.download_names import download_name
 from infra.api.pages import french
 from infra.api.pages.chart import chart_html, stock_history
 from infra.api.pages.donations import donations_section
@@ -131,7 +132,7 @@ def stock_section(page: Page, my_sites: list[tuple[UUID, str]], lines: Sequence[
         sheets = tag("ul", join(
             tag("li", tag("a", f"Étiquettes de tout le stock du site « {name} » (PDF)",
                           href=f"/api/sites/{site_id}/labels.pdf", class_="bouton",
-                          download=f"etiquettes-{name}.pdf"))
+                          download=download_name(f"étiquettes-{name}", "pdf")))
             for site_id, name in my_sites), class_="telechargements")
     return section(
         "stock", "Stock de mes sites",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import openpyxl
@@ -48,12 +50,24 @@ def epcis(response: httpx.Response) -> dict[str, Any]:
     return document
 
 
+DISPOSITION = re.compile(r"attachment; filename=\"([A-Za-z0-9-]+\.[a-z]+)\"; "
+                         r"filename\*=UTF-8''([A-Za-z0-9%-]+\.[a-z]+)")
+"""An attachment named twice (RFC 6266): in plain ASCII, then in UTF-8 with its accents."""
+
+
+def download_names(response: httpx.Response) -> tuple[str, str]:
+    """The ASCII name of an attachment and its accented one."""
+    header = response.headers["content-disposition"]
+    match = DISPOSITION.fullmatch(header)
+    assert match is not None, header
+    return match[1], unquote(match[2], errors="strict")
+
+
 def workbook_rows(response: httpx.Response) -> int:
     """Rows of the first sheet of an XLSX attachment."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX
-    assert response.headers["content-disposition"].startswith("attachment; filename=")
-    assert response.headers["content-disposition"].endswith('.xlsx"')
+    assert download_names(response)[1].endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     return int(book.worksheets[0].max_row or 0)
 
@@ -62,7 +76,7 @@ def csv_text(response: httpx.Response) -> str:
     """The text of a CSV attachment (after its BOM)."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
-    assert response.headers["content-disposition"].endswith('.csv"')
+    assert download_names(response)[1].endswith(".csv")
     assert response.content.startswith(BOM)
     return response.content[len(BOM):].decode("utf-8")
 
@@ -159,7 +173,7 @@ def pdf_bytes(response: httpx.Response) -> bytes:
     """The bytes of a PDF attachment."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == PDF
-    assert response.headers["content-disposition"].endswith('.pdf"')
+    assert download_names(response)[1].endswith(".pdf")
     assert response.content.startswith(b"%PDF")
     return response.content
 
@@ -218,3 +232,41 @@ def test_recall_impact_says_what_money_is_at_stake(client: TestClient[Litestar],
     assert body["money"]["transfers"] == []
     assert body["money"]["totals"]["posted_cents"] == 0
     assert body["in_transit"]
+
+
+def test_downloads_are_named_in_french_with_their_accents(client: TestClient[Litestar],
+                                                          world: World) -> None:
+    """Each export is saved under a French name: the accented one (``filename*``) and its
+    ASCII spelling (``filename``) for clients that know only that."""
+    day = {"from": "2026-01-01", "to": "2026-01-31"}
+    coordinator = world.headers("coordinator")
+    named = {
+        f"/api/exports/register/{world.outlet}": (
+            {**day, "format": "xlsx"},
+            "registre-Épicerie-solidaire-2026-01-01-2026-01-31.xlsx"),
+        f"/api/exports/casf-register/{world.outlet}": (
+            {**day, "format": "pdf"},
+            "registre-casf-Épicerie-solidaire-2026-01-01-2026-01-31.pdf"),
+        f"/api/exports/funder-report/{world.funder}": (
+            {**day, "format": "csv"}, "rapport-financeur-Fondation-2026-01-01-2026-01-31.csv"),
+        f"/api/exports/donation-attestation/{world.producer}": (
+            {"year": 2026}, "attestation-dons-Jardin-de-Chalon-2026.pdf"),
+        "/api/exports/activity": ({"year": 2026, "format": "csv"}, None),
+        "/api/exports/epcis": ({"from": "2026-01-01"}, "epcis-2026-01-01-maintenant.jsonld"),
+    }
+    for url, (params, expected) in named.items():
+        response = client.get(url, params=params, headers=coordinator)
+        assert response.status_code == 200, response.text
+        ascii_name, name = download_names(response)
+        if expected is not None:
+            assert name == expected
+        else:
+            assert name.startswith("activité-"), name
+            assert name.endswith("-2026.csv"), name
+        assert ascii_name == name.replace("É", "E").replace("é", "e"), ascii_name
+    trace = client.get(f"/api/exports/trace/{world.lot}", params={"format": "xlsx"},
+                       headers=coordinator)
+    ascii_name, name = download_names(trace)
+    assert re.fullmatch(r"traçabilité-L[A-Z0-9-]+\.xlsx", name), name
+    assert ascii_name == name.replace("ç", "c").replace("é", "e")
+

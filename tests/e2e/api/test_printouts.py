@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import pypdfium2
@@ -32,6 +32,14 @@ from infra.store import sqlite_location
 DEMO_END = date(2026, 12, 10)
 RENDER_DPI = 300  # A label printer's resolution: QR modules are several pixels wide.
 
+
+
+def saved_as(disposition: str) -> tuple[str, str]:
+    """The ASCII and the accented names a printout is shown and saved under."""
+    match = re.fullmatch(r"inline; filename=\"([A-Za-z0-9-]+\.pdf)\"; "
+                         r"filename\*=UTF-8''([A-Za-z0-9%-]+\.pdf)", disposition)
+    assert match is not None, disposition
+    return match[1], unquote(match[2], errors="strict")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory
@@ -108,6 +116,9 @@ def test_a_pick_list_sets_apart_what_the_dispatch_would_refuse(
     pdf = client.get(f"/api/deliveries/{delivery}/pick-list.pdf",
                      headers=auth(tokens, "platform"))
     assert pdf.headers["content-type"] == "application/pdf"
+    fallback, name = saved_as(pdf.headers["content-disposition"])
+    assert name.startswith("liste-de-préparation-2026-12-11-"), name
+    assert fallback.startswith("liste-de-preparation-2026-12-11-"), fallback
     (tmp_path / "preparation.pdf").write_bytes(pdf.content)
     text = text_of(pages(pdf.content)[0])
     assert "Liste de préparation — livraison du 11/12/2026" in text
@@ -131,6 +142,9 @@ def test_a_sheet_of_labels_reads_back_to_each_lots_trace(
     site_id = app.state.services.views.stock.lines()[0].site_id
     answer = client.get(f"/api/sites/{site_id}/labels.pdf", headers=auth(tokens, "platform"))
     assert answer.status_code == 200, answer.text
+    fallback, name = saved_as(answer.headers["content-disposition"])
+    assert name.startswith("étiquettes-"), name
+    assert fallback.startswith("etiquettes-"), fallback
     (tmp_path / "etiquettes.pdf").write_bytes(answer.content)
     first = pages(answer.content)[0]
     image = first.render(scale=RENDER_DPI / 72).to_pil()

@@ -460,6 +460,7 @@ def test_a_funder_commits_a_budget_and_downloads_its_report(browser: Browser,
     assert demo.head() == before
     with page.expect_download() as download:
         page.locator("a", has_text="Mon rapport de financeur — XLSX").click()
+    assert download.value.suggested_filename.startswith("rapport-financeur-")
     assert download.value.suggested_filename.endswith(".xlsx")
     assert download.value.path().stat().st_size > 1_000
     page.context.close()
@@ -538,7 +539,7 @@ def test_the_pages_read_without_javascript(browser: Browser, demo: Demo) -> None
     page.fill("#export-lot", code)
     with page.expect_download() as download:
         page.locator("form.export-lot button[type=submit]").click()
-    assert download.value.suggested_filename.endswith(".xlsx")
+    assert download.value.suggested_filename == f"traçabilité-{code.strip()}.xlsx"
     page.locator("#deconnexion button").click()
     page.wait_for_url("**/espace")
     assert page.locator("#jeton").count() == 1
