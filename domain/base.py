@@ -21,6 +21,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain.business_time import aware, check_act_order
 from domain.errors import RoleRequired
 
 
@@ -139,6 +140,14 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         self.apply(aggregate)
         aggregate.version = self.originator_version
         aggregate.modified_on = self.timestamp
+        occurred_at = self.context.occurred_at
+        if occurred_at.tzinfo is None:  # ``aware`` inlined: every event of every load.
+            occurred_at = occurred_at.replace(tzinfo=UTC)
+        latest = aggregate.latest_occurred_at
+        if latest is None or occurred_at > latest:
+            aggregate.latest_occurred_at = occurred_at
+        if aggregate.NOTES_ACTS:
+            aggregate.note_act(self, occurred_at)
         return aggregate
 
     def apply(self, aggregate: Any) -> None:
@@ -158,7 +167,10 @@ class Created(Event, frozen=True, kw_only=True):
         assert aggregate is None, f"{type(self).__qualname__} only starts a stream"
         new = self.AGGREGATE.__new__(self.AGGREGATE)
         new._base_init(self.originator_id, self.originator_version, self.timestamp)
+        new.latest_occurred_at = aware(self.context.occurred_at)
         self.apply(new)
+        if new.NOTES_ACTS:
+            new.note_act(self, new.latest_occurred_at)
         return new
 
 
@@ -167,7 +179,21 @@ class Aggregate:
 
     Command methods check first (raising a ``DomainError``) and only then ``_trigger`` events,
     so a refused command leaves both the aggregate and the store unchanged.
+
+    Every aggregate remembers the latest business time of its events
+    (``latest_occurred_at``, the greatest ``context.occurred_at`` folded so far: derived
+    from the stored events, never stored itself). A stream whose acts are causally ordered
+    (a lot, a delivery, a transfer, a basket, a donation) sets ``ORDERED_IN_BUSINESS_TIME``
+    and names itself (``business_time_label``): each new act on it is then refused when
+    dated before that latest time (``business_time.check_act_order``). Streams whose acts
+    are independent of each other (an account's movements, a round's needs, a proposal's
+    votes) do not.
     """
+
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = False
+    """Whether an act may not be dated before the stream's latest act (see the class)."""
+    NOTES_ACTS: ClassVar[bool] = False
+    """Whether ``note_act`` sees each event folded (a lot keeps a latest time per holder)."""
 
     def _base_init(self, aggregate_id: UUID, version: int, timestamp: datetime) -> None:
         self._id = aggregate_id
@@ -175,6 +201,25 @@ class Aggregate:
         self.created_on = timestamp
         self.modified_on = timestamp
         self._pending_events: list[Event] = []
+        self.latest_occurred_at: datetime | None = None
+        """The latest business time of the events folded (a snapshot keeps it). None
+        before any, and for an account loaded from its first and last events only
+        (``Account.resume``; accounts are not ``ORDERED_IN_BUSINESS_TIME``)."""
+
+    def note_act(self, event: Event, occurred_at: datetime) -> None:
+        """Remember more of an event's business time than ``latest_occurred_at`` (called
+        after each event is applied, when ``NOTES_ACTS``; ``occurred_at`` is in UTC)."""
+
+    def business_time_floor(self, topic: str,  # noqa: ARG002 - a lot's override reads them.
+                            fields: dict[str, Any]) -> datetime | None:  # noqa: ARG002
+        """The earliest business time an act of ``topic`` with ``fields`` may take on this
+        ordered stream: its latest act's (a lot narrows it to the holder the act concerns)."""
+        return self.latest_occurred_at
+
+    def business_time_label(self) -> tuple[str, str]:
+        """What the stream is and its name, for a refusal of an act dated too early
+        (``("lot", "CAR-0001")``); overridden by ordered streams."""
+        return type(self).__name__.lower(), str(self.id)
 
     @property
     def id(self) -> UUID:
@@ -207,12 +252,21 @@ class Aggregate:
         aggregate_class = event.AGGREGATE
         aggregate = aggregate_class.__new__(aggregate_class)
         aggregate._base_init(event.originator_id, event.originator_version, event.timestamp)
+        aggregate.latest_occurred_at = aware(event.context.occurred_at)
         event.apply(aggregate)
+        if aggregate.NOTES_ACTS:
+            aggregate.note_act(event, aggregate.latest_occurred_at)
         assert isinstance(aggregate, cls)
         aggregate._pending_events.append(event)
         return aggregate
 
     def _trigger(self, event_class: type[Event], **fields: Any) -> None:
+        if self.ORDERED_IN_BUSINESS_TIME:
+            floor = self.business_time_floor(event_class.TOPIC, fields)
+            if floor is not None:
+                what, name = self.business_time_label()
+                check_act_order(fields["context"].occurred_at, floor, what=what, name=name,
+                                act=event_class.TOPIC)
         event = event_class(originator_id=self.id, originator_version=self.version + 1,
                             timestamp=utc_now(), **fields)
         event.mutate(self)

@@ -319,6 +319,12 @@ class Basket(Aggregate):
     funder_payments: list[FunderPayment]
     status: BasketStatus
 
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = True  # Collected or cancelled once prepared.
+
+    def business_time_label(self) -> tuple[str, str]:
+        """The basket by its week, in a refusal of an act dated too early."""
+        return "basket", self.week
+
     class Prepared(Created, frozen=True, kw_only=True):
         """A collection point made up a basket from lots and reserved its payments."""
 

@@ -14,6 +14,23 @@ The rule, a pure function of its inputs (no store, no clock):
   (governed; ``BACKDATING_WINDOW_DEFAULT`` is a week). Further back only a coordinator may
   go, and only with a reason, which the act records.
 
+Within a stream whose acts follow from each other (a lot, a delivery, a transfer, a
+basket, a donation: ``Aggregate.ORDERED_IN_BUSINESS_TIME``), an act is **not dated before
+the stream's latest act** (``check_act_order``; the same time is allowed: a reception and
+the hold it triggers are one moment). A dispatch dated before the lot's reception would
+make stock "as of" the evening in between negative, and a view and a recount from the
+events would disagree about whether the lot existed then. A lot's acts follow per holder
+(``LotState.business_time_floor``): the site's acts follow each other, each outlet's its
+own (an outlet typing Friday's handouts after another recorded Saturday's is a late entry,
+not a reordering), and a hold, its release or a recall follows them all. Derived lots
+follow: a split, merge, transformation or sorting records an act on each parent, so no
+child is dated before its parents' latest acts. The rule holds for a coordinator's
+back-dating with a reason too: the reason lets an act go further back than the window, not
+before what it follows — order within a stream is causality, not permission. A late entry
+that belongs before a stream's later acts is dated at (or after) the latest one, its reason
+or memo saying when it really happened. Streams of independent acts (an account's
+movements, a round's needs, a proposal's votes) are not ordered.
+
 Lot dates are checked for plausibility against the act that states them: a harvest is not
 after the offer (nor the reception), nor more than ``HARVEST_AGE_MAX`` before the offer; a
 best-before is not before the harvest, nor more than ``BEST_BEFORE_AFTER_HARVEST_MAX`` after
@@ -36,6 +53,7 @@ from domain.errors import (
     BestBeforeBeforeHarvest,
     BestBeforeTooFar,
     BusinessTimeBeforeFounding,
+    BusinessTimeBeforeLatestAct,
     BusinessTimeInFuture,
     HarvestAfterOffer,
     HarvestAfterReception,
@@ -187,6 +205,21 @@ def check_occurred_at(occurred_at: datetime, *, now: datetime, founded_at: datet
                              f"characters, got {len(reason)}", reason="text_length",
                              field="back-dating reason", length=len(reason),
                              maximum=BACKDATING_REASON_LENGTH_MAX)
+
+
+def check_act_order(occurred_at: datetime, latest_at: datetime, *, what: str, name: str,
+                    act: str) -> None:
+    """Refuse an ``act`` dated ``occurred_at`` on a stream (``what`` ``name``: ``"lot"``,
+    ``"CAR-0001"``) whose latest act is dated ``latest_at``; the same time is allowed."""
+    occurred_at, latest_at = aware(occurred_at), aware(latest_at)
+    if occurred_at >= latest_at:
+        return
+    raise BusinessTimeBeforeLatestAct(
+        f"{act} dated {shown(occurred_at)} refused: {what} {name} already has an act dated "
+        f"{shown(latest_at)}, and the acts of a {what} follow each other in time (date it "
+        f"{shown(latest_at)} or later)", reason="occurred_at_before_latest_act",
+        what=what, name=name, occurred_at=occurred_at.isoformat(),
+        latest_at=latest_at.isoformat())
 
 
 def check_offer_dates(*, harvest_date: date, best_before: date, offered_at: datetime) -> None:

@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from domain.base import Aggregate, Context, Created, Event
+from domain.dates import french_date
 from domain.errors import InvalidCommand, InvalidState
 
 STOPS_MAX = 50  # A van's day: more stops than this is a planning error.
@@ -61,6 +62,14 @@ class Delivery(Aggregate):
     stops: list[Stop]
     status: DeliveryStatus
     received_outlets: set[UUID]
+
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = True
+    """Planned, then dispatched, then received stop by stop (or cancelled): never dated
+    before the delivery's latest act (``business_time.check_act_order``)."""
+
+    def business_time_label(self) -> tuple[str, str]:
+        """The delivery by its planned day, in a refusal of an act dated too early."""
+        return "delivery", french_date(self.planned_for)
 
     class Planned(Created, frozen=True, kw_only=True):
         """A platform planned a delivery run."""

@@ -106,11 +106,18 @@ class Donation(Aggregate):
     """A donated lot, its donor and its value."""
 
     lot_id: UUID
+    lot_code: str
     donor_id: UUID
     organisation_id: UUID
     quantity_g: int
     value_cents: int
     cancelled: bool
+
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = True  # Cancelled only after recorded.
+
+    def business_time_label(self) -> tuple[str, str]:
+        """The donation by its lot's code, in a refusal of an act dated too early."""
+        return "donation", self.lot_code
 
     class Recorded(Created, frozen=True, kw_only=True):
         """A platform recorded that a lot it received was given by a donor."""
@@ -137,6 +144,7 @@ class Donation(Aggregate):
 
         def apply(self, donation: Donation) -> None:
             donation.lot_id = self.lot_id
+            donation.lot_code = self.lot_code
             donation.donor_id = self.donor_id
             donation.organisation_id = self.organisation_id
             donation.quantity_g = self.quantity_g

@@ -115,6 +115,13 @@ class BackdatingReasonRequired(DomainError):
     code = "backdating_reason_required"
 
 
+class BusinessTimeBeforeLatestAct(DomainError):
+    """The act is dated before the latest act of a stream whose acts follow each other (a
+    lot dispatched before it was received, a delivery received before it left)."""
+
+    code = "occurred_at_before_latest_act"
+
+
 class HarvestAfterOffer(DomainError):
     """A lot's harvest date is after the day it is offered."""
 

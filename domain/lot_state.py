@@ -8,10 +8,12 @@ error per refusal reason, with the numbers, and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.base import Aggregate
+from domain.base import Aggregate, Event
 from domain.business_time import check_reception_date
 from domain.dates import DateKind, dated, days_past, french_date, paris_day, remaining_life_hours
 from domain.errors import (
@@ -31,6 +33,25 @@ from domain.lot_values import Hold, LotStatus, ParentShare
 from domain.stock_rules import DEFAULT_STOCK_RULES, SetStockRules
 
 PARTS_MAX = 100  # A split into more than 100 parts is not a split but a data-entry error.
+LOT_WIDE_ACTS = frozenset({"lot.held", "lot.hold_released", "lot.recalled"})
+"""Acts that bind every holder of the lot: a hold or a recall blocks outlets' handouts too."""
+OUTLET_ACTS = frozenset({"lot.delivered", "lot.distributed"})
+"""Acts of one outlet on what it holds of the lot (with a loss at an outlet)."""
+ALL_HOLDERS = "all"
+
+
+def act_holder(topic: str, fields: Any) -> UUID | str | None:
+    """Who an act of a lot concerns: an outlet (its id), the site (None), or every holder
+    (``ALL_HOLDERS``); ``fields`` is the event or its fields (a mapping)."""
+    get: Callable[[str], Any] = (fields.get if isinstance(fields, dict)
+                                 else fields.__getattribute__)
+    if topic in OUTLET_ACTS:
+        outlet: UUID = get("outlet_id")
+        return outlet
+    if topic == "lot.lost" and get("at_outlet"):
+        holder: UUID = get("holder_id")
+        return holder
+    return ALL_HOLDERS if topic in LOT_WIDE_ACTS else None
 
 
 class LotState(Aggregate):
@@ -66,6 +87,46 @@ class LotState(Aggregate):
     temperature_dc: int | None
     """Measured at reception (chilled and frozen products)."""
 
+    latest_by_holder: dict[UUID | None, datetime]
+    """The latest business time of the acts of each holder: the site (None) or an outlet."""
+    latest_lot_wide: datetime | None
+    """The latest business time of a hold, its release or a recall."""
+
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = True
+    """No act on a lot is dated before the latest act it follows (``business_time``): a
+    dispatch before the reception would make stock as of the moment between negative.
+    Once parts of a lot are at outlets, each holder's acts follow each other, not the
+    others' (an outlet typing Friday's handouts after another one recorded Saturday's is
+    a late entry, not a reordering); a hold, its release or a recall binds them all."""
+    NOTES_ACTS: ClassVar[bool] = True
+
+    def note_act(self, event: Event, occurred_at: datetime) -> None:
+        """Keep the latest business time of the holder the act concerns."""
+        holder = act_holder(event.TOPIC, event)
+        if holder == ALL_HOLDERS:
+            if self.latest_lot_wide is None or occurred_at > self.latest_lot_wide:
+                self.latest_lot_wide = occurred_at
+            return
+        assert not isinstance(holder, str)
+        latest = self.latest_by_holder.get(holder)
+        if latest is None or occurred_at > latest:
+            self.latest_by_holder[holder] = occurred_at
+
+    def business_time_floor(self, topic: str, fields: dict[str, Any]) -> datetime | None:
+        """A hold, its release or a recall follows every act of the lot; any other act, the
+        acts of its holder and the lot-wide ones."""
+        holder = act_holder(topic, fields)
+        if holder == ALL_HOLDERS:
+            return self.latest_occurred_at
+        assert not isinstance(holder, str)
+        floors = [moment for moment in (self.latest_by_holder.get(holder),
+                                        self.latest_lot_wide) if moment is not None]
+        return max(floors) if floors else None
+
+    def business_time_label(self) -> tuple[str, str]:
+        """The lot by its code, in a refusal of an act dated before its latest."""
+        return "lot", self.code
+
     # ------------------------------------------------------------ state helpers
 
     def _init_common(self, code: str, product: str, variety: str, best_before: date,
@@ -95,6 +156,8 @@ class LotState(Aggregate):
         self.bulk = False
         self.donor_id = None
         self.temperature_dc = None
+        self.latest_by_holder = {}
+        self.latest_lot_wide = None
 
     def _take_held(self, outlet_id: UUID, quantity_g: int) -> None:
         remaining = self.held_g[outlet_id] - quantity_g

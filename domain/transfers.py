@@ -417,6 +417,7 @@ class Transfer(Aggregate):
         def apply(self, transfer: Transfer) -> None:
             transfer.status = TransferStatus.VOIDED
 
+    ORDERED_IN_BUSINESS_TIME: ClassVar[bool] = True  # Posted or voided after recorded.
 
     @classmethod
     def record(cls, transfer_id: UUID, context: Context, *, debit_account_id: UUID,

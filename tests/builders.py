@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -154,26 +154,32 @@ class Territory:
         return self.run(self.offer_command(quantity_g, **fields)).stream_id
 
     def accept(self, lot_id: UUID, accepted_g: int, site_id: UUID | None = None,
-               platform_id: UUID | None = None) -> c.CommandResult:
-        """The platform accepts an offer for its site."""
+               platform_id: UUID | None = None,
+               occurred_at: datetime | None = None) -> c.CommandResult:
+        """The platform accepts an offer for its site (now, unless dated)."""
         return self.run(c.AcceptOffer(
             command_id=self.command_id("accept"), actor_id=platform_id or self.platform_id,
-            lot_id=lot_id, site_id=site_id or self.site_id, accepted_g=accepted_g))
+            lot_id=lot_id, site_id=site_id or self.site_id, accepted_g=accepted_g,
+            occurred_at=occurred_at))
 
     def receive(self, lot_id: UUID, measured_g: int, site_id: UUID | None = None,
-                platform_id: UUID | None = None) -> c.CommandResult:
-        """The platform receives an accepted lot at its site."""
+                platform_id: UUID | None = None,
+                occurred_at: datetime | None = None) -> c.CommandResult:
+        """The platform receives an accepted lot at its site (now, unless dated)."""
         return self.run(c.ReceiveLot(
             command_id=self.command_id("receive"), actor_id=platform_id or self.platform_id,
-            lot_id=lot_id, site_id=site_id or self.site_id, measured_g=measured_g))
+            lot_id=lot_id, site_id=site_id or self.site_id, measured_g=measured_g,
+            occurred_at=occurred_at))
 
     def stocked_lot(self, quantity_g: int = 100_000, product: str = "Carrot",
                     site_id: UUID | None = None, platform_id: UUID | None = None,
                     **fields: Any) -> UUID:
-        """Offer, accept and receive a lot of exactly ``quantity_g``; its id."""
+        """Offer, accept and receive a lot of exactly ``quantity_g``; its id. All three at
+        the offer's ``occurred_at`` when one is given (a lot's acts follow each other)."""
         lot_id = self.offer(quantity_g, product=product, **fields)
-        self.accept(lot_id, quantity_g, site_id, platform_id)
-        self.receive(lot_id, quantity_g, site_id, platform_id)
+        when = fields.get("occurred_at")
+        self.accept(lot_id, quantity_g, site_id, platform_id, occurred_at=when)
+        self.receive(lot_id, quantity_g, site_id, platform_id, occurred_at=when)
         return lot_id
 
     def reserve(self, lot_id: UUID, quantity_g: int,
@@ -192,35 +198,41 @@ class Territory:
 
     # ----------------------------------------------------------- deliveries
 
-    def plan(self, lot_id: UUID, quantity_g: int, outlet_id: UUID | None = None) -> UUID:
+    def plan(self, lot_id: UUID, quantity_g: int, outlet_id: UUID | None = None,
+             occurred_at: datetime | None = None) -> UUID:
         """Plan a one-stop, one-line delivery from the platform's site; its id."""
         stop = c.PlannedStop(outlet_id or self.outlet_id, [c.PlannedLine(lot_id, quantity_g)])
         return self.run(c.PlanDelivery(
             command_id=self.command_id("plan"), actor_id=self.platform_id,
-            from_site_id=self.site_id, planned_for=PLANNED_FOR, stops=[stop])).stream_id
+            from_site_id=self.site_id, planned_for=PLANNED_FOR, stops=[stop],
+            occurred_at=occurred_at)).stream_id
 
-    def dispatch(self, delivery_id: UUID) -> c.CommandResult:
+    def dispatch(self, delivery_id: UUID,
+                 occurred_at: datetime | None = None) -> c.CommandResult:
         """The platform dispatches a planned delivery."""
         return self.run(c.DispatchDelivery(command_id=self.command_id("dispatch"),
                                            actor_id=self.platform_id,
-                                           delivery_id=delivery_id))
+                                           delivery_id=delivery_id, occurred_at=occurred_at))
 
     def receive_delivery(self, delivery_id: UUID, lot_id: UUID, received_g: int,
-                         outlet_id: UUID | None = None) -> c.CommandResult:
+                         outlet_id: UUID | None = None,
+                         occurred_at: datetime | None = None) -> c.CommandResult:
         """An outlet signs for its stop (one lot line)."""
         return self.run(c.ReceiveDelivery(
             command_id=self.command_id("receipt"), actor_id=outlet_id or self.outlet_id,
             delivery_id=delivery_id, lines=[c.ReceiptLine(lot_id, received_g)],
-            signer="Marie, bénévole"))
+            signer="Marie, bénévole", occurred_at=occurred_at))
 
     def deliver(self, lot_id: UUID, quantity_g: int, outlet_id: UUID | None = None,
-                received_g: int | None = None) -> UUID:
-        """Plan, dispatch and receive a delivery of one lot to one outlet; the delivery id."""
+                received_g: int | None = None, occurred_at: datetime | None = None) -> UUID:
+        """Plan, dispatch and receive a delivery of one lot to one outlet (all three at
+        ``occurred_at`` when given, else now); the delivery id."""
         outlet_id = outlet_id or self.outlet_id
-        delivery_id = self.plan(lot_id, quantity_g, outlet_id)
-        self.dispatch(delivery_id)
+        delivery_id = self.plan(lot_id, quantity_g, outlet_id, occurred_at)
+        self.dispatch(delivery_id, occurred_at)
         self.receive_delivery(delivery_id, lot_id,
-                              quantity_g if received_g is None else received_g, outlet_id)
+                              quantity_g if received_g is None else received_g, outlet_id,
+                              occurred_at)
         return delivery_id
 
 

@@ -182,10 +182,18 @@ class Governed:
                         reference=reference, name=name, contact="06 12 34 56 78",
                         share_bp=share_bp, occurred_at=at(0, 10)).stream_id
 
+    def stocked_lot(self, quantity_g: int = 20_000) -> UUID:
+        """A lot harvested on Sunday, offered, accepted and received on Monday at 8:00 (before
+        the week's deliveries and baskets: a lot's acts follow each other)."""
+        return self.base.stocked_lot(quantity_g, harvest_date=MONDAY - timedelta(days=1),
+                                     occurred_at=at(0, 8))
+
     def basket_stock(self, quantity_g: int = 20_000) -> UUID:
-        """A lot delivered to the collection point (no price grid: nothing is paid)."""
-        lot_id = self.base.stocked_lot(quantity_g)
-        self.base.deliver(lot_id, quantity_g, outlet_id=self.collection_point_id)
+        """A lot delivered to the collection point on Monday at 9:00 (no price grid: nothing
+        is paid)."""
+        lot_id = self.stocked_lot(quantity_g)
+        self.base.deliver(lot_id, quantity_g, outlet_id=self.collection_point_id,
+                          occurred_at=at(0, 9))
         return lot_id
 
     def prepare(self, household_id: UUID, lot_id: UUID, week: str = "2026-W10",
@@ -196,10 +204,10 @@ class Governed:
                         lines=[g.BasketLineInput(lot_id, quantity_g)],
                         occurred_at=when or at(3, 10)).stream_id
 
-    def collect(self, basket_id: UUID) -> c.CommandResult:
-        """The household collects its basket."""
+    def collect(self, basket_id: UUID, when: datetime | None = None) -> c.CommandResult:
+        """The household collects its basket (Thursday at 17:00 unless ``when``)."""
         return self.run(g.CollectBasket, actor_id=self.collection_point_id,
-                        basket_id=basket_id, occurred_at=at(3, 17))
+                        basket_id=basket_id, occurred_at=when or at(3, 17))
 
 
 def governed_territory(ledger: Ledger) -> Governed:

@@ -54,6 +54,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "command_id_reused": HTTP_409_CONFLICT,
     "conflict": HTTP_409_CONFLICT,
     "recalled": HTTP_409_CONFLICT,
+    "occurred_at_before_latest_act": HTTP_409_CONFLICT,
     "lot_held": HTTP_409_CONFLICT,
     "bulk_not_sorted": HTTP_409_CONFLICT,
     "use_by_date_passed": HTTP_409_CONFLICT,

@@ -47,7 +47,7 @@ def test_a_basket_leads_to_the_terms_it_applied_and_back(ledger: Ledger) -> None
     household = governed.enrol(programme, "CCAS-0001")
     lot = governed.basket_stock()
     basket = governed.prepare(household, lot, when=at(7, 10))
-    governed.collect(basket)
+    governed.collect(basket, when=at(7, 17))
     found = provenance_of(ledger, basket)
     assert found.kind == "basket"
     assert [item.decision_id for item in found.decisions] == [decision]
@@ -106,12 +106,12 @@ def test_a_donated_lot_stays_unpaid_in_the_replay_as_in_the_act(ledger: Ledger) 
                         funders=[FunderShare(governed.funder_ids[0], 10_000)])
     governed.adopt(grid, effective_from=MONDAY + timedelta(days=6), title="Grille")
     governed.commit(governed.funder_ids[0], 100_000)
-    lot_id = base.stocked_lot(10_000)
+    lot_id = governed.stocked_lot(10_000)
     governed.run(r.RecordDonation, actor_id=base.platform_id, lot_id=lot_id,
                  donor_id=base.producer_id, occurred_at=at(7))
     deliveries = []
     for day, hour in ((8, 9), (9, 9)):
-        delivery = base.plan(lot_id, 4_000)
+        delivery = base.plan(lot_id, 4_000, occurred_at=at(day, hour - 1))
         base.run(c.DispatchDelivery(command_id=base.command_id("dispatch"),
                                     actor_id=base.platform_id, delivery_id=delivery,
                                     occurred_at=at(day, hour)))

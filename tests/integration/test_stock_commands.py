@@ -60,11 +60,12 @@ def chilled(territory: Territory, product: str, best_before: date, *,
 
 def receive(territory: Territory, lot_id: UUID, measured_g: int,
             when: datetime | None = None, **fields: object) -> c.ReceiveLot:
-    """A reception command by the platform."""
+    """A reception command by the platform (by default at noon on the 1st, the scenario's
+    "now", when the builder's offer and acceptance are dated: not before them)."""
     return c.ReceiveLot(command_id=territory.command_id("receive"),
                         actor_id=territory.platform_id, lot_id=lot_id,
                         site_id=territory.site_id, measured_g=measured_g,
-                        occurred_at=when or at(1), **fields)  # type: ignore[arg-type]
+                        occurred_at=when or at(1, 12), **fields)  # type: ignore[arg-type]
 
 
 def reserve(territory: Territory, lot_id: UUID, quantity_g: int, when: datetime,
@@ -237,7 +238,10 @@ def test_a_voted_grace_applies_from_its_date_and_is_named(ledger: Ledger) -> Non
     lot_id = territory.offer(10_000, product="fromage", best_before=date(2026, 2, 20),
                              harvest_date=date(2026, 2, 1),
                              occurred_at=datetime(2026, 3, 2, 7, tzinfo=UTC))
-    territory.accept(lot_id, 10_000)
+    territory.run(c.AcceptOffer(command_id=territory.command_id("accept"),
+                                actor_id=territory.platform_id, lot_id=lot_id,
+                                site_id=territory.site_id, accepted_g=10_000,
+                                occurred_at=datetime(2026, 3, 2, 8, tzinfo=UTC)))
     territory.run(c.ReceiveLot(command_id=territory.command_id("receive"),
                                actor_id=territory.platform_id, lot_id=lot_id,
                                site_id=territory.site_id, measured_g=10_000, temperature_dc=20,

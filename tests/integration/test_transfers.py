@@ -146,8 +146,8 @@ def _adopt_grid(gov: Governed) -> UUID:
 
 def _deliver(gov: Governed, quantity_g: int, received_g: int, day: int) -> UUID:
     base = gov.base
-    lot_id = base.stocked_lot(quantity_g)
-    delivery_id = base.plan(lot_id, quantity_g)
+    lot_id = gov.stocked_lot(quantity_g)
+    delivery_id = base.plan(lot_id, quantity_g, occurred_at=at(0, 9))
     gov.ledger.execute(c.DispatchDelivery(command_id=gov.command_id("dispatch"),
                                           actor_id=base.platform_id, delivery_id=delivery_id,
                                           occurred_at=at(day, 9)))
@@ -191,8 +191,8 @@ def test_a_dispatch_its_funders_cannot_cover_is_refused(gov: Governed) -> None:
     gov.commit(gov.funder_ids[0], 100_000)
     gov.commit(gov.funder_ids[1], 599)
     base = gov.base
-    lot_id = base.stocked_lot(10_000)
-    delivery_id = base.plan(lot_id, 10_000)
+    lot_id = gov.stocked_lot(10_000)
+    delivery_id = base.plan(lot_id, 10_000, occurred_at=at(0, 9))
     error = assert_refused(gov.ledger, c.DispatchDelivery(
         command_id=gov.command_id("dispatch"), actor_id=base.platform_id,
         delivery_id=delivery_id, occurred_at=at(6, 9)), BudgetExceeded)
@@ -216,8 +216,8 @@ def test_delivery_transfers_are_settled_by_the_delivery_only(gov: Governed) -> N
     for funder in gov.funder_ids:
         gov.commit(funder, 100_000)
     base = gov.base
-    lot_id = base.stocked_lot(10_000)
-    delivery_id = base.plan(lot_id, 10_000)
+    lot_id = gov.stocked_lot(10_000)
+    delivery_id = base.plan(lot_id, 10_000, occurred_at=at(0, 9))
     gov.ledger.execute(c.DispatchDelivery(command_id=gov.command_id("dispatch"),
                                           actor_id=base.platform_id, delivery_id=delivery_id,
                                           occurred_at=at(6, 9)))

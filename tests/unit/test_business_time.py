@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.base import Context, Role, project_events
 from domain.business_time import (
     BACKDATING_REASON_LENGTH_MAX,
     BACKDATING_WINDOW_DEFAULT,
@@ -23,6 +24,7 @@ from domain.business_time import (
     HARVEST_AGE_MAX,
     BusinessTimeRule,
     business_day,
+    check_act_order,
     check_best_before,
     check_in_calendar,
     check_occurred_at,
@@ -35,6 +37,7 @@ from domain.errors import (
     BestBeforeBeforeHarvest,
     BestBeforeTooFar,
     BusinessTimeBeforeFounding,
+    BusinessTimeBeforeLatestAct,
     BusinessTimeInFuture,
     DomainError,
     HarvestAfterOffer,
@@ -43,6 +46,7 @@ from domain.errors import (
     InvalidCommand,
     MomentOutsideCalendar,
 )
+from domain.lots import Lot
 from domain.rules import (
     Enactment,
     RuleBook,
@@ -236,10 +240,11 @@ def test_a_reception_before_the_harvest_is_refused() -> None:
 
 
 def test_every_refusal_has_its_own_code() -> None:
-    """Ten refusals, ten distinct codes, none shared with an older refusal."""
+    """Eleven refusals, eleven distinct codes, none shared with an older refusal."""
     classes = [MomentOutsideCalendar, BusinessTimeInFuture, BusinessTimeBeforeFounding,
                BackdatedTooFar, BackdatingReasonRequired, HarvestAfterOffer,
-               HarvestAfterReception, HarvestTooOld, BestBeforeBeforeHarvest, BestBeforeTooFar]
+               HarvestAfterReception, HarvestTooOld, BestBeforeBeforeHarvest, BestBeforeTooFar,
+               BusinessTimeBeforeLatestAct]
     codes = {error_class.code for error_class in classes}
     older = {subclass.code for subclass in DomainError.__subclasses__()
              if subclass not in classes}
@@ -273,3 +278,53 @@ def test_a_proposed_window_outside_its_bounds_is_refused() -> None:
     for days in (-1, BACKDATING_WINDOW_MAX.days + 1):
         with pytest.raises(InvalidCommand, match="back-dating window"):
             check_payload(SetBackdatingWindow(days=days))
+
+
+# ---------------------------------------------------------------------------------------------
+# Order within a stream
+
+
+def test_an_act_is_not_dated_before_its_streams_latest_act() -> None:
+    """Same moment: taken (in any zone, naive read as UTC); a second earlier: refused with
+    both moments; later: taken."""
+    paris = timezone(timedelta(hours=1))
+    check_act_order(NOW, NOW, what="lot", name="CAR-1", act="lot.dispatched")
+    check_act_order(NOW.astimezone(paris), NOW.replace(tzinfo=None), what="lot",
+                    name="CAR-1", act="lot.dispatched")
+    check_act_order(NOW + timedelta(seconds=1), NOW, what="lot", name="CAR-1",
+                    act="lot.dispatched")
+    with pytest.raises(BusinessTimeBeforeLatestAct) as caught:
+        check_act_order(NOW - timedelta(seconds=1), NOW, what="lot", name="CAR-1",
+                        act="lot.dispatched")
+    assert caught.value.code == caught.value.reason == "occurred_at_before_latest_act"
+    assert caught.value.facts == {"what": "lot", "name": "CAR-1",
+                                  "occurred_at": "2026-03-02T09:29:59+00:00",
+                                  "latest_at": "2026-03-02T09:30:00+00:00"}
+    assert "lot CAR-1 already has an act dated 2026-03-02T09:30:00Z" in caught.value.message
+
+
+def test_the_latest_act_is_derived_from_the_events_the_greatest_not_the_last() -> None:
+    """A stream written before the rule may hold an acceptance dated before its offer: it
+    still loads, and its latest act is the offer's; a reception before that is refused."""
+
+    def context(moment: datetime) -> Context:
+        return Context(member_id=UUID(int=1), role=Role.PLATFORM, command_id="c",
+                       correlation_id="c", causation_id="c", occurred_at=moment)
+
+    offered = Lot.offer(UUID(int=9), context(NOW), code="CAR-1", producer_id=UUID(int=2),
+                        product="carotte", variety="", quantity_g=10_000,
+                        price_cents_per_kg=100, harvest_date=NOW.date(), best_before=None,
+                        organic_certificate="", origin="").collect_events()
+    accepted = Lot.OfferAccepted(originator_id=UUID(int=9), originator_version=2,
+                                 timestamp=NOW, context=context(NOW - timedelta(hours=1)),
+                                 platform_id=UUID(int=3), site_id=UUID(int=4),
+                                 accepted_g=10_000)
+    lot = project_events(None, [*offered, accepted])
+    assert isinstance(lot, Lot)
+    assert lot.latest_occurred_at == lot.latest_by_holder[None] == NOW
+    with pytest.raises(BusinessTimeBeforeLatestAct):
+        lot.receive(context(NOW - timedelta(minutes=1)), site_id=UUID(int=4),
+                    measured_g=10_000)
+    assert lot.pending_events == []
+    lot.receive(context(NOW), site_id=UUID(int=4), measured_g=10_000)
+    assert lot.on_hand_g == 10_000

@@ -66,8 +66,8 @@ def test_a_dispatch_under_a_price_grid_reserves_the_producers_pay(ledger: Ledger
               effective_from=MONDAY + timedelta(days=7))
     gov.commit(gov.funder_ids[0], 100_000)
     base = gov.base
-    lot_id = base.stocked_lot(10_000)
-    delivery_id = base.plan(lot_id, 10_000)
+    lot_id = gov.stocked_lot(10_000)
+    delivery_id = base.plan(lot_id, 10_000, occurred_at=at(0, 9))
     dispatched = base.run(c.DispatchDelivery(
         command_id=base.command_id("dispatch"), actor_id=base.platform_id,
         delivery_id=delivery_id, occurred_at=at(8)))

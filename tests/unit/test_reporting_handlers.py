@@ -84,9 +84,9 @@ def test_a_donated_lot_is_never_paid_and_a_cancelled_donation_is(gov: Governed) 
                            funders=[FunderShare(gov.funder_ids[0], 10_000)]),
               effective_from=MONDAY + timedelta(days=6))
     gov.commit(gov.funder_ids[0], 100_000)
-    lot_id = base.stocked_lot(10_000)
+    lot_id = gov.stocked_lot(10_000)
     gov.ledger.execute(donation(gov, lot_id))
-    first = base.plan(lot_id, 4_000)
+    first = base.plan(lot_id, 4_000, occurred_at=at(7, 9))
     base.run(c.DispatchDelivery(command_id=base.command_id("dispatch"),
                                 actor_id=base.platform_id, delivery_id=first,
                                 occurred_at=at(8)))
@@ -96,7 +96,7 @@ def test_a_donated_lot_is_never_paid_and_a_cancelled_donation_is(gov: Governed) 
     gov.ledger.execute(gov.command(r.CancelDonation, actor_id=base.platform_id,
                                    lot_id=lot_id, reason="erreur de saisie",
                                    occurred_at=at(8, 10)))
-    second = base.plan(lot_id, 4_000)
+    second = base.plan(lot_id, 4_000, occurred_at=at(8, 11))
     base.run(c.DispatchDelivery(command_id=base.command_id("dispatch"),
                                 actor_id=base.platform_id, delivery_id=second,
                                 occurred_at=at(9)))

@@ -67,6 +67,8 @@ CODE_MESSAGES: dict[str, str] = {
     "occurred_at_in_future": "L’acte est daté dans le futur",
     "occurred_at_before_founding": "L’acte est daté d’avant la fondation de la coopérative",
     "occurred_at_backdated_too_far": "L’acte est daté trop loin dans le passé",
+    "occurred_at_before_latest_act": "L’acte est daté d’avant le dernier acte de ce qu’il "
+                                     "concerne",
     "backdating_reason_required": "Dater un acte aussi loin dans le passé demande une raison",
     "harvest_after_offer": "La récolte est datée après la proposition du lot",
     "harvest_after_reception": "La récolte est datée après la réception du lot",
@@ -135,6 +137,11 @@ REASON_MESSAGES: dict[str, str] = {
     "occurred_at_backdated_too_far": "L’acte est daté du {occurred_at} : on ne peut pas "
                                      "remonter avant le {earliest_at} ({window_days} jours) ; "
                                      "seul le secrétariat le peut, en donnant une raison.",
+    "occurred_at_before_latest_act": "L’acte est daté du {occurred_at}, avant le dernier "
+                                     "acte déjà enregistré ({what} {name}, le {latest_at}) : "
+                                     "les actes d’un lot, d’une livraison, d’un panier ou "
+                                     "d’un virement se suivent dans le temps ; datez-le du "
+                                     "{latest_at} ou après.",
     "backdating_reason_required": "L’acte est daté du {occurred_at}, plus de {window_days} "
                                   "jours en arrière : donnez la raison de cette saisie "
                                   "tardive.",

@@ -95,7 +95,8 @@ TERMS = {
     "transfer": "virement", "account": "compte", "outlet": "structure",
     "operator": "exploitant", "owner": "titulaire", "funder": "financeur",
     "producer": "producteur", "collection point": "point de retrait",
-    "donation of lot": "don", "label of lot": "label", "workshop": "atelier",
+    "donation of lot": "don", "donation": "don du lot",
+    "label of lot": "label", "workshop": "atelier",
     "record": "élément", "coordinator": "coordinateur",
     # Acts a refusal names (``act``): nouns, so that no elision is needed.
     "merge": "regroupement", "transform": "transformation", "split": "division",
