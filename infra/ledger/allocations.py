@@ -76,6 +76,9 @@ def compute_round(command: c.ComputeRound, uow: UnitOfWork) -> list[UUID]:
             lot.check_reserve(lot.available_g, context.occurred_at, rules)
         except DomainError:
             continue
+        floor = lot.business_time_floor(Lot.Reserved.TOPIC, {"outlet_id": None})
+        if floor is not None and floor > context.occurred_at:
+            continue  # At the site only after the round's moment: not its to share.
         lots.append(LotAvailability(lot.id, lot.product, lot.available_g,
                                     lot.best_before.isoformat()))
     lines = allocate_with(list(allocation.needs.values()), lots, parameters)

@@ -77,7 +77,7 @@ def test_simulate_refuses_what_cannot_be_simulated(
     code = main(["--log-level", "warning", "simulate", "00000000-0000-7000-8000-000000000009",
                  *_db(demo)])
     assert code == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert "Proposition introuvable dans le registre" in capsys.readouterr().err
 
 
 def test_rules_history_lists_every_rule_its_vote_and_its_acts(

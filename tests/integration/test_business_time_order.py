@@ -29,7 +29,7 @@ from domain.transfers import AccountKind, account_id
 from infra.api.pages.refusals import french_message
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation
-from tests.builders import Territory, assert_refused, found_territory
+from tests.builders import WEEK, Territory, assert_refused, found_territory
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = NOW - timedelta(days=2)  # 29 November, inside the week's window.
@@ -213,3 +213,29 @@ def test_each_holder_of_a_lot_follows_its_own_acts(live: tuple[Ledger, Territory
     ledger.execute(c.HoldLot(command_id="hold", actor_id=territory.platform_id,
                              lot_id=lot_id, reason="analyse", occurred_at=at(18)))
     assert territory.lot(lot_id).held_g == {first: 3_000, second: 4_500}
+
+
+def test_a_round_shares_only_lots_at_the_site_by_its_moment(
+        live: tuple[Ledger, Territory]) -> None:
+    """A round computed at 11:00 leaves out a lot received at 14:00, though the outlets need
+    more than the other lot holds: reserving it when the round is confirmed would date the
+    reservation before the lot's reception, and the confirmation would be refused."""
+    ledger, territory = live
+    early = stocked(territory, 20_000, received=10)
+    late = stocked(territory, 50_000, received=14)
+    round_id = ledger.execute(c.OpenRound(
+        command_id=territory.command_id("open"), actor_id=territory.platform_id,
+        site_id=territory.site_id, week=WEEK, occurred_at=at(10, 30))).stream_id
+    for outlet_id in territory.outlet_ids:
+        ledger.execute(c.DeclareNeed(
+            command_id=territory.command_id("need"), actor_id=outlet_id, round_id=round_id,
+            product="carrot", quantity_g=20_000, occurred_at=at(10, 45)))
+    ledger.execute(c.ComputeRound(command_id=territory.command_id("compute"),
+                                  actor_id=territory.platform_id, round_id=round_id,
+                                  occurred_at=at(11)))
+    ledger.execute(c.ConfirmRound(command_id=territory.command_id("confirm"),
+                                  actor_id=territory.platform_id, round_id=round_id,
+                                  occurred_at=at(11, 30)))
+    reserved = {lot_id: sum(lot.reserved_g.values()) for lot_id in (early, late)
+                if isinstance(lot := ledger.repository.get(lot_id), Lot)}
+    assert reserved == {early: 20_000, late: 0}

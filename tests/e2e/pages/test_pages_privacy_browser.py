@@ -51,10 +51,15 @@ def my_acts(page: Page) -> str:
         "\u00a0", " ")
 
 
-def household(number: int) -> dict[str, str]:
-    """A new household's form values: a unique reference, a name and a contact."""
-    return {"reference": f"PRIV-{number:04d}", "name": f"Famille Confidentielle{number}",
-            "contact": f"06 55 44 {number:02d} {number:02d}"}
+def household(number: int, demo: Demo | None = None) -> dict[str, str]:
+    """A new household's form values: a unique reference, a name and a contact, and, given
+    the demo, its programme (chosen: other tests may have opened more programmes by then,
+    and the form then asks which)."""
+    typed = {"reference": f"PRIV-{number:04d}", "name": f"Famille Confidentielle{number}",
+             "contact": f"06 55 44 {number:02d} {number:02d}"}
+    if demo is not None:
+        typed["programme_id"] = str(demo.extra["programme"])
+    return typed
 
 
 def assert_nothing_personal(page: Page, typed: dict[str, str]) -> None:
@@ -71,7 +76,7 @@ def test_an_enrolled_household_leaves_no_personal_data_on_the_phone(browser: Bro
     """At 390 px, online: once the ledger accepted the enrolment, the device keeps neither
     the household's name nor its contact; « Mes actes » says its reference only."""
     page = sign_in(browser, demo, "outlet", viewport=PHONE)
-    typed = household(next(_numbers))
+    typed = household(next(_numbers), demo)
     submit(page, "enrol_household", typed)
     page.wait_for_selector("#file-actes li[data-etat='envoye']")
     assert f"Inscrire un foyer — référence {typed['reference']}" in my_acts(page)
@@ -87,7 +92,7 @@ def test_an_enrolment_kept_offline_loses_its_personal_data_once_sent(browser: Br
     """Offline, the act waits on the device with the name (it must still be sent) but
     « Mes actes » never shows it; back online, it is sent and the name and contact go."""
     page = sign_in(browser, demo, "outlet", viewport=PHONE)
-    typed = household(next(_numbers))
+    typed = household(next(_numbers), demo)
     page.context.set_offline(True)
     submit(page, "enrol_household", typed, reload=False)
     page.wait_for_selector("#file-actes li[data-etat='attente']")
@@ -108,7 +113,7 @@ def test_a_refused_enrolment_keeps_no_personal_data(browser: Browser, demo: Demo
     """A refused enrolment (its reference already taken) keeps its reason but neither the
     name nor the contact; « Corriger » puts back the rest and asks for them again."""
     page = sign_in(browser, demo, "outlet", viewport=PHONE)
-    first = household(next(_numbers))
+    first = household(next(_numbers), demo)
     submit(page, "enrol_household", first)
     again = {**first, "name": "Famille Doublon", "contact": "07 11 22 33 44"}
     submit(page, "enrol_household", again, reload=False)
