@@ -213,7 +213,11 @@ def test_allocation_uses_the_key_in_force_from_its_date_and_cites_the_decision(
         gov: Governed) -> None:
     """Before its effective date the default key applies; from it, the voted key and id."""
     decision_id = gov.adopt(HOUSEHOLDS_KEY, effective_from=MONDAY + timedelta(days=7))
-    lot_id = gov.base.stocked_lot(100_000)
+    # In stock before the first round's moment: a round shares only the lots at its site by
+    # then (a reservation cannot be dated before the lot's reception).
+    lot_id = gov.base.stocked_lot(100_000, occurred_at=at(6, 6),
+                                  harvest_date=MONDAY + timedelta(days=5),
+                                  best_before=MONDAY + timedelta(days=30))
     before = _round_lines(gov, lot_id, day=6)
     assert (before.key, before.decision_id, before.context.decision_id) == (
         "proportional_to_needs", None, None)
