@@ -25,7 +25,7 @@ system-packages:
 
 ## test: lint, type-check, then run the whole suite (SQLite, PostgreSQL, Kafka, Chromium)
 test: $(STAMP) system-packages lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain projections consumers infra tests bench
