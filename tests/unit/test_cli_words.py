@@ -41,17 +41,23 @@ def french_afterwards() -> Iterator[None]:
     use_language("fr", {})
 
 
-def messages_in_code() -> dict[str, str]:
-    """Every literal ``t("...")`` in ``infra/cli``, with the file that says it."""
+def literal_first_arguments(folder: Path, callee: str) -> dict[str, str]:
+    """Every literal first argument of a call to ``callee`` in ``folder``'s modules
+    (``t("...")``, ``HistoryError("...")``), with the file that says it."""
     found: dict[str, str] = {}
-    for path in sorted(CLI.glob("*.py")):
+    for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "t" and node.args
+                    and node.func.id == callee and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, path.name)
     return found
+
+
+def messages_in_code() -> dict[str, str]:
+    """Every literal ``t("...")`` in ``infra/cli``, with the file that says it."""
+    return literal_first_arguments(CLI, "t")
 
 
 def placeholders(template: str) -> set[str]:

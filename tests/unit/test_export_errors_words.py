@@ -4,41 +4,22 @@ raises has its French text with the same placeholders, and the command line fill
 from __future__ import annotations
 
 import ast
-import string
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from infra.cli.words import FRENCH, said, use_language
 from infra.exports.errors import HistoryError
+from tests.unit.test_cli_words import (  # noqa: F401 - french_afterwards: a fixture.
+    french_afterwards,
+    literal_first_arguments,
+    placeholders,
+)
 
 EXPORTS = Path(__file__).resolve().parents[2] / "infra" / "exports"
 
 
-@pytest.fixture(autouse=True)
-def french_afterwards() -> Iterator[None]:
-    """Each test leaves the words in French, as a run without locale variables has them."""
-    yield
-    use_language("fr", {})
-
-
 def templates_in_exports() -> dict[str, str]:
     """Every literal ``HistoryError("...")`` template in ``infra/exports``, with its file."""
-    found: dict[str, str] = {}
-    for path in sorted(EXPORTS.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "HistoryError" and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
-                found.setdefault(node.args[0].value, path.name)
-    return found
-
-
-def placeholders(template: str) -> set[str]:
-    """The ``{names}`` of a format template."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return literal_first_arguments(EXPORTS, "HistoryError")
 
 
 def test_exports_raise_templates_not_formatted_text() -> None:
