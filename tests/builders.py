@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +36,8 @@ HARVEST_DATE = date(2026, 11, 2)
 BEST_BEFORE = date(2026, 11, 20)
 PLANNED_FOR = date(2026, 11, 5)
 WEEK = "2026-W45"
+LIVE_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+"""The clock of a ledger run as a server runs it (the ``live`` fixture of integration tests)."""
 DEMO_END = date(2026, 12, 10)
 """The day tests end the demo on (a Thursday, its week's deliveries made): the demo ends at
 the current week by default, which would make a test's history depend on the day it runs."""

@@ -14,11 +14,8 @@ on the store refuses the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
-
-import pytest
 
 from domain import commands as c
 from domain import governance_commands as g
@@ -29,27 +26,15 @@ from domain.transfers import AccountKind, account_id
 from infra.api.pages.refusals import french_message
 from infra.ledger.ledger import Ledger
 from infra.store import StoreLocation
-from tests.builders import WEEK, Territory, assert_refused, found_territory
+from tests.builders import LIVE_NOW, WEEK, Territory, assert_refused
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NOW = LIVE_NOW  # The ``live`` fixture's clock (tests/integration/conftest.py).
 DAY = NOW - timedelta(days=2)  # 29 November, inside the week's window.
 
 
 def at(hour: int, minute: int = 0) -> datetime:
     """A business time on ``DAY``."""
     return DAY.replace(hour=hour, minute=minute)
-
-
-@pytest.fixture
-def live(store: StoreLocation) -> Iterator[tuple[Ledger, Territory]]:
-    """A ledger as a server runs it, its clock fixed at ``NOW``."""
-    ledger = Ledger(store)
-    ledger.lived = False
-    ledger.clock = lambda: NOW
-    try:
-        yield ledger, found_territory(ledger)
-    finally:
-        ledger.close()
 
 
 def stocked(territory: Territory, quantity_g: int = 50_000, received: int = 10) -> UUID:

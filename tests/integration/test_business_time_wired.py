@@ -10,11 +10,9 @@ are held to plausibility. Commands without ``occurred_at`` happen now, as ever.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import msgspec
-import pytest
 
 from domain import commands as c
 from domain.base import Event
@@ -29,22 +27,9 @@ from domain.errors import (
 )
 from domain.members import Member
 from infra.ledger.ledger import Ledger
-from infra.store import StoreLocation
-from tests.builders import Territory, assert_refused, events_of_command, found_territory
+from tests.builders import LIVE_NOW, Territory, assert_refused, events_of_command
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def live(store: StoreLocation) -> Iterator[tuple[Ledger, Territory]]:
-    """A ledger as a server runs it (not lived history), its clock fixed at ``NOW``."""
-    ledger = Ledger(store)
-    ledger.lived = False
-    ledger.clock = lambda: NOW
-    try:
-        yield ledger, found_territory(ledger)
-    finally:
-        ledger.close()
+NOW = LIVE_NOW  # The ``live`` fixture's clock (tests/integration/conftest.py).
 
 
 def test_an_act_in_the_future_or_before_the_founding_is_refused(
